@@ -1,0 +1,81 @@
+/// A polygon set in longitude/latitude degrees (WGS-84), as in GeoJSON.
+///
+/// Rings are closed lists of coordinates; the first ring of each polygon is its outer
+/// boundary, the rest are holes. Containment uses the even-odd rule over all rings of a
+/// polygon, on the longitude/latitude plane, which is how GeoJSON edges are drawn.
+public struct MultiPolygon: Sendable, Hashable {
+    /// Polygons, each a list of rings, each ring a closed list of points.
+    public let polygons: [[[Coordinate]]]
+    /// The bounding box, for cheap rejection.
+    public let minLatitude: Double, maxLatitude: Double, minLongitude: Double, maxLongitude: Double
+
+    public init(polygons: [[[Coordinate]]]) {
+        self.polygons = polygons
+        var minLat = Double.infinity, maxLat = -Double.infinity
+        var minLng = Double.infinity, maxLng = -Double.infinity
+        for polygon in polygons {
+            for point in polygon.first ?? [] {
+                minLat = min(minLat, point.latitude)
+                maxLat = max(maxLat, point.latitude)
+                minLng = min(minLng, point.longitude)
+                maxLng = max(maxLng, point.longitude)
+            }
+        }
+        (minLatitude, maxLatitude, minLongitude, maxLongitude) = (minLat, maxLat, minLng, maxLng)
+    }
+
+    /// Whether the point lies inside (even-odd rule; a point exactly on an edge may fall either way).
+    public func contains(_ p: Coordinate) -> Bool {
+        guard p.latitude >= minLatitude, p.latitude <= maxLatitude,
+              p.longitude >= minLongitude, p.longitude <= maxLongitude else { return false }
+        return polygons.contains { polygon in
+            var inside = false
+            for ring in polygon where ring.count >= 3 {
+                var j = ring.count - 1
+                for i in 0..<ring.count {
+                    let a = ring[i], b = ring[j]
+                    if (a.latitude > p.latitude) != (b.latitude > p.latitude) {
+                        let crossLng = a.longitude + (p.latitude - a.latitude) / (b.latitude - a.latitude) * (b.longitude - a.longitude)
+                        if p.longitude < crossLng { inside.toggle() }
+                    }
+                    j = i
+                }
+            }
+            return inside
+        }
+    }
+
+    /// The boundary point nearest to `p` and the geodesic distance to it, in metres.
+    ///
+    /// The candidate on each edge is the point of the edge's straight ECEF segment nearest to
+    /// `p`, lifted back to the surface; the edge with the least chord wins and the distance is
+    /// the exact WGS-84 geodesic to that point. For edges of a few kilometres (these polygons'
+    /// are shorter) the chosen point is within centimetres of the true nearest boundary point.
+    public func nearestBoundaryPoint(to p: Coordinate) -> (point: Coordinate, distanceMeters: Double) {
+        let q = ECEF(p)
+        var best: (point: ECEF, d2: Double)?
+        for polygon in polygons {
+            for ring in polygon where !ring.isEmpty {
+                var previous = ECEF(ring[0])
+                for point in ring.dropFirst() {
+                    let current = ECEF(point)
+                    let candidate = Self.closestPoint(on: previous, current, to: q)
+                    let d2 = candidate.squaredDistance(to: q)
+                    if best == nil || d2 < best!.d2 { best = (candidate, d2) }
+                    previous = current
+                }
+            }
+        }
+        guard let best else { return (p, .infinity) }
+        let point = best.point.coordinate
+        return (point, Geodesic.wgs84.distanceMeters(from: p, to: point))
+    }
+
+    private static func closestPoint(on a: ECEF, _ b: ECEF, to q: ECEF) -> ECEF {
+        let abx = b.x - a.x, aby = b.y - a.y, abz = b.z - a.z
+        let length2 = abx * abx + aby * aby + abz * abz
+        guard length2 > 0 else { return a }
+        let t = max(0, min(1, ((q.x - a.x) * abx + (q.y - a.y) * aby + (q.z - a.z) * abz) / length2))
+        return ECEF(x: a.x + t * abx, y: a.y + t * aby, z: a.z + t * abz)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Geodesy
+
+/// The JSON of a nearest-stations answer: what `liaison nearest --format json` prints
+/// and what the HTTP API returns. Keys are snake_case and sorted (see ``JSONOutput``).
+public struct NearestResponse: Sendable, Hashable, Codable {
+    public struct Point: Sendable, Hashable, Codable {
+        public let lat: Double
+        public let lng: Double
+        public let coordsys: CoordinateSystem?
+    }
+
+    public struct Query: Sendable, Hashable, Codable {
+        /// The point as given.
+        public let input: Point
+        /// The point converted to WGS-84.
+        public let wgs84: Point
+        public let limit: Int
+        public let mode: MediationMode?
+        public let county: String?
+        public let radius_km: Double?
+    }
+
+    public struct Item: Sendable, Hashable, Codable {
+        public let rank: Int
+        public let id: String
+        public let name: String
+        public let county_code: String
+        public let county_name: String
+        public let city_code: String
+        public let city_name: String
+        public let address: String
+        public let modes: [MediationMode]
+        public let phone: String
+        /// Geodesic metres, rounded to 0.01 m.
+        public let distance_m: Double
+        /// Degrees clockwise from north, rounded to 0.01.
+        public let bearing_deg: Double
+        /// The station in the caller's coordinate system.
+        public let location: Point
+    }
+
+    public let query: Query
+    public let stations: [Item]
+
+    public init(query q: NearestQuery, results: [NearestStation], counties: CountyLocator) {
+        query = Query(
+            input: Point(lat: q.point.latitude, lng: q.point.longitude, coordsys: q.coordinateSystem),
+            wgs84: Point(lat: rounded(q.wgs84.latitude, 9), lng: rounded(q.wgs84.longitude, 9), coordsys: nil),
+            limit: q.limit, mode: q.mode, county: q.countyCode, radius_km: q.radiusKilometers)
+        stations = results.enumerated().map { rank, result in
+            let s = result.station
+            let county = counties.county(code: s.countyCode)
+            let shown = q.coordinateSystem.fromWGS84(s.location)
+            return Item(
+                rank: rank + 1, id: s.id, name: s.name, county_code: s.countyCode,
+                county_name: county?.name ?? s.address.county, city_code: county?.cityCode ?? "",
+                city_name: county?.cityName ?? s.address.city, address: s.address.line, modes: s.modes, phone: s.phone,
+                distance_m: rounded(result.distanceMeters, 2), bearing_deg: rounded(result.bearingDegrees, 2),
+                location: Point(lat: rounded(shown.latitude, 7), lng: rounded(shown.longitude, 7), coordsys: q.coordinateSystem))
+        }
+    }
+}
+
+/// Rounds to `digits` decimals (half away from zero).
+func rounded(_ value: Double, _ digits: Int) -> Double {
+    let scale = pow(10, Double(digits))
+    return (value * scale).rounded() / scale
+}
+
+/// The one JSON encoder for everything the service prints: sorted keys, so output is
+/// byte-stable; slashes unescaped.
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// A GeoJSON file of the register: stations or counties, parsed and validated feature by feature.
+public enum RegisterFile: Sendable {
+    case stations([Station])
+    case counties([County])
+
+    /// A feature that failed: its position in `features`, its id when it has one, and why.
+    public struct FeatureError: Error, Sendable, CustomStringConvertible {
+        public let index: Int
+        public let id: String?
+        public let problems: [InvalidParameter]
+
+        public var description: String {
+            "feature \(index) (id \(id.map { "\"\($0)\"" } ?? "missing")): " + problems.map(\.description).joined(separator: "; ")
+        }
+    }
+
+    /// A file that is not a FeatureCollection of one kind.
+    public struct FormatError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Parses a FeatureCollection of stations (Point features) or counties ((Multi)Polygon features).
+    ///
+    /// - Parameter counties: the counties stations are checked against; a file of counties is
+    ///   checked on its own.
+    /// - Throws: ``FormatError`` for a file that is not such a collection; ``FeatureError`` for
+    ///   the first bad feature, naming its index, id and every bad field.
+    public static func parse(_ data: Data, counties: CountyLocator) throws -> RegisterFile {
+        let decoder = JSONDecoder()
+        let head: Head
+        do {
+            head = try decoder.decode(Head.self, from: data)
+        } catch {
+            throw FormatError(description: "not a GeoJSON FeatureCollection: \(Self.describe(error))")
+        }
+        guard head.type == "FeatureCollection" else {
+            throw FormatError(description: "top-level type is \"\(head.type)\": expected \"FeatureCollection\"")
+        }
+        let kinds = Set(head.features.map { $0.geometry?.type ?? "none" })
+        if kinds.isSubset(of: ["Point"]) {
+            let attempts = try decoder.decode(Body<StationFeature>.self, from: data).features
+            var stations: [Station] = []
+            var seen: Set<String> = []
+            for (i, attempt) in attempts.enumerated() {
+                let feature = try attempt.get(index: i, id: head.features[i].id)
+                do throws(InvalidInput) {
+                    let station = try feature.validated(counties: counties)
+                    guard seen.insert(station.id).inserted else {
+                        throw InvalidInput(name: "id", reason: "\"\(station.id)\" appears more than once in the file")
+                    }
+                    stations.append(station)
+                } catch {
+                    throw FeatureError(index: i, id: feature.id, problems: error.parameters)
+                }
+            }
+            return .stations(stations)
+        }
+        if kinds.isSubset(of: ["Polygon", "MultiPolygon"]) {
+            let attempts = try decoder.decode(Body<CountyFeature>.self, from: data).features
+            var result: [County] = []
+            var seen: Set<String> = []
+            for (i, attempt) in attempts.enumerated() {
+                let feature = try attempt.get(index: i, id: head.features[i].id)
+                do throws(InvalidInput) {
+                    let county = try feature.validated()
+                    guard seen.insert(county.adcode).inserted else {
+                        throw InvalidInput(name: "properties.adcode", reason: "\"\(county.adcode)\" appears more than once in the file")
+                    }
+                    result.append(county)
+                } catch {
+                    throw FeatureError(index: i, id: feature.id ?? feature.properties.adcode, problems: error.parameters)
+                }
+            }
+            return .counties(result)
+        }
+        throw FormatError(description: "features have geometry types \(kinds.sorted().joined(separator: ", ")): expected all Point (stations) or all Polygon/MultiPolygon (counties)")
+    }
+
+    /// Just enough of a FeatureCollection to tell its kind and name its features.
+    private struct Head: Decodable {
+        struct Feature: Decodable {
+            struct Geometry: Decodable { let type: String? }
+            let id: String?
+            let geometry: Geometry?
+        }
+        let type: String
+        let features: [Feature]
+    }
+
+    private struct Body<F: Decodable>: Decodable {
+        let features: [Attempt<F>]
+    }
+
+    /// Decodes one feature without failing the whole array, so the error can name the feature.
+    private struct Attempt<F: Decodable>: Decodable {
+        let result: Result<F, any Error>
+
+        init(from decoder: any Decoder) throws {
+            result = Result { try F(from: decoder) }
+        }
+
+        func get(index: Int, id: String?) throws(FeatureError) -> F {
+            switch result {
+            case .success(let feature): return feature
+            case .failure(let error): throw FeatureError(index: index, id: id, problems: [RegisterFile.parameter(for: error)])
+            }
+        }
+    }
+
+    static func parameter(for error: any Error) -> InvalidParameter {
+        guard let error = error as? DecodingError else { return InvalidParameter(name: "feature", reason: "\(error)") }
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return InvalidParameter(name: parent.isEmpty ? key.stringValue : "\(parent).\(key.stringValue)", reason: "is required")
+        case .typeMismatch(let type, let context):
+            return InvalidParameter(name: path(context), reason: "has the wrong type: expected \(type)")
+        case .valueNotFound(let type, let context):
+            return InvalidParameter(name: path(context), reason: "is null: expected \(type)")
+        case .dataCorrupted(let context):
+            return InvalidParameter(name: path(context), reason: context.debugDescription)
+        @unknown default:
+            return InvalidParameter(name: "feature", reason: "\(error)")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        let p = parameter(for: error)
+        return p.name.isEmpty ? p.reason : "\(p.name) \(p.reason)"
+    }
+}

@@ -1,0 +1,48 @@
+import Geodesy
+
+/// A station's full public record, as shown to consumers and printed by `liaison stations show`.
+///
+/// Staff mobile numbers are masked (`199****0012`); the station's own phone is public.
+public struct StationDetail: Sendable, Hashable, Codable {
+    public struct Staff: Sendable, Hashable, Codable {
+        public let name: String
+        public let role: String
+        public let mobile_masked: String
+    }
+
+    public let id: String
+    public let name: String
+    public let status: StationStatus
+    public let county_code: String
+    public let county_name: String
+    public let city_code: String
+    public let city_name: String
+    public let address: StationAddress
+    public let address_line: String
+    public let phone: String
+    public let hours: WeeklyHours
+    public let modes: [MediationMode]
+    public let capacity: Int
+    public let staff: [Staff]
+    public let location: NearestResponse.Point
+
+    public init(_ s: Station, counties: CountyLocator, coordinateSystem: CoordinateSystem = .wgs84) {
+        let county = counties.county(code: s.countyCode)
+        let shown = coordinateSystem.fromWGS84(s.location)
+        id = s.id
+        name = s.name
+        status = s.status
+        county_code = s.countyCode
+        county_name = county?.name ?? s.address.county
+        city_code = county?.cityCode ?? ""
+        city_name = county?.cityName ?? s.address.city
+        address = s.address
+        address_line = s.address.line
+        phone = s.phone
+        hours = s.hours
+        modes = s.modes
+        capacity = s.capacity
+        staff = s.staff.map { Staff(name: $0.name, role: $0.role, mobile_masked: MobileNumber.masked($0.mobile)) }
+        location = NearestResponse.Point(lat: rounded(shown.latitude, 7), lng: rounded(shown.longitude, 7), coordsys: coordinateSystem)
+    }
+}

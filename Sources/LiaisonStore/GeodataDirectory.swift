@@ -1,0 +1,50 @@
+import Foundation
+import LiaisonCore
+
+/// The folder of checked-in data a new database is made from (`geodata/` in the repo).
+public struct GeodataDirectory: Sendable {
+    public let url: URL
+
+    public static let countiesFile = "zhejiang-counties.geojson"
+    public static let stationsFile = "stations.geojson"
+
+    public init(url: URL) {
+        self.url = url
+    }
+
+    /// Finds `geodata/`: the given path, else `./geodata`, else a `geodata/` beside one of
+    /// the executable's parent folders (so `.build/debug/liaison` finds the repo's copy).
+    public static func locate(_ explicit: String?) throws -> GeodataDirectory {
+        let fm = FileManager.default
+        func usable(_ url: URL) -> Bool { fm.fileExists(atPath: url.appendingPathComponent(stationsFile).path) }
+        if let explicit {
+            let url = URL(fileURLWithPath: explicit)
+            guard usable(url) else { throw StoreError(message: "no \(stationsFile) in geodata directory \(explicit)") }
+            return GeodataDirectory(url: url)
+        }
+        var candidates = [URL(fileURLWithPath: "geodata")]
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        while folder.path != "/" {
+            candidates.append(folder.appendingPathComponent("geodata"))
+            folder.deleteLastPathComponent()
+        }
+        guard let found = candidates.first(where: usable) else {
+            throw StoreError(message: "cannot find geodata/ (looked in ./geodata and beside the executable): pass --geodata DIR or set LIAISON_GEODATA")
+        }
+        return GeodataDirectory(url: found)
+    }
+
+    public func counties() throws -> [County] {
+        switch try RegisterFile.parse(try Data(contentsOf: url.appendingPathComponent(Self.countiesFile)), counties: CountyLocator([])) {
+        case .counties(let counties): return counties
+        case .stations: throw StoreError(message: "\(Self.countiesFile) holds stations, not counties")
+        }
+    }
+
+    public func stations(counties: CountyLocator) throws -> [Station] {
+        switch try RegisterFile.parse(try Data(contentsOf: url.appendingPathComponent(Self.stationsFile)), counties: counties) {
+        case .stations(let stations): return stations
+        case .counties: throw StoreError(message: "\(Self.stationsFile) holds counties, not stations")
+        }
+    }
+}

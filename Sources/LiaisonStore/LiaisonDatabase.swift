@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import Geodesy
+import LiaisonCore
+import Logging
+
+/// The register's SpatiaLite database: the one owner of its connections.
+///
+/// ```swift
+/// let db = try LiaisonDatabase.openOrCreate(path: "data/liaison.sqlite", geodata: geodataURL)
+/// let snapshot = try db.snapshot()
+/// ```
+///
+/// Every write is one transaction; with WAL and `synchronous = FULL`, a write that returned
+/// survives a crash of the process or the machine.
+public final class LiaisonDatabase: Sendable {
+    let pool: DatabasePool
+    private let caches: SpatiaLiteCaches
+    public let path: String
+
+    /// Opens an existing database (running any new migrations), or throws if it does not exist.
+    public init(path: String, logger: Logger = Logger(label: "liaison.store")) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(message: "no database at \(path)")
+        }
+        self.path = path
+        caches = SpatiaLiteCaches()
+        pool = try DatabasePool(path: path, configuration: Self.configuration(caches))
+        try Migrations.migrator.migrate(pool)
+        logger.debug("opened database", metadata: ["db.path": "\(path)"])
+    }
+
+    deinit {
+        try? pool.close()
+        caches.freeAll()
+    }
+
+    static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try caches.initialize(db)
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    /// Opens the database at `path`, creating it from the files in `geodata` when it does not exist.
+    ///
+    /// Creation happens in a temporary file beside `path` that is linked into place only when
+    /// complete, so a crash leaves no half-made database and two processes starting at once
+    /// end up sharing one file.
+    public static func openOrCreate(path: String, geodata: GeodataDirectory, logger: Logger = Logger(label: "liaison.store")) throws -> LiaisonDatabase {
+        if !FileManager.default.fileExists(atPath: path) {
+            try create(path: path, geodata: geodata, logger: logger)
+        }
+        return try LiaisonDatabase(path: path, logger: logger)
+    }
+
+    private static func create(path: String, geodata: GeodataDirectory, logger: Logger) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = path + ".creating-\(ProcessInfo.processInfo.processIdentifier)"
+        try? FileManager.default.removeItem(atPath: temporary)
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+
+        let counties = try geodata.counties()
+        let stations = try geodata.stations(counties: CountyLocator(counties))
+        do {
+            let caches = SpatiaLiteCaches()
+            defer { caches.freeAll() }
+            let queue = try DatabaseQueue(path: temporary, configuration: configuration(caches))
+            try Migrations.migrator.migrate(queue)
+            try queue.write { db in
+                _ = try CountyRecord.upsert(counties, in: db)
+                _ = try StationRecord.upsert(stations, in: db)
+            }
+            try queue.close()
+        }
+        // link(2) fails if `path` appeared meanwhile: then another process won the race.
+        if link(temporary, path) != 0 && errno != EEXIST {
+            throw StoreError(message: "could not create \(path): \(String(cString: strerror(errno)))")
+        }
+        logger.info("created database from geodata", metadata: [
+            "db.path": "\(path)", "import.counties": "\(counties.count)", "import.stations": "\(stations.count)",
+        ])
+    }
+
+    /// Reads the whole register into a new immutable snapshot.
+    public func snapshot() throws -> StationSnapshot {
+        try pool.read { db in
+            StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db))
+        }
+    }
+
+    /// What an import did.
+    public struct ImportCounts: Sendable, Hashable, CustomStringConvertible {
+        public var inserted = 0
+        public var updated = 0
+        public var unchanged = 0
+
+        public var description: String { "\(inserted) inserted, \(updated) updated, \(unchanged) unchanged" }
+    }
+
+    /// Inserts or updates stations by id, all in one transaction.
+    public func upsert(stations: [Station]) throws -> ImportCounts {
+        try pool.write { db in try StationRecord.upsert(stations, in: db) }
+    }
+
+    /// Inserts or updates counties by adcode, all in one transaction.
+    public func upsert(counties: [County]) throws -> ImportCounts {
+        try pool.write { db in try CountyRecord.upsert(counties, in: db) }
+    }
+
+    /// Runs SQL for tests and tools that inspect the file (e.g. SpatiaLite's own functions).
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Logging
+
+@main
+struct Liaison: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "liaison",
+        abstract: "Find Zhejiang's consumer-rights liaison stations and manage their register.",
+        discussion: """
+            The register lives in a SpatiaLite file (default data/liaison.sqlite, or --db PATH, or \
+            LIAISON_DB). When it does not exist yet it is created from geodata/.
+            """,
+        subcommands: [Nearest.self, Where.self, Stations.self, Import.self]
+    )
+
+    /// Logs go to stderr so that stdout carries only results (JSON stays parseable).
+    static func main() {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

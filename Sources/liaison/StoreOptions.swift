@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+/// Where the database and the geodata it starts from are.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Folder with the GeoJSON a new database is made from (default: $LIAISON_GEODATA, else ./geodata or the repo's).", valueName: "dir"))
+    var geodata: String?
+
+    var databasePath: String {
+        db ?? ProcessInfo.processInfo.environment["LIAISON_DB"] ?? "data/liaison.sqlite"
+    }
+
+    /// Opens the database, creating it from geodata on first use.
+    func open() throws -> LiaisonDatabase {
+        let geodata = try GeodataDirectory.locate(self.geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
+        return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
+    }
+}
+
+/// How results are printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
+}
+
+/// The message for an ``InvalidInput``, one line per bad flag.
+func flagMessage(_ error: InvalidInput) -> String {
+    error.parameters.map { "--\($0.name.replacingOccurrences(of: "_", with: "-")): \($0.reason)" }.joined(separator: "\n")
+}
+
+/// "Not found": a message on stderr and exit code 1.
+func notFound(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
+/// A usage error found only after opening the database (an unknown county, a bad file):
+/// the message on stderr and exit code 64, without the root command's usage text.
+func lateUsageError(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    return ExitCode.validationFailure
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    print(String(decoding: try JSONOutput.encode(value), as: UTF8.self))
+}
