@@ -40,7 +40,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "liaison-bench",
-            dependencies: ["LiaisonCore", "LiaisonStore", "StationIndex", "Geodesy"]
+            dependencies: [
+                "LiaisonCore", "LiaisonStore", "StationIndex", "Geodesy",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "GeodesyTests",

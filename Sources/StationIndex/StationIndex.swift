@@ -56,6 +56,13 @@ public struct StationIndex: Sendable {
     /// Number of stations indexed.
     public var count: Int { stations.count }
 
+    /// Bytes held by the index's own arrays (the tree, ECEF points and per-slot copies),
+    /// not counting the `stations` array it was given.
+    public var footprintBytes: Int {
+        nodes.capacity * MemoryLayout<Node>.stride + points.capacity * MemoryLayout<ECEF>.stride
+            + slotEntry.capacity * 4 + slotModes.capacity + slotCounty.capacity * 4
+    }
+
     /// Builds the index; O(n log n).
     ///
     /// - Parameter leafSize: stations per leaf; 8 suits both 2,000 and 1,000,000 stations.
