@@ -35,6 +35,9 @@ public struct StationSnapshot: Sendable {
     /// Number of active (indexed) stations.
     public var activeCount: Int { active.count }
 
+    /// The active stations, sorted by id.
+    public var activeStations: [Station] { active }
+
     /// Answers a nearest-stations query exactly (see ``StationIndex``).
     public func nearest(_ query: NearestQuery) -> [NearestStation] {
         let radius = query.radiusKilometers.map { $0 * 1000 } ?? .infinity

@@ -116,3 +116,10 @@ public final class LiaisonDatabase: Sendable {
         try pool.read(body)
     }
 }
+
+extension LiaisonDatabase {
+    /// Checks that the database answers a query (for readiness probes).
+    public func ping() throws {
+        _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}

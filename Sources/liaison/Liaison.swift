@@ -2,7 +2,7 @@ import ArgumentParser
 import Logging
 
 @main
-struct Liaison: ParsableCommand {
+struct Liaison: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liaison",
         abstract: "Find Zhejiang's consumer-rights liaison stations and manage their register.",
@@ -10,15 +10,19 @@ struct Liaison: ParsableCommand {
             The register lives in a SpatiaLite file (default data/liaison.sqlite, or --db PATH, or \
             LIAISON_DB). When it does not exist yet it is created from geodata/.
             """,
-        subcommands: [Nearest.self, Where.self, Stations.self, Import.self]
+        subcommands: [Nearest.self, Where.self, Stations.self, Import.self, Serve.self]
     )
 
     /// Logs go to stderr so that stdout carries only results (JSON stays parseable).
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

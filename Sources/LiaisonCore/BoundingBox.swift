@@ -1,0 +1,74 @@
+import Foundation
+import Geodesy
+
+/// A map view: a longitude/latitude rectangle in some coordinate system.
+public struct BoundingBox: Sendable, Hashable {
+    public let minLongitude, minLatitude, maxLongitude, maxLatitude: Double
+
+    /// Parses `minLng,minLat,maxLng,maxLat`.
+    ///
+    /// - Throws: ``InvalidInput`` naming `bbox` and what is allowed. Boxes across the
+    ///   antimeridian (minLng > maxLng) are not accepted: nothing the service holds is there.
+    public static func parse(_ text: String, field: String = "bbox") throws(InvalidInput) -> BoundingBox {
+        let allowed = "minLng,minLat,maxLng,maxLat: four finite numbers, longitudes -180 to 180, latitudes -90 to 90, minimum not above maximum"
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 4, let minLng = parts[0], let minLat = parts[1], let maxLng = parts[2], let maxLat = parts[3],
+              [minLng, minLat, maxLng, maxLat].allSatisfy(\.isFinite),
+              abs(minLng) <= 180, abs(maxLng) <= 180, abs(minLat) <= 90, abs(maxLat) <= 90,
+              minLng <= maxLng, minLat <= maxLat else {
+            throw InvalidInput(name: field, reason: "\"\(text)\" is not a bounding box: expected \(allowed)")
+        }
+        return BoundingBox(minLongitude: minLng, minLatitude: minLat, maxLongitude: maxLng, maxLatitude: maxLat)
+    }
+
+    public init(minLongitude: Double, minLatitude: Double, maxLongitude: Double, maxLatitude: Double) {
+        self.minLongitude = minLongitude
+        self.minLatitude = minLatitude
+        self.maxLongitude = maxLongitude
+        self.maxLatitude = maxLatitude
+    }
+
+    public func contains(_ c: Coordinate) -> Bool {
+        (minLatitude...maxLatitude).contains(c.latitude) && (minLongitude...maxLongitude).contains(c.longitude)
+    }
+
+    /// This box grown by `degrees` on every side.
+    func expanded(by degrees: Double) -> BoundingBox {
+        BoundingBox(minLongitude: minLongitude - degrees, minLatitude: minLatitude - degrees,
+                    maxLongitude: maxLongitude + degrees, maxLatitude: maxLatitude + degrees)
+    }
+
+    public var array: [Double] { [minLongitude, minLatitude, maxLongitude, maxLatitude] }
+}
+
+extension StationSnapshot {
+    /// Active stations whose location, in `system`, lies in `box`, in id order, after the
+    /// station `afterID`; at most `limit`, and whether more follow.
+    ///
+    /// The GCJ-02 and BD-09 offsets move a point by well under 0.05°, so stations are first
+    /// screened in WGS-84 against the box grown by that much, then tested exactly in `system`.
+    public func stations(in box: BoundingBox, system: CoordinateSystem, mode: MediationMode?, countyCode: String?,
+                         after afterID: String?, limit: Int) -> (stations: [Station], more: Bool) {
+        let screen = system == .wgs84 ? box : box.expanded(by: 0.05)
+        var found: [Station] = []
+        var start = 0
+        if let afterID {
+            // Binary search for the first active station with an id above the cursor.
+            var lo = 0, hi = activeStations.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if activeStations[mid].id <= afterID { lo = mid + 1 } else { hi = mid }
+            }
+            start = lo
+        }
+        for station in activeStations[start...] {
+            guard screen.contains(station.location),
+                  mode.map({ station.modes.contains($0) }) ?? true,
+                  countyCode.map({ station.countyCode == $0 }) ?? true,
+                  box.contains(system.fromWGS84(station.location)) else { continue }
+            if found.count == limit { return (found, true) }
+            found.append(station)
+        }
+        return (found, false)
+    }
+}

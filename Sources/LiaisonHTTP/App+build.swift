@@ -1,0 +1,60 @@
+import Hummingbird
+import HummingbirdCore
+import LiaisonCore
+import LiaisonStore
+import Logging
+import NIOCore
+
+/// Builds the HTTP application: the one function the CLI's `serve` and the tests both call.
+///
+/// ```swift
+/// let app = buildApplication(settings: ServerSettings(port: 8080), finder: finder, database: db, logger: logger)
+/// try await app.runService()
+/// ```
+public func buildApplication(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase,
+                             metrics: HTTPMetrics = HTTPMetrics(version: liaisonVersion),
+                             logger: Logger,
+                             onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = buildRouter(settings: settings, finder: finder, database: database, metrics: metrics, logger: logger)
+    metrics.indexed(stations: finder.snapshot.activeCount)
+    var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
+    // The decoder's own limits sit above ours, so oversized headers get our 431 answer.
+    decoder.maxHeaderListSize = max(settings.maxHeaderBytes * 4, 65536)
+    decoder.maxHeaderFieldSize = max(settings.maxHeaderBytes * 4, 65536)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds), httpDecoderConfiguration: decoder)),
+        configuration: ApplicationConfiguration(
+            address: .hostname(settings.host, port: settings.port),
+            serverName: "liaison",
+            availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger)
+}
+
+/// The router: the edge middleware, then every controller's endpoints.
+public func buildRouter(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
+                        logger: Logger) -> Router<AppRequestContext> {
+    let endpoints = allEndpoints(finder: finder, database: database, metrics: metrics)
+    let router = Router(context: AppRequestContext.self)
+    // Middleware first: Hummingbird applies middleware to the routes added after it.
+    router.add(middleware: EdgeMiddleware(routes: RouteTable(endpoints), settings: settings, metrics: metrics, logger: logger))
+    for endpoint in endpoints {
+        router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+    }
+    return router
+}
+
+func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics) -> [Endpoint] {
+    StationsController(finder: finder).endpoints
+        + RegionsController(finder: finder).endpoints
+        + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
+}
+
+/// Every route the application serves (for the OpenAPI check).
+public func routeTable(finder: StationFinder, database: LiaisonDatabase) -> RouteTable {
+    RouteTable(allEndpoints(finder: finder, database: database, metrics: HTTPMetrics(version: liaisonVersion)))
+}
+
+/// Reported in `liaison_build_info`.
+public let liaisonVersion = "0.2.0"

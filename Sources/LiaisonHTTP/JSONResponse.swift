@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+import LiaisonCore
+
+/// JSON responses with a strong ETag (a hash of the body) and `If-None-Match` handling.
+enum JSONResponse {
+    static func make(_ body: [UInt8], for request: Request, contentType: String = "application/json; charset=utf-8",
+                     cacheable: Bool = true) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        guard cacheable else {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        let etag = "\"\(hex(fnv1a64(body)))\""
+        headers[.eTag] = etag
+        headers[.cacheControl] = "no-cache"
+        if let condition = request.headers[.ifNoneMatch], matches(condition, etag) {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func encoding<T: Encodable>(_ value: T, for request: Request) throws -> Response {
+        make(Array(try JSONOutput.encode(value)), for: request)
+    }
+
+    /// `If-None-Match`: `*` or a comma-separated list of entity tags (weak comparison).
+    static func matches(_ condition: String, _ etag: String) -> Bool {
+        condition.split(separator: ",").contains { tag in
+            let t = tag.trimmingCharacters(in: .whitespaces)
+            return t == "*" || t == etag || t == "W/" + etag
+        }
+    }
+
+    /// FNV-1a, 64 bit: fast, and collisions only cost a client a stale cache check.
+    static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            hash ^= UInt64(b)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    static func hex(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LiaisonCore
+
+/// An error answered as `application/problem+json` (RFC 9457).
+///
+/// ```json
+/// {"type":"https://liaison.example/problems/invalid-parameters","title":"Invalid parameters","status":400,
+///  "detail":"lat: ...","invalid_params":[{"name":"lat","reason":"..."}]}
+/// ```
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    /// A short slug naming the kind of problem; the `type` URI ends with it.
+    public var kind: String
+    public var title: String
+    public var detail: String
+    public var invalidParameters: [InvalidParameter] = []
+    public var headers: HTTPFields = [:]
+
+    public static let typeBase = "https://liaison.zj/problems/"
+
+    public init(status: HTTPResponse.Status, kind: String, title: String, detail: String,
+                invalidParameters: [InvalidParameter] = [], headers: HTTPFields = [:]) {
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.invalidParameters = invalidParameters
+        self.headers = headers
+    }
+
+    /// 400 for input that failed validation, naming every bad parameter.
+    public static func invalid(_ input: InvalidInput) -> Problem {
+        Problem(status: .badRequest, kind: "invalid-parameters", title: "Invalid parameters",
+                detail: input.description, invalidParameters: input.parameters)
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail)
+    }
+
+    struct Body: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String
+        let instance: String?
+        let request_id: String?
+        let invalid_params: [InvalidParameter]?
+    }
+
+    public func response(from request: Request, context: some RequestContext) -> Response {
+        let requestID = (context as? AppRequestContext)?.requestID
+        let body = Body(type: Self.typeBase + kind, title: title, status: Int(status.code), detail: detail,
+                        instance: request.uri.path, request_id: requestID,
+                        invalid_params: invalidParameters.isEmpty ? nil : invalidParameters)
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        // Encoding these few strings and numbers cannot fail; the fallback is for form's sake.
+        let bytes = (try? JSONOutput.encode(body)) ?? Data("{\"status\":\(status.code)}".utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

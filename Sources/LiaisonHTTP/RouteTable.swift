@@ -1,0 +1,40 @@
+import HTTPTypes
+import Hummingbird
+
+/// One route and the function that answers it; controllers list theirs.
+struct Endpoint: Sendable {
+    let method: HTTPRequest.Method
+    /// With `{name}` for a path parameter, as in OpenAPI.
+    let path: String
+    let handler: @Sendable (Request, AppRequestContext) async throws -> Response
+
+    static func get(_ path: String, _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) -> Endpoint {
+        Endpoint(method: .get, path: path, handler: handler)
+    }
+}
+
+/// Every route the server answers, as (method, path template): the source of the router's
+/// 405 answers (`Allow`) and of the check that `openapi.json` documents each route.
+public struct RouteTable: Sendable {
+    public struct Route: Sendable, Hashable {
+        public let method: HTTPRequest.Method
+        /// With `{name}` for a path parameter, as in OpenAPI.
+        public let path: String
+    }
+
+    public let routes: [Route]
+
+    init(_ endpoints: [Endpoint]) {
+        routes = endpoints.map { Route(method: $0.method, path: $0.path) }
+    }
+
+    /// The methods allowed on a concrete path, sorted; empty when no route matches it.
+    public func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return Set(routes.filter { route in
+            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            return template.count == segments.count
+                && zip(template, segments).allSatisfy { t, s in (t.hasPrefix("{") && !s.isEmpty) || t == s }
+        }.map(\.method.rawValue)).sorted()
+    }
+}

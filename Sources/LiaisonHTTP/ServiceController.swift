@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonStore
+
+/// Health, readiness, metrics and the API description.
+struct ServiceController {
+    let finder: StationFinder
+    let database: LiaisonDatabase
+    let metrics: HTTPMetrics
+
+    var endpoints: [Endpoint] {
+        [.get("/healthz", healthz), .get("/readyz", readyz), .get("/metrics", exposition), .get("/openapi.json", openAPI)]
+    }
+
+    struct Status: Encodable {
+        let status: String
+        let stations: Int?
+        let detail: String?
+    }
+
+    /// The process is alive.
+    @Sendable func healthz(_ request: Request, context: AppRequestContext) throws -> Response {
+        JSONResponse.make(Array(try JSONOutput.encode(Status(status: "ok", stations: nil, detail: nil))), for: request, cacheable: false)
+    }
+
+    /// The index is loaded and the database answers.
+    @Sendable func readyz(_ request: Request, context: AppRequestContext) throws -> Response {
+        let stations = finder.snapshot.activeCount
+        var problem: String?
+        if stations == 0 { problem = "the station index is empty" }
+        do { try database.ping() } catch { problem = "the database does not answer: \(error)" }
+        let body = Array(try JSONOutput.encode(Status(status: problem == nil ? "ready" : "not ready", stations: stations, detail: problem)))
+        var response = JSONResponse.make(body, for: request, cacheable: false)
+        if problem != nil { response.status = .serviceUnavailable }
+        return response
+    }
+
+    @Sendable func exposition(_ request: Request, context: AppRequestContext) throws -> Response {
+        JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)
+    }
+
+    /// The OpenAPI 3.1 document, served as it is kept in the repo.
+    @Sendable func openAPI(_ request: Request, context: AppRequestContext) throws -> Response {
+        JSONResponse.make(OpenAPIDocument.bytes, for: request)
+    }
+}
+
+/// `Sources/LiaisonHTTP/openapi.json`, read once.
+public enum OpenAPIDocument {
+    public static let bytes: [UInt8] = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+              let data = try? Data(contentsOf: url) else { return Array("{}".utf8) }
+        return Array(data)
+    }()
+}

@@ -1,0 +1,119 @@
+import Geodesy
+import Foundation
+import Hummingbird
+import LiaisonCore
+
+/// `/v1/stations`: nearest stations, stations in a map view, one station.
+struct StationsController {
+    let finder: StationFinder
+
+    var endpoints: [Endpoint] {
+        [.get("/v1/stations/nearest", nearest), .get("/v1/stations", list), .get("/v1/stations/{id}", detail)]
+    }
+
+    static let coordsysAllowed = "one of \(CoordinateSystem.allowedNames)"
+
+    /// `GET /v1/stations/nearest?lat&lng&limit&coordsys&mode&county&radius_km`: the same JSON as `liaison nearest --format json`.
+    @Sendable func nearest(_ request: Request, context: AppRequestContext) throws -> Response {
+        var q = QueryReader(request, allowed: ["lat", "lng", "limit", "coordsys", "mode", "county", "radius_km"])
+        let lat = q.double("lat", required: true, allowed: "a number of degrees from -90 to 90")
+        let lng = q.double("lng", required: true, allowed: "a number of degrees from -180 to 180")
+        let limit = q.integer("limit", allowed: "an integer from 1 to \(NearestQuery.maxLimit)")
+        let radius = q.double("radius_km", allowed: "a number of kilometres greater than 0 and at most 1000")
+        let snapshot = finder.snapshot
+        var query: NearestQuery?
+        do {
+            // Placeholders stand in for unparsable coordinates so every other field is still checked.
+            query = try NearestQuery.validated(
+                latitude: lat ?? 0, longitude: lng ?? 0, coordsys: q.string("coordsys"), limit: limit,
+                mode: q.string("mode"), county: q.string("county"), radiusKilometers: radius, counties: snapshot.counties)
+        } catch {
+            error.parameters.forEach { q.add($0) }
+        }
+        try q.check()
+        guard let query else { throw Problem.invalid(InvalidInput(name: "lat", reason: "is required")) }
+        let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties)
+        return try JSONResponse.encoding(response, for: request)
+    }
+
+    struct ListResponse: Encodable {
+        let bbox: [Double]?
+        let coordsys: CoordinateSystem
+        let count: Int
+        let stations: [StationSummary]
+        /// Pass as `cursor` for the next page; absent on the last page.
+        let next_cursor: String?
+    }
+
+    static let maxListLimit = 500
+
+    /// `GET /v1/stations?bbox&coordsys&mode&county&limit&cursor`: active stations in a map view, by id, paginated.
+    @Sendable func list(_ request: Request, context: AppRequestContext) throws -> Response {
+        var q = QueryReader(request, allowed: ["bbox", "coordsys", "mode", "county", "limit", "cursor"])
+        let snapshot = finder.snapshot
+        var box = BoundingBox(minLongitude: -180, minLatitude: -90, maxLongitude: 180, maxLatitude: 90)
+        if let text = q.string("bbox") {
+            do { box = try BoundingBox.parse(text) } catch { error.parameters.forEach { q.add($0) } }
+        }
+        let system = CoordinateSystem(rawValue: q.string("coordsys") ?? "wgs84")
+        if system == nil {
+            q.add(InvalidParameter(name: "coordsys", reason: "unknown coordinate system \"\(q.string("coordsys") ?? "")\": expected \(Self.coordsysAllowed)"))
+        }
+        let mode = q.string("mode").map { MediationMode(rawValue: $0) }
+        if case .some(.none) = mode {
+            q.add(InvalidParameter(name: "mode", reason: "unknown mode \"\(q.string("mode") ?? "")\": expected one of \(MediationMode.allowedNames)"))
+        }
+        let county = q.string("county")
+        if let county, snapshot.counties.county(code: county) == nil {
+            q.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of one of Zhejiang's \(snapshot.counties.counties.count) county-level divisions"))
+        }
+        let limit = q.integer("limit", allowed: "an integer from 1 to \(Self.maxListLimit)") ?? 100
+        if !(1...Self.maxListLimit).contains(limit) {
+            q.add(InvalidParameter(name: "limit", reason: "\(limit) is out of range: expected an integer from 1 to \(Self.maxListLimit)"))
+        }
+        var after: String?
+        if let cursor = q.string("cursor") {
+            after = Cursor.decode(cursor)
+            if after == nil { q.add(InvalidParameter(name: "cursor", reason: "not a cursor this API issued: pass next_cursor from a previous page unchanged")) }
+        }
+        try q.check()
+        let system_ = system ?? .wgs84
+        let page = snapshot.stations(in: box, system: system_, mode: mode ?? nil, countyCode: county, after: after, limit: limit)
+        let body = ListResponse(
+            bbox: q.string("bbox") == nil ? nil : box.array, coordsys: system_, count: page.stations.count,
+            stations: page.stations.map { StationSummary($0, counties: snapshot.counties, coordinateSystem: system_) },
+            next_cursor: page.more ? page.stations.last.map { Cursor.encode($0.id) } : nil)
+        return try JSONResponse.encoding(body, for: request)
+    }
+
+    /// `GET /v1/stations/{id}?coordsys`: one station's public record.
+    @Sendable func detail(_ request: Request, context: AppRequestContext) throws -> Response {
+        var q = QueryReader(request, allowed: ["coordsys"])
+        let system = CoordinateSystem(rawValue: q.string("coordsys") ?? "wgs84")
+        if system == nil {
+            q.add(InvalidParameter(name: "coordsys", reason: "unknown coordinate system \"\(q.string("coordsys") ?? "")\": expected \(Self.coordsysAllowed)"))
+        }
+        try q.check()
+        let id = context.parameters.get("id") ?? ""
+        let snapshot = finder.snapshot
+        guard let station = snapshot.station(id: id) else { throw Problem.notFound("no station with id \(id)") }
+        return try JSONResponse.encoding(StationDetail(station, counties: snapshot.counties, coordinateSystem: system ?? .wgs84), for: request)
+    }
+}
+
+/// Opaque page cursors: the last id of the previous page, base64url-encoded.
+enum Cursor {
+    static func encode(_ id: String) -> String {
+        Data(("after:" + id).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> String? {
+        var b64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        guard cursor.count <= 64, let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8),
+              text.hasPrefix("after:") else { return nil }
+        let id = String(text.dropFirst(6))
+        return id.isEmpty ? nil : id
+    }
+}

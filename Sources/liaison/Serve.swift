@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonHTTP
+import Logging
+
+extension Liaison {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the HTTP API.",
+            discussion: "Stops gracefully on SIGTERM or SIGINT: requests in flight finish first. See /openapi.json.")
+
+        @Option(help: "Address to listen on.") var host = "127.0.0.1"
+        @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the port is printed).") var port = 8080
+        @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port: \(port) is out of range: expected 0 to 65535") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level: unknown level \"\(logLevel)\": expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "liaison.http")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let database = try store.open()
+            let finder = StationFinder(try database.snapshot())
+            let host = self.host
+            let app = buildApplication(settings: ServerSettings(host: host, port: port), finder: finder, database: database,
+                                       logger: logger) { port in
+                // One line on stdout, so scripts started with --port 0 can find the port.
+                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+            }
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        }
+    }
+}

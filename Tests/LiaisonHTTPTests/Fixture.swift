@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+import LiaisonHTTP
+import LiaisonStore
+import Logging
+import Synchronization
+
+/// One database made from geodata/ for the whole suite (a real SpatiaLite file), and a
+/// fresh application per test.
+enum Fixture {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let database: LiaisonDatabase = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-http-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return try! LiaisonDatabase.openOrCreate(path: folder.appendingPathComponent("liaison.sqlite").path,
+                                                 geodata: GeodataDirectory(url: repo.appendingPathComponent("geodata")))
+    }()
+
+    static let snapshot: StationSnapshot = try! database.snapshot()
+
+    static func app(settings: ServerSettings = ServerSettings(port: 0), finder: StationFinder = StationFinder(snapshot),
+                    metrics: HTTPMetrics = HTTPMetrics(version: "test"), logs: LogRecorder? = nil) -> some ApplicationProtocol {
+        var logger = Logger(label: "test") { label in logs.map { $0 as any LogHandler } ?? SwiftLogNoOpLogHandler() }
+        logger.logLevel = .info
+        return buildApplication(settings: settings, finder: finder, database: database, metrics: metrics, logger: logger)
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] ?? [:]
+    }
+
+    /// The names in a problem's `invalid_params`.
+    func invalidParameterNames() throws -> [String] {
+        (try json()["invalid_params"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+}
+
+/// Collects log records so tests can check the access log's structured metadata.
+final class LogRecorder: LogHandler, @unchecked Sendable {
+    // @unchecked: all mutable state is behind `records`' Mutex; the other properties are
+    // set once by swift-log before use.
+    struct Record: Sendable {
+        let message: String
+        let metadata: [String: String]
+    }
+
+    let records = Mutex<[Record]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).mapValues { "\($0)" }
+        records.withLock { $0.append(Record(message: "\(event.message)", metadata: fields)) }
+    }
+}

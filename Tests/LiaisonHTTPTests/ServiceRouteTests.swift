@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+import LiaisonHTTP
+import Testing
+
+@Suite struct ErrorAndLimitTests {
+    @Test func unknownPathIs404AndWrongMethodIs405WithAllow() async throws {
+        try await Fixture.app().test(.router) { client in
+            try await client.execute(uri: "/v2/nothing", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            for method in [HTTPRequest.Method.post, .delete, .put, .patch] {
+                try await client.execute(uri: "/v1/stations/nearest?lat=30&lng=120", method: method) { response in
+                    #expect(response.status == .methodNotAllowed)
+                    #expect(response.headers[.allow] == "GET")
+                    let json = try response.json()
+                    #expect(json["status"] as? Int == 405)
+                }
+            }
+            try await client.execute(uri: "/v1/stations/330106-0001", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+        }
+    }
+
+    @Test func oversizedURIHeadersAndBodyAreRejected() async throws {
+        let settings = ServerSettings(port: 0, maxURIBytes: 1024, maxHeaderBytes: 2048, maxBodyBytes: 4096)
+        try await Fixture.app(settings: settings).test(.router) { client in
+            try await client.execute(uri: "/v1/stations/nearest?lat=30&lng=120&x=" + String(repeating: "a", count: 2000), method: .get) { response in
+                #expect(response.status == .uriTooLong)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/healthz", method: .get, headers: [HTTPField.Name("X-Padding")!: String(repeating: "b", count: 3000)]) { response in
+                #expect(response.status == .requestHeaderFieldsTooLarge)
+            }
+            try await client.execute(uri: "/healthz", method: .get, body: ByteBuffer(repeating: 0x61, count: 5000)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+    }
+
+    @Test func requestIDsAreEchoedOrMade() async throws {
+        let logs = LogRecorder()
+        try await Fixture.app(logs: logs).test(.router) { client in
+            let id = HTTPField.Name("X-Request-Id")!
+            try await client.execute(uri: "/healthz", method: .get, headers: [id: "abc-123_x.y"]) { response in
+                #expect(response.headers[id] == "abc-123_x.y")
+            }
+            try await client.execute(uri: "/healthz", method: .get, headers: [id: "bad id with spaces"]) { response in
+                let made = try #require(response.headers[id])
+                #expect(made != "bad id with spaces")
+                #expect(made.count == 32)
+            }
+            try await client.execute(uri: "/v1/stations/nearest?lat=x", method: .get, headers: [id: "req-400"]) { response in
+                #expect(response.headers[id] == "req-400")
+                let json = try response.json()
+                #expect(json["request_id"] as? String == "req-400")
+            }
+        }
+        // The access log: one structured line per request, dotted keys.
+        let records = logs.records.withLock { $0 }.filter { $0.message == "request" }
+        #expect(records.count == 3)
+        let last = try #require(records.last)
+        #expect(last.metadata["request.id"] == "req-400")
+        #expect(last.metadata["http.status"] == "400")
+        #expect(last.metadata["http.method"] == "GET")
+        #expect(last.metadata["http.route"] == "/v1/stations/nearest")
+        #expect(Double(last.metadata["http.duration_ms"] ?? "") != nil)
+    }
+}
+
+@Suite struct ServiceRouteTests {
+    @Test func healthAndReadiness() async throws {
+        try await Fixture.app().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect(json["status"] as? String == "ok")
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect(json["stations"] as? Int == 2045)
+            }
+        }
+        try await Fixture.app(finder: StationFinder(.empty)).test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+        }
+    }
+
+    @Test func metricsCountRequestsPerRouteAndStatus() async throws {
+        try await Fixture.app().test(.router) { client in
+            for _ in 0..<3 { try await client.execute(uri: "/v1/stations/nearest?lat=30.259&lng=120.13", method: .get) }
+            try await client.execute(uri: "/v1/stations/nearest?lat=x&lng=1", method: .get)
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                let text = response.text
+                #expect(text.contains(#"http_requests_total{method="GET",route="/v1/stations/nearest",status="200"} 3"#))
+                #expect(text.contains(#"http_requests_total{method="GET",route="/v1/stations/nearest",status="400"} 1"#))
+                #expect(text.contains(#"http_request_duration_seconds_count{method="GET",route="/v1/stations/nearest"} 4"#))
+                #expect(text.contains("liaison_index_stations 2045"))
+                #expect(text.contains(#"liaison_build_info{version="test"} 1"#))
+            }
+        }
+    }
+
+    /// The document lists exactly the routes the router serves.
+    @Test func openAPIDocumentsEveryRouteAndNoOther() async throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
+        #expect((document["openapi"] as? String)?.hasPrefix("3.1") == true)
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, operations in
+            operations.keys.filter { ["get", "post", "put", "patch", "delete"].contains($0) }.map { "\($0.uppercased()) \(path)" }
+        })
+        let served = Set(routeTable(finder: StationFinder(Fixture.snapshot), database: Fixture.database).routes.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(documented == served)
+        try await Fixture.app().test(.router) { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(Array(Data(buffer: response.body)) == OpenAPIDocument.bytes)
+            }
+        }
+    }
+}
+
+/// A real server on an ephemeral loopback port, spoken to over TCP.
+@Suite struct LiveServerTests {
+    @Test func liveServerAnswersNearest() async throws {
+        try await Fixture.app().test(.live) { client in
+            #expect(client.port != nil && client.port != 0)
+            try await client.execute(uri: "/v1/stations/nearest?lat=30.259&lng=120.13&limit=3", method: .get) { response in
+                #expect(response.status == .ok)
+                let stations = try response.json()["stations"] as? [[String: Any]] ?? []
+                #expect(stations.compactMap { $0["id"] as? String } == Fixture.snapshot.nearest(
+                    try NearestQuery.validated(latitude: 30.259, longitude: 120.13, limit: 3, counties: Fixture.snapshot.counties)).map(\.station.id))
+            }
+            try await client.execute(uri: "/v1/stations/nearest", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+        }
+    }
+}
