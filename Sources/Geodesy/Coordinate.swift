@@ -26,13 +26,20 @@ public struct Coordinate: Sendable, Hashable {
     /// ```
     /// - Throws: ``CoordinateError`` naming the field (`lat` or `lng`) and the allowed range.
     public static func validated(latitude: Double, longitude: Double) throws(CoordinateError) -> Coordinate {
-        guard latitude.isFinite, abs(latitude) <= 90 else {
-            throw CoordinateError(field: "lat", value: latitude, allowed: "a finite number of degrees from -90 to 90")
-        }
-        guard longitude.isFinite, abs(longitude) <= 180 else {
-            throw CoordinateError(field: "lng", value: longitude, allowed: "a finite number of degrees from -180 to 180")
-        }
+        if let problem = problem(latitude: latitude) ?? problem(longitude: longitude) { throw problem }
         return Coordinate(latitude: latitude, longitude: longitude)
+    }
+
+    /// What is wrong with a latitude, or nil when it is a finite number in -90...90.
+    public static func problem(latitude: Double) -> CoordinateError? {
+        latitude.isFinite && abs(latitude) <= 90 ? nil
+            : CoordinateError(field: "lat", value: latitude, allowed: "a finite number of degrees from -90 to 90")
+    }
+
+    /// What is wrong with a longitude, or nil when it is a finite number in -180...180.
+    public static func problem(longitude: Double) -> CoordinateError? {
+        longitude.isFinite && abs(longitude) <= 180 ? nil
+            : CoordinateError(field: "lng", value: longitude, allowed: "a finite number of degrees from -180 to 180")
     }
 }
 

@@ -35,12 +35,11 @@ public struct NearestQuery: Sendable, Hashable {
         counties: CountyLocator
     ) throws(InvalidInput) -> NearestQuery {
         var problems: [InvalidParameter] = []
-        var point: Coordinate?
-        do {
-            point = try Coordinate.validated(latitude: latitude, longitude: longitude)
-        } catch {
-            problems.append(InvalidParameter(name: error.field, reason: "\(error.value) is not allowed: expected \(error.allowed)"))
+        // Latitude and longitude are checked one at a time so that both are reported.
+        for problem in [Coordinate.problem(latitude: latitude), Coordinate.problem(longitude: longitude)].compactMap({ $0 }) {
+            problems.append(InvalidParameter(name: problem.field, reason: "\(problem.value) is not allowed: expected \(problem.allowed)"))
         }
+        let point = problems.isEmpty ? Coordinate(latitude: latitude, longitude: longitude) : nil
         let system = CoordinateSystem(rawValue: coordsys ?? CoordinateSystem.wgs84.rawValue)
         if system == nil {
             problems.append(InvalidParameter(name: "coordsys", reason: "unknown coordinate system \"\(coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)"))

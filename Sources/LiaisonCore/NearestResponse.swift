@@ -56,10 +56,16 @@ public struct NearestResponse: Sendable, Hashable, Codable {
                 rank: rank + 1, id: s.id, name: s.name, county_code: s.countyCode,
                 county_name: county?.name ?? s.address.county, city_code: county?.cityCode ?? "",
                 city_name: county?.cityName ?? s.address.city, address: s.address.line, modes: s.modes, phone: s.phone,
-                distance_m: rounded(result.distanceMeters, 2), bearing_deg: rounded(result.bearingDegrees, 2),
+                distance_m: rounded(result.distanceMeters, 2), bearing_deg: roundedBearing(result.bearingDegrees),
                 location: Point(lat: rounded(shown.latitude, 7), lng: rounded(shown.longitude, 7), coordsys: q.coordinateSystem))
         }
     }
+}
+
+/// A bearing rounded to 0.01°, kept in [0, 360): 359.996 becomes 0, not 360.
+func roundedBearing(_ degrees: Double) -> Double {
+    let r = rounded(degrees, 2)
+    return r >= 360 ? r - 360 : r
 }
 
 /// Rounds to `digits` decimals (half away from zero).

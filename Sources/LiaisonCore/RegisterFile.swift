@@ -38,7 +38,8 @@ public enum RegisterFile: Sendable {
         guard head.type == "FeatureCollection" else {
             throw FormatError(description: "top-level type is \"\(head.type)\": expected \"FeatureCollection\"")
         }
-        let kinds = Set(head.features.map { $0.geometry?.type ?? "none" })
+        // Features without a geometry do not decide the kind; their own decoding names them.
+        let kinds = Set(head.features.compactMap { $0.geometry?.type })
         if kinds.isSubset(of: ["Point"]) {
             let attempts = try decoder.decode(Body<StationFeature>.self, from: data).features
             var stations: [Station] = []
@@ -112,7 +113,10 @@ public enum RegisterFile: Sendable {
     static func parameter(for error: any Error) -> InvalidParameter {
         guard let error = error as? DecodingError else { return InvalidParameter(name: "feature", reason: "\(error)") }
         func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            // Paths start inside the feature (`properties.phone`), as validation errors do.
+            var keys = context.codingPath
+            if keys.first?.stringValue == "features" { keys.removeFirst(min(2, keys.count)) }
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         }
         switch error {
         case .keyNotFound(let key, let context):

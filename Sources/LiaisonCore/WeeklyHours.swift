@@ -52,7 +52,7 @@ public struct WeeklyHours: Sendable, Hashable, Codable {
 
     private static func minutes(_ text: Substring) -> Int? {
         let hm = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard hm.count == 2, hm[0].count == 2, hm[1].count == 2,
+        guard hm.count == 2, hm[0].count == 2, hm[1].count == 2, text.utf8.allSatisfy({ $0 == UInt8(ascii: ":") || (48...57).contains($0) }),
               let h = Int(hm[0]), let m = Int(hm[1]), (0...24).contains(h), (0...59).contains(m), h < 24 || m == 0 else { return nil }
         return h * 60 + m
     }

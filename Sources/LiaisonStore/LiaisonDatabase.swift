@@ -31,8 +31,13 @@ public final class LiaisonDatabase: Sendable {
     }
 
     deinit {
-        try? pool.close()
-        caches.freeAll()
+        // Fold the WAL back into the main file, so that the .sqlite file alone is complete
+        // (for copies and backups), then close readers before the writer: GRDB's close()
+        // closes the writer first, and the last connection to close is the one that could
+        // have checkpointed. SpatiaLite's caches may be freed only once every connection is closed.
+        _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        pool.releaseMemory()
+        if (try? pool.close()) != nil { caches.freeAll() }
     }
 
     static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {

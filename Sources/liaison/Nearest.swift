@@ -10,11 +10,11 @@ extension Liaison {
 
         @Option(parsing: .unconditional, help: "Latitude in degrees, -90 to 90.") var lat: Double
         @Option(parsing: .unconditional, help: "Longitude in degrees, -180 to 180.") var lng: Double
-        @Option(help: "How many stations, 1 to \(NearestQuery.maxLimit).") var limit = NearestQuery.defaultLimit
+        @Option(parsing: .unconditional, help: "How many stations, 1 to \(NearestQuery.maxLimit).") var limit = NearestQuery.defaultLimit
         @Option(help: "Coordinate system of --lat/--lng and of the output: wgs84, gcj02 or bd09.") var coordsys = "wgs84"
         @Option(help: "Only stations offering this mediation mode: offline or video.") var mode: String?
         @Option(help: "Only stations in this county (6-digit adcode).") var county: String?
-        @Option(name: .customLong("radius-km"), help: "Only stations within this many kilometres (up to 1000).") var radiusKm: Double?
+        @Option(name: .customLong("radius-km"), parsing: .unconditional, help: "Only stations within this many kilometres (up to 1000).") var radiusKm: Double?
         @Option(help: "table or json.") var format = OutputFormat.table
         @OptionGroup var store: StoreOptions
 

@@ -15,8 +15,9 @@ struct StoreOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["LIAISON_DB"] ?? "data/liaison.sqlite"
     }
 
-    /// Opens the database, creating it from geodata on first use.
+    /// Opens the database, creating it from geodata on first use (only then is geodata needed).
     func open() throws -> LiaisonDatabase {
+        if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
         let geodata = try GeodataDirectory.locate(self.geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
         return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
     }
