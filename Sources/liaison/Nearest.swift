@@ -37,7 +37,7 @@ extension Liaison {
             }
             let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties)
             switch format {
-            case .json: try printJSON(response)
+            case .json: print(String(decoding: response.json(), as: UTF8.self))
             case .table: print(Table.nearest(response))
             }
         }
