@@ -23,6 +23,8 @@ public func buildApplication(settings: ServerSettings, finder: StationFinder, da
     decoder.maxHeaderFieldSize = max(settings.maxHeaderBytes * 4, 65536)
     return Application(
         router: router,
+        // Hummingbird's idle timeout counts decoded HTTP parts, not bytes, so a client dripping a
+        // request head a byte at a time (slowloris) is cut off too (SlowClientTests).
         server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds), httpDecoderConfiguration: decoder)),
         configuration: ApplicationConfiguration(
             address: .hostname(settings.host, port: settings.port),

@@ -33,7 +33,7 @@ struct StationsController {
         try q.check()
         guard let query else { throw Problem.invalid(InvalidInput(name: "lat", reason: "is required")) }
         let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties)
-        return try JSONResponse.encoding(response, for: request)
+        return JSONResponse.make(response.json(), for: request)
     }
 
     struct ListResponse: Encodable {

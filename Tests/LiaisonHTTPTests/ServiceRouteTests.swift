@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -143,6 +144,37 @@ import Testing
             try await client.execute(uri: "/v1/stations/nearest", method: .post) { response in
                 #expect(response.status == .methodNotAllowed)
             }
+        }
+    }
+}
+
+/// Slow clients cannot hold a connection by dripping a request head.
+@Suite struct SlowClientTests {
+    @Test func aDrippedRequestHeadIsCutOff() async throws {
+        let settings = ServerSettings(port: 0, idleTimeoutSeconds: 1)
+        try await Fixture.app(settings: settings).test(.live) { client in
+            let port = try #require(client.port)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(connected == 0)
+            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            _ = "GET /healthz HTTP/1.1\r\nHost: x\r\n".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            // Drip one header line every 200 ms for up to 6 s: five times the deadline.
+            var closedByServer = false
+            for _ in 0..<30 {
+                var byte: UInt8 = 0
+                if recv(fd, &byte, 1, 0) == 0 { closedByServer = true; break }
+                if "X-Drip: 1\r\n".withCString({ send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }) < 0 { closedByServer = true; break }
+            }
+            #expect(closedByServer)
         }
     }
 }
