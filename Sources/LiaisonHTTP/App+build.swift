@@ -38,7 +38,8 @@ public func buildApplication(settings: ServerSettings, finder: StationFinder, da
 public func buildRouter(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
                         logger: Logger) -> Router<AppRequestContext> {
     let endpoints = allEndpoints(finder: finder, database: database, metrics: metrics)
-    let router = Router(context: AppRequestContext.self)
+    // HEAD is answered wherever GET is (RFC 9110 9.1), without a body.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Middleware first: Hummingbird applies middleware to the routes added after it.
     router.add(middleware: EdgeMiddleware(routes: RouteTable(endpoints), settings: settings, metrics: metrics, logger: logger))
     for endpoint in endpoints {

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LiaisonCore
 
@@ -11,7 +12,8 @@ struct QueryReader {
         parameters = request.uri.queryParameters
         var seen: Set<String> = []
         for (key, _) in parameters {
-            let name = String(key)
+            // Keys arrive percent-encoded (values are decoded by Hummingbird).
+            let name = String(key).removingPercentEncoding ?? String(key)
             if !allowed.contains(name) {
                 problems.append(InvalidParameter(name: name, reason: "unknown parameter: expected one of \(allowed.sorted().joined(separator: ", "))"))
             } else if !seen.insert(name).inserted {
@@ -21,7 +23,9 @@ struct QueryReader {
     }
 
     func string(_ name: String) -> String? {
-        parameters.get(name).map { String($0) }
+        if let value = parameters.get(name) { return String(value) }
+        // A key written percent-encoded (`mo%64e`) names the same parameter.
+        return parameters.first { String($0.key).removingPercentEncoding == name }.map { String($0.value) }
     }
 
     mutating func double(_ name: String, required: Bool = false, allowed: String) -> Double? {
@@ -29,7 +33,7 @@ struct QueryReader {
             if required { problems.append(InvalidParameter(name: name, reason: "is required: expected \(allowed)")) }
             return nil
         }
-        guard let value = Double(text), value.isFinite else {
+        guard Self.isDecimal(text), let value = Double(text), value.isFinite else {
             problems.append(InvalidParameter(name: name, reason: "\"\(text)\" is not a finite number: expected \(allowed)"))
             return nil
         }
@@ -38,11 +42,34 @@ struct QueryReader {
 
     mutating func integer(_ name: String, allowed: String) -> Int? {
         guard let text = string(name) else { return nil }
-        guard let value = Int(text) else {
+        guard text.utf8.allSatisfy({ (48...57).contains($0) || $0 == UInt8(ascii: "-") }), let value = Int(text) else {
             problems.append(InvalidParameter(name: name, reason: "\"\(text)\" is not an integer: expected \(allowed)"))
             return nil
         }
         return value
+    }
+
+    /// Plain decimal notation, `-12.5` or `3e-2`: no hex, no `+`, no bare `.5` or `30.`
+    /// (which `Double(String)` would accept).
+    static func isDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        func digits() -> Int {
+            let n = bytes.prefix { (48...57).contains($0) }.count
+            bytes = bytes.dropFirst(n)
+            return n
+        }
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        guard digits() > 0 else { return false }
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 
     mutating func add(_ problem: InvalidParameter) {

@@ -28,13 +28,15 @@ public struct RouteTable: Sendable {
         routes = endpoints.map { Route(method: $0.method, path: $0.path) }
     }
 
-    /// The methods allowed on a concrete path, sorted; empty when no route matches it.
+    /// The methods allowed on a concrete path, sorted (HEAD wherever GET is); empty when no
+    /// route matches it. Empty segments are ignored, as the router ignores them.
     public func methods(for path: String) -> [String] {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return Set(routes.filter { route in
-            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
-            return template.count == segments.count
-                && zip(template, segments).allSatisfy { t, s in (t.hasPrefix("{") && !s.isEmpty) || t == s }
-        }.map(\.method.rawValue)).sorted()
+        let segments = path.split(separator: "/")
+        var methods = Set(routes.filter { route in
+            let template = route.path.split(separator: "/")
+            return template.count == segments.count && zip(template, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }
+        }.map(\.method.rawValue))
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return methods.sorted()
     }
 }

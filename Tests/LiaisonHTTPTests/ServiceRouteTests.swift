@@ -17,13 +17,24 @@ import Testing
             for method in [HTTPRequest.Method.post, .delete, .put, .patch] {
                 try await client.execute(uri: "/v1/stations/nearest?lat=30&lng=120", method: method) { response in
                     #expect(response.status == .methodNotAllowed)
-                    #expect(response.headers[.allow] == "GET")
+                    #expect(response.headers[.allow] == "GET, HEAD")
                     let json = try response.json()
                     #expect(json["status"] as? Int == 405)
                 }
             }
             try await client.execute(uri: "/v1/stations/330106-0001", method: .delete) { response in
                 #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, HEAD")
+            }
+            for path in ["/v1/stations/", "/v1//stations"] {
+                try await client.execute(uri: path, method: .post) { response in
+                    #expect(response.status == .methodNotAllowed, "\(path)")
+                }
+            }
+            try await client.execute(uri: "/v1/stations/330106-0001", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes == 0)
+                #expect(response.headers[.eTag] != nil)
             }
         }
     }

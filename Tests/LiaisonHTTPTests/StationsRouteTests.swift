@@ -45,6 +45,11 @@ import Testing
         ("lat=30&lng=120&limt=5", ["limt"]),
         ("lat=30&lat=31&lng=120", ["lat"]),
         ("lat=x&lng=y&limit=0&coordsys=z", ["lat", "lng", "limit", "coordsys"]),
+        ("lat=0x1p3&lng=120", ["lat"]),
+        ("lat=%2B30&lng=120", ["lat"]),
+        ("lat=.5&lng=120", ["lat"]),
+        ("lat=30.&lng=120", ["lat"]),
+        ("lat=30&lng=120&limit=%2B3", ["limit"]),
     ])
     func badParametersAreNamed(_ query: String, _ names: [String]) async throws {
         try await Fixture.app().test(.router) { client in
@@ -136,6 +141,19 @@ import Testing
                 let gcj = ChinaOffset.wgs84ToGCJ02(station.location)
                 #expect(abs((location["lat"] as? Double ?? 0) - gcj.latitude) < 1e-7)
                 #expect(location["coordsys"] as? String == "gcj02")
+            }
+        }
+    }
+
+    @Test func percentEncodedIDsAndKeysAreDecoded() async throws {
+        try await Fixture.app().test(.router) { client in
+            try await client.execute(uri: "/v1/stations/330105%2D0007", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/stations/nearest?l%61t=30.259&lng=120.13&mo%64e=video", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect((json["query"] as? [String: Any])?["mode"] as? String == "video")
             }
         }
     }
