@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -14,6 +15,11 @@ struct EdgeMiddleware: RouterMiddleware {
     let logger: Logger
 
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+    private static let processPrefix: String = {
+        var rng = SystemRandomNumberGenerator()
+        return JSONResponse.hex(rng.next())
+    }()
+    private static let requestCounter = Atomic<UInt64>(0)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -47,8 +53,9 @@ struct EdgeMiddleware: RouterMiddleware {
            given.utf8.allSatisfy({ isIDByte($0) }) {
             return given
         }
-        var rng = SystemRandomNumberGenerator()
-        return String(format: "%016llx%016llx", rng.next() as UInt64, rng.next() as UInt64)
+        // A random per-process prefix and a counter: unique across a fleet, without a
+        // getrandom(2) call per request.
+        return processPrefix + JSONResponse.hex(requestCounter.add(1, ordering: .relaxed).oldValue)
     }
 
     private static func isIDByte(_ b: UInt8) -> Bool {

@@ -33,12 +33,22 @@ enum JSONResponse {
         }
     }
 
-    /// FNV-1a, 64 bit: fast, and collisions only cost a client a stale cache check.
+    /// FNV-1a (64 bit) over 8-byte little-endian words, then the tail bytes: deterministic
+    /// across processes (every server of a fleet gives the same ETag) and a few hundred
+    /// nanoseconds for a 2 KB answer. A collision would only make a client keep a stale copy
+    /// of one answer until the next change.
     static func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            hash ^= UInt64(b)
-            hash &*= 0x100_0000_01b3
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for i in 0..<words {
+                hash ^= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+                hash &*= 0x100_0000_01b3
+            }
+            for i in (words * 8)..<raw.count {
+                hash ^= UInt64(raw[i])
+                hash &*= 0x100_0000_01b3
+            }
         }
         return hash
     }

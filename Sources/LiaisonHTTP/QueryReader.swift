@@ -12,8 +12,7 @@ struct QueryReader {
         parameters = request.uri.queryParameters
         var seen: Set<String> = []
         for (key, _) in parameters {
-            // Keys arrive percent-encoded (values are decoded by Hummingbird).
-            let name = String(key).removingPercentEncoding ?? String(key)
+            let name = Self.decoded(key)
             if !allowed.contains(name) {
                 problems.append(InvalidParameter(name: name, reason: "unknown parameter: expected one of \(allowed.sorted().joined(separator: ", "))"))
             } else if !seen.insert(name).inserted {
@@ -25,7 +24,13 @@ struct QueryReader {
     func string(_ name: String) -> String? {
         if let value = parameters.get(name) { return String(value) }
         // A key written percent-encoded (`mo%64e`) names the same parameter.
-        return parameters.first { String($0.key).removingPercentEncoding == name }.map { String($0.value) }
+        return parameters.first { $0.key.utf8.contains(UInt8(ascii: "%")) && Self.decoded($0.key) == name }.map { String($0.value) }
+    }
+
+    /// Keys arrive percent-encoded (Hummingbird decodes only values); most have no `%` at all.
+    private static func decoded(_ key: Substring) -> String {
+        guard key.utf8.contains(UInt8(ascii: "%")) else { return String(key) }
+        return String(key).removingPercentEncoding ?? String(key)
     }
 
     mutating func double(_ name: String, required: Bool = false, allowed: String) -> Double? {

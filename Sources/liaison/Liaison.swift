@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import NIOCore
+import NIOPosix
 
 @main
 struct Liaison: AsyncParsableCommand {
@@ -15,6 +17,9 @@ struct Liaison: AsyncParsableCommand {
 
     /// Logs go to stderr so that stdout carries only results (JSON stays parseable).
     static func main() async {
+        // Swift concurrency's jobs run on NIO's event loops, so a request is parsed, answered
+        // and written on one thread, without hopping to the global pool and back.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         do {
             var command = try parseAsRoot()
