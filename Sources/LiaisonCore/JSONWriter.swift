@@ -15,6 +15,12 @@ struct JSONWriter {
 
     mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): raw("\\\"")
@@ -115,8 +121,12 @@ extension NearestResponse {
             w.string(s.id)
             w.raw(",\"location\":")
             w.point(s.location)
-            w.raw(",\"modes\":")
-            w.strings(s.modes.map(\.rawValue))
+            w.raw(",\"modes\":[")
+            for (j, mode) in s.modes.enumerated() {
+                if j > 0 { w.raw(",") }
+                w.string(mode.rawValue)
+            }
+            w.raw("]")
             w.raw(",\"name\":")
             w.string(s.name)
             w.raw(",\"phone\":")
