@@ -51,6 +51,9 @@ import json
 import math
 import random
 import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -541,6 +544,30 @@ def run_one(binary, db, q, timeout):
     return out, []
 
 
+def url_for(base, q):
+    params = {"lat": repr(q["lat"]), "lng": repr(q["lng"]), "coordsys": q["coordsys"]}
+    for key in ("limit", "mode", "county", "radius_km"):
+        if q.get(key) is not None:
+            params[key] = q[key] if isinstance(q[key], str) else repr(q[key])
+    return base.rstrip("/") + "/v1/stations/nearest?" + urllib.parse.urlencode(params)
+
+
+def run_http(base, q, timeout):
+    """GET /v1/stations/nearest on a running server. Returns (parsed_json or None, errors)."""
+    url = url_for(base, q)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            body = r.read()
+    except urllib.error.HTTPError as e:
+        return None, [f"HTTP {e.code}: {e.read()[:500]!r}"]
+    except OSError as e:
+        die(f"cannot reach {base}: {e}")
+    try:
+        return json.loads(body.decode("utf-8")), []
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return None, [f"body is not one JSON document ({e}): {body[:300]!r}"]
+
+
 # --------------------------------------------------------------------------
 # Self-test (no binary, no register)
 # --------------------------------------------------------------------------
@@ -730,6 +757,7 @@ def describe(q, binary, db):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Brute-force oracle for `liaison nearest`.")
     ap.add_argument("--bin", help="path to the liaison binary")
+    ap.add_argument("--url", help="base URL of a running `liaison serve` to check instead of the binary")
     ap.add_argument("--db", help="the database the binary reads (imported from the register)")
     ap.add_argument("--register", default=str(DEFAULT_REGISTER),
                     help="station register GeoJSON (default: geodata/stations.geojson)")
@@ -742,15 +770,18 @@ def main(argv=None):
 
     if a.selftest:
         return selftest()
-    if not a.bin or not a.db:
-        ap.error("--bin and --db are required (or use --selftest)")
+    if not a.url and (not a.bin or not a.db):
+        ap.error("--bin and --db, or --url, are required (or use --selftest)")
     if a.queries < 1:
         ap.error("--queries must be >= 1")
-    binary, db, register = resolve(a.bin), resolve(a.db), resolve(a.register)
-    if not binary.is_file():
-        die(f"binary not found: {a.bin} (build it first, e.g. `swift build`)")
-    if not db.exists():
-        die(f"database not found: {a.db} (import the register into it first)")
+    register = resolve(a.register)
+    binary = db = None
+    if not a.url:
+        binary, db = resolve(a.bin), resolve(a.db)
+        if not binary.is_file():
+            die(f"binary not found: {a.bin} (build it first, e.g. `swift build`)")
+        if not db.exists():
+            die(f"database not found: {a.db} (import the register into it first)")
     stations = load_register(register)
     counties = sorted({s.county_code for s in stations})
     queries = make_queries(random.Random(a.seed), a.queries, counties)
@@ -761,7 +792,7 @@ def main(argv=None):
             exp = oracle_nearest(stations, q)
         except InverseError as e:
             die(f"query {i}: the oracle's own inverse failed: {e}")
-        out, errs = run_one(binary, db, q, a.timeout)
+        out, errs = run_http(a.url, q, a.timeout) if a.url else run_one(binary, db, q, a.timeout)
         if out is not None:
             errs = compare(q, exp, out)
         if errs:
@@ -769,7 +800,8 @@ def main(argv=None):
         else:
             passed += 1
     for i, q, errs in failed[:a.show]:
-        print(f"--- query {i} ({q['region']}, {q['coordsys']}): {describe(q, binary, db)}")
+        where = url_for(a.url, q) if a.url else describe(q, binary, db)
+        print(f"--- query {i} ({q['region']}, {q['coordsys']}): {where}")
         for e in errs[:25]:
             print(f"  {e}")
         if len(errs) > 25:
@@ -777,7 +809,7 @@ def main(argv=None):
     if len(failed) > a.show:
         print(f"--- ... and {len(failed) - a.show} more failing queries: "
               + ", ".join(str(i) for i, _, _ in failed[a.show:a.show + 40]))
-    print(f"oracle: {len(queries)} queries, {passed} passed, {len(failed)} failed")
+    print(f"oracle ({'HTTP ' + a.url if a.url else 'CLI'}): {len(queries)} queries, {passed} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 
