@@ -15,12 +15,12 @@ struct Liaison: AsyncParsableCommand {
         subcommands: [Nearest.self, Where.self, Stations.self, Import.self, Serve.self]
     )
 
-    /// Logs go to stderr so that stdout carries only results (JSON stays parseable).
+    /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).
     static func main() async {
         // Swift concurrency's jobs run on NIO's event loops, so a request is parsed, answered
         // and written on one thread, without hopping to the global pool and back.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap(JSONLineLogHandler.init)
         do {
             var command = try parseAsRoot()
             if var command = command as? AsyncParsableCommand {
@@ -28,7 +28,9 @@ struct Liaison: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            JSONLineLogHandler.flush()
         } catch {
+            JSONLineLogHandler.flush()
             exit(withError: error)
         }
     }
