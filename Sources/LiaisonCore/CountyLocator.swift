@@ -13,6 +13,13 @@ public struct CountyLocator: Sendable {
 
     public func county(code: String) -> County? { byCode[code].map { counties[$0] } }
 
+    /// The county and city names a station is shown with: from the county table, or from
+    /// the station's own address if its county is unknown here.
+    public func place(of station: Station) -> (countyName: String, cityCode: String, cityName: String) {
+        guard let county = county(code: station.countyCode) else { return (station.address.county, "", station.address.city) }
+        return (county.name, county.cityCode, county.cityName)
+    }
+
     /// Where a WGS-84 point falls.
     public enum Placement: Sendable, Hashable {
         case inside(County)

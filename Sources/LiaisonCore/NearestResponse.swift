@@ -8,6 +8,18 @@ public struct NearestResponse: Sendable, Hashable, Codable {
         public let lat: Double
         public let lng: Double
         public let coordsys: CoordinateSystem?
+
+        public init(lat: Double, lng: Double, coordsys: CoordinateSystem?) {
+            self.lat = lat
+            self.lng = lng
+            self.coordsys = coordsys
+        }
+
+        /// A WGS-84 location as shown to a caller in `system`, to 1e-7 degrees (about 1 cm).
+        public static func shown(_ wgs84: Coordinate, in system: CoordinateSystem) -> Point {
+            let c = system.fromWGS84(wgs84)
+            return Point(lat: rounded(c.latitude, 7), lng: rounded(c.longitude, 7), coordsys: system)
+        }
     }
 
     public struct Query: Sendable, Hashable, Codable {
@@ -50,14 +62,13 @@ public struct NearestResponse: Sendable, Hashable, Codable {
             limit: q.limit, mode: q.mode, county: q.countyCode, radius_km: q.radiusKilometers)
         stations = results.enumerated().map { rank, result in
             let s = result.station
-            let county = counties.county(code: s.countyCode)
-            let shown = q.coordinateSystem.fromWGS84(s.location)
+            let place = counties.place(of: s)
             return Item(
                 rank: rank + 1, id: s.id, name: s.name, county_code: s.countyCode,
-                county_name: county?.name ?? s.address.county, city_code: county?.cityCode ?? "",
-                city_name: county?.cityName ?? s.address.city, address: s.address.line, modes: s.modes, phone: s.phone,
+                county_name: place.countyName, city_code: place.cityCode, city_name: place.cityName,
+                address: s.address.line, modes: s.modes, phone: s.phone,
                 distance_m: rounded(result.distanceMeters, 2), bearing_deg: roundedBearing(result.bearingDegrees),
-                location: Point(lat: rounded(shown.latitude, 7), lng: rounded(shown.longitude, 7), coordsys: q.coordinateSystem))
+                location: .shown(s.location, in: q.coordinateSystem))
         }
     }
 }

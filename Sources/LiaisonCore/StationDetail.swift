@@ -27,15 +27,14 @@ public struct StationDetail: Sendable, Hashable, Codable {
     public let location: NearestResponse.Point
 
     public init(_ s: Station, counties: CountyLocator, coordinateSystem: CoordinateSystem = .wgs84) {
-        let county = counties.county(code: s.countyCode)
-        let shown = coordinateSystem.fromWGS84(s.location)
+        let place = counties.place(of: s)
         id = s.id
         name = s.name
         status = s.status
         county_code = s.countyCode
-        county_name = county?.name ?? s.address.county
-        city_code = county?.cityCode ?? ""
-        city_name = county?.cityName ?? s.address.city
+        county_name = place.countyName
+        city_code = place.cityCode
+        city_name = place.cityName
         address = s.address
         address_line = s.address.line
         phone = s.phone
@@ -43,6 +42,6 @@ public struct StationDetail: Sendable, Hashable, Codable {
         modes = s.modes
         capacity = s.capacity
         staff = s.staff.map { Staff(name: $0.name, role: $0.role, mobile_masked: MobileNumber.masked($0.mobile)) }
-        location = NearestResponse.Point(lat: rounded(shown.latitude, 7), lng: rounded(shown.longitude, 7), coordsys: coordinateSystem)
+        location = .shown(s.location, in: coordinateSystem)
     }
 }

@@ -14,17 +14,16 @@ public struct StationSummary: Sendable, Hashable, Codable {
     public let location: NearestResponse.Point
 
     public init(_ s: Station, counties: CountyLocator, coordinateSystem: CoordinateSystem) {
-        let county = counties.county(code: s.countyCode)
-        let shown = coordinateSystem.fromWGS84(s.location)
+        let place = counties.place(of: s)
         id = s.id
         name = s.name
         county_code = s.countyCode
-        county_name = county?.name ?? s.address.county
-        city_code = county?.cityCode ?? ""
-        city_name = county?.cityName ?? s.address.city
+        county_name = place.countyName
+        city_code = place.cityCode
+        city_name = place.cityName
         address = s.address.line
         modes = s.modes
         phone = s.phone
-        location = NearestResponse.Point(lat: rounded(shown.latitude, 7), lng: rounded(shown.longitude, 7), coordsys: coordinateSystem)
+        location = .shown(s.location, in: coordinateSystem)
     }
 }
