@@ -55,8 +55,8 @@ struct StationsController {
         if let text = q.string("bbox") {
             do { box = try BoundingBox.parse(text) } catch { error.parameters.forEach { q.add($0) } }
         }
-        let system = CoordinateSystem(rawValue: q.string("coordsys") ?? "wgs84")
-        if system == nil {
+        let parsedSystem = CoordinateSystem(rawValue: q.string("coordsys") ?? "wgs84")
+        if parsedSystem == nil {
             q.add(InvalidParameter(name: "coordsys", reason: "unknown coordinate system \"\(q.string("coordsys") ?? "")\": expected \(Self.coordsysAllowed)"))
         }
         let mode = q.string("mode").map { MediationMode(rawValue: $0) }
@@ -77,11 +77,11 @@ struct StationsController {
             if after == nil { q.add(InvalidParameter(name: "cursor", reason: "not a cursor this API issued: pass next_cursor from a previous page unchanged")) }
         }
         try q.check()
-        let system_ = system ?? .wgs84
-        let page = snapshot.stations(in: box, system: system_, mode: mode ?? nil, countyCode: county, after: after, limit: limit)
+        let system = parsedSystem ?? .wgs84
+        let page = snapshot.stations(in: box, system: system, mode: mode ?? nil, countyCode: county, after: after, limit: limit)
         let body = ListResponse(
-            bbox: q.string("bbox") == nil ? nil : box.array, coordsys: system_, count: page.stations.count,
-            stations: page.stations.map { StationSummary($0, counties: snapshot.counties, coordinateSystem: system_) },
+            bbox: q.string("bbox") == nil ? nil : box.array, coordsys: system, count: page.stations.count,
+            stations: page.stations.map { StationSummary($0, counties: snapshot.counties, coordinateSystem: system) },
             next_cursor: page.more ? page.stations.last.map { Cursor.encode($0.id) } : nil)
         return try JSONResponse.encoding(body, for: request)
     }
