@@ -35,6 +35,13 @@ public struct StationFeature: Codable, Sendable, Hashable {
     public var geometry: Geometry
     public var properties: Properties
 
+    init(type: String, id: String, geometry: Geometry, properties: Properties) {
+        self.type = type
+        self.id = id
+        self.geometry = geometry
+        self.properties = properties
+    }
+
     public init(_ s: Station) {
         type = "Feature"
         id = s.id

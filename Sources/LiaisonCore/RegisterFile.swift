@@ -41,21 +41,8 @@ public enum RegisterFile: Sendable {
         // Features without a geometry do not decide the kind; their own decoding names them.
         let kinds = Set(head.features.compactMap { $0.geometry?.type })
         if kinds.isSubset(of: ["Point"]) {
-            let attempts = try decoder.decode(Body<StationFeature>.self, from: data).features
-            var stations: [Station] = []
-            var seen: Set<String> = []
-            for (i, attempt) in attempts.enumerated() {
-                let feature = try attempt.get(index: i, id: head.features[i].id)
-                do throws(InvalidInput) {
-                    let station = try feature.validated(counties: counties)
-                    guard seen.insert(station.id).inserted else {
-                        throw InvalidInput(name: "id", reason: "\"\(station.id)\" appears more than once in the file")
-                    }
-                    stations.append(station)
-                } catch {
-                    throw FeatureError(index: i, id: feature.id, problems: error.parameters)
-                }
-            }
+            let (stations, errors) = try stationFeatures(data, head: head, counties: counties)
+            if let first = errors.first { throw first }
             return .stations(stations)
         }
         if kinds.isSubset(of: ["Polygon", "MultiPolygon"]) {
@@ -77,6 +64,45 @@ public enum RegisterFile: Sendable {
             return .counties(result)
         }
         throw FormatError(description: "features have geometry types \(kinds.sorted().joined(separator: ", ")): expected all Point (stations) or all Polygon/MultiPolygon (counties)")
+    }
+
+    /// Parses a FeatureCollection of stations, checking every feature: the valid stations and
+    /// one error per bad feature (for reports that list them all).
+    public static func parseStations(_ data: Data, counties: CountyLocator) throws -> (stations: [Station], errors: [FeatureError]) {
+        let head: Head
+        do {
+            head = try JSONDecoder().decode(Head.self, from: data)
+        } catch {
+            throw FormatError(description: "not a GeoJSON FeatureCollection: \(Self.describe(error))")
+        }
+        guard head.type == "FeatureCollection" else {
+            throw FormatError(description: "top-level type is \"\(head.type)\": expected \"FeatureCollection\"")
+        }
+        return try stationFeatures(data, head: head, counties: counties)
+    }
+
+    private static func stationFeatures(_ data: Data, head: Head, counties: CountyLocator) throws -> ([Station], [FeatureError]) {
+        let attempts = try JSONDecoder().decode(Body<StationFeature>.self, from: data).features
+        var stations: [Station] = []
+        var errors: [FeatureError] = []
+        var seen: Set<String> = []
+        for (i, attempt) in attempts.enumerated() {
+            do throws(FeatureError) {
+                let feature = try attempt.get(index: i, id: head.features[i].id)
+                do throws(InvalidInput) {
+                    let station = try feature.validated(counties: counties)
+                    guard seen.insert(station.id).inserted else {
+                        throw InvalidInput(name: "id", reason: "\"\(station.id)\" appears more than once in the file")
+                    }
+                    stations.append(station)
+                } catch {
+                    throw FeatureError(index: i, id: feature.id, problems: error.parameters)
+                }
+            } catch {
+                errors.append(error)
+            }
+        }
+        return (stations, errors)
     }
 
     /// Just enough of a FeatureCollection to tell its kind and name its features.

@@ -37,7 +37,7 @@ public func buildApplication(settings: ServerSettings, finder: StationFinder, da
 /// The router: the edge middleware, then every controller's endpoints.
 public func buildRouter(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
                         logger: Logger) -> Router<AppRequestContext> {
-    let endpoints = allEndpoints(finder: finder, database: database, metrics: metrics)
+    let endpoints = allEndpoints(finder: finder, database: database, metrics: metrics, settings: settings)
     // HEAD is answered wherever GET is (RFC 9110 9.1), without a body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Middleware first: Hummingbird applies middleware to the routes added after it.
@@ -48,8 +48,11 @@ public func buildRouter(settings: ServerSettings, finder: StationFinder, databas
     return router
 }
 
-func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics) -> [Endpoint] {
+func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
+                  settings: ServerSettings = ServerSettings()) -> [Endpoint] {
     StationsController(finder: finder).endpoints
+        + RegistryController(registry: StationRegistry(database: database, finder: finder), authenticator: TokenAuthenticator(database: database),
+                             finder: finder, settings: settings).endpoints
         + RegionsController(finder: finder).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
 }

@@ -11,6 +11,6 @@ public struct AppRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// Nothing here reads request bodies beyond this (413 above it).
-    public var maxUploadSize: Int { ServerSettings.defaultMaxBodyBytes }
+    /// Handlers collect bodies with their own limits (ServerSettings); this caps anything else.
+    public var maxUploadSize: Int { 64 << 20 }
 }

@@ -80,9 +80,10 @@ struct EdgeMiddleware: RouterMiddleware {
             throw Problem(status: .requestHeaderFieldsTooLarge, kind: "headers-too-large", title: "Request header fields too large",
                           detail: "the request headers are \(headerBytes) bytes: at most \(settings.maxHeaderBytes) are accepted")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
+        let limit = settings.maxBodyBytes(path: request.uri.path)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem(status: .contentTooLarge, kind: "body-too-large", title: "Content too large",
-                          detail: "the request body is \(length) bytes: at most \(settings.maxBodyBytes) are accepted")
+                          detail: "the request body is \(length) bytes: at most \(limit) are accepted")
         }
     }
 

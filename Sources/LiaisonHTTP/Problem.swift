@@ -17,6 +17,15 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var detail: String
     public var invalidParameters: [InvalidParameter] = []
     public var headers: HTTPFields = [:]
+    /// For a rejected import: every bad feature with its own problems.
+    public var features: [FeatureProblem]?
+
+    /// One bad feature of a collection.
+    public struct FeatureProblem: Sendable, Encodable {
+        public let index: Int
+        public let id: String?
+        public let invalid_params: [InvalidParameter]
+    }
 
     public static let typeBase = "https://liaison.zj/problems/"
 
@@ -48,13 +57,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let instance: String?
         let request_id: String?
         let invalid_params: [InvalidParameter]?
+        let features: [FeatureProblem]?
     }
 
     public func response(from request: Request, context: some RequestContext) -> Response {
         let requestID = (context as? AppRequestContext)?.requestID
         let body = Body(type: Self.typeBase + kind, title: title, status: Int(status.code), detail: detail,
                         instance: request.uri.path, request_id: requestID,
-                        invalid_params: invalidParameters.isEmpty ? nil : invalidParameters)
+                        invalid_params: invalidParameters.isEmpty ? nil : invalidParameters, features: features)
         var headers = headers
         headers[.contentType] = "application/problem+json"
         // Encoding these few strings and numbers cannot fail; the fallback is for form's sake.

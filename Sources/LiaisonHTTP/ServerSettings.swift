@@ -12,11 +12,14 @@ public struct ServerSettings: Sendable {
     public var maxHeaderBytes: Int
     /// Largest request body accepted; 413 above.
     public var maxBodyBytes: Int
+    /// Largest body of a bulk import (`POST /v1/imports/stations`): a whole register.
+    public var maxImportBytes: Int
 
     public static let defaultMaxBodyBytes = 1 << 20
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int64 = 30, maxConnections: Int = 4096,
-                maxURIBytes: Int = 8192, maxHeaderBytes: Int = 16384, maxBodyBytes: Int = ServerSettings.defaultMaxBodyBytes) {
+                maxURIBytes: Int = 8192, maxHeaderBytes: Int = 16384, maxBodyBytes: Int = ServerSettings.defaultMaxBodyBytes,
+                maxImportBytes: Int = 64 << 20) {
         self.host = host
         self.port = port
         self.idleTimeoutSeconds = idleTimeoutSeconds
@@ -24,5 +27,13 @@ public struct ServerSettings: Sendable {
         self.maxURIBytes = maxURIBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
+        self.maxImportBytes = maxImportBytes
+    }
+
+    public static let importPath = "/v1/imports/stations"
+
+    /// The body limit of a request to `path`.
+    public func maxBodyBytes(path: String) -> Int {
+        path == Self.importPath ? maxImportBytes : maxBodyBytes
     }
 }

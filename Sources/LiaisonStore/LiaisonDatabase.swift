@@ -77,7 +77,7 @@ public final class LiaisonDatabase: Sendable {
             try Migrations.migrator.migrate(queue)
             try queue.write { db in
                 _ = try CountyRecord.upsert(counties, in: db)
-                _ = try StationRecord.upsert(stations, in: db)
+                _ = try StationRecord.upsert(stations, actor: "geodata", action: "import", in: db)
             }
             try queue.close()
         }
@@ -106,9 +106,30 @@ public final class LiaisonDatabase: Sendable {
         public var description: String { "\(inserted) inserted, \(updated) updated, \(unchanged) unchanged" }
     }
 
-    /// Inserts or updates stations by id, all in one transaction.
-    public func upsert(stations: [Station]) throws -> ImportCounts {
-        try pool.write { db in try StationRecord.upsert(stations, in: db) }
+    /// Inserts or updates stations by id, all in one transaction, recording each change.
+    public func upsert(stations: [Station], actor: String = "import") throws -> ImportCounts {
+        try pool.write { db in try StationRecord.upsert(stations, actor: actor, action: "import", in: db) }
+    }
+
+    /// Stores a new token's digest under its name and role.
+    /// - Throws: ``InvalidInput`` when the name is taken.
+    public func addToken(_ token: StaffToken, digest: Data) throws {
+        try pool.write { db in try TokenRecord.insert(token, digest: digest, in: db) }
+    }
+
+    /// All tokens, revoked ones included; never the tokens themselves.
+    public func tokens() throws -> [StaffToken.Listing] {
+        try pool.read { db in try TokenRecord.all(db) }
+    }
+
+    /// Active tokens with their digests (for ``TokenAuthenticator``).
+    public func activeTokens() throws -> [(token: StaffToken, digest: Data)] {
+        try pool.read { db in try TokenRecord.active(db) }
+    }
+
+    /// Revokes a token; false if there is no active token of that name.
+    public func revokeToken(name: String) throws -> Bool {
+        try pool.write { db in try TokenRecord.revoke(name: name, in: db) }
     }
 
     /// Inserts or updates counties by adcode, all in one transaction.

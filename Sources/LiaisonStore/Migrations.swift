@@ -47,6 +47,36 @@ enum Migrations {
             try db.expectOne("SELECT CreateSpatialIndex('stations', 'geom')")
         }
 
+        migrator.registerMigration("v2 tokens") { db in
+            // Only the SHA-256 digest of a token is kept; the token itself is shown once.
+            try db.execute(sql: """
+                CREATE TABLE tokens (
+                    name       TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    role       TEXT NOT NULL,
+                    digest     BLOB NOT NULL UNIQUE CHECK (length(digest) = 32),
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT
+                )
+                """)
+        }
+
+        migrator.registerMigration("v2 station history") { db in
+            // Append-only: who changed which station when, with the record before and after (JSON).
+            try db.execute(sql: """
+                CREATE TABLE station_history (
+                    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station_id TEXT NOT NULL REFERENCES stations(id),
+                    at         TEXT NOT NULL,
+                    actor      TEXT NOT NULL,
+                    action     TEXT NOT NULL CHECK (action IN ('create', 'update', 'retire', 'import')),
+                    reason     TEXT,
+                    before     TEXT,
+                    after      TEXT NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX station_history_station ON station_history(station_id, seq)")
+        }
+
         return migrator
     }
 }

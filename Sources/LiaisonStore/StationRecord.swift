@@ -30,10 +30,19 @@ enum StationRecord {
             location: try Coordinate.validated(latitude: row["lat"], longitude: row["lng"]))
     }
 
-    /// Inserts new stations and updates changed ones; leaves identical ones untouched.
-    static func upsert(_ stations: [Station], in db: Database) throws -> LiaisonDatabase.ImportCounts {
+    /// The next free id in a county: `ADCODE-NNNN`, one above the highest in use.
+    static func nextID(county: String, in db: Database) throws -> String {
+        let highest = try Int.fetchOne(db, sql: "SELECT max(CAST(substr(id, 8) AS INTEGER)) FROM stations WHERE county_code = ?", arguments: [county]) ?? 0
+        guard highest < 9999 else { throw StoreError(message: "county \(county) has no free station id left (9999 in use)") }
+        return county + "-" + String(format: "%04d", highest + 1)
+    }
+
+    /// Inserts new stations and updates changed ones, recording each change in the history;
+    /// leaves identical ones untouched.
+    static func upsert(_ stations: [Station], actor: String, action: String, reason: String? = nil,
+                       in db: Database) throws -> LiaisonDatabase.ImportCounts {
         var counts = LiaisonDatabase.ImportCounts()
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = timestamp()
         for station in stations {
             let existing = try fetchOne(db, id: station.id)
             if existing == station { counts.unchanged += 1; continue }
@@ -50,6 +59,8 @@ enum StationRecord {
                     phone = excluded.phone, hours = excluded.hours, modes = excluded.modes, capacity = excluded.capacity,
                     status = excluded.status, staff = excluded.staff, updated_at = excluded.updated_at, geom = excluded.geom
                 """, arguments: args)
+            try StationHistoryRecord.append(stationID: station.id, actor: actor, action: action, reason: reason,
+                                            before: existing, after: station, at: now, in: db)
             if existing == nil { counts.inserted += 1 } else { counts.updated += 1 }
         }
         return counts

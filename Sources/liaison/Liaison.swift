@@ -12,7 +12,7 @@ struct Liaison: AsyncParsableCommand {
             The register lives in a SpatiaLite file (default data/liaison.sqlite, or --db PATH, or \
             LIAISON_DB). When it does not exist yet it is created from geodata/.
             """,
-        subcommands: [Nearest.self, Where.self, Stations.self, Import.self, Serve.self]
+        subcommands: [Nearest.self, Where.self, Stations.self, Import.self, Serve.self, Tokens.self]
     )
 
     /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).

@@ -5,7 +5,7 @@ extension Liaison {
     struct Stations: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Look at the station register.",
-            subcommands: [Show.self, List.self])
+            subcommands: [Show.self, List.self, Add.self, Update.self, Retire.self, History.self])
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "One station's full record (staff mobiles masked).")

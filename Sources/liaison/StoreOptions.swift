@@ -23,6 +23,14 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+extension StoreOptions {
+    /// The register's write path over the database.
+    func registry() throws -> StationRegistry {
+        let database = try open()
+        return StationRegistry(database: database, finder: StationFinder(try database.snapshot()))
+    }
+}
+
 /// How results are printed.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table

@@ -14,21 +14,27 @@ import Testing
                 #expect(response.status == .notFound)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
-            for method in [HTTPRequest.Method.post, .delete, .put, .patch] {
+            // PATCH /v1/stations/nearest would be a PATCH of the station with id "nearest", so it is allowed there.
+            for method in [HTTPRequest.Method.post, .delete, .put] {
                 try await client.execute(uri: "/v1/stations/nearest?lat=30&lng=120", method: method) { response in
                     #expect(response.status == .methodNotAllowed)
-                    #expect(response.headers[.allow] == "GET, HEAD")
+                    #expect(response.headers[.allow] == "GET, HEAD, PATCH")
                     let json = try response.json()
                     #expect(json["status"] as? Int == 405)
                 }
             }
-            try await client.execute(uri: "/v1/stations/330106-0001", method: .delete) { response in
+            try await client.execute(uri: "/v1/regions/lookup?lat=30&lng=120", method: .post) { response in
                 #expect(response.status == .methodNotAllowed)
                 #expect(response.headers[.allow] == "GET, HEAD")
             }
+            try await client.execute(uri: "/v1/stations/330106-0001", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, HEAD, PATCH")
+            }
             for path in ["/v1/stations/", "/v1//stations"] {
-                try await client.execute(uri: path, method: .post) { response in
+                try await client.execute(uri: path, method: .put) { response in
                     #expect(response.status == .methodNotAllowed, "\(path)")
+                    #expect(response.headers[.allow] == "GET, HEAD, POST", "\(path)")
                 }
             }
             try await client.execute(uri: "/v1/stations/330106-0001", method: .head) { response in

@@ -1,0 +1,161 @@
+import Foundation
+import Geodesy
+
+/// A station as staff write it over HTTP or the CLI: the fields a client may set, nothing else
+/// (no id, status or timestamps: no mass assignment).
+///
+/// ```json
+/// {"name":"龙坞村消费维权联络站","location":{"lat":30.2,"lng":120.1,"coordsys":"gcj02"},
+///  "address":{"town":"转塘街道","village":"龙坞村"},"phone":"0571-87654321",
+///  "hours":{"mon":["08:30-11:30"],"tue":[],"wed":[],"thu":[],"fri":[],"sat":[],"sun":[]},
+///  "modes":["offline","video"],"capacity":10,"staff":[{"name":"王建国","role":"站长","mobile":"+86 138 0013 8000"}],
+///  "county_code":"330106","allow_nearby":false}
+/// ```
+/// `county_code` is optional (the county is derived from the location; a different one is an
+/// error); `allow_nearby` says that another active station within 100 m is intended.
+public enum StationDraft {
+    /// Nearby active stations closer than this need `allow_nearby`.
+    public static let nearbyMeters = 100.0
+
+    static let fields: Set<String> = ["name", "location", "address", "phone", "hours", "modes", "capacity", "staff", "county_code", "allow_nearby"]
+    static let required: [String] = ["name", "location", "address", "phone", "hours", "modes", "capacity", "staff"]
+    static let locationFields: Set<String> = ["lat", "lng", "coordsys"]
+    static let addressFields: Set<String> = ["town", "village"]
+    static let staffFields: Set<String> = ["name", "role", "mobile"]
+    static let days: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    /// A validated draft: the station (with a placeholder id until the store assigns one) and
+    /// whether closeness to another station is intended.
+    public struct Validated: Sendable {
+        public var station: Station
+        public let allowNearby: Bool
+    }
+
+    /// Parses a JSON object body into a dictionary, or says why it is not one.
+    public static func object(from body: Data) throws(InvalidInput) -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw InvalidInput(name: "body", reason: "not a JSON object: expected a JSON object with the station's fields")
+        }
+        return object
+    }
+
+    /// Validates a complete draft into a station.
+    ///
+    /// - Parameters:
+    ///   - object: the draft as a JSON object (a create body, or a station with a merge patch applied).
+    ///   - id: the station's id when it exists; nil for a new station.
+    /// - Throws: ``InvalidInput`` naming every bad field (`staff[0].mobile`, `location`, `county_code`...).
+    public static func validate(_ object: [String: Any], id: String?, counties: CountyLocator) throws(InvalidInput) -> Validated {
+        var problems: [InvalidParameter] = []
+        problems += unknownFields(object, allowed: fields, prefix: "")
+        for name in required where object[name] == nil || object[name] is NSNull {
+            problems.append(InvalidParameter(name: name, reason: "is required"))
+        }
+        if let location = object["location"] as? [String: Any] {
+            problems += unknownFields(location, allowed: locationFields, prefix: "location.")
+        } else if object["location"] != nil {
+            problems.append(InvalidParameter(name: "location", reason: "expected an object {\"lat\", \"lng\", \"coordsys\"}"))
+        }
+        if let address = object["address"] as? [String: Any] { problems += unknownFields(address, allowed: addressFields, prefix: "address.") }
+        if let hours = object["hours"] as? [String: Any] { problems += unknownFields(hours, allowed: days, prefix: "hours.") }
+        if let staff = object["staff"] as? [[String: Any]] {
+            for (i, member) in staff.enumerated() { problems += unknownFields(member, allowed: staffFields, prefix: "staff[\(i)].") }
+        }
+        guard problems.isEmpty else { throw InvalidInput(problems) }
+
+        // Typed decoding names the first field of the wrong type.
+        let draft: Body
+        do {
+            draft = try JSONDecoder().decode(Body.self, from: JSONSerialization.data(withJSONObject: object))
+        } catch let error as DecodingError {
+            throw InvalidInput([RegisterFile.parameter(for: error)])
+        } catch {
+            throw InvalidInput(name: "body", reason: "\(error)")
+        }
+
+        // Where: any coordinate system in, WGS-84 stored; the county follows from the location.
+        let system = CoordinateSystem(rawValue: draft.location.coordsys ?? "wgs84")
+        guard let system else {
+            throw InvalidInput(name: "location.coordsys", reason: "unknown coordinate system \"\(draft.location.coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)")
+        }
+        let point: Coordinate
+        do {
+            point = system.toWGS84(try Coordinate.validated(latitude: draft.location.lat, longitude: draft.location.lng))
+        } catch {
+            throw InvalidInput(name: "location.\(error.field)", reason: "\(error.value) is out of range: expected \(error.allowed)")
+        }
+        let county: County
+        switch counties.locate(point) {
+        case .inside(let c): county = c
+        case .outside(let nearest, let distance):
+            throw InvalidInput(name: "location", reason: "outside_service_area: the point is in no Zhejiang county (\(Int(distance.rounded())) m from \(nearest.adcode) \(nearest.name)): expected a location inside Zhejiang")
+        case nil:
+            throw InvalidInput(name: "location", reason: "no counties are loaded to place the station")
+        }
+        if let declared = draft.county_code, declared != county.adcode {
+            throw InvalidInput(name: "county_code", reason: "\"\(declared)\" disagrees with the location, which lies in \(county.adcode) \(county.name): omit county_code or give \(county.adcode)")
+        }
+
+        // Everything else through the register's own validation, names mapped to this body's.
+        let feature = StationFeature(
+            type: "Feature", id: id ?? "\(county.adcode)-0000",
+            geometry: .init(type: "Point", coordinates: [point.longitude, point.latitude]),
+            properties: .init(name: draft.name, county_code: county.adcode,
+                              address: StationAddress(city: county.cityName, county: county.name, town: draft.address.town, village: draft.address.village),
+                              phone: draft.phone, hours: draft.hours, modes: draft.modes, capacity: draft.capacity, status: "active", staff: draft.staff))
+        do {
+            let station = try feature.validated(counties: counties)
+            return Validated(station: station, allowNearby: draft.allow_nearby ?? false)
+        } catch {
+            throw InvalidInput(error.parameters.map {
+                InvalidParameter(name: $0.name.hasPrefix("properties.") ? String($0.name.dropFirst(11)) : $0.name == "geometry.coordinates" ? "location" : $0.name,
+                                 reason: $0.reason)
+            })
+        }
+    }
+
+    /// The station as a draft object, the base a merge patch applies to (location in WGS-84).
+    public static func object(of station: Station) -> [String: Any] {
+        [
+            "name": station.name,
+            "location": ["lat": station.location.latitude, "lng": station.location.longitude, "coordsys": "wgs84"],
+            "address": ["town": station.address.town, "village": station.address.village],
+            "phone": station.phone,
+            "hours": Dictionary(uniqueKeysWithValues: station.hours.days.map { ($0.name, $0.intervals as Any) }),
+            "modes": station.modes.map(\.rawValue),
+            "capacity": station.capacity,
+            "staff": station.staff.map { ["name": $0.name, "role": $0.role, "mobile": $0.mobile] },
+        ]
+    }
+
+    /// RFC 7396 JSON merge patch: objects merge key by key, `null` removes, anything else replaces.
+    public static func merge(_ patch: Any, into target: Any?) -> Any? {
+        guard let patch = patch as? [String: Any] else { return patch is NSNull ? nil : patch }
+        var result = target as? [String: Any] ?? [:]
+        for (key, value) in patch {
+            if value is NSNull { result[key] = nil } else { result[key] = merge(value, into: result[key]) }
+        }
+        return result
+    }
+
+    private static func unknownFields(_ object: [String: Any], allowed: Set<String>, prefix: String) -> [InvalidParameter] {
+        object.keys.filter { !allowed.contains($0) }.sorted().map {
+            InvalidParameter(name: prefix + $0, reason: "unknown field: expected only \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    private struct Body: Decodable {
+        struct Location: Decodable { let lat: Double; let lng: Double; let coordsys: String? }
+        struct Address: Decodable { let town: String; let village: String }
+        let name: String
+        let location: Location
+        let address: Address
+        let phone: String
+        let hours: WeeklyHours
+        let modes: [String]
+        let capacity: Int
+        let staff: [StaffMember]
+        let county_code: String?
+        let allow_nearby: Bool?
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LiaisonCore
+import LiaisonStore
+import NIOPosix
+
+/// Staff writes: create, update, retire, history and bulk import, behind bearer tokens.
+struct RegistryController {
+    let registry: StationRegistry
+    let authenticator: TokenAuthenticator
+    let finder: StationFinder
+    let settings: ServerSettings
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(method: .post, path: "/v1/stations", handler: create),
+            Endpoint(method: .patch, path: "/v1/stations/{id}", handler: update),
+            Endpoint(method: .post, path: "/v1/stations/{id}/retire", handler: retire),
+            .get("/v1/stations/{id}/history", history),
+            Endpoint(method: .post, path: "/v1/imports/stations", handler: importStations),
+        ]
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await self.body(request)
+        let staff = try await authorize(request)
+        let station = try await blocking { try registry.create(StationDraft.object(from: body), by: staff) }
+        var response = try written(station, status: .created)
+        response.headers[.location] = "/v1/stations/\(station.id)"
+        return response
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await self.body(request)
+        let staff = try await authorize(request)
+        let id = stationID(context)
+        return try written(try await blocking { try registry.update(id: id, patch: StationDraft.object(from: body), by: staff) }, status: .ok)
+    }
+
+    @Sendable func retire(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await self.body(request)
+        let staff = try await authorize(request)
+        let id = stationID(context)
+        let object = try StationDraft.object(from: body)
+        let unknown = object.keys.filter { $0 != "reason" }.sorted()
+        guard unknown.isEmpty else {
+            throw Problem.invalid(InvalidInput(unknown.map { InvalidParameter(name: $0, reason: "unknown field: expected only reason") }))
+        }
+        guard let reason = object["reason"] as? String else {
+            throw Problem.invalid(InvalidInput(name: "reason", reason: "is required: a string of 1 to 500 characters saying why the station is retired"))
+        }
+        return try written(try await blocking { try registry.retire(id: id, reason: reason, by: staff) }, status: .ok)
+    }
+
+    struct HistoryResponse: Encodable {
+        let station_id: String
+        let entries: [StationHistoryEntry]
+    }
+
+    @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await authorize(request)
+        let id = stationID(context)
+        let entries = try await blocking { try registry.history(id: id) }
+        return try JSONResponse.encoding(HistoryResponse(station_id: id, entries: entries), for: request)
+    }
+
+    struct ImportResponse: Encodable {
+        let inserted: Int
+        let updated: Int
+        let unchanged: Int
+    }
+
+    /// All or nothing: any bad feature rejects the whole collection with a report of every bad feature.
+    @Sendable func importStations(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await self.body(request)
+        let staff = try await authorize(request)
+        guard staff.role.isAdmin else {
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "importing stations needs an admin token; \(staff.name) is \(staff.role)")
+        }
+        let parsed: (stations: [Station], errors: [RegisterFile.FeatureError])
+        do {
+            parsed = try RegisterFile.parseStations(body, counties: finder.snapshot.counties)
+        } catch let error as RegisterFile.FormatError {
+            throw Problem.invalid(InvalidInput(name: "body", reason: error.description))
+        }
+        guard parsed.errors.isEmpty else {
+            let report = parsed.errors.map { Problem.FeatureProblem(index: $0.index, id: $0.id, invalid_params: $0.problems) }
+            let detail = "\(parsed.errors.count) of the features are invalid; nothing was imported"
+            var problem = Problem(status: .unprocessableContent, kind: "invalid-features", title: "Invalid features", detail: detail,
+                                  invalidParameters: parsed.errors.flatMap { e in e.problems.map { InvalidParameter(name: "features[\(e.index)].\($0.name)", reason: $0.reason) } })
+            problem.features = report
+            throw problem
+        }
+        let counts = try await blocking { try registry.importStations(parsed.stations, by: staff) }
+        return try JSONResponse.encoding(ImportResponse(inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged), for: request)
+    }
+
+    // MARK: - Plumbing
+
+    private func stationID(_ context: AppRequestContext) -> String {
+        let raw = context.parameters.get("id") ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    private func body(_ request: Request) async throws -> Data {
+        let limit = settings.maxBodyBytes(path: request.uri.path)
+        do {
+            return Data(buffer: try await request.body.collect(upTo: limit))
+        } catch {
+            throw Problem(status: .contentTooLarge, kind: "body-too-large", title: "Content too large",
+                          detail: "the request body is over \(limit) bytes")
+        }
+    }
+
+    /// The staff identity of the request's bearer token: 401 without a valid one.
+    private func authorize(_ request: Request) async throws -> StaffToken {
+        var headers = HTTPFields()
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+            headers[.wwwAuthenticate] = #"Bearer realm="liaison""#
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
+                          detail: "this endpoint needs an Authorization: Bearer TOKEN header with a staff token", headers: headers)
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let staff = try await blocking({ try authenticator.authenticate(token) }) else {
+            headers[.wwwAuthenticate] = #"Bearer realm="liaison", error="invalid_token""#
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
+                          detail: "the bearer token is unknown or revoked", headers: headers)
+        }
+        return staff
+    }
+
+    private func written(_ station: Station, status: HTTPResponse.Status) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = try JSONOutput.encode(StationDetail(station, counties: finder.snapshot.counties))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Runs store work on NIO's blocking pool (the event loops also run Swift concurrency here),
+    /// turning the registry's errors into problems.
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(body)
+        } catch let error as InvalidInput {
+            throw Problem.invalid(error)
+        } catch let error as NotFound {
+            throw Problem.notFound(error.description)
+        } catch let error as StationRegistry.NearbyConflict {
+            throw Problem(status: .conflict, kind: "nearby-station", title: "Another station is nearby", detail: error.description)
+        } catch let error as StationRegistry.StateConflict {
+            throw Problem(status: .conflict, kind: "state-conflict", title: "Conflict", detail: error.description)
+        } catch let error as StationRegistry.Forbidden {
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
+        }
+    }
+}

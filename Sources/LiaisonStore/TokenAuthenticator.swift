@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+import LiaisonCore
+
+/// API tokens: made here, stored only as SHA-256 digests, checked in constant time.
+public struct TokenAuthenticator: Sendable {
+    let database: LiaisonDatabase
+
+    public init(database: LiaisonDatabase) {
+        self.database = database
+    }
+
+    /// A new token: `lst_` and 256 random bits in base64url. Shown once, never stored.
+    public static func generate() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<4).flatMap { _ in withUnsafeBytes(of: rng.next() as UInt64) { Array($0) } }
+        return "lst_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The SHA-256 digest the store keeps for a token.
+    public static func digest(_ token: String) -> Data {
+        Data(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    /// Creates a token for `name` with `role`, stores its digest and returns the token.
+    public func create(name: String, role: StaffRole) throws -> String {
+        guard StaffToken.validName(name) else {
+            throw InvalidInput(name: "name", reason: "\"\(name)\" is not a token name: expected 1 to 64 characters of A-Z a-z 0-9 . _ -")
+        }
+        let token = Self.generate()
+        try database.addToken(StaffToken(name: name, role: role), digest: Self.digest(token))
+        return token
+    }
+
+    /// The staff identity of a bearer token, or nil for an unknown or revoked one.
+    ///
+    /// Every active digest is compared, each in constant time, so the time taken says
+    /// nothing about how close a guess came.
+    public func authenticate(_ token: String) throws -> StaffToken? {
+        let presented = Array(Self.digest(token))
+        var found: StaffToken?
+        for candidate in try database.activeTokens() {
+            let stored = Array(candidate.digest)
+            guard stored.count == presented.count else { continue }
+            var difference: UInt8 = 0
+            for i in 0..<stored.count { difference |= stored[i] ^ presented[i] }
+            if difference == 0 { found = candidate.token }
+        }
+        return found
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+extension Liaison {
+    struct Tokens: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Staff API tokens: create, list, revoke. Only SHA-256 digests are stored.",
+            subcommands: [Create.self, List.self, Revoke.self])
+
+        struct Create: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Create a token and print it once.")
+
+            @Option(help: "A unique name (1-64 of A-Z a-z 0-9 . _ -), shown in the history of what the token writes.") var name: String
+            @Option(help: "admin, or county:ADCODE to write only stations in that county.") var role: String
+            @OptionGroup var store: StoreOptions
+
+            func validate() throws {
+                guard StaffToken.validName(name) else {
+                    throw ValidationError("--name: \"\(name)\" is not a token name: expected 1 to 64 characters of A-Z a-z 0-9 . _ -")
+                }
+                guard StaffRole(role) != nil else { throw ValidationError("--role: \"\(role)\" is not a role: expected \(StaffRole.allowed)") }
+            }
+
+            func run() throws {
+                let database = try store.open()
+                guard let role = StaffRole(role) else { return }
+                if case .county(let code) = role, try database.snapshot().counties.county(code: code) == nil {
+                    throw lateUsageError("--role: unknown county \(code): expected the adcode of one of Zhejiang's county-level divisions")
+                }
+                do {
+                    let token = try TokenAuthenticator(database: database).create(name: name, role: role)
+                    print(token)
+                    FileHandle.standardError.write(Data("token \(name) (\(role)) created; it is shown only this once\n".utf8))
+                } catch let error as InvalidInput {
+                    throw lateUsageError("--\(error.parameters[0].name): \(error.parameters[0].reason)")
+                }
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List tokens (names, roles, dates; never the tokens).")
+            @OptionGroup var store: StoreOptions
+
+            func run() throws {
+                let rows = try store.open().tokens().map { [$0.name, $0.role.description, $0.createdAt, $0.revokedAt.map { "revoked \($0)" } ?? "active"] }
+                print(Table.render(["NAME", "ROLE", "CREATED", "STATUS"], rows))
+            }
+        }
+
+        struct Revoke: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Revoke a token by name.")
+            @Argument(help: "The token's name.") var name: String
+            @OptionGroup var store: StoreOptions
+
+            func run() throws {
+                guard try store.open().revokeToken(name: name) else { throw notFound("no active token named \(name)") }
+                print("token \(name) revoked")
+            }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+import LiaisonHTTP
+import LiaisonStore
+import Testing
+
+/// A register of its own per test (these tests write), with an admin and a county token.
+struct WritableRegister {
+    let database: LiaisonDatabase
+    let finder: StationFinder
+    let admin: String
+    let xihu: String
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-registry-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        database = try LiaisonDatabase.openOrCreate(path: folder.appendingPathComponent("liaison.sqlite").path,
+                                                    geodata: GeodataDirectory(url: Fixture.repo.appendingPathComponent("geodata")))
+        finder = StationFinder(try database.snapshot())
+        let tokens = TokenAuthenticator(database: database)
+        admin = try tokens.create(name: "admin-1", role: .admin)
+        xihu = try tokens.create(name: "xihu-1", role: .county("330106"))
+    }
+
+    func app(logs: LogRecorder? = nil) -> some ApplicationProtocol {
+        var logger = Logger(label: "test") { _ in logs.map { $0 as any LogHandler } ?? SwiftLogNoOpLogHandler() }
+        logger.logLevel = .trace
+        return buildApplication(settings: ServerSettings(port: 0), finder: finder, database: database, metrics: HTTPMetrics(version: "test"), logger: logger)
+    }
+
+    static func headers(_ token: String?) -> HTTPFields {
+        var h: HTTPFields = [.contentType: "application/json"]
+        if let token { h[.authorization] = "Bearer \(token)" }
+        return h
+    }
+}
+
+import Logging
+
+/// A valid draft near West Lake (in 西湖区 330106), far from other stations unless moved.
+func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
+    var object: [String: Any] = [
+        "name": "测试村消费维权联络站",
+        "location": ["lat": 30.2200, "lng": 120.0800, "coordsys": "wgs84"],
+        "address": ["town": "转塘街道", "village": "测试村"],
+        "phone": "0571-87000000",
+        "hours": ["mon": ["08:30-11:30"], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []],
+        "modes": ["offline", "video"],
+        "capacity": 10,
+        "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 0000 0001"]],
+    ]
+    for (key, value) in changes { object[key] = value is NSNull ? nil : value }
+    return ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
+
+@Suite struct RegistryRouteTests {
+    @Test func aCreatedStationIsNearestAtOnceAndGoneWhenRetired() async throws {
+        let register = try WritableRegister()
+        try await register.app().test(.router) { client in
+            let id = try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: draft()) { response in
+                #expect(response.status == .created)
+                let json = try response.json()
+                let id = try #require(json["id"] as? String)
+                #expect(id.hasPrefix("330106-"))
+                #expect(response.headers[.location] == "/v1/stations/\(id)")
+                #expect((json["staff"] as? [[String: Any]])?.first?["mobile_masked"] as? String == "199****0001")
+                return id
+            }
+            try await client.execute(uri: "/v1/stations/nearest?lat=30.2200&lng=120.0800&limit=1", method: .get) { response in
+                let stations = try response.json()["stations"] as? [[String: Any]] ?? []
+                #expect(stations.first?["id"] as? String == id)
+                #expect(stations.first?["distance_m"] as? Double == 0)
+            }
+            let retire = ByteBuffer(string: #"{"reason":"merged with the town station"}"#)
+            try await client.execute(uri: "/v1/stations/\(id)/retire", method: .post, headers: WritableRegister.headers(register.admin), body: retire) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect(json["status"] as? String == "retired")
+            }
+            try await client.execute(uri: "/v1/stations/nearest?lat=30.2200&lng=120.0800&limit=5", method: .get) { response in
+                let ids = (try response.json()["stations"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                #expect(!ids.contains(id))
+            }
+            try await client.execute(uri: "/v1/stations/\(id)/retire", method: .post, headers: WritableRegister.headers(register.admin), body: retire) { response in
+                #expect(response.status == .conflict)
+            }
+            // History: create then retire, by the token's name, with before and after.
+            try await client.execute(uri: "/v1/stations/\(id)/history", method: .get, headers: WritableRegister.headers(register.admin)) { response in
+                #expect(response.status == .ok)
+                let entries = try response.json()["entries"] as? [[String: Any]] ?? []
+                #expect(entries.map { $0["action"] as? String } == ["create", "retire"])
+                #expect(entries.allSatisfy { $0["actor"] as? String == "admin-1" })
+                #expect(entries[0]["before"] == nil)
+                #expect(entries[1]["reason"] as? String == "merged with the town station")
+                #expect(((entries[1]["before"] as? [String: Any])?["properties"] as? [String: Any])?["status"] as? String == "active")
+                #expect(((entries[1]["after"] as? [String: Any])?["properties"] as? [String: Any])?["status"] as? String == "retired")
+            }
+            try await client.execute(uri: "/v1/stations/\(id)/history", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+        // Durable: a new connection to the file sees it.
+        let reopened = try LiaisonDatabase(path: register.folder.appendingPathComponent("liaison.sqlite").path).snapshot()
+        #expect(reopened.stations.count == Fixture.snapshot.stations.count + 1)
+    }
+
+    @Test func patchChangesOnlyTheGivenFields() async throws {
+        let register = try WritableRegister()
+        try await register.app().test(.router) { client in
+            let patch = ByteBuffer(string: #"{"capacity": 99, "staff": [{"name":"李新","role":"站长","mobile":"0086-199-0000-0002"}]}"#)
+            try await client.execute(uri: "/v1/stations/330106-0001", method: .patch, headers: WritableRegister.headers(register.xihu), body: patch) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect(json["capacity"] as? Int == 99)
+                #expect(json["name"] as? String == Fixture.snapshot.station(id: "330106-0001")?.name)
+            }
+            let station = try #require(register.finder.snapshot.station(id: "330106-0001"))
+            #expect(station.capacity == 99)
+            #expect(station.staff.map(\.mobile) == ["19900000002"])
+            #expect(station.location == Fixture.snapshot.station(id: "330106-0001")?.location)
+        }
+    }
+
+    @Test func tokensAndScopes() async throws {
+        let register = try WritableRegister()
+        try await register.app().test(.router) { client in
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(nil), body: draft()) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            }
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers("lst_not-a-token"), body: draft()) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.contains("invalid_token") == true)
+            }
+            // A 西湖区 token may write in 西湖区, not in 淳安县 (330127).
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.xihu), body: draft()) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(uri: "/v1/stations/330127-0001", method: .patch, headers: WritableRegister.headers(register.xihu),
+                                     body: ByteBuffer(string: #"{"capacity": 5}"#)) { response in
+                #expect(response.status == .forbidden)
+            }
+            let moved = draft(["location": ["lat": 29.6, "lng": 119.0, "coordsys": "wgs84"]])
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.xihu), body: moved) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/v1/imports/stations", method: .post, headers: WritableRegister.headers(register.xihu),
+                                     body: ByteBuffer(string: #"{"type":"FeatureCollection","features":[]}"#)) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        let revoked = try register.database.revokeToken(name: "xihu-1")
+        #expect(revoked)
+        try await register.app().test(.router) { client in
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.xihu), body: draft()) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    /// Each rule, broken on its own, is a 400 naming the field (409 for a nearby station).
+    @Test(arguments: [
+        (#"{"location": {"lat": 39.9, "lng": 116.4}}"#, "location"),
+        (#"{"location": {"lat": 30.22, "lng": 120.08, "coordsys": "utm"}}"#, "location.coordsys"),
+        (#"{"location": {"lat": 95.0, "lng": 120.08}}"#, "location.lat"),
+        (#"{"county_code": "330127"}"#, "county_code"),
+        (#"{"staff": []}"#, "staff"),
+        (#"{"staff": [{"name": "王", "role": "站长", "mobile": "12345"}]}"#, "staff[0].mobile"),
+        (#"{"staff": [{"name": "", "role": "站长", "mobile": "19900000001"}]}"#, "staff[0].name"),
+        (#"{"name": ""}"#, "name"),
+        (#"{"name": "\#(String(repeating: "村", count: 65))"}"#, "name"),
+        (#"{"modes": []}"#, "modes"),
+        (#"{"modes": ["phone"]}"#, "modes[0]"),
+        (#"{"capacity": 0}"#, "capacity"),
+        (#"{"capacity": 1001}"#, "capacity"),
+        (#"{"hours": {"mon": ["8:30-11:30"], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []}}"#, "hours.mon"),
+        (#"{"id": "330106-0500"}"#, "id"),
+        (#"{"status": "retired"}"#, "status"),
+        (#"{"created_at": "2020-01-01"}"#, "created_at"),
+        (#"{"phone": null}"#, "phone"),
+    ])
+    func eachRuleNamesItsField(_ changeJSON: String, _ field: String) async throws {
+        let change = try #require(try JSONSerialization.jsonObject(with: Data(changeJSON.utf8)) as? [String: Any])
+        let register = try WritableRegister()
+        let before = register.finder.snapshot.stations.count
+        let body = draft(change)
+        try await register.app().test(.router) { client in
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: body) { response in
+                #expect(response.status == .badRequest, "\(response.text)")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let names = try response.invalidParameterNames()
+                #expect(names.contains(field), "\(names)")
+            }
+        }
+        #expect(register.finder.snapshot.stations.count == before)
+        #expect(try register.database.snapshot().stations.count == before)
+    }
+
+    @Test func aStationWithin100MetresIsAConflictUnlessIntended() async throws {
+        let register = try WritableRegister()
+        let neighbour = try #require(register.finder.snapshot.station(id: "330106-0001"))
+        let close = ["lat": neighbour.location.latitude + 0.0003, "lng": neighbour.location.longitude, "coordsys": "wgs84"] as [String: Any]
+        let tooClose = draft(["location": close]), intended = draft(["location": close, "allow_nearby": true])
+        try await register.app().test(.router) { client in
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: tooClose) { response in
+                #expect(response.status == .conflict)
+                let json = try response.json()
+                #expect((json["detail"] as? String)?.contains("330106-0001") == true)
+            }
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: intended) { response in
+                #expect(response.status == .created)
+            }
+        }
+    }
+
+    @Test func importRejectsTheWholeCollectionWithAReportOfEveryBadFeature() async throws {
+        let register = try WritableRegister()
+        let source = try String(contentsOf: Fixture.repo.appendingPathComponent("geodata/stations.geojson"), encoding: .utf8)
+        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Features are lines 1...2045; break features 3 and 10.
+        lines[4] = lines[4].replacingOccurrences(of: #""capacity":"#, with: #""capacity":0,"x":"#)
+        lines[11] = lines[11].replacing(/"mobile":"\d+"/, with: #""mobile":"123""#)
+        let broken = ByteBuffer(string: lines.joined(separator: "\n"))
+        try await register.app().test(.router) { client in
+            try await client.execute(uri: "/v1/imports/stations", method: .post, headers: WritableRegister.headers(register.admin), body: broken) { response in
+                #expect(response.status == .unprocessableContent)
+                let features = try response.json()["features"] as? [[String: Any]] ?? []
+                #expect(features.compactMap { $0["index"] as? Int } == [3, 10])
+            }
+            try await client.execute(uri: "/v1/imports/stations", method: .post, headers: WritableRegister.headers(register.admin),
+                                     body: ByteBuffer(string: source)) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect(json["unchanged"] as? Int == 2045)
+            }
+        }
+    }
+
+    /// Tokens live only as digests: not in the database file, not in the logs.
+    @Test func tokensAreNeverStoredOrLoggedInClear() async throws {
+        let register = try WritableRegister()
+        let logs = LogRecorder()
+        try await register.app(logs: logs).test(.router) { client in
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: draft()) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin + "x"), body: draft()) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+        for name in ["liaison.sqlite", "liaison.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: register.folder.appendingPathComponent(name))) ?? Data()
+            #expect(bytes.range(of: Data(register.admin.utf8)) == nil, "\(name) holds the token")
+            #expect(bytes.range(of: Data(register.xihu.utf8)) == nil, "\(name) holds the token")
+        }
+        let logged = logs.records.withLock { $0 }.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
+        #expect(!logged.isEmpty)
+        #expect(!logged.contains(register.admin) && !logged.contains(String(register.admin.dropFirst(4))))
+    }
+
+    /// Queries running while stations are written never fail and always see a whole register.
+    @Test func readsDuringWritesNeverFail() async throws {
+        let register = try WritableRegister()
+        try await register.app().test(.router) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for i in 0..<5 {
+                        let location = ["lat": 30.0 + Double(i) * 0.01, "lng": 120.0, "coordsys": "wgs84"] as [String: Any]
+                        try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin),
+                                                 body: draft(["location": location, "allow_nearby": true])) { response in
+                            #expect(response.status == .created || response.status == .forbidden || response.status == .badRequest)
+                        }
+                    }
+                }
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<50 {
+                            try await client.execute(uri: "/v1/stations/nearest?lat=30.02&lng=120.0&limit=3", method: .get) { response in
+                                #expect(response.status == .ok)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+}
