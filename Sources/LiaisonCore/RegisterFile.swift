@@ -10,9 +10,20 @@ public enum RegisterFile: Sendable {
         public let index: Int
         public let id: String?
         public let problems: [InvalidParameter]
+        /// For a CSV file, the feature's row as a spreadsheet numbers it (the header is row 1);
+        /// the problems are then named by column.
+        public let row: Int?
+
+        public init(index: Int, id: String?, problems: [InvalidParameter], row: Int? = nil) {
+            self.index = index
+            self.id = id
+            self.problems = problems
+            self.row = row
+        }
 
         public var description: String {
-            "feature \(index) (id \(id.map { "\"\($0)\"" } ?? "missing")): " + problems.map(\.description).joined(separator: "; ")
+            let place = row.map { "row \($0)" } ?? "feature \(index)"
+            return "\(place) (id \(id.map { "\"\($0)\"" } ?? "missing")): " + problems.map(\.description).joined(separator: "; ")
         }
     }
 
@@ -22,12 +33,14 @@ public enum RegisterFile: Sendable {
     }
 
     /// Parses a FeatureCollection of stations (Point features) or counties ((Multi)Polygon features).
+    /// A leading UTF-8 byte order mark is skipped.
     ///
     /// - Parameter counties: the counties stations are checked against; a file of counties is
     ///   checked on its own.
     /// - Throws: ``FormatError`` for a file that is not such a collection; ``FeatureError`` for
     ///   the first bad feature, naming its index, id and every bad field.
     public static func parse(_ data: Data, counties: CountyLocator) throws -> RegisterFile {
+        let data = data.starts(with: CSV.byteOrderMark) ? Data(data.dropFirst(CSV.byteOrderMark.count)) : data
         let decoder = JSONDecoder()
         let head: Head
         do {
@@ -69,6 +82,7 @@ public enum RegisterFile: Sendable {
     /// Parses a FeatureCollection of stations, checking every feature: the valid stations and
     /// one error per bad feature (for reports that list them all).
     public static func parseStations(_ data: Data, counties: CountyLocator) throws -> (stations: [Station], errors: [FeatureError]) {
+        let data = data.starts(with: CSV.byteOrderMark) ? Data(data.dropFirst(CSV.byteOrderMark.count)) : data
         let head: Head
         do {
             head = try JSONDecoder().decode(Head.self, from: data)
@@ -83,18 +97,13 @@ public enum RegisterFile: Sendable {
 
     private static func stationFeatures(_ data: Data, head: Head, counties: CountyLocator) throws -> ([Station], [FeatureError]) {
         let attempts = try JSONDecoder().decode(Body<StationFeature>.self, from: data).features
-        var stations: [Station] = []
+        var stations = StationValidator(counties: counties)
         var errors: [FeatureError] = []
-        var seen: Set<String> = []
         for (i, attempt) in attempts.enumerated() {
             do throws(FeatureError) {
                 let feature = try attempt.get(index: i, id: head.features[i].id)
                 do throws(InvalidInput) {
-                    let station = try feature.validated(counties: counties)
-                    guard seen.insert(station.id).inserted else {
-                        throw InvalidInput(name: "id", reason: "\"\(station.id)\" appears more than once in the file")
-                    }
-                    stations.append(station)
+                    try stations.add(feature)
                 } catch {
                     throw FeatureError(index: i, id: feature.id, problems: error.parameters)
                 }
@@ -102,7 +111,27 @@ public enum RegisterFile: Sendable {
                 errors.append(error)
             }
         }
-        return (stations, errors)
+        return (stations.stations, errors)
+    }
+
+    /// Checks station features one at a time, in file order: each on its own
+    /// (``StationFeature/validated(counties:)``) and no id twice.
+    struct StationValidator {
+        let counties: CountyLocator
+        private var seen: Set<String> = []
+        private(set) var stations: [Station] = []
+
+        init(counties: CountyLocator) {
+            self.counties = counties
+        }
+
+        mutating func add(_ feature: StationFeature) throws(InvalidInput) {
+            let station = try feature.validated(counties: counties)
+            guard seen.insert(station.id).inserted else {
+                throw InvalidInput(name: "id", reason: "\"\(station.id)\" appears more than once in the file")
+            }
+            stations.append(station)
+        }
     }
 
     /// Just enough of a FeatureCollection to tell its kind and name its features.

@@ -49,19 +49,28 @@ public final class LiaisonDatabase: Sendable {
         return config
     }
 
+    /// What a new database is given from `geodata/`.
+    public enum InitialContents: Sendable {
+        /// The counties and the station register.
+        case countiesAndStations
+        /// The counties only: an empty register, e.g. to import an exported one into.
+        case countiesOnly
+    }
+
     /// Opens the database at `path`, creating it from the files in `geodata` when it does not exist.
     ///
     /// Creation happens in a temporary file beside `path` that is linked into place only when
     /// complete, so a crash leaves no half-made database and two processes starting at once
-    /// end up sharing one file.
-    public static func openOrCreate(path: String, geodata: GeodataDirectory, logger: Logger = Logger(label: "liaison.store")) throws -> LiaisonDatabase {
+    /// end up sharing one file. `contents` matters only when the database is created.
+    public static func openOrCreate(path: String, geodata: GeodataDirectory, contents: InitialContents = .countiesAndStations,
+                                    logger: Logger = Logger(label: "liaison.store")) throws -> LiaisonDatabase {
         if !FileManager.default.fileExists(atPath: path) {
-            try create(path: path, geodata: geodata, logger: logger)
+            try create(path: path, geodata: geodata, contents: contents, logger: logger)
         }
         return try LiaisonDatabase(path: path, logger: logger)
     }
 
-    private static func create(path: String, geodata: GeodataDirectory, logger: Logger) throws {
+    private static func create(path: String, geodata: GeodataDirectory, contents: InitialContents, logger: Logger) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = path + ".creating-\(ProcessInfo.processInfo.processIdentifier)"
@@ -69,7 +78,7 @@ public final class LiaisonDatabase: Sendable {
         defer { try? FileManager.default.removeItem(atPath: temporary) }
 
         let counties = try geodata.counties()
-        let stations = try geodata.stations(counties: CountyLocator(counties))
+        let stations = contents == .countiesOnly ? [] : try geodata.stations(counties: CountyLocator(counties))
         do {
             let caches = SpatiaLiteCaches()
             defer { caches.freeAll() }
@@ -95,6 +104,11 @@ public final class LiaisonDatabase: Sendable {
         try pool.read { db in
             StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db))
         }
+    }
+
+    /// Every station, active and retired, sorted by id.
+    public func stations() throws -> [Station] {
+        try pool.read { db in try StationRecord.fetchAll(db) }
     }
 
     /// What an import did.

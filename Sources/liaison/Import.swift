@@ -5,24 +5,28 @@ import LiaisonCore
 extension Liaison {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a GeoJSON FeatureCollection of stations or counties.",
+            abstract: "Import stations from GeoJSON or CSV, or counties from GeoJSON.",
             discussion: """
-                One transaction, all or nothing: a bad feature aborts the import naming its index, \
-                id and what is wrong, and nothing is written. Features are upserted by id, so \
-                importing the same file again changes nothing.
+                The format is read from the file: GeoJSON when it starts with "{", else CSV with \
+                the header row `liaison export --format csv` writes (a UTF-8 byte order mark is \
+                allowed). Both go through the same validation. One transaction, all or nothing: a \
+                bad feature or row aborts the import naming its index or row, its id and what is \
+                wrong, and nothing is written. Stations are upserted by id, so importing the same \
+                file again changes nothing. To load an export into a new database holding nothing \
+                else, add --empty.
                 """)
 
-        @Argument(help: "The GeoJSON file.") var path: String
+        @Argument(help: "The GeoJSON or CSV file.") var path: String
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw lateUsageError("cannot read \(path): expected a readable GeoJSON file")
+                throw lateUsageError("cannot read \(path): expected a readable GeoJSON or CSV file")
             }
             let db = try store.open()
             let file: RegisterFile
             do {
-                file = try RegisterFile.parse(data, counties: try db.snapshot().counties)
+                file = try RegisterFile.parse(data, path: path, counties: try db.snapshot().counties)
             } catch let error as RegisterFile.FeatureError {
                 throw lateUsageError("\(path): \(error): nothing was imported")
             } catch let error as RegisterFile.FormatError {

@@ -10,9 +10,10 @@ struct Liaison: AsyncParsableCommand {
         abstract: "Find Zhejiang's consumer-rights liaison stations and manage their register.",
         discussion: """
             The register lives in a SpatiaLite file (default data/liaison.sqlite, or --db PATH, or \
-            LIAISON_DB). When it does not exist yet it is created from geodata/.
+            LIAISON_DB). When it does not exist yet it is created from geodata/: the counties and \
+            the stations, or with --empty the counties only.
             """,
-        subcommands: [Nearest.self, Where.self, Stations.self, Import.self, Serve.self, Tokens.self]
+        subcommands: [Nearest.self, Where.self, Stations.self, Import.self, Export.self, Serve.self, Tokens.self]
     )
 
     /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).

@@ -11,15 +11,19 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Folder with the GeoJSON a new database is made from (default: $LIAISON_GEODATA, else ./geodata or the repo's).", valueName: "dir"))
     var geodata: String?
 
+    @Flag(name: .long, help: ArgumentHelp("When the database does not exist yet, create it with the counties only: an empty register, e.g. to import an export into. An existing database is opened as it is."))
+    var empty = false
+
     var databasePath: String {
         db ?? ProcessInfo.processInfo.environment["LIAISON_DB"] ?? "data/liaison.sqlite"
     }
 
-    /// Opens the database, creating it from geodata on first use (only then is geodata needed).
+    /// Opens the database, creating it from geodata on first use (only then is geodata needed):
+    /// counties and stations, or with `--empty` the counties only.
     func open() throws -> LiaisonDatabase {
         if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
         let geodata = try GeodataDirectory.locate(self.geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
-        return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
+        return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata, contents: empty ? .countiesOnly : .countiesAndStations)
     }
 }
 

@@ -119,14 +119,26 @@ import Testing
         #expect(r.stderr.contains("\"\(id)\" appears more than once"), "\(r)")
     }
 
-    @Test func aFileThatIsNotGeoJSONIsAUsageError() async throws {
-        let path = sandbox.root.appendingPathComponent("notes.txt").path
+    @Test func aGeoJSONFileThatIsNotGeoJSONIsAUsageError() async throws {
+        let path = sandbox.root.appendingPathComponent("notes.geojson").path
         try "id,lat,lng\n330106-0001,30.2,120.1\n".write(toFile: path, atomically: true, encoding: .utf8)
         let r = try await sandbox.run(["import", path, "--db", db])
         #expect(r.status == 64, "\(r)")
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("not a GeoJSON FeatureCollection"), "\(r)")
         #expect(r.stderr.contains("nothing was imported"))
+    }
+
+    /// Anything not starting with `{` (nor named .geojson or .json) is read as the register's CSV.
+    @Test func aFileThatIsNeitherIsAUsageErrorNamingTheCSVColumns() async throws {
+        let path = sandbox.root.appendingPathComponent("notes.txt").path
+        try "id,lat,lng\n330106-0001,30.2,120.1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try await sandbox.run(["import", path, "--db", db])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stdout.isEmpty)
+        for mention in ["read as CSV", "a GeoJSON file starts with {", "missing columns name, status", "nothing was imported"] {
+            #expect(r.stderr.contains(mention), "stderr should mention \(mention):\n\(r.stderr)")
+        }
     }
 
     @Test func geoJSONOfTheWrongKindIsAUsageError() async throws {

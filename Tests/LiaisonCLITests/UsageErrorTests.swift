@@ -47,6 +47,10 @@ import Testing
         Case(arguments: ["where", "--lat", "30", "--lng", "120", "--coordsys", "foo"], mentions: ["--coordsys", "wgs84, gcj02, bd09"]),
         Case(arguments: ["stations", "list", "--county", "12"], mentions: ["--county", "6 digits"]),
         Case(arguments: ["import"], mentions: ["<path>"]),
+        Case(arguments: ["export"], mentions: ["--format"]),
+        Case(arguments: ["export", "--format", "xml"], mentions: ["--format", "xml", "geojson", "csv"]),
+        Case(arguments: ["export", "--format", "geojson", "--bom"], mentions: ["--bom", "--format csv"]),
+        Case(arguments: ["export", "--format", "csv", "--out", "/no/such/dir/x.csv"], mentions: ["--out", "/no/such/dir"]),
     ]
 
     @Test(arguments: nearestCases)
