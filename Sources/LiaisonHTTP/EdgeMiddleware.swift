@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import HTTPTypes
 import Hummingbird
+import LiaisonCore
 import Logging
 
 /// The outermost middleware: request ids, request limits, errors as problem+json, the
@@ -92,6 +93,8 @@ struct EdgeMiddleware: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let input as InvalidInput:
+            return .invalid(input)
         case let error as HTTPError where error.status == .notFound:
             let allowed = routes.methods(for: request.uri.path)
             if !allowed.isEmpty {

@@ -32,10 +32,14 @@ public struct RouteTable: Sendable {
     /// route matches it. Empty segments are ignored, as the router ignores them.
     public func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
-        var methods = Set(routes.filter { route in
+        let matching = routes.filter { route in
             let template = route.path.split(separator: "/")
             return template.count == segments.count && zip(template, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }
-        }.map(\.method.rawValue))
+        }
+        // The most specific resource answers: /v1/stations/nearest, not /v1/stations/{id}.
+        func literals(_ route: Route) -> Int { route.path.split(separator: "/").filter { !$0.hasPrefix("{") }.count }
+        let most = matching.map(literals).max() ?? 0
+        var methods = Set(matching.filter { literals($0) == most }.map(\.method.rawValue))
         if methods.contains("GET") { methods.insert("HEAD") }
         return methods.sorted()
     }

@@ -75,6 +75,9 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                 #expect(stations.first?["id"] as? String == id)
                 #expect(stations.first?["distance_m"] as? Double == 0)
             }
+            try await client.execute(uri: "/v1/stations/\(id)/retire", method: .post, headers: WritableRegister.headers(register.admin)) { response in
+                #expect(response.status == .badRequest)
+            }
             let retire = ByteBuffer(string: #"{"reason":"merged with the town station"}"#)
             try await client.execute(uri: "/v1/stations/\(id)/retire", method: .post, headers: WritableRegister.headers(register.admin), body: retire) { response in
                 #expect(response.status == .ok)
