@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// Tokens and station writes from the CLI: the same rules as the HTTP API.
+@Suite struct RegistryCommandTests {
+    let sandbox: Sandbox
+    init() throws { sandbox = try Sandbox() }
+    var db: String { sandbox.path("x.sqlite") }
+
+    @Test func tokensArePrintedOnceAndStoredOnlyAsDigests() async throws {
+        let created = try await sandbox.run(["tokens", "create", "--name", "county-admin", "--role", "county:330106", "--db", db])
+        #expect(created.status == 0, "\(created)")
+        let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("lst_") && token.count >= 4 + 43)
+        let listed = try await sandbox.run(["tokens", "list", "--db", db])
+        #expect(listed.stdout.contains("county-admin") && listed.stdout.contains("county:330106"))
+        #expect(!listed.stdout.contains(token))
+        for name in ["x.sqlite", "x.sqlite-wal"] where sandbox.exists(name) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: sandbox.path(name)))
+            #expect(bytes.range(of: Data(token.utf8)) == nil, "\(name) holds the token")
+        }
+        let again = try await sandbox.run(["tokens", "create", "--name", "county-admin", "--role", "admin", "--db", db])
+        #expect(again.status == 64 && again.stderr.contains("already exists"), "\(again)")
+        let badRole = try await sandbox.run(["tokens", "create", "--name", "x", "--role", "boss", "--db", db])
+        #expect(badRole.status == 64 && badRole.stderr.contains("--role"), "\(badRole)")
+        let revoked = try await sandbox.run(["tokens", "revoke", "county-admin", "--db", db])
+        #expect(revoked.status == 0)
+        #expect(try await sandbox.run(["tokens", "list", "--db", db]).stdout.contains("revoked"))
+        #expect(try await sandbox.run(["tokens", "revoke", "county-admin", "--db", db]).status == 1)
+    }
+
+    @Test func addUpdateRetireAndHistory() async throws {
+        let draft = #"""
+        {"name":"命令行村消费维权联络站","location":{"lat":30.2200,"lng":120.0800},"address":{"town":"转塘街道","village":"命令行村"},
+         "phone":"0571-87000001","hours":{"mon":["08:30-11:30"],"tue":[],"wed":[],"thu":[],"fri":[],"sat":[],"sun":[]},
+         "modes":["offline"],"capacity":5,"staff":[{"name":"张三","role":"站长","mobile":"0086 199 0000 0003"}]}
+        """#
+        try draft.write(toFile: sandbox.path("draft.json"), atomically: true, encoding: .utf8)
+        let added = try await sandbox.run(["stations", "add", "--file", "draft.json", "--db", db])
+        #expect(added.status == 0, "\(added)")
+        let id = try #require((try added.jsonObject() as? [String: Any])?["id"] as? String)
+        #expect(id.hasPrefix("330106-"))
+
+        try #"{"capacity": 7}"#.write(toFile: sandbox.path("patch.json"), atomically: true, encoding: .utf8)
+        let updated = try await sandbox.run(["stations", "update", id, "--file", "patch.json", "--db", db])
+        #expect(updated.status == 0, "\(updated)")
+        #expect((try updated.jsonObject() as? [String: Any])?["capacity"] as? Int == 7)
+
+        try #"{"capacity": 0, "id": "330106-9999"}"#.write(toFile: sandbox.path("bad.json"), atomically: true, encoding: .utf8)
+        let bad = try await sandbox.run(["stations", "update", id, "--file", "bad.json", "--db", db])
+        #expect(bad.status == 64, "\(bad)")
+        #expect(bad.stderr.contains("id: unknown field"), "\(bad)")
+
+        let retired = try await sandbox.run(["stations", "retire", id, "--reason", "moved", "--db", db])
+        #expect(retired.status == 0, "\(retired)")
+        let history = try await sandbox.run(["stations", "history", id, "--format", "json", "--db", db])
+        let entries = try #require(try history.jsonObject() as? [[String: Any]])
+        #expect(entries.compactMap { $0["action"] as? String } == ["create", "update", "retire"])
+        #expect(entries.allSatisfy { ($0["actor"] as? String)?.hasPrefix("cli:") == true })
+
+        let shown = try await sandbox.run(["stations", "show", id, "--format", "json", "--db", db])
+        #expect((try shown.jsonObject() as? [String: Any])?["status"] as? String == "retired")
+        #expect(try await sandbox.run(["stations", "retire", "330106-9999", "--reason", "x", "--db", db]).status == 1)
+    }
+}
