@@ -39,6 +39,37 @@ public struct BoundingBox: Sendable, Hashable {
     }
 
     public var array: [Double] { [minLongitude, minLatitude, maxLongitude, maxLatitude] }
+
+    /// Whether the box and the area share a point, on the longitude/latitude plane (how GeoJSON
+    /// edges are drawn): some edge of the area runs through the box, or the box lies inside the
+    /// area (a box inside a hole does not).
+    public func intersects(_ area: MultiPolygon) -> Bool {
+        guard area.minLongitude <= maxLongitude, area.maxLongitude >= minLongitude,
+              area.minLatitude <= maxLatitude, area.maxLatitude >= minLatitude else { return false }
+        for polygon in area.polygons {
+            for ring in polygon where ring.count >= 2 {
+                for i in 1..<ring.count where clips(ring[i - 1], ring[i]) { return true }
+            }
+        }
+        return area.contains(Coordinate(latitude: minLatitude, longitude: minLongitude))
+    }
+
+    /// Liang-Barsky: whether some part of the segment `a`-`b` lies in the box (edges included).
+    func clips(_ a: Coordinate, _ b: Coordinate) -> Bool {
+        let dx = b.longitude - a.longitude, dy = b.latitude - a.latitude
+        var t0 = 0.0, t1 = 1.0
+        for (p, q) in [(-dx, a.longitude - minLongitude), (dx, maxLongitude - a.longitude),
+                       (-dy, a.latitude - minLatitude), (dy, maxLatitude - a.latitude)] {
+            if p == 0 {
+                if q < 0 { return false }
+            } else {
+                let t = q / p
+                if p < 0 { t0 = max(t0, t) } else { t1 = min(t1, t) }
+                if t0 > t1 { return false }
+            }
+        }
+        return true
+    }
 }
 
 extension StationSnapshot {

@@ -55,6 +55,7 @@ func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTT
                              finder: finder, settings: settings).endpoints
         + RegionsController(finder: finder).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
+        + OGCController(finder: finder).endpoints
 }
 
 /// Every route the application serves (for the OpenAPI check).
