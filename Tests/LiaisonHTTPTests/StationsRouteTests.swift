@@ -59,8 +59,8 @@ import Testing
                 let body = try response.json()
                 #expect(body["status"] as? Int == 400)
                 #expect((body["type"] as? String)?.hasSuffix("invalid-parameters") == true)
-                let names = try response.invalidParameterNames()
-                #expect(Set(names) == Set(names))
+                let reported = try response.invalidParameterNames()
+                #expect(Set(reported) == Set(names))
                 let reasons = (body["invalid_params"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
                 #expect(reasons.allSatisfy { $0.contains("expected") })
             }
