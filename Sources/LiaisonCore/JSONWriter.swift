@@ -51,15 +51,6 @@ struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func strings(_ values: [String]) {
-        bytes.append(UInt8(ascii: "["))
-        for (i, v) in values.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            string(v)
-        }
-        bytes.append(UInt8(ascii: "]"))
-    }
-
     /// `{"coordsys":…,"lat":…,"lng":…}` (coordsys omitted when nil, as `JSONEncoder` does).
     mutating func point(_ p: NearestResponse.Point) {
         raw("{")
