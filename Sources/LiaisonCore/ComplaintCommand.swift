@@ -37,7 +37,7 @@ public struct StaffCommand: Sendable, Hashable {
         }
         var note: String?
         if let raw = object["note"], !(raw is NSNull) {
-            if let text = (raw as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), (1...500).contains(text.count) {
+            if let raw = raw as? String, case let text = raw.trimmingCharacters(in: .whitespacesAndNewlines), ComplaintIntake.fits(raw, trimmed: text, max: 500) {
                 note = text
             } else {
                 problems.append(InvalidParameter(name: "note", reason: "expected a string of 1 to 500 characters"))
@@ -119,10 +119,11 @@ public enum ConsumerCommand: Sendable, Hashable {
 
     private static func optionalText(_ raw: Any?, name: String, problems: inout [InvalidParameter]) -> String? {
         guard let raw, !(raw is NSNull) else { return nil }
-        guard let text = (raw as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), text.count <= 500 else {
+        guard let raw = raw as? String, raw.unicodeScalars.count <= 500 else {
             problems.append(InvalidParameter(name: name, reason: "expected a string of at most 500 characters"))
             return nil
         }
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
     }
 }

@@ -44,7 +44,7 @@ struct ComplaintsController {
         let number = self.number(context)
         let desk = self.desk
         if StaffAuthenticator.hasBearer(request) {
-            try QueryReader(request, allowed: []).check()
+            try QueryReader(request, allowed: ["token"]).check()
             let staff = try await auth.staff(request)
             let (complaint, events) = try await blocking { try desk.complaint(number, for: staff) }
             let body = try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)))
