@@ -31,6 +31,7 @@ public struct StaffCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at"], prefix: "")
+        problems += nullFields(object)
         let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.party == .staff ? $0 : nil }
         if action == nil {
             problems.append(InvalidParameter(name: "action", reason: "\(object["action"].map { "\($0)" } ?? "missing"): expected one of \(ComplaintAction.staffActionNames)"))
@@ -93,6 +94,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"satisfaction\": 1 to 5, \"comment\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["satisfaction", "comment"], prefix: "")
+        problems += nullFields(object)
         // Typed decoding accepts a JSON integer only (not true, not 4.5, not "5").
         struct Rating: Decodable { let satisfaction: Int }
         let rating = try? JSONDecoder().decode(Rating.self, from: body)
@@ -112,6 +114,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected nothing or {\"reason\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["reason"], prefix: "")
+        problems += nullFields(object)
         let reason = optionalText(object["reason"], name: "reason", problems: &problems)
         guard problems.isEmpty else { throw InvalidInput(problems) }
         return .withdraw(reason: reason)
@@ -126,4 +129,9 @@ public enum ConsumerCommand: Sendable, Hashable {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
     }
+}
+
+/// Optional fields are left out, never null: null is not one of their types.
+func nullFields(_ object: [String: Any]) -> [InvalidParameter] {
+    object.filter { $0.value is NSNull }.keys.sorted().map { InvalidParameter(name: $0, reason: "is null: leave the field out instead") }
 }

@@ -98,9 +98,16 @@ public struct ComplaintIntake: Sendable, Hashable {
         for name in required where object[name] == nil || object[name] is NSNull {
             problems.append(InvalidParameter(name: name, reason: "is required"))
         }
+        // An optional field is left out, not null: null is not in any of their types.
+        if object["amount_yuan"] is NSNull {
+            problems.append(InvalidParameter(name: "amount_yuan", reason: "is null: leave it out, or give yuan from 0.01"))
+        }
         for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address"]))] {
             if let inner = object[name] as? [String: Any] {
                 problems += StationDraft.unknownFields(inner, allowed: allowed, prefix: name + ".")
+                for (key, value) in inner.sorted(by: { $0.key < $1.key }) where value is NSNull && allowed.contains(key) {
+                    problems.append(InvalidParameter(name: "\(name).\(key)", reason: "is null: expected a \(key == "lat" || key == "lng" ? "number" : "string")\(key == "coordsys" || key == "address" ? ", or leave it out" : "")"))
+                }
             } else if object[name] != nil, !(object[name] is NSNull) {
                 problems.append(InvalidParameter(name: name, reason: "expected an object with \(allowed.sorted().joined(separator: ", "))"))
             }

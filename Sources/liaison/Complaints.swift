@@ -15,7 +15,8 @@ extension StoreOptions {
     /// The complaint desk over the database.
     func desk() throws -> ComplaintDesk {
         let database = try open()
-        return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()))
+        let settings = ComplaintDesk.Settings(serviceClock: try geodataDirectory().serviceClock())
+        return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: settings)
     }
 }
 

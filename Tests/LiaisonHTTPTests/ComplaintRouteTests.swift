@@ -135,7 +135,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
             #expect(r.status == .badRequest, "\(r.text)")
             #expect(try r.invalidParameterNames() == [field])
         }
-        let desk = ComplaintDesk(database: register.database, finder: register.finder)
+        let desk = ComplaintDesk(database: register.database, finder: register.finder, settings: Fixture.complaints)
         #expect(try desk.complaints(countyCode: nil, status: nil).isEmpty)
     }
 

@@ -15,6 +15,10 @@ func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String =
     ] as [String: Any], options: [.sortedKeys])
 }
 
+/// The shipped service levels and calendar; no rate limit to speak of (tests file many complaints from one phone).
+let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: geodataURL).serviceClock(),
+                                               rateLimit: .init(perHour: 10_000, perDay: 10_000))
+
 /// Complaint intake, dispatch and lifecycle against a real SpatiaLite file.
 @Suite final class ComplaintDeskTests {
     let folder: ScratchFolder
@@ -25,7 +29,7 @@ func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String =
     init() throws {
         folder = try ScratchFolder()
         database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
-        desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()))
+        desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: complaintSettings)
     }
 
     func json(_ data: Data) throws -> [String: Any] {
@@ -104,7 +108,7 @@ func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String =
         let snapshot = desk.finder.snapshot
         let station = try #require(snapshot.activeStations.filter { $0.modes.contains(.offline) }.min { $0.capacity < $1.capacity })
         let second = try LiaisonDatabase(path: folder.path("liaison.sqlite"))
-        let desks = [desk, ComplaintDesk(database: second, finder: StationFinder(try second.snapshot()))]
+        let desks = [desk, ComplaintDesk(database: second, finder: StationFinder(try second.snapshot()), settings: complaintSettings)]
         let submissions = station.capacity + 6
         let body = complaintBody(lat: station.location.latitude, lng: station.location.longitude)
         DispatchQueue.concurrentPerform(iterations: submissions) { i in
@@ -185,7 +189,7 @@ func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String =
         let submitted = try desk.submit(complaintBody(), idempotencyKey: nil)
         let token = try json(submitted.body)["tracking_token"] as? String ?? ""
         let reopened = try LiaisonDatabase(path: folder.path("liaison.sqlite"))
-        let other = ComplaintDesk(database: reopened, finder: StationFinder(try reopened.snapshot()))
+        let other = ComplaintDesk(database: reopened, finder: StationFinder(try reopened.snapshot()), settings: complaintSettings)
         #expect(try other.track(submitted.number, token: token)?.1.count == 2)
     }
 
