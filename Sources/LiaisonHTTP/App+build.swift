@@ -57,7 +57,7 @@ func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTT
     return StationsController(finder: finder).endpoints
         + RegistryController(registry: StationRegistry(database: database, finder: finder), authenticator: tokens,
                              finder: finder, settings: settings).endpoints
-        + ComplaintsController(desk: desk, auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
+        + ComplaintsController(desk: desk, outbox: SMSOutbox(database: database), auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
         + RegionsController(finder: finder).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
         + OGCController(finder: finder).endpoints

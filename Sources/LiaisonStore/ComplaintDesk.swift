@@ -52,7 +52,7 @@ public final class ComplaintDesk: Sendable {
         public let description: String
     }
 
-    let database: LiaisonDatabase
+    public let database: LiaisonDatabase
     public let finder: StationFinder
     public let settings: Settings
     private let now: @Sendable () -> Date
