@@ -98,6 +98,7 @@ let package = Package(
             dependencies: [
                 "LiaisonWorkers", "LiaisonCore", "LiaisonStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
