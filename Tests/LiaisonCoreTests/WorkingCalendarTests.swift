@@ -40,7 +40,7 @@ private func calendarFile(
         #expect(calendar.source.hasPrefix("chinese-calendar 1.11.0"))
     }
 
-    /// The State Council's schedules (国办发明电〔2024〕12号 for 2025, and the 2026 notice):
+    /// The State Council's schedules (the 2025 and 2026 notices):
     /// holidays, the weekend days worked in exchange (调休), and the ordinary days around them.
     @Test(arguments: [
         // Spring Festival 2025: off Jan 28 - Feb 4; worked Sun Jan 26 and Sat Feb 8.
