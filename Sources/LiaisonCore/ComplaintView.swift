@@ -188,7 +188,10 @@ public struct ComplaintSummary: Sendable, Encodable {
 /// RFC 3339 timestamps in UTC with milliseconds (`2026-11-29T07:38:47.123Z`): sortable as text.
 public enum Timestamp {
     public static func string(_ date: Date) -> String {
-        let ms = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Date keeps its time as a Double from 2001, so a whole millisecond may come back a hair
+        // below itself: round to the microsecond first, then drop to the millisecond.
+        let micros = Int((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let ms = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
         let seconds = Int((Double(ms) / 1000).rounded(.down))
         let day = Int((Double(seconds) / 86400).rounded(.down))
         let time = seconds - day * 86400
