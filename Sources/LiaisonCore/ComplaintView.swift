@@ -152,7 +152,9 @@ public struct ComplaintView: Sendable, Encodable {
         feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
         next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps : nil
         let party: ComplaintParty = if case .consumer = audience { .consumer } else { .staff }
-        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party).map(\.rawValue)
+        // Confirming needs a proposal not yet confirmed; the state machine alone cannot say that.
+        let proposal = c.appointment.map { !$0.confirmed } ?? c.video.map { !$0.confirmed } ?? false
+        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party).filter { $0 != .confirm_appointment || proposal }.map(\.rawValue)
         self.events = events.map {
             EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: $0.actor, action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
