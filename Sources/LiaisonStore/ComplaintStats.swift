@@ -68,8 +68,9 @@ public struct ComplaintStats: Sendable {
     /// - Parameters:
     ///   - from: a date `YYYY-MM-DD` (its 00:00 in Asia/Shanghai) or an RFC 3339 instant; inclusive.
     ///   - to: the same; exclusive (`to=2026-04-01` ends with 31 March).
-    /// - Throws: ``InvalidInput`` naming `county`, `city`, `station`, `from` or `to`: malformed, unknown,
-    ///   a county outside the city given, or `from` not before `to`.
+    /// - Throws: ``InvalidInput`` naming `county`, `city`, `station`, `from` or `to`: malformed,
+    ///   unknown, or `from` not before `to`. Filters combine with AND: a county outside the city
+    ///   given is no error, it selects nothing.
     public static func filter(county: String? = nil, city: String? = nil, station: String? = nil, from: String? = nil, to: String? = nil,
                               in snapshot: StationSnapshot) throws(InvalidInput) -> Filter {
         var problems: [InvalidParameter] = []
@@ -85,9 +86,6 @@ public struct ComplaintStats: Sendable {
         if let city {
             if counties.contains(where: { $0.cityCode == city }) {
                 filter.cityCode = city
-                if let code = filter.countyCode, let county = snapshot.counties.county(code: code), county.cityCode != city {
-                    problems.append(InvalidParameter(name: "city", reason: "county \(code) is in city \(county.cityCode), not \(city): give one of them or matching ones"))
-                }
             } else {
                 problems.append(InvalidParameter(name: "city", reason: "\"\(city)\" is not a Zhejiang city adcode: expected 330100 to 331100"))
             }

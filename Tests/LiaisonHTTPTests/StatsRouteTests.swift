@@ -56,7 +56,6 @@ import Testing
         ("from=2026-03-02T00:00:00%2B08:00&to=2026-03-01T16:00:00Z", ["to"]),
         ("county=330104", ["county"]),
         ("city=331200", ["city"]),
-        ("county=330203&city=330100", ["city"]),
         ("station=330106-9999", ["station"]),
         ("county=330106&county=330106", ["county"]),
         ("limit=5&from=x", ["limit", "from"]),

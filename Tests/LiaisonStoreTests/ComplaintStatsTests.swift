@@ -303,6 +303,7 @@ final class ManualClock: Sendable {
         }
         #expect(try compute(county: "330110") == Self.total(told.filter { $0.county == "330110" }))
         #expect(try compute(city: "330200") == Self.total(told.filter { $0.county == "330203" }))
+        #expect(try compute(county: "330203", city: "330100").complaints == 0, "filters combine with AND")
         let station = try #require(told.compactMap(\.station).first)
         #expect(try compute(station: station) == Self.total(told.filter { $0.station == station }))
 
@@ -329,7 +330,7 @@ final class ManualClock: Sendable {
         }
         #expect(names("330104") == ["county"], "330104 no longer exists")
         #expect(names(city: "330000") == ["city"])
-        #expect(names("330203", city: "330100") == ["city"])
+        #expect(names("330203", city: "330100") == [], "filters combine with AND: this selects nothing")
         #expect(names(station: "330106-9999") == ["station"])
         #expect(names(from: "2026-02-30") == ["from"])
         #expect(names(from: "2026-3-1", to: "yesterday") == ["from", "to"])
