@@ -58,6 +58,7 @@ func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTT
         + RegistryController(registry: StationRegistry(database: database, finder: finder), authenticator: tokens,
                              finder: finder, settings: settings).endpoints
         + ComplaintsController(desk: desk, outbox: SMSOutbox(database: database), auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
+        + StatsController(stats: ComplaintStats(database: database, finder: finder), auth: StaffAuthenticator(authenticator: tokens)).endpoints
         + RegionsController(finder: finder).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
         + OGCController(finder: finder).endpoints

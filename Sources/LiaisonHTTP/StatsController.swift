@@ -1,0 +1,38 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LiaisonCore
+import LiaisonStore
+
+/// The service-level KPIs for staff: `GET /v1/stats?county=&city=&station=&from=&to=`.
+/// County tokens see their county only (the default when none is named).
+struct StatsController {
+    let stats: ComplaintStats
+    let auth: StaffAuthenticator
+
+    static let parameters: Set<String> = ["county", "city", "station", "from", "to"]
+
+    var endpoints: [Endpoint] {
+        [.get("/v1/stats", show)]
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var query = QueryReader(request, allowed: Self.parameters)
+        var filter = ComplaintStats.Filter()
+        do {
+            filter = try ComplaintStats.filter(county: query.string("county"), city: query.string("city"), station: query.string("station"),
+                                               from: query.string("from"), to: query.string("to"), in: stats.finder.snapshot)
+        } catch {
+            error.parameters.forEach { query.add($0) }
+        }
+        try query.check()
+        let staff = try await auth.staff(request)
+        let stats = self.stats, requested = filter
+        let report = try await blocking { try stats.compute(filter: stats.scoped(requested, to: staff), now: Date()) }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        // Counts move with every complaint and every passing deadline.
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONOutput.encode(report))))
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+extension Liaison {
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The service-level KPIs of the complaints submitted in a period (as GET /v1/stats).",
+            discussion: """
+                Shares are met/of: dispatched and answered by their deadlines (2 h and 24 h as shipped), \
+                accepted within 7 working days, resolved of resolved + failed, satisfied (4 or 5) of those \
+                with feedback; plus the median hours to resolution and the complaints overdue now. \
+                See the README's KPIs section for the exact definitions.
+                """)
+        @Option(help: "Only complaints from this county (adcode, e.g. 330106).") var county: String?
+        @Option(help: "Only complaints from this city's counties (adcode, e.g. 330100).") var city: String?
+        @Option(help: "Only complaints held by this station (id, e.g. 330106-0001).") var station: String?
+        @Option(help: "Submitted from: YYYY-MM-DD (00:00 Asia/Shanghai) or RFC 3339; inclusive.") var from: String?
+        @Option(help: "Submitted before: YYYY-MM-DD or RFC 3339; exclusive (--to 2026-04-01 ends with 31 March).") var to: String?
+        @Option(help: "table or json.") var format = OutputFormat.table
+        @OptionGroup var store: StoreOptions
+
+        static let flags = ["county": "--county", "city": "--city", "station": "--station", "from": "--from", "to": "--to"]
+
+        func run() throws {
+            let database = try store.open()
+            let stats = ComplaintStats(database: database, finder: StationFinder(try database.snapshot()))
+            let filter = try deskCall(flags: Self.flags) {
+                try ComplaintStats.filter(county: county, city: city, station: station, from: from, to: to, in: stats.finder.snapshot)
+            }
+            let report = try stats.compute(filter: filter, now: Date())
+            switch format {
+            case .json: try printJSON(report)
+            case .table: print(Self.table(report))
+            }
+        }
+
+        /// One line for the totals, then one per city, county and station.
+        static func table(_ r: ComplaintStats.Report) -> String {
+            func share(_ s: ComplaintStats.Report.Share) -> String {
+                s.share.map { String(format: "%.1f%% (%d/%d)", $0 * 100, s.met, s.of) } ?? "- (0/0)"
+            }
+            func row(_ level: String, _ code: String, _ name: String, _ m: ComplaintStats.Report.Metrics) -> [String] {
+                [level, code, name, "\(m.complaints)", share(m.dispatch.counted), share(m.response.counted), share(m.acceptance.counted),
+                 share(m.resolution), m.medianHoursToResolution.map { String(format: "%.2f", $0) } ?? "-", share(m.satisfaction), "\(m.overdue)"]
+            }
+            var rows = [row("total", "", "", r.totals)]
+            rows += r.byCity.map { row("city", $0.code, $0.name, $0.metrics) }
+            rows += r.byCounty.map { row("county", $0.code, $0.name, $0.metrics) }
+            rows += r.byStation.map { row("station", $0.code, $0.name, $0.metrics) }
+            let f = r.filter
+            let period = "submitted " + (f.from.map { "from \(Timestamp.string($0))" } ?? "since the start")
+                + (f.to.map { " before \(Timestamp.string($0))" } ?? " until now")
+            let scope = [f.countyCode.map { "county \($0)" }, f.cityCode.map { "city \($0)" }, f.stationID.map { "station \($0)" }].compactMap { $0 }
+            var lines = ["KPIs as of \(Timestamp.string(r.asOf)), complaints \(period)" + (scope.isEmpty ? "" : ", " + scope.joined(separator: ", "))]
+            lines.append(Table.render(["LEVEL", "CODE", "NAME", "COMPLAINTS", "DISPATCHED ON TIME", "ANSWERED ON TIME", "ACCEPTED ON TIME",
+                                       "RESOLVED", "MEDIAN H", "SATISFIED", "OVERDUE"], rows, rightAligned: [3, 8, 10]))
+            let excluded = r.totals.acceptance.excludedNoDeadline
+            if excluded > 0 {
+                lines.append("\(excluded) complaints have no acceptance deadline (the working-day calendar does not reach it) and are left out of ACCEPTED ON TIME.")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
