@@ -218,7 +218,9 @@ public final class ComplaintDesk: Sendable {
         case .assign, .reassign:
             if complaint.milestones.dispatchedAt == nil { complaint.milestones.dispatchedAt = at }
         case .accept:
-            complaint.milestones.acceptedAt = at
+            // The acceptance decision is the first one; a station taking over after a reassignment
+            // restarts the mediation clock, not the acceptance record.
+            if complaint.milestones.acceptedAt == nil { complaint.milestones.acceptedAt = at }
             do {
                 complaint.deadlines.mediationBy = try settings.serviceClock.mediationDeadline(acceptedAt: at)
             } catch {
