@@ -138,7 +138,7 @@ public enum StationDraft {
         return result
     }
 
-    private static func unknownFields(_ object: [String: Any], allowed: Set<String>, prefix: String) -> [InvalidParameter] {
+    static func unknownFields(_ object: [String: Any], allowed: Set<String>, prefix: String) -> [InvalidParameter] {
         object.keys.filter { !allowed.contains($0) }.sorted().map {
             InvalidParameter(name: prefix + $0, reason: "unknown field: expected only \(allowed.sorted().joined(separator: ", "))")
         }

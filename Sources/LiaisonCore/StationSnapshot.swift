@@ -40,14 +40,18 @@ public struct StationSnapshot: Sendable {
 
     /// Answers a nearest-stations query exactly (see ``StationIndex``).
     public func nearest(_ query: NearestQuery) -> [NearestStation] {
-        let radius = query.radiusKilometers.map { $0 * 1000 } ?? .infinity
-        let modes = query.mode.map(\.bit) ?? 0
-        if let county = query.countyCode {
+        nearest(to: query.wgs84, limit: query.limit, withinMeters: query.radiusKilometers.map { $0 * 1000 } ?? .infinity,
+                mode: query.mode, countyCode: query.countyCode)
+    }
+
+    func nearest(to point: Coordinate, limit: Int, withinMeters radius: Double, mode: MediationMode?, countyCode: String?) -> [NearestStation] {
+        let filter = StationFilter(requiredModes: mode.map(\.bit) ?? 0)
+        if let county = countyCode {
             guard let code = Int32(county), let part = countyIndexes[code] else { return [] }
-            return part.index.nearest(to: query.wgs84, limit: query.limit, withinMeters: radius, filter: StationFilter(requiredModes: modes))
+            return part.index.nearest(to: point, limit: limit, withinMeters: radius, filter: filter)
                 .map { NearestStation(station: active[part.entries[$0.entry]], neighbor: $0) }
         }
-        return index.nearest(to: query.wgs84, limit: query.limit, withinMeters: radius, filter: StationFilter(requiredModes: modes))
+        return index.nearest(to: point, limit: limit, withinMeters: radius, filter: filter)
             .map { NearestStation(station: active[$0.entry], neighbor: $0) }
     }
 }

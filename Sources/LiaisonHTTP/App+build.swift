@@ -50,9 +50,12 @@ public func buildRouter(settings: ServerSettings, finder: StationFinder, databas
 
 func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
                   settings: ServerSettings = ServerSettings()) -> [Endpoint] {
-    StationsController(finder: finder).endpoints
-        + RegistryController(registry: StationRegistry(database: database, finder: finder), authenticator: TokenAuthenticator(database: database),
+    let tokens = TokenAuthenticator(database: database)
+    let desk = ComplaintDesk(database: database, finder: finder, settings: settings.complaints)
+    return StationsController(finder: finder).endpoints
+        + RegistryController(registry: StationRegistry(database: database, finder: finder), authenticator: tokens,
                              finder: finder, settings: settings).endpoints
+        + ComplaintsController(desk: desk, auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
         + RegionsController(finder: finder).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
         + OGCController(finder: finder).endpoints

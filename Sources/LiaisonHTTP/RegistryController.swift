@@ -104,30 +104,12 @@ struct RegistryController {
     }
 
     private func body(_ request: Request) async throws -> Data {
-        let limit = settings.maxBodyBytes(path: request.uri.path)
-        do {
-            return Data(buffer: try await request.body.collect(upTo: limit))
-        } catch {
-            throw Problem(status: .contentTooLarge, kind: "body-too-large", title: "Content too large",
-                          detail: "the request body is over \(limit) bytes")
-        }
+        try await collectBody(request, settings: settings)
     }
 
     /// The staff identity of the request's bearer token: 401 without a valid one.
     private func authorize(_ request: Request) async throws -> StaffToken {
-        var headers = HTTPFields()
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
-            headers[.wwwAuthenticate] = #"Bearer realm="liaison""#
-            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
-                          detail: "this endpoint needs an Authorization: Bearer TOKEN header with a staff token", headers: headers)
-        }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let staff = try await blocking({ try authenticator.authenticate(token) }) else {
-            headers[.wwwAuthenticate] = #"Bearer realm="liaison", error="invalid_token""#
-            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
-                          detail: "the bearer token is unknown or revoked", headers: headers)
-        }
-        return staff
+        try await StaffAuthenticator(authenticator: authenticator).staff(request)
     }
 
     private func written(_ station: Station, status: HTTPResponse.Status) throws -> Response {
@@ -135,23 +117,5 @@ struct RegistryController {
         headers[.contentType] = "application/json; charset=utf-8"
         let body = try JSONOutput.encode(StationDetail(station, counties: finder.snapshot.counties))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    /// Runs store work on NIO's blocking pool (the event loops also run Swift concurrency here),
-    /// turning the registry's errors into problems.
-    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        do {
-            return try await NIOThreadPool.singleton.runIfActive(body)
-        } catch let error as InvalidInput {
-            throw Problem.invalid(error)
-        } catch let error as NotFound {
-            throw Problem.notFound(error.description)
-        } catch let error as StationRegistry.NearbyConflict {
-            throw Problem(status: .conflict, kind: "nearby-station", title: "Another station is nearby", detail: error.description)
-        } catch let error as StationRegistry.StateConflict {
-            throw Problem(status: .conflict, kind: "state-conflict", title: "Conflict", detail: error.description)
-        } catch let error as StationRegistry.Forbidden {
-            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
-        }
     }
 }

@@ -42,6 +42,8 @@ public final class LiaisonDatabase: Sendable {
 
     static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {
         var config = Configuration()
+        // Another process (a CLI next to the server) may hold the write lock for a moment: wait, don't fail.
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try caches.initialize(db)
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -55,6 +57,20 @@ public final class LiaisonDatabase: Sendable {
         case countiesAndStations
         /// The counties only: an empty register, e.g. to import an exported one into.
         case countiesOnly
+    }
+
+    /// Runs `body` in an IMMEDIATE transaction: the write lock is taken before the first read,
+    /// so what the transaction reads (a station's open complaints) cannot change before it
+    /// commits, whichever process writes.
+    func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
     }
 
     /// Opens the database at `path`, creating it from the files in `geodata` when it does not exist.

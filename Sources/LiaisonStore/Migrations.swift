@@ -77,6 +77,96 @@ enum Migrations {
             try db.execute(sql: "CREATE INDEX station_history_station ON station_history(station_id, seq)")
         }
 
+        migrator.registerMigration("v3 complaints") { db in
+            // A complaint row holds its current state; complaint_events holds how it got there.
+            // lat/lng are the WGS-84 doubles the assignment used; geom is the same point for GIS.
+            try db.execute(sql: """
+                CREATE TABLE complaints (
+                    number            TEXT PRIMARY KEY NOT NULL
+                                      CHECK (number GLOB 'ZJ-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]'),
+                    tracking_token    TEXT NOT NULL UNIQUE,
+                    status            TEXT NOT NULL CHECK (status IN ('submitted', 'assigned', 'accepted', 'refused', 'mediating',
+                                                                      'resolved', 'failed', 'closed', 'withdrawn')),
+                    category          TEXT NOT NULL,
+                    description       TEXT NOT NULL,
+                    amount_fen        INTEGER CHECK (amount_fen IS NULL OR amount_fen > 0),
+                    preferred_mode    TEXT NOT NULL CHECK (preferred_mode IN ('offline', 'video')),
+                    mode              TEXT NOT NULL CHECK (mode IN ('offline', 'video')),
+                    consumer_name     TEXT NOT NULL,
+                    consumer_phone    TEXT NOT NULL,
+                    merchant_name     TEXT NOT NULL,
+                    merchant_address  TEXT,
+                    lat               REAL NOT NULL,
+                    lng               REAL NOT NULL,
+                    given_lat         REAL NOT NULL,
+                    given_lng         REAL NOT NULL,
+                    coordsys          TEXT NOT NULL,
+                    county_code       TEXT NOT NULL REFERENCES counties(adcode),
+                    station_id        TEXT REFERENCES stations(id),
+                    distance_m        REAL,
+                    assignment_reason TEXT,
+                    submitted_at      TEXT NOT NULL,
+                    updated_at        TEXT NOT NULL,
+                    appointment_starts_at TEXT,
+                    appointment_ends_at   TEXT,
+                    appointment_confirmed INTEGER,
+                    video_room            TEXT UNIQUE,
+                    video_scheduled_at    TEXT,
+                    video_confirmed       INTEGER,
+                    satisfaction      INTEGER CHECK (satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5),
+                    feedback_comment  TEXT,
+                    feedback_at       TEXT,
+                    dispatch_by       TEXT,
+                    respond_by        TEXT,
+                    acceptance_by     TEXT,
+                    mediation_by      TEXT
+                )
+                """)
+            // Capacity: the open complaints a station holds, found through this partial index.
+            try db.execute(sql: """
+                CREATE INDEX complaints_open_by_station ON complaints(station_id)
+                WHERE status IN ('assigned', 'accepted', 'mediating')
+                """)
+            try db.execute(sql: "CREATE INDEX complaints_by_station ON complaints(station_id, status, submitted_at)")
+            try db.execute(sql: "CREATE INDEX complaints_by_county ON complaints(county_code, submitted_at)")
+            try db.expectOne("SELECT AddGeometryColumn('complaints', 'geom', 4326, 'POINT', 'XY', 1)")
+
+            try db.execute(sql: """
+                CREATE TABLE complaint_events (
+                    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                    number      TEXT NOT NULL REFERENCES complaints(number),
+                    at          TEXT NOT NULL,
+                    actor       TEXT NOT NULL,
+                    action      TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status   TEXT NOT NULL,
+                    station_id  TEXT,
+                    note        TEXT
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX complaint_events_by_number ON complaint_events(number, seq)")
+            // Events are append-only, enforced by the database itself.
+            try db.execute(sql: """
+                CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
+                BEGIN SELECT RAISE(ABORT, 'complaint events are append-only'); END
+                """)
+            try db.execute(sql: """
+                CREATE TRIGGER complaint_events_no_delete BEFORE DELETE ON complaint_events
+                BEGIN SELECT RAISE(ABORT, 'complaint events are append-only'); END
+                """)
+
+            // An intake retried with the same Idempotency-Key gets the stored first answer.
+            try db.execute(sql: """
+                CREATE TABLE idempotency_keys (
+                    key         TEXT PRIMARY KEY NOT NULL,
+                    fingerprint BLOB NOT NULL CHECK (length(fingerprint) = 32),
+                    number      TEXT NOT NULL REFERENCES complaints(number),
+                    response    BLOB NOT NULL,
+                    created_at  TEXT NOT NULL
+                )
+                """)
+        }
+
         return migrator
     }
 }

@@ -1,0 +1,215 @@
+import Foundation
+import Geodesy
+
+/// A consumer's complaint as the store holds it.
+public struct Complaint: Sendable, Hashable {
+    /// `ZJ-YYYYMMDD-NNNNNN`: the Asia/Shanghai date of submission and a daily sequence.
+    public var number: String
+    /// The unguessable capability that lets the consumer track the complaint.
+    public var trackingToken: String
+    public var status: ComplaintStatus
+    public var intake: ComplaintIntake
+    /// The county that serves the complaint's location.
+    public var countyCode: String
+    /// The mode it will be mediated in (the preferred one unless no station offered it).
+    public var mode: MediationMode
+    public var stationID: String?
+    /// Geodesic metres from the complaint to the assigned station.
+    public var distanceMeters: Double?
+    public var assignmentReason: String?
+    public var submittedAt: Date
+    public var updatedAt: Date
+    public var appointment: Appointment?
+    public var video: VideoSession?
+    public var feedback: Feedback?
+    public var deadlines: Deadlines
+
+    public init(number: String, trackingToken: String, status: ComplaintStatus, intake: ComplaintIntake, countyCode: String,
+                mode: MediationMode, stationID: String? = nil, distanceMeters: Double? = nil, assignmentReason: String? = nil,
+                submittedAt: Date, updatedAt: Date, appointment: Appointment? = nil, video: VideoSession? = nil,
+                feedback: Feedback? = nil, deadlines: Deadlines = Deadlines()) {
+        self.number = number
+        self.trackingToken = trackingToken
+        self.status = status
+        self.intake = intake
+        self.countyCode = countyCode
+        self.mode = mode
+        self.stationID = stationID
+        self.distanceMeters = distanceMeters
+        self.assignmentReason = assignmentReason
+        self.submittedAt = submittedAt
+        self.updatedAt = updatedAt
+        self.appointment = appointment
+        self.video = video
+        self.feedback = feedback
+        self.deadlines = deadlines
+    }
+
+    /// An offline mediation appointment at the station.
+    public struct Appointment: Sendable, Hashable {
+        public var startsAt: Date
+        public var endsAt: Date
+        /// The station proposes; the consumer confirms.
+        public var confirmed: Bool
+
+        public init(startsAt: Date, endsAt: Date, confirmed: Bool) {
+            self.startsAt = startsAt
+            self.endsAt = endsAt
+            self.confirmed = confirmed
+        }
+    }
+
+    /// An online multi-party mediation session.
+    public struct VideoSession: Sendable, Hashable {
+        /// Unguessable (128 random bits).
+        public var room: String
+        public var scheduledAt: Date
+        public var confirmed: Bool
+
+        public init(room: String, scheduledAt: Date, confirmed: Bool) {
+            self.room = room
+            self.scheduledAt = scheduledAt
+            self.confirmed = confirmed
+        }
+
+        /// Join links for each party: the room on the configured base URL (for example a self-hosted Jitsi).
+        public func links(base: String) -> (consumer: String, merchant: String, mediator: String) {
+            let url = base.hasSuffix("/") ? base + room : base + "/" + room
+            return (url + "#role=consumer", url + "#role=merchant", url + "#role=mediator")
+        }
+    }
+
+    public struct Feedback: Sendable, Hashable {
+        /// 1 (very dissatisfied) to 5 (very satisfied).
+        public var satisfaction: Int
+        public var comment: String?
+        public var at: Date
+
+        public init(satisfaction: Int, comment: String?, at: Date) {
+            self.satisfaction = satisfaction
+            self.comment = comment
+            self.at = at
+        }
+    }
+
+    /// Service-level deadlines, each stored when the transition that starts its clock happens.
+    public struct Deadlines: Sendable, Hashable {
+        public var dispatchBy: Date?
+        public var respondBy: Date?
+        public var acceptanceBy: Date?
+        public var mediationBy: Date?
+
+        public init(dispatchBy: Date? = nil, respondBy: Date? = nil, acceptanceBy: Date? = nil, mediationBy: Date? = nil) {
+            self.dispatchBy = dispatchBy
+            self.respondBy = respondBy
+            self.acceptanceBy = acceptanceBy
+            self.mediationBy = mediationBy
+        }
+    }
+}
+
+/// One step in a complaint's life. Append-only.
+public struct ComplaintEvent: Sendable, Hashable {
+    public var seq: Int
+    public var at: Date
+    /// A staff token's name, `consumer`, or `system`.
+    public var actor: String
+    public var action: ComplaintAction
+    public var from: ComplaintStatus?
+    public var to: ComplaintStatus
+    /// The station holding the complaint after the event.
+    public var stationID: String?
+    public var note: String?
+
+    public init(seq: Int = 0, at: Date, actor: String, action: ComplaintAction, from: ComplaintStatus?, to: ComplaintStatus,
+                stationID: String?, note: String?) {
+        self.seq = seq
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.from = from
+        self.to = to
+        self.stationID = stationID
+        self.note = note
+    }
+}
+
+/// Complaint numbers and tokens.
+public enum ComplaintNumber {
+    /// `ZJ-20261129-000123` for the 123rd complaint of 29 November 2026 (Asia/Shanghai).
+    public static func format(day: String, sequence: Int) -> String {
+        let digits = String(sequence)
+        return "ZJ-\(day)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    /// The `YYYYMMDD` of an instant in Asia/Shanghai (UTC+8 all year: China has no daylight saving time).
+    public static func day(of instant: Date) -> String {
+        let local = ShanghaiTime(instant)
+        return String(format: "%04d%02d%02d", local.year, local.month, local.day)
+    }
+
+    /// Does `text` look like a complaint number? (Checked before any lookup.)
+    public static func isWellFormed(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard b.count == 18, text.hasPrefix("ZJ-"), b[11] == UInt8(ascii: "-") else { return false }
+        return (3..<11).allSatisfy { (48...57).contains(b[$0]) } && (12..<18).allSatisfy { (48...57).contains(b[$0]) }
+    }
+
+    /// A fresh tracking token: `trk_` and 256 random bits, base64url.
+    public static func newTrackingToken() -> String {
+        "trk_" + randomBase64URL(bytes: 32)
+    }
+
+    /// A fresh video room id: 128 random bits, base32 lower case (URL- and voice-safe).
+    public static func newRoom() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        var rng = SystemRandomNumberGenerator()
+        return "zj-" + String((0..<26).map { _ in alphabet[Int(rng.next(upperBound: UInt32(32)))] })
+    }
+
+    static func randomBase64URL(bytes count: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Wall-clock time in Asia/Shanghai: UTC+8 all year (no daylight saving time since 1991).
+public struct ShanghaiTime: Sendable, Hashable {
+    public static let offsetSeconds = 8 * 3600
+    public let year: Int
+    public let month: Int
+    public let day: Int
+    /// Minutes since local midnight.
+    public let minuteOfDay: Int
+    /// 0 = Monday ... 6 = Sunday.
+    public let weekday: Int
+    /// Days since 1970-01-01 (local).
+    public let dayNumber: Int
+
+    public init(_ instant: Date) {
+        let local = Int(instant.timeIntervalSince1970.rounded(.down)) + Self.offsetSeconds
+        dayNumber = Int((Double(local) / 86400).rounded(.down))
+        minuteOfDay = (local - dayNumber * 86400) / 60
+        weekday = ((dayNumber % 7) + 7 + 3) % 7   // 1970-01-01 was a Thursday
+        (year, month, day) = Self.civil(dayNumber: dayNumber)
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+    public static func civil(dayNumber: Int) -> (year: Int, month: Int, day: Int) {
+        let z = dayNumber + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - (153 * mp + 2) / 5 + 1)
+    }
+
+    /// The instant of local `minuteOfDay` on local day `dayNumber`.
+    public static func instant(dayNumber: Int, minuteOfDay: Int) -> Date {
+        Date(timeIntervalSince1970: Double(dayNumber * 86400 + minuteOfDay * 60 - offsetSeconds))
+    }
+}

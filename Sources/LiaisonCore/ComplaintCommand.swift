@@ -1,0 +1,128 @@
+import Foundation
+
+/// A staff action on a complaint, validated: the body of `POST /v1/complaints/{number}/events`.
+///
+/// ```json
+/// {"action":"refuse","note":"not a consumer dispute: a labour contract"}
+/// {"action":"reassign","station_id":"330106-0003","note":"closer to the consumer's home"}
+/// {"action":"schedule","starts_at":"2026-12-02T10:00:00+08:00"}
+/// ```
+public struct StaffCommand: Sendable, Hashable {
+    public let action: ComplaintAction
+    public let note: String?
+    /// For `reassign`: the station to hand the complaint to (omit to let the policy choose).
+    public let stationID: String?
+    /// For `schedule`: when the mediation session starts.
+    public let startsAt: Date?
+
+    public init(action: ComplaintAction, note: String? = nil, stationID: String? = nil, startsAt: Date? = nil) {
+        self.action = action
+        self.note = note
+        self.stationID = stationID
+        self.startsAt = startsAt
+    }
+
+    /// Actions whose note says why, and so must have one.
+    static let noteRequired: Set<ComplaintAction> = [.refuse, .reassign, .fail]
+
+    /// - Throws: ``InvalidInput`` naming each bad field.
+    public static func validate(_ body: Data) throws(InvalidInput) -> StaffCommand {
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
+        }
+        var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at"], prefix: "")
+        let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.party == .staff ? $0 : nil }
+        if action == nil {
+            problems.append(InvalidParameter(name: "action", reason: "\(object["action"].map { "\($0)" } ?? "missing"): expected one of \(ComplaintAction.staffActionNames)"))
+        }
+        var note: String?
+        if let raw = object["note"], !(raw is NSNull) {
+            if let text = (raw as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), (1...500).contains(text.count) {
+                note = text
+            } else {
+                problems.append(InvalidParameter(name: "note", reason: "expected a string of 1 to 500 characters"))
+            }
+        }
+        if let action, noteRequired.contains(action), note == nil, !problems.contains(where: { $0.name == "note" }) {
+            problems.append(InvalidParameter(name: "note", reason: "is required for \(action.rawValue): say why, in 1 to 500 characters"))
+        }
+        var stationID: String?
+        if let raw = object["station_id"], !(raw is NSNull) {
+            if action != .reassign {
+                problems.append(InvalidParameter(name: "station_id", reason: "only allowed with action reassign"))
+            } else if let id = raw as? String, id.utf8.count == 11 {
+                stationID = id
+            } else {
+                problems.append(InvalidParameter(name: "station_id", reason: "expected a station id ADCODE-NNNN, e.g. 330106-0003"))
+            }
+        }
+        var startsAt: Date?
+        if let raw = object["starts_at"], !(raw is NSNull) {
+            if action != .schedule {
+                problems.append(InvalidParameter(name: "starts_at", reason: "only allowed with action schedule"))
+            } else if let text = raw as? String, let date = Timestamp.parse(text) {
+                startsAt = date
+            } else {
+                problems.append(InvalidParameter(name: "starts_at", reason: "expected an RFC 3339 time with offset, e.g. 2026-12-02T10:00:00+08:00"))
+            }
+        } else if action == .schedule {
+            problems.append(InvalidParameter(name: "starts_at", reason: "is required for schedule: an RFC 3339 time, e.g. 2026-12-02T10:00:00+08:00"))
+        }
+        guard problems.isEmpty, let action else { throw InvalidInput(problems) }
+        return StaffCommand(action: action, note: note, stationID: stationID, startsAt: startsAt)
+    }
+}
+
+/// What a consumer can do with the tracking token.
+public enum ConsumerCommand: Sendable, Hashable {
+    case withdraw(reason: String?)
+    case feedback(satisfaction: Int, comment: String?)
+    case confirmAppointment
+
+    public var action: ComplaintAction {
+        switch self {
+        case .withdraw: .withdraw
+        case .feedback: .feedback
+        case .confirmAppointment: .confirm_appointment
+        }
+    }
+
+    /// The body of `POST /v1/complaints/{number}/feedback`: `{"satisfaction": 1...5, "comment": "..."}`.
+    public static func feedback(_ body: Data) throws(InvalidInput) -> ConsumerCommand {
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"satisfaction\": 1 to 5, \"comment\": \"...\"}")
+        }
+        var problems = StationDraft.unknownFields(object, allowed: ["satisfaction", "comment"], prefix: "")
+        // Typed decoding accepts a JSON integer only (not true, not 4.5, not "5").
+        struct Rating: Decodable { let satisfaction: Int }
+        let rating = try? JSONDecoder().decode(Rating.self, from: body)
+        let satisfaction = rating.map(\.satisfaction).flatMap { (1...5).contains($0) ? $0 : nil }
+        if satisfaction == nil {
+            problems.append(InvalidParameter(name: "satisfaction", reason: "expected an integer from 1 (very dissatisfied) to 5 (very satisfied)"))
+        }
+        let comment = optionalText(object["comment"], name: "comment", problems: &problems)
+        guard problems.isEmpty, let satisfaction else { throw InvalidInput(problems) }
+        return .feedback(satisfaction: satisfaction, comment: comment)
+    }
+
+    /// The body of `POST /v1/complaints/{number}/withdraw`: empty, or `{"reason": "..."}`.
+    public static func withdraw(_ body: Data) throws(InvalidInput) -> ConsumerCommand {
+        guard !body.allSatisfy({ [0x20, 0x0A, 0x0D, 0x09].contains($0) }) else { return .withdraw(reason: nil) }
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw InvalidInput(name: "body", reason: "not a JSON object: expected nothing or {\"reason\": \"...\"}")
+        }
+        var problems = StationDraft.unknownFields(object, allowed: ["reason"], prefix: "")
+        let reason = optionalText(object["reason"], name: "reason", problems: &problems)
+        guard problems.isEmpty else { throw InvalidInput(problems) }
+        return .withdraw(reason: reason)
+    }
+
+    private static func optionalText(_ raw: Any?, name: String, problems: inout [InvalidParameter]) -> String? {
+        guard let raw, !(raw is NSNull) else { return nil }
+        guard let text = (raw as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), text.count <= 500 else {
+            problems.append(InvalidParameter(name: name, reason: "expected a string of at most 500 characters"))
+            return nil
+        }
+        return text.isEmpty ? nil : text
+    }
+}

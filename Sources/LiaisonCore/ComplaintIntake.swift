@@ -1,0 +1,206 @@
+import Foundation
+import Geodesy
+
+/// What a consumer's complaint is about. The list is the one the mini-program offers.
+public enum ComplaintCategory: String, Sendable, Hashable, CaseIterable, Codable {
+    case product_quality, service_quality, false_advertising, price, contract, prepaid_card,
+         food_safety, after_sales, online_shopping, other
+
+    /// The label consumers see.
+    public var label: String {
+        switch self {
+        case .product_quality: "商品质量"
+        case .service_quality: "服务质量"
+        case .false_advertising: "虚假宣传"
+        case .price: "价格收费"
+        case .contract: "合同纠纷"
+        case .prepaid_card: "预付卡消费"
+        case .food_safety: "食品安全"
+        case .after_sales: "售后服务"
+        case .online_shopping: "网络购物"
+        case .other: "其他"
+        }
+    }
+
+    public static let allowedNames = allCases.map(\.rawValue).joined(separator: ", ")
+}
+
+/// A validated complaint as the consumer filed it, before the desk numbers and assigns it.
+///
+/// ```json
+/// {"location":{"lat":30.259,"lng":120.13,"coordsys":"gcj02"},
+///  "consumer":{"name":"张三","phone":"+86 138 0013 8000"},
+///  "merchant":{"name":"某某超市","address":"文三路 1 号"},
+///  "category":"product_quality","description":"买到过期食品","preferred_mode":"video","amount_yuan":199.5}
+/// ```
+public struct ComplaintIntake: Sendable, Hashable {
+    /// Where the dispute happened, in WGS-84.
+    public var location: Coordinate
+    /// The point as the caller gave it, in ``coordinateSystem``.
+    public var givenLocation: Coordinate
+    public var coordinateSystem: CoordinateSystem
+    public var consumerName: String
+    /// 11-digit mainland mobile.
+    public var consumerPhone: String
+    public var merchantName: String
+    public var merchantAddress: String?
+    public var category: ComplaintCategory
+    public var description: String
+    public var preferredMode: MediationMode
+    /// Amount in dispute in fen (0.01 yuan).
+    public var amountFen: Int?
+
+    public init(location: Coordinate, givenLocation: Coordinate? = nil, coordinateSystem: CoordinateSystem = .wgs84,
+                consumerName: String, consumerPhone: String, merchantName: String, merchantAddress: String? = nil,
+                category: ComplaintCategory, description: String, preferredMode: MediationMode, amountFen: Int? = nil) {
+        self.location = location
+        self.givenLocation = givenLocation ?? location
+        self.coordinateSystem = coordinateSystem
+        self.consumerName = consumerName
+        self.consumerPhone = consumerPhone
+        self.merchantName = merchantName
+        self.merchantAddress = merchantAddress
+        self.category = category
+        self.description = description
+        self.preferredMode = preferredMode
+        self.amountFen = amountFen
+    }
+
+    public static let maxDescriptionCharacters = 2000
+    public static let maxAmountYuan = 100_000_000.0
+
+    static let fields: Set<String> = ["location", "consumer", "merchant", "category", "description", "preferred_mode", "amount_yuan"]
+    static let required = ["location", "consumer", "merchant", "category", "description", "preferred_mode"]
+
+    private struct Body: Decodable {
+        struct Location: Decodable { let lat: Double; let lng: Double; let coordsys: String? }
+        struct Consumer: Decodable { let name: String; let phone: String }
+        struct Merchant: Decodable { let name: String; let address: String? }
+        let location: Location
+        let consumer: Consumer
+        let merchant: Merchant
+        let category: String
+        let description: String
+        let preferred_mode: String
+        let amount_yuan: Double?
+    }
+
+    /// Parses and validates a JSON body.
+    ///
+    /// - Throws: ``InvalidInput`` naming every bad field (`consumer.phone`, `location.lat`...)
+    ///   and what is allowed. Structural problems (unknown or missing fields, wrong types) are
+    ///   reported before the values are checked.
+    public static func validate(_ body: Data) throws(InvalidInput) -> ComplaintIntake {
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"location\", \"consumer\", \"merchant\", \"category\", \"description\", \"preferred_mode\"}")
+        }
+        var problems = StationDraft.unknownFields(object, allowed: fields, prefix: "")
+        for name in required where object[name] == nil || object[name] is NSNull {
+            problems.append(InvalidParameter(name: name, reason: "is required"))
+        }
+        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address"]))] {
+            if let inner = object[name] as? [String: Any] {
+                problems += StationDraft.unknownFields(inner, allowed: allowed, prefix: name + ".")
+            } else if object[name] != nil, !(object[name] is NSNull) {
+                problems.append(InvalidParameter(name: name, reason: "expected an object with \(allowed.sorted().joined(separator: ", "))"))
+            }
+        }
+        guard problems.isEmpty else { throw InvalidInput(problems) }
+
+        let draft: Body
+        do {
+            draft = try JSONDecoder().decode(Body.self, from: body)
+        } catch {
+            throw InvalidInput([RegisterFile.parameter(for: error)])
+        }
+
+        for problem in [Coordinate.problem(latitude: draft.location.lat), Coordinate.problem(longitude: draft.location.lng)].compactMap({ $0 }) {
+            problems.append(InvalidParameter(name: "location.\(problem.field)", reason: "\(problem.value) is not allowed: expected \(problem.allowed)"))
+        }
+        let system = CoordinateSystem(rawValue: draft.location.coordsys ?? "wgs84")
+        if system == nil {
+            problems.append(InvalidParameter(name: "location.coordsys", reason: "unknown coordinate system \"\(draft.location.coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)"))
+        }
+        let consumerName = draft.consumer.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !(1...32).contains(consumerName.count) {
+            problems.append(InvalidParameter(name: "consumer.name", reason: "expected 1 to 32 characters"))
+        }
+        let phone = MobileNumber.normalized(draft.consumer.phone)
+        if phone == nil {
+            problems.append(InvalidParameter(name: "consumer.phone", reason: "\"\(draft.consumer.phone)\" is not a mobile number: expected \(MobileNumber.allowed)"))
+        }
+        let merchantName = draft.merchant.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !(1...100).contains(merchantName.count) {
+            problems.append(InvalidParameter(name: "merchant.name", reason: "expected 1 to 100 characters"))
+        }
+        let merchantAddress = draft.merchant.address?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let merchantAddress, merchantAddress.count > 200 {
+            problems.append(InvalidParameter(name: "merchant.address", reason: "expected at most 200 characters"))
+        }
+        let category = ComplaintCategory(rawValue: draft.category)
+        if category == nil {
+            problems.append(InvalidParameter(name: "category", reason: "unknown category \"\(draft.category)\": expected one of \(ComplaintCategory.allowedNames)"))
+        }
+        let description = draft.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !(1...maxDescriptionCharacters).contains(description.count) {
+            problems.append(InvalidParameter(name: "description", reason: "expected 1 to \(maxDescriptionCharacters) characters, got \(description.count)"))
+        }
+        let mode = MediationMode(rawValue: draft.preferred_mode)
+        if mode == nil {
+            problems.append(InvalidParameter(name: "preferred_mode", reason: "unknown mode \"\(draft.preferred_mode)\": expected one of \(MediationMode.allowedNames)"))
+        }
+        var amountFen: Int?
+        if let yuan = draft.amount_yuan {
+            let fen = (yuan * 100).rounded()
+            if !(yuan > 0 && yuan <= maxAmountYuan) || abs(yuan * 100 - fen) > 1e-6 * max(1, fen) {
+                problems.append(InvalidParameter(name: "amount_yuan", reason: "\(yuan) is not allowed: expected yuan greater than 0 and at most \(Int(maxAmountYuan)), with at most 2 decimals"))
+            } else {
+                amountFen = Int(fen)
+            }
+        }
+        guard problems.isEmpty, let system, let phone, let category, let mode else { throw InvalidInput(problems) }
+        let given = Coordinate(latitude: draft.location.lat, longitude: draft.location.lng)
+        return ComplaintIntake(location: system.toWGS84(given), givenLocation: given, coordinateSystem: system,
+                               consumerName: consumerName, consumerPhone: phone, merchantName: merchantName,
+                               merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress,
+                               category: category, description: description, preferredMode: mode, amountFen: amountFen)
+    }
+
+    /// The body in a canonical form (sorted keys, no insignificant whitespace), so that an
+    /// idempotent retry is recognised whatever the client's JSON formatting.
+    public static func canonical(_ body: Data) -> Data {
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) else { return body }
+        return data
+    }
+}
+
+/// A complaint location outside the area the stations serve.
+public struct OutsideServiceArea: Error, Sendable, Hashable, CustomStringConvertible {
+    public let nearestCountyName: String
+    public let distanceMeters: Double
+
+    public var description: String {
+        "location is outside Zhejiang: \(String(format: "%.1f", distanceMeters / 1000)) km from the nearest county (\(nearestCountyName)); the liaison stations serve disputes that happened in Zhejiang"
+    }
+}
+
+extension CountyLocator {
+    /// A point outside every (simplified) county polygon but this close to one is served by it:
+    /// the polygons are simplified to about 100 m and shops stand on harbour fronts.
+    public static let serviceSlackMeters = 500.0
+
+    /// The county that serves a complaint at `point` (WGS-84).
+    public func servingCounty(of point: Coordinate) throws(OutsideServiceArea) -> County {
+        switch locate(point) {
+        case .inside(let county):
+            return county
+        case .outside(let county, let distance) where distance <= Self.serviceSlackMeters:
+            return county
+        case .outside(let county, let distance):
+            throw OutsideServiceArea(nearestCountyName: county.name, distanceMeters: distance)
+        case nil:
+            throw OutsideServiceArea(nearestCountyName: "none", distanceMeters: .infinity)
+        }
+    }
+}

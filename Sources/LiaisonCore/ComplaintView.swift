@@ -1,0 +1,208 @@
+import Foundation
+
+/// A complaint as JSON, for the consumer tracking it or for staff.
+///
+/// The consumer's phone is masked (`138****8000`) for everyone but the staff of the assigned
+/// station's county; the mediator's video link is shown to staff only.
+public struct ComplaintView: Sendable, Encodable {
+    public enum Audience: Sendable, Hashable {
+        case consumer
+        /// Staff; `seesPhone` when the token belongs to the assigned station's county.
+        case staff(seesPhone: Bool)
+    }
+
+    public struct Location: Sendable, Encodable {
+        let lat: Double
+        let lng: Double
+        let coordsys: String
+    }
+
+    public struct Party: Sendable, Encodable {
+        let name: String
+        let phone: String?
+        let address: String?
+    }
+
+    public struct CountyRef: Sendable, Encodable {
+        let code: String
+        let name: String
+        let city_name: String
+    }
+
+    public struct StationRef: Sendable, Encodable {
+        let id: String
+        let name: String
+        let distance_m: Double?
+        let phone: String
+        let address: String
+        let county_code: String
+        let county_name: String
+        let hours: WeeklyHours
+    }
+
+    public struct AppointmentView: Sendable, Encodable {
+        let starts_at: String
+        let ends_at: String
+        /// proposed or confirmed.
+        let status: String
+        let place: String?
+    }
+
+    public struct VideoView: Sendable, Encodable {
+        let room: String
+        let scheduled_at: String
+        let status: String
+        let links: [String: String]
+    }
+
+    public struct DeadlinesView: Sendable, Encodable {
+        let dispatch_by: String?
+        let respond_by: String?
+        let acceptance_by: String?
+        let mediation_by: String?
+    }
+
+    public struct FeedbackView: Sendable, Encodable {
+        let satisfaction: Int
+        let comment: String?
+        let at: String
+    }
+
+    public struct EventView: Sendable, Encodable {
+        let seq: Int
+        let at: String
+        let actor: String
+        let action: String
+        let from: String?
+        let to: String
+        let station_id: String?
+        let note: String?
+    }
+
+    let number: String
+    let tracking_token: String?
+    let status: String
+    let category: String
+    let category_label: String
+    let description: String
+    let amount_yuan: Double?
+    let preferred_mode: String
+    let mode: String
+    let location: Location
+    let county: CountyRef?
+    let consumer: Party
+    let merchant: Party
+    let station: StationRef?
+    let assignment_reason: String?
+    let submitted_at: String
+    let updated_at: String
+    let deadlines: DeadlinesView
+    let appointment: AppointmentView?
+    let video: VideoView?
+    let feedback: FeedbackView?
+    /// What the consumer can do next when mediation failed (12315, courts).
+    let next_steps: String?
+    /// What the viewer may do now.
+    let allowed_actions: [String]
+    let events: [EventView]
+
+    /// What a consumer whose mediation failed is told.
+    public static let failedNextSteps = "调解未能达成协议。您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 继续投诉，也可以依法申请人民法院调解、申请仲裁或提起诉讼。"
+
+    /// - Parameters:
+    ///   - includeToken: true only in the intake response (the one place the token is shown).
+    ///   - videoBaseURL: where video rooms live (for example a self-hosted Jitsi).
+    public init(_ complaint: Complaint, events: [ComplaintEvent], snapshot: StationSnapshot, audience: Audience,
+                videoBaseURL: String, includeToken: Bool = false) {
+        let c = complaint
+        number = c.number
+        tracking_token = includeToken ? c.trackingToken : nil
+        status = c.status.rawValue
+        category = c.intake.category.rawValue
+        category_label = c.intake.category.label
+        description = c.intake.description
+        amount_yuan = c.intake.amountFen.map { Double($0) / 100 }
+        preferred_mode = c.intake.preferredMode.rawValue
+        mode = c.mode.rawValue
+        location = Location(lat: c.intake.givenLocation.latitude, lng: c.intake.givenLocation.longitude, coordsys: c.intake.coordinateSystem.rawValue)
+        county = snapshot.counties.county(code: c.countyCode).map { CountyRef(code: $0.adcode, name: $0.name, city_name: $0.cityName) }
+        let seesPhone = if case .staff(true) = audience { true } else { false }
+        consumer = Party(name: c.intake.consumerName, phone: seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone), address: nil)
+        merchant = Party(name: c.intake.merchantName, phone: nil, address: c.intake.merchantAddress)
+        let station = c.stationID.flatMap { snapshot.station(id: $0) }
+        self.station = station.map { s in
+            StationRef(id: s.id, name: s.name, distance_m: c.distanceMeters.map { rounded($0, 2) }, phone: s.phone, address: s.address.line,
+                       county_code: s.countyCode, county_name: snapshot.counties.place(of: s).countyName, hours: s.hours)
+        }
+        assignment_reason = c.assignmentReason
+        submitted_at = Timestamp.string(c.submittedAt)
+        updated_at = Timestamp.string(c.updatedAt)
+        deadlines = DeadlinesView(dispatch_by: c.deadlines.dispatchBy.map(Timestamp.string), respond_by: c.deadlines.respondBy.map(Timestamp.string),
+                                  acceptance_by: c.deadlines.acceptanceBy.map(Timestamp.string), mediation_by: c.deadlines.mediationBy.map(Timestamp.string))
+        appointment = c.appointment.map {
+            AppointmentView(starts_at: Timestamp.string($0.startsAt), ends_at: Timestamp.string($0.endsAt),
+                            status: $0.confirmed ? "confirmed" : "proposed", place: station.map { $0.name + " (" + $0.address.line + ")" })
+        }
+        video = c.video.map { v in
+            let links = v.links(base: videoBaseURL)
+            var shown = ["consumer": links.consumer, "merchant": links.merchant]
+            if case .staff = audience { shown["mediator"] = links.mediator }
+            return VideoView(room: v.room, scheduled_at: Timestamp.string(v.scheduledAt), status: v.confirmed ? "confirmed" : "proposed", links: shown)
+        }
+        feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
+        next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps : nil
+        let party: ComplaintParty = if case .consumer = audience { .consumer } else { .staff }
+        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party).map(\.rawValue)
+        self.events = events.map {
+            EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: $0.actor, action: $0.action.rawValue, from: $0.from?.rawValue,
+                      to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
+        }
+    }
+}
+
+/// A line of a staff queue or of `liaison complaints list`; the phone masked unless `seesPhone`.
+public struct ComplaintSummary: Sendable, Encodable {
+    public let number: String
+    public let status: String
+    public let mode: String
+    public let category: String
+    public let station_id: String?
+    public let county_code: String
+    public let consumer_phone: String
+    public let submitted_at: String
+    public let updated_at: String
+
+    public init(_ c: Complaint, seesPhone: Bool) {
+        number = c.number
+        status = c.status.rawValue
+        mode = c.mode.rawValue
+        category = c.intake.category.rawValue
+        station_id = c.stationID
+        county_code = c.countyCode
+        consumer_phone = seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone)
+        submitted_at = Timestamp.string(c.submittedAt)
+        updated_at = Timestamp.string(c.updatedAt)
+    }
+}
+
+/// RFC 3339 timestamps in UTC with milliseconds (`2026-11-29T07:38:47.123Z`): sortable as text.
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
+        let ms = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = Int((Double(ms) / 1000).rounded(.down))
+        let day = Int((Double(seconds) / 86400).rounded(.down))
+        let time = seconds - day * 86400
+        let civil = ShanghaiTime.civil(dayNumber: day)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month, civil.day,
+                      time / 3600, time % 3600 / 60, time % 60, ms - seconds * 1000)
+    }
+
+    /// Parses RFC 3339 (`2026-12-01T10:00:00+08:00`, `...Z`, optional fraction).
+    public static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LiaisonCore
+import LiaisonStore
+import NIOPosix
+
+/// Runs store work on NIO's blocking pool (the event loops also run Swift concurrency here),
+/// turning the domain's errors into problems: one mapping for every controller.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    do {
+        return try await NIOThreadPool.singleton.runIfActive(body)
+    } catch let error as InvalidInput {
+        throw Problem.invalid(error)
+    } catch let error as NotFound {
+        throw Problem.notFound(error.description)
+    } catch let error as StationRegistry.NearbyConflict {
+        throw Problem(status: .conflict, kind: "nearby-station", title: "Another station is nearby", detail: error.description)
+    } catch let error as StationRegistry.StateConflict {
+        throw Problem(status: .conflict, kind: "state-conflict", title: "Conflict", detail: error.description)
+    } catch let error as StationRegistry.Forbidden {
+        throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
+    } catch let error as ComplaintDesk.Forbidden {
+        throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
+    } catch let error as IllegalTransition {
+        throw Problem(status: .conflict, kind: "illegal-transition", title: "Not allowed in this state", detail: error.description)
+    } catch let error as ComplaintDesk.IdempotencyConflict {
+        throw Problem(status: .conflict, kind: "idempotency-key-reused", title: "Idempotency-Key reused", detail: error.description)
+    } catch let error as ComplaintDesk.Unfulfillable {
+        throw Problem(status: .conflict, kind: "unfulfillable", title: "Cannot be done now", detail: error.description)
+    } catch let error as OutsideServiceArea {
+        throw Problem(status: .unprocessableContent, kind: "outside-service-area", title: "Outside the service area", detail: error.description,
+                      invalidParameters: [InvalidParameter(name: "location", reason: error.description)])
+    }
+}
+
+/// Bearer-token authentication for staff endpoints.
+struct StaffAuthenticator: Sendable {
+    let authenticator: TokenAuthenticator
+
+    /// Is there an Authorization header at all? (Complaint tracking accepts either a staff token or a tracking token.)
+    static func hasBearer(_ request: Request) -> Bool {
+        request.headers[.authorization] != nil
+    }
+
+    /// The staff identity of the request's bearer token: 401 without a valid one.
+    func staff(_ request: Request) async throws -> StaffToken {
+        var headers = HTTPFields()
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+            headers[.wwwAuthenticate] = #"Bearer realm="liaison""#
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
+                          detail: "this endpoint needs an Authorization: Bearer TOKEN header with a staff token", headers: headers)
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let authenticator = self.authenticator
+        guard let staff = try await blocking({ try authenticator.authenticate(token) }) else {
+            headers[.wwwAuthenticate] = #"Bearer realm="liaison", error="invalid_token""#
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
+                          detail: "the bearer token is unknown or revoked", headers: headers)
+        }
+        return staff
+    }
+}
+
+/// Reads a request body up to the configured limit: 413 beyond it.
+func collectBody(_ request: Request, settings: ServerSettings) async throws -> Data {
+    let limit = settings.maxBodyBytes(path: request.uri.path)
+    do {
+        return Data(buffer: try await request.body.collect(upTo: limit))
+    } catch {
+        throw Problem(status: .contentTooLarge, kind: "body-too-large", title: "Content too large",
+                      detail: "the request body is over \(limit) bytes")
+    }
+}

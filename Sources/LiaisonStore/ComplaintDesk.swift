@@ -1,0 +1,374 @@
+import Crypto
+import Foundation
+import GRDB
+import Geodesy
+import LiaisonCore
+
+/// Complaint intake, dispatch and lifecycle: every change is one IMMEDIATE transaction that
+/// writes the complaint, its events and its capacity claim together, and returns only after
+/// the commit (WAL, `synchronous = FULL`), so whatever a caller was told survives a crash.
+///
+/// ```swift
+/// let desk = ComplaintDesk(database: db, finder: finder)
+/// let submitted = try desk.submit(body, idempotencyKey: "order-42")
+/// ```
+/// Calls block on SQLite: call them off the event loop.
+public final class ComplaintDesk: Sendable {
+    public struct Settings: Sendable {
+        public var policy: AssignmentPolicy
+        /// Where video rooms live (for example a self-hosted Jitsi): links are `BASE/ROOM#role=...`.
+        public var videoBaseURL: String
+
+        public static let defaultVideoBaseURL = "https://meet.liaison.zj"
+
+        public init(policy: AssignmentPolicy = AssignmentPolicy(), videoBaseURL: String = Settings.defaultVideoBaseURL) {
+            self.policy = policy
+            self.videoBaseURL = videoBaseURL
+        }
+    }
+
+    let database: LiaisonDatabase
+    public let finder: StationFinder
+    public let settings: Settings
+    private let now: @Sendable () -> Date
+
+    public init(database: LiaisonDatabase, finder: StationFinder, settings: Settings = Settings(), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.finder = finder
+        self.settings = settings
+        self.now = now
+    }
+
+    // MARK: - Errors
+
+    /// The Idempotency-Key was used before with a different body.
+    public struct IdempotencyConflict: Error, Sendable, CustomStringConvertible {
+        public let key: String
+        public let number: String
+        public var description: String {
+            "Idempotency-Key \"\(key)\" was already used for complaint \(number) with a different body: use a new key for a new complaint"
+        }
+    }
+
+    /// The token's role does not cover the complaint's station or county.
+    public struct Forbidden: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The action is allowed in the state, but something it needs is missing (nothing to confirm, no capacity).
+    public struct Unfulfillable: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    // MARK: - Intake
+
+    public struct Submitted: Sendable {
+        /// The 201 body (with the tracking token), byte-identical on an idempotent replay.
+        public let body: Data
+        public let number: String
+        public let replayed: Bool
+    }
+
+    /// Files a complaint: validates it, numbers it, assigns it and stores it with its first events.
+    ///
+    /// - Parameters:
+    ///   - body: the JSON body (see ``ComplaintIntake``).
+    ///   - idempotencyKey: a retry with the same key and body returns the first answer; the same
+    ///     key with another body throws ``IdempotencyConflict``.
+    /// - Throws: ``InvalidInput``, ``OutsideServiceArea``, ``IdempotencyConflict``.
+    public func submit(_ body: Data, idempotencyKey: String?) throws -> Submitted {
+        if let key = idempotencyKey {
+            guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw InvalidInput(name: "Idempotency-Key", reason: "expected 1 to 128 printable ASCII characters without spaces")
+            }
+        }
+        let intake = try ComplaintIntake.validate(body)
+        let snapshot = finder.snapshot
+        let county = try snapshot.counties.servingCounty(of: intake.location)
+        let fingerprint = Data(SHA256.hash(data: ComplaintIntake.canonical(body)))
+
+        return try database.writeImmediate { db in
+            if let key = idempotencyKey,
+               let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [key]) {
+                guard (row["fingerprint"] as Data) == fingerprint else { throw IdempotencyConflict(key: key, number: row["number"]) }
+                return Submitted(body: row["response"], number: row["number"], replayed: true)
+            }
+            let at = now()
+            var complaint = Complaint(
+                number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
+                trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
+                mode: intake.preferredMode, submittedAt: at, updatedAt: at,
+                deadlines: Complaint.Deadlines(dispatchBy: at.addingTimeInterval(2 * 3600), respondBy: at.addingTimeInterval(24 * 3600)))
+            var events = [ComplaintEvent(at: at, actor: "consumer", action: .submit, from: nil, to: .submitted, stationID: nil, note: nil)]
+            try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
+            try ComplaintRecord.insert(complaint, in: db)
+            for event in events { try ComplaintRecord.append(event, number: complaint.number, in: db) }
+            let response = try render(complaint, events: try ComplaintRecord.events(db, number: complaint.number),
+                                      audience: .consumer, snapshot: snapshot, includeToken: true)
+            if let key = idempotencyKey {
+                try db.execute(sql: "INSERT INTO idempotency_keys (key, fingerprint, number, response, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [key, fingerprint, complaint.number, response, Timestamp.string(at)])
+            }
+            return Submitted(body: response, number: complaint.number, replayed: false)
+        }
+    }
+
+    /// Runs the assignment policy and records the result; leaves the complaint waiting when no station qualifies.
+    private func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, snapshot: StationSnapshot,
+                          at: Date, events: inout [ComplaintEvent], in db: Database) throws {
+        let assignment = try settings.policy.assign(point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode,
+                                                    in: snapshot, excluding: excluded) { try ComplaintRecord.openCount(db, stationID: $0.id) }
+        guard let assignment else {
+            complaint.stationID = nil
+            complaint.distanceMeters = nil
+            complaint.assignmentReason = "no station offering \(complaint.intake.preferredMode.rawValue) or offline mediation has free capacity"
+                + (excluded.isEmpty ? "" : " (excluding \(excluded.sorted().joined(separator: ", ")), which refused it)")
+                + "; waiting for staff to dispatch"
+            return
+        }
+        try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+                   reason: assignment.reason, action: .assign, actor: "system", note: assignment.reason, at: at, events: &events)
+    }
+
+    private func assign(_ complaint: inout Complaint, to station: Station, distanceMeters: Double, mode: MediationMode, reason: String,
+                        action: ComplaintAction, actor: String, note: String?, at: Date, events: inout [ComplaintEvent]) throws {
+        try transition(&complaint, action, party: action.party, actor: actor, note: note, stationID: station.id, at: at, events: &events)
+        complaint.stationID = station.id
+        complaint.distanceMeters = distanceMeters
+        complaint.mode = mode
+        complaint.assignmentReason = reason
+        // A new station makes its own arrangements.
+        complaint.appointment = nil
+        complaint.video = nil
+    }
+
+    private func transition(_ complaint: inout Complaint, _ action: ComplaintAction, party: ComplaintParty, actor: String, note: String?,
+                            stationID: String?, at: Date, events: inout [ComplaintEvent]) throws {
+        guard let next = ComplaintLifecycle.next(from: complaint.status, on: action) else {
+            throw IllegalTransition(number: complaint.number, status: complaint.status, action: action,
+                                    allowed: ComplaintLifecycle.allowed(in: complaint.status, for: party))
+        }
+        events.append(ComplaintEvent(at: at, actor: actor, action: action, from: complaint.status, to: next,
+                                     stationID: stationID ?? complaint.stationID, note: note))
+        complaint.status = next
+        complaint.updatedAt = at
+    }
+
+    // MARK: - Staff
+
+    /// Applies a staff action (see ``StaffCommand``) after checking the token covers the complaint.
+    ///
+    /// - Throws: ``NotFound``, ``Forbidden``, ``IllegalTransition``, ``InvalidInput`` (a bad
+    ///   slot or target station), ``Unfulfillable``.
+    @discardableResult
+    public func act(on number: String, _ command: StaffCommand, by staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
+        let snapshot = finder.snapshot
+        return try database.writeImmediate { db in
+            guard var complaint = try ComplaintRecord.fetchOne(db, number: number) else { throw NotFound(what: "complaint", id: number) }
+            try authorize(staff, for: complaint, snapshot: snapshot)
+            let at = now()
+            var events: [ComplaintEvent] = []
+            let note = command.note
+            let station = complaint.stationID.flatMap { snapshot.station(id: $0) }
+            switch command.action {
+            case .accept:
+                try transition(&complaint, .accept, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+                if let station { propose(&complaint, station: station, at: at) }
+            case .refuse:
+                let refusing = complaint.stationID
+                try transition(&complaint, .refuse, party: .staff, actor: staff.name, note: note, stationID: refusing, at: at, events: &events)
+                complaint.stationID = nil
+                complaint.distanceMeters = nil
+                let refusers = try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
+                                                       arguments: [number])).union(refusing.map { [$0] } ?? [])
+                try redispatch(&complaint, excluding: refusers, snapshot: snapshot, at: at, events: &events, in: db)
+            case .reassign:
+                guard ComplaintLifecycle.next(from: complaint.status, on: .reassign) != nil else {
+                    throw IllegalTransition(number: number, status: complaint.status, action: .reassign, allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
+                }
+                if let targetID = command.stationID {
+                    let target = try reassignmentTarget(targetID, for: complaint, snapshot: snapshot, in: db)
+                    let distance = Geodesic.wgs84.inverse(from: complaint.intake.location, to: target.location).distanceMeters
+                    try assign(&complaint, to: target, distanceMeters: distance, mode: complaint.mode,
+                               reason: "reassigned by \(staff.name): \(note ?? "")", action: .reassign, actor: staff.name, note: note, at: at, events: &events)
+                } else {
+                    let refusers = try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
+                                                           arguments: [number]))
+                    var excluded = refusers
+                    if let current = complaint.stationID { excluded.insert(current) }
+                    let county = snapshot.counties.county(code: complaint.countyCode)
+                    guard let county, let assignment = try settings.policy.assign(
+                        point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
+                        excluding: excluded, openComplaints: { try ComplaintRecord.openCount(db, stationID: $0.id) }) else {
+                        throw Unfulfillable(description: "no other station with free capacity qualifies for complaint \(number); name one with station_id")
+                    }
+                    try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+                               reason: assignment.reason, action: .reassign, actor: staff.name, note: note, at: at, events: &events)
+                }
+            case .schedule:
+                try transition(&complaint, .schedule, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+                guard let station, let startsAt = command.startsAt else {
+                    throw Unfulfillable(description: "complaint \(number) has no station to hold the session")
+                }
+                try MediationSchedule.check(startsAt, now: at, hours: station.hours)
+                schedule(&complaint, startsAt: startsAt)
+                events[events.count - 1].note = [note, "session at \(Timestamp.string(startsAt))"].compactMap { $0 }.joined(separator: "; ")
+            case .start_mediation, .resolve, .fail, .close:
+                try transition(&complaint, command.action, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+            case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback:
+                throw InvalidInput(name: "action", reason: "\(command.action.rawValue) is not a staff action: expected one of \(ComplaintAction.staffActionNames)")
+            }
+            try ComplaintRecord.update(complaint, in: db)
+            for event in events { try ComplaintRecord.append(event, number: number, in: db) }
+            return (complaint, try ComplaintRecord.events(db, number: number))
+        }
+    }
+
+    /// After a refusal: the next station the policy picks, or waiting for staff.
+    private func redispatch(_ complaint: inout Complaint, excluding refusers: Set<String>, snapshot: StationSnapshot, at: Date,
+                            events: inout [ComplaintEvent], in db: Database) throws {
+        guard let county = snapshot.counties.county(code: complaint.countyCode) else { return }
+        try dispatch(&complaint, county: county, excluding: refusers, snapshot: snapshot, at: at, events: &events, in: db)
+    }
+
+    private func reassignmentTarget(_ id: String, for complaint: Complaint, snapshot: StationSnapshot, in db: Database) throws -> Station {
+        guard let target = snapshot.station(id: id), target.status == .active else {
+            throw InvalidInput(name: "station_id", reason: "no active station \(id)")
+        }
+        guard target.id != complaint.stationID else {
+            throw InvalidInput(name: "station_id", reason: "\(id) already holds complaint \(complaint.number)")
+        }
+        guard target.modes.contains(complaint.mode) else {
+            throw InvalidInput(name: "station_id", reason: "\(id) does not offer \(complaint.mode.rawValue) mediation")
+        }
+        let open = try ComplaintRecord.openCount(db, stationID: id)
+        guard open < target.capacity else {
+            throw Unfulfillable(description: "station \(id) is full: \(open) open complaints, capacity \(target.capacity)")
+        }
+        return target
+    }
+
+    /// On acceptance: a proposed appointment (offline) or video session in the station's hours.
+    private func propose(_ complaint: inout Complaint, station: Station, at: Date) {
+        guard let slot = MediationSchedule.proposal(after: at, hours: station.hours) else { return }
+        schedule(&complaint, startsAt: slot.startsAt)
+    }
+
+    private func schedule(_ complaint: inout Complaint, startsAt: Date) {
+        switch complaint.mode {
+        case .offline:
+            complaint.appointment = Complaint.Appointment(startsAt: startsAt, endsAt: startsAt.addingTimeInterval(Double(MediationSchedule.sessionMinutes * 60)), confirmed: false)
+        case .video:
+            complaint.video = Complaint.VideoSession(room: complaint.video?.room ?? ComplaintNumber.newRoom(), scheduledAt: startsAt, confirmed: false)
+        }
+    }
+
+    private func authorize(_ staff: StaffToken, for complaint: Complaint, snapshot: StationSnapshot) throws {
+        let stationCounty = complaint.stationID.flatMap { snapshot.station(id: $0) }?.countyCode
+        guard staff.role.permits(countyCode: stationCounty ?? complaint.countyCode) else {
+            throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not act on complaint \(complaint.number): it is held in county \(stationCounty ?? complaint.countyCode)")
+        }
+    }
+
+    /// A complaint for staff: 403 outside the token's county.
+    public func complaint(_ number: String, for staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
+        let snapshot = finder.snapshot
+        let found = try database.read { db in
+            try ComplaintRecord.fetchOne(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
+        }
+        guard let found else { throw NotFound(what: "complaint", id: number) }
+        try authorize(staff, for: found.0, snapshot: snapshot)
+        return found
+    }
+
+    /// Does this staff token see the consumer's phone? Only the assigned station's county staff do.
+    public func seesPhone(_ staff: StaffToken, of complaint: Complaint) -> Bool {
+        guard case .county(let code) = staff.role, let id = complaint.stationID else { return false }
+        return finder.snapshot.station(id: id)?.countyCode == code
+    }
+
+    /// A station's complaints, newest number last, optionally of one status.
+    public func complaints(stationID: String, status: ComplaintStatus?, by staff: StaffToken, limit: Int = 500) throws -> [Complaint] {
+        guard let station = finder.snapshot.station(id: stationID) else { throw NotFound(what: "station", id: stationID) }
+        guard staff.role.permits(countyCode: station.countyCode) else {
+            throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not see the complaints of station \(stationID) in county \(station.countyCode)")
+        }
+        return try database.read { db in
+            try ComplaintRecord.fetchAll(db, sql: "WHERE station_id = ?" + (status == nil ? "" : " AND status = ?"),
+                                         arguments: StatementArguments([stationID] + (status.map { [$0.rawValue] } ?? [])), limit: limit)
+        }
+    }
+
+    /// Complaints for operators (the CLI): by county and status.
+    public func complaints(countyCode: String?, status: ComplaintStatus?, limit: Int = 500) throws -> [Complaint] {
+        var clauses: [String] = []
+        var args: [String] = []
+        if let countyCode { clauses.append("county_code = ?"); args.append(countyCode) }
+        if let status { clauses.append("status = ?"); args.append(status.rawValue) }
+        let sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let arguments = args
+        return try database.read { db in try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), limit: limit) }
+    }
+
+    // MARK: - Consumer
+
+    /// The complaint for its consumer; nil for an unknown number or a wrong token alike, so
+    /// numbers cannot be probed.
+    public func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])? {
+        guard ComplaintNumber.isWellFormed(number) else { return nil }
+        return try database.read { db in
+            guard let complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            return (complaint, try ComplaintRecord.events(db, number: number))
+        }
+    }
+
+    /// Applies a consumer action; nil when the number is unknown or the token wrong.
+    public func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])? {
+        guard ComplaintNumber.isWellFormed(number) else { return nil }
+        return try database.writeImmediate { db in
+            guard var complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            let at = now()
+            var events: [ComplaintEvent] = []
+            switch command {
+            case .withdraw(let reason):
+                try transition(&complaint, .withdraw, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+            case .feedback(let satisfaction, let comment):
+                try transition(&complaint, .feedback, party: .consumer, actor: "consumer", note: "satisfaction \(satisfaction)/5" + (comment.map { ": " + $0 } ?? ""),
+                               stationID: nil, at: at, events: &events)
+                complaint.feedback = Complaint.Feedback(satisfaction: satisfaction, comment: comment, at: at)
+            case .confirmAppointment:
+                try transition(&complaint, .confirm_appointment, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
+                if var appointment = complaint.appointment, !appointment.confirmed {
+                    appointment.confirmed = true
+                    complaint.appointment = appointment
+                    events[0].note = "appointment at \(Timestamp.string(appointment.startsAt)) confirmed"
+                } else if var video = complaint.video, !video.confirmed {
+                    video.confirmed = true
+                    complaint.video = video
+                    events[0].note = "video session at \(Timestamp.string(video.scheduledAt)) confirmed"
+                } else {
+                    throw Unfulfillable(description: "complaint \(number) has no proposed appointment or video session to confirm")
+                }
+            }
+            try ComplaintRecord.update(complaint, in: db)
+            for event in events { try ComplaintRecord.append(event, number: number, in: db) }
+            return (complaint, try ComplaintRecord.events(db, number: number))
+        }
+    }
+
+    /// Compares tokens in time independent of where they differ.
+    static func sameToken(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    // MARK: - Rendering
+
+    /// The JSON of a complaint for an audience.
+    public func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience,
+                       snapshot: StationSnapshot? = nil, includeToken: Bool = false) throws -> Data {
+        try JSONOutput.encode(ComplaintView(complaint, events: events, snapshot: snapshot ?? finder.snapshot, audience: audience,
+                                            videoBaseURL: settings.videoBaseURL, includeToken: includeToken))
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import Geodesy
+import LiaisonCore
+
+/// The `complaints` and `complaint_events` tables.
+enum ComplaintRecord {
+    static let columns = """
+        number, tracking_token, status, category, description, amount_fen, preferred_mode, mode, consumer_name, consumer_phone,
+        merchant_name, merchant_address, lat, lng, given_lat, given_lng, coordsys, county_code, station_id, distance_m,
+        assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at, appointment_confirmed,
+        video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
+        dispatch_by, respond_by, acceptance_by, mediation_by
+        """
+
+    static func fetchOne(_ db: Database, number: String) throws -> Complaint? {
+        try Row.fetchOne(db, sql: "SELECT \(columns) FROM complaints WHERE number = ?", arguments: [number]).map(complaint)
+    }
+
+    static func fetchAll(_ db: Database, sql whereClause: String, arguments: StatementArguments, limit: Int) throws -> [Complaint] {
+        try Row.fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY number LIMIT \(limit)", arguments: arguments).map(complaint)
+    }
+
+    static func insert(_ c: Complaint, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO complaints (\(columns), geom) VALUES (\(Array(repeating: "?", count: 36).joined(separator: ", ")), MakePoint(?, ?, 4326))",
+                       arguments: StatementArguments(values(c) + [c.intake.location.longitude, c.intake.location.latitude]))
+    }
+
+    /// Writes the mutable part of a complaint back.
+    static func update(_ c: Complaint, in db: Database) throws {
+        let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let assignments = names.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
+        var args = Array(values(c).dropFirst())
+        args.append(c.number)
+        try db.execute(sql: "UPDATE complaints SET \(assignments) WHERE number = ?", arguments: StatementArguments(args))
+    }
+
+    private static func values(_ c: Complaint) -> [(any DatabaseValueConvertible)?] {
+        let i = c.intake
+        return [
+            c.number, c.trackingToken, c.status.rawValue, i.category.rawValue, i.description, i.amountFen, i.preferredMode.rawValue,
+            c.mode.rawValue, i.consumerName, i.consumerPhone, i.merchantName, i.merchantAddress, i.location.latitude,
+            i.location.longitude, i.givenLocation.latitude, i.givenLocation.longitude, i.coordinateSystem.rawValue, c.countyCode,
+            c.stationID, c.distanceMeters, c.assignmentReason, text(c.submittedAt), text(c.updatedAt),
+            c.appointment.map { text($0.startsAt) }, c.appointment.map { text($0.endsAt) }, c.appointment.map(\.confirmed),
+            c.video?.room, c.video.map { text($0.scheduledAt) }, c.video.map(\.confirmed),
+            c.feedback?.satisfaction, c.feedback?.comment, c.feedback.map { text($0.at) },
+            c.deadlines.dispatchBy.map(text), c.deadlines.respondBy.map(text), c.deadlines.acceptanceBy.map(text), c.deadlines.mediationBy.map(text),
+        ]
+    }
+
+    static func complaint(_ row: Row) throws -> Complaint {
+        func date(_ column: String) throws -> Date {
+            guard let text: String = row[column], let date = Timestamp.parse(text) else {
+                throw StoreError(message: "complaints.\(column) of \(row["number"] as String? ?? "?") is not a timestamp")
+            }
+            return date
+        }
+        func optionalDate(_ column: String) throws -> Date? {
+            (row[column] as String?) == nil ? nil : try date(column)
+        }
+        func value<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+            guard let raw: String = row[column], let value = T(rawValue: raw) else {
+                throw StoreError(message: "complaints.\(column) of \(row["number"] as String? ?? "?") holds an unknown value")
+            }
+            return value
+        }
+        let intake = ComplaintIntake(
+            location: Coordinate(latitude: row["lat"], longitude: row["lng"]),
+            givenLocation: Coordinate(latitude: row["given_lat"], longitude: row["given_lng"]),
+            coordinateSystem: try value("coordsys", as: CoordinateSystem.self),
+            consumerName: row["consumer_name"], consumerPhone: row["consumer_phone"], merchantName: row["merchant_name"],
+            merchantAddress: row["merchant_address"], category: try value("category", as: ComplaintCategory.self),
+            description: row["description"], preferredMode: try value("preferred_mode", as: MediationMode.self), amountFen: row["amount_fen"])
+        var appointment: Complaint.Appointment?
+        if let starts = try optionalDate("appointment_starts_at"), let ends = try optionalDate("appointment_ends_at") {
+            appointment = Complaint.Appointment(startsAt: starts, endsAt: ends, confirmed: row["appointment_confirmed"] ?? false)
+        }
+        var video: Complaint.VideoSession?
+        if let room: String = row["video_room"], let at = try optionalDate("video_scheduled_at") {
+            video = Complaint.VideoSession(room: room, scheduledAt: at, confirmed: row["video_confirmed"] ?? false)
+        }
+        var feedback: Complaint.Feedback?
+        if let satisfaction: Int = row["satisfaction"], let at = try optionalDate("feedback_at") {
+            feedback = Complaint.Feedback(satisfaction: satisfaction, comment: row["feedback_comment"], at: at)
+        }
+        return Complaint(
+            number: row["number"], trackingToken: row["tracking_token"], status: try value("status", as: ComplaintStatus.self),
+            intake: intake, countyCode: row["county_code"], mode: try value("mode", as: MediationMode.self),
+            stationID: row["station_id"], distanceMeters: row["distance_m"], assignmentReason: row["assignment_reason"],
+            submittedAt: try date("submitted_at"), updatedAt: try date("updated_at"), appointment: appointment, video: video,
+            feedback: feedback,
+            deadlines: Complaint.Deadlines(dispatchBy: try optionalDate("dispatch_by"), respondBy: try optionalDate("respond_by"),
+                                           acceptanceBy: try optionalDate("acceptance_by"), mediationBy: try optionalDate("mediation_by")))
+    }
+
+    // MARK: - Events
+
+    static func append(_ event: ComplaintEvent, number: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO complaint_events (number, at, actor, action, from_status, to_status, station_id, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [number, text(event.at), event.actor, event.action.rawValue, event.from?.rawValue, event.to.rawValue,
+                             event.stationID, event.note])
+    }
+
+    static func events(_ db: Database, number: String) throws -> [ComplaintEvent] {
+        try Row.fetchAll(db, sql: "SELECT * FROM complaint_events WHERE number = ? ORDER BY seq", arguments: [number]).map { row in
+            guard let at = Timestamp.parse(row["at"]), let action = ComplaintAction(rawValue: row["action"]),
+                  let to = ComplaintStatus(rawValue: row["to_status"]) else {
+                throw StoreError(message: "complaint_events row \(row["seq"] as Int? ?? 0) is malformed")
+            }
+            return ComplaintEvent(seq: row["seq"], at: at, actor: row["actor"], action: action,
+                                  from: (row["from_status"] as String?).flatMap(ComplaintStatus.init(rawValue:)), to: to,
+                                  stationID: row["station_id"], note: row["note"])
+        }
+    }
+
+    /// Open complaints (holding capacity) at a station.
+    static func openCount(_ db: Database, stationID: String) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM complaints INDEXED BY complaints_open_by_station
+            WHERE station_id = ? AND status IN ('assigned', 'accepted', 'mediating')
+            """, arguments: [stationID]) ?? 0
+    }
+
+    /// The next number of the day: `ZJ-YYYYMMDD-NNNNNN`.
+    static func nextNumber(day: String, in db: Database) throws -> String {
+        let highest = try String.fetchOne(db, sql: "SELECT max(number) FROM complaints WHERE number >= ? AND number < ?",
+                                          arguments: ["ZJ-\(day)-", "ZJ-\(day)-A"])
+        let next = (highest.flatMap { Int($0.suffix(6)) } ?? 0) + 1
+        guard next <= 999_999 else { throw StoreError(message: "complaint numbers of \(day) are exhausted (999,999 in one day)") }
+        return ComplaintNumber.format(day: day, sequence: next)
+    }
+
+    private static func text(_ date: Date) -> String { Timestamp.string(date) }
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+extension Liaison {
+    struct Complaints: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "File, show, list and advance consumer complaints (the same rules as the HTTP API).",
+            subcommands: [Submit.self, Show.self, List.self, Advance.self])
+    }
+}
+
+extension StoreOptions {
+    /// The complaint desk over the database.
+    func desk() throws -> ComplaintDesk {
+        let database = try open()
+        return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()))
+    }
+}
+
+/// Runs a desk call, turning its errors into the CLI's messages and exit codes: 64 for bad
+/// input (naming the flag), 1 for anything the state of the data refuses.
+func deskCall<T>(flags: [String: String] = [:], _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as InvalidInput {
+        throw lateUsageError(error.parameters.map { "\(flags[$0.name] ?? $0.name): \($0.reason)" }.joined(separator: "\n"))
+    } catch let error as OutsideServiceArea {
+        throw lateUsageError("--lat/--lng: \(error.description)")
+    } catch let error as NotFound {
+        throw notFound(error.description)
+    } catch let error as IllegalTransition {
+        throw notFound(error.description)
+    } catch let error as ComplaintDesk.Unfulfillable {
+        throw notFound(error.description)
+    } catch let error as ComplaintDesk.IdempotencyConflict {
+        throw notFound(error.description)
+    } catch let error as ComplaintDesk.Forbidden {
+        throw notFound(error.description)
+    }
+}
+
+extension Liaison.Complaints {
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "File a complaint; prints it as POST /v1/complaints answers (with the tracking token).",
+            discussion: "Categories: \(ComplaintCategory.allowedNames).")
+        @Option(help: "Latitude of where the dispute happened.") var lat: Double
+        @Option(help: "Longitude of where the dispute happened.") var lng: Double
+        @Option(help: "wgs84, gcj02 or bd09.") var coordsys = "wgs84"
+        @Option(help: "The consumer's name.") var name: String
+        @Option(help: "The consumer's mobile number.") var phone: String
+        @Option(help: "The merchant's name.") var merchant: String
+        @Option(name: .customLong("merchant-address"), help: "The merchant's address.") var merchantAddress: String?
+        @Option(help: "One of \(ComplaintCategory.allowedNames).") var category: String
+        @Option(help: "What happened (up to 2,000 characters).") var description: String
+        @Option(help: "offline or video.") var mode: String
+        @Option(name: .customLong("amount-yuan"), help: "The amount in dispute, yuan.") var amountYuan: Double?
+        @Option(name: .customLong("idempotency-key"), help: "A retry with the same key prints the first answer.") var idempotencyKey: String?
+        @OptionGroup var store: StoreOptions
+
+        static let flags = [
+            "location.lat": "--lat", "location.lng": "--lng", "location.coordsys": "--coordsys", "consumer.name": "--name",
+            "consumer.phone": "--phone", "merchant.name": "--merchant", "merchant.address": "--merchant-address",
+            "category": "--category", "description": "--description", "preferred_mode": "--mode", "amount_yuan": "--amount-yuan",
+            "Idempotency-Key": "--idempotency-key",
+        ]
+
+        func run() throws {
+            var body: [String: Any] = [
+                "location": ["lat": lat, "lng": lng, "coordsys": coordsys], "consumer": ["name": name, "phone": phone],
+                "merchant": ["name": merchant, "address": merchantAddress ?? ""], "category": category, "description": description,
+                "preferred_mode": mode,
+            ]
+            if let amountYuan { body["amount_yuan"] = amountYuan }
+            let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+            let desk = try store.desk()
+            let submitted = try deskCall(flags: Self.flags) { try desk.submit(data, idempotencyKey: idempotencyKey) }
+            print(String(decoding: submitted.body, as: UTF8.self))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A complaint with its timeline, as staff see it (the consumer's phone masked).")
+        @Argument(help: "The complaint number, e.g. ZJ-20261129-000001.") var number: String
+        @Option(help: "table or json.") var format = OutputFormat.table
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let desk = try store.desk()
+            let (complaint, events) = try deskCall { try desk.complaint(number, for: cliActor()) }
+            switch format {
+            case .json:
+                print(String(decoding: try desk.render(complaint, events: events, audience: .staff(seesPhone: false)), as: UTF8.self))
+            case .table:
+                let station = complaint.stationID.flatMap { desk.finder.snapshot.station(id: $0) }
+                print("""
+                    \(complaint.number)  \(complaint.status.rawValue)  \(complaint.mode.rawValue) (preferred \(complaint.intake.preferredMode.rawValue))
+                    category:  \(complaint.intake.category.rawValue) (\(complaint.intake.category.label))
+                    merchant:  \(complaint.intake.merchantName)
+                    consumer:  \(complaint.intake.consumerName) \(MobileNumber.masked(complaint.intake.consumerPhone))
+                    station:   \(station.map { "\($0.id) \($0.name)" } ?? "none")
+                    reason:    \(complaint.assignmentReason ?? "")
+
+                    """)
+                print(Table.render(["#", "AT", "ACTOR", "ACTION", "FROM", "TO", "STATION", "NOTE"], events.map {
+                    ["\($0.seq)", Timestamp.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
+                }))
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Complaints by county, station and status, in number order.")
+        @Option(help: "A county adcode, e.g. 330106.") var county: String?
+        @Option(help: "A station id.") var station: String?
+        @Option(help: "One of \(ComplaintStatus.allowedNames).") var status: String?
+        @Option(help: "At most this many (1 to 10000).") var limit = 500
+        @Option(help: "table or json.") var format = OutputFormat.table
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            if let status, ComplaintStatus(rawValue: status) == nil {
+                throw ValidationError("--status: unknown status \"\(status)\": expected one of \(ComplaintStatus.allowedNames)")
+            }
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit: \(limit) is out of range: expected 1 to 10000") }
+            if county != nil, station != nil { throw ValidationError("--county and --station: give one of them") }
+        }
+
+        func run() throws {
+            let desk = try store.desk()
+            let status = self.status.flatMap(ComplaintStatus.init(rawValue:))
+            let complaints = try deskCall {
+                if let station { return try desk.complaints(stationID: station, status: status, by: cliActor(), limit: limit) }
+                return try desk.complaints(countyCode: county, status: status, limit: limit)
+            }
+            let summaries = complaints.map { ComplaintSummary($0, seesPhone: false) }
+            switch format {
+            case .json: try printJSON(summaries)
+            case .table:
+                print(Table.render(["NUMBER", "STATUS", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED"], summaries.map {
+                    [$0.number, $0.status, $0.mode, $0.category, $0.station_id ?? "", $0.county_code, $0.submitted_at]
+                }))
+            }
+        }
+    }
+
+    struct Advance: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply a staff action, as POST /v1/complaints/{number}/events.",
+            discussion: "Actions: \(ComplaintAction.staffActionNames). refuse, reassign and fail need --note; schedule needs --starts-at.")
+        @Argument(help: "The complaint number.") var number: String
+        @Option(help: "One of \(ComplaintAction.staffActionNames).") var action: String
+        @Option(help: "Why (1 to 500 characters).") var note: String?
+        @Option(name: .customLong("station-id"), help: "For reassign: the station to hand it to.") var stationID: String?
+        @Option(name: .customLong("starts-at"), help: "For schedule: RFC 3339, e.g. 2026-12-02T10:00:00+08:00.") var startsAt: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            var body: [String: Any] = ["action": action]
+            if let note { body["note"] = note }
+            if let stationID { body["station_id"] = stationID }
+            if let startsAt { body["starts_at"] = startsAt }
+            let flags = ["action": "--action", "note": "--note", "station_id": "--station-id", "starts_at": "--starts-at"]
+            let command = try deskCall(flags: flags) { try StaffCommand.validate(JSONSerialization.data(withJSONObject: body)) }
+            let desk = try store.desk()
+            let (complaint, _) = try deskCall(flags: flags) { try desk.act(on: number, command, by: cliActor()) }
+            print("\(complaint.number) \(complaint.status.rawValue)" + (complaint.stationID.map { " at \($0)" } ?? ""))
+        }
+    }
+}
