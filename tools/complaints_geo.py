@@ -247,7 +247,8 @@ def station_distances(stations, lat, lng):
 
 
 def assign(stations, load, county_code, dist, preferred):
-    """The policy: returns (mode, Station or None, distance_m or None, notes).
+    """The policy: returns (mode, Station or None, distance_m or None, notes, branch); branch names
+    the rule that decided (for coverage counts).
 
     load: {station id: open complaints}; dist: station_distances() for the complaint's point."""
     def free(mode):
@@ -261,25 +262,30 @@ def assign(stations, load, county_code, dist, preferred):
         mode, cands = "offline", free("offline")
         notes.append("no video station has capacity: fell back to offline")
     if not cands:
-        return mode, None, None, notes + ["no station has capacity"]
+        return mode, None, None, notes + ["no station has capacity"], "no station free"
 
     def nearest(ss):
         return min(ss, key=lambda s: (dist[s.id], s.id)) if ss else None
 
     own = nearest([s for s in cands if s.county_code == county_code])
+    anywhere = nearest(cands)
     if own is not None and dist[own.id] <= IN_COUNTY_RADIUS_M:
         pick = own
+        branch = "own county" if own is anywhere else "own county over a nearer station elsewhere"
         if IN_COUNTY_RADIUS_M - dist[own.id] < 1e-3:
             notes.append(f"own-county station {own.id} at {dist[own.id]!r} m: within 1 mm of 30 km")
     else:
-        pick = nearest(cands)
+        pick = anywhere
+        branch = "elsewhere: no free station in the county" if own is None else "elsewhere: own county beyond 30 km"
         if own is not None and dist[own.id] - IN_COUNTY_RADIUS_M < 1e-3:
             notes.append(f"own-county station {own.id} at {dist[own.id]!r} m: within 1 mm of 30 km")
     d = dist[pick.id]
     ties = [s.id for s in cands if s.id != pick.id and abs(dist[s.id] - d) < 1e-6]
     if ties:
         notes.append(f"near tie with {ties} at {d!r} m")
-    return mode, pick, d, notes
+    if mode != preferred:
+        branch += " (video fell back to offline)"
+    return mode, pick, d, notes, branch
 
 
 # --------------------------------------------------------------------------
@@ -322,7 +328,7 @@ def selftest(counties, stations):
     check(assign(reg, {}, "A", d, "offline")[1].id == "A-1", "own county within 30 km wins over a nearer neighbour")
     check(assign(reg, {"A-1": 1}, "A", d, "offline")[1].id == "A-2", "full station skipped")
     check(assign(reg, {"A-1": 1, "A-2": 1}, "A", d, "offline")[1].id == "B-1", "tie broken by id; 30 km rule")
-    m, s, _, _ = assign(reg, {"A-2": 1}, "A", d, "video")
+    m, s, _, _, _ = assign(reg, {"A-2": 1}, "A", d, "video")
     check((m, s.id) == ("offline", "A-1"), f"video fallback: got {m} {s.id if s else None}")
     full = {x.id: x.capacity for x in reg}
     check(assign(reg, full, "A", d, "offline")[1] is None, "no capacity anywhere")

@@ -6,11 +6,13 @@
 #   1. Makes a fresh database in a temp dir (`liaison where ... --db` creates it from geodata/),
 #      a staff token (`liaison tokens create --role admin`), and starts `liaison serve --port 0`.
 #   2. Submits N seeded random complaints ONE AT A TIME: 30 % within 2 km of three hot spots (so
-#      that stations fill up), 10 % preferring video in the counties with the fewest video
-#      stations, 8 % in no county polygon but within 1.2 km of a boundary vertex (the 500 m rule,
-#      served or 422), 4 % well outside
-#      Zhejiang (expect 422 outside-service-area), the rest uniform over Zhejiang; random
-#      coordsys (wgs84/gcj02/bd09) and preferred mode (40 % video); half with an Idempotency-Key.
+#      that stations fill up; the first hot spot is in the county with the least video capacity
+#      and gets 90 % video, so its video stations run out), 10 % preferring video in the counties
+#      with the fewest video stations, 3 % preferring video where the own county's video stations
+#      are all beyond 30 km, 8 % in no county polygon but within 1.2 km of a boundary vertex (the
+#      500 m rule: served or 422), 4 % well outside Zhejiang (422 outside-service-area), the rest
+#      uniform over Zhejiang; random coordsys (wgs84/gcj02/bd09) and preferred mode (40 % video);
+#      half with an Idempotency-Key.
 #      For each, computes the answer itself (tools/complaints_geo.py: own point-in-polygon, own
 #      GCJ-02/BD-09 inverse from tools/oracle_nearest.py, geographiclib geodesics, own load per
 #      station: +1 for every complaint the server assigned to it, -1 when it leaves
@@ -34,6 +36,7 @@
 
 import argparse
 import json
+import math
 import random
 import re
 import shutil
@@ -80,28 +83,56 @@ def disk(rng, lat, lng, radius_m):
     return r["lat2"], r["lon2"]
 
 
+def haversine_m(lat1, lng1, lat2, lng2):
+    """A sphere is good enough to steer the generator (the oracle itself uses geodesics)."""
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lng2 - lng1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(h))
+
+
 def make_complaints(rng, n, counties, stations):
-    hot = rng.sample(stations, 3)
-    video_count = {c.adcode: 0 for c in counties}
+    video = {c.adcode: [] for c in counties}
     for s in stations:
-        if "video" in s.modes and s.county_code in video_count:
-            video_count[s.county_code] += 1
-    poor = sorted(counties, key=lambda c: (video_count[c.adcode], c.adcode))[:8]
+        if "video" in s.modes and s.county_code in video:
+            video[s.county_code].append(s)
+    # Hot spot 0 is in the county with the least video capacity and gets mostly video complaints:
+    # its video stations fill up and later ones must go to another county.
+    least = min(counties, key=lambda c: (sum(s.capacity for s in video[c.adcode]), c.adcode))
+    hot = [rng.choice([s for s in stations if s.county_code == least.adcode])] + rng.sample(stations, 2)
+    poor = sorted(counties, key=lambda c: (len(video[c.adcode]), c.adcode))[:8]
     zj = (min(c.bbox[0] for c in counties), min(c.bbox[1] for c in counties),
           max(c.bbox[2] for c in counties), max(c.bbox[3] for c in counties))
+
+    def in_zhejiang():
+        while True:
+            lng, lat = rng.uniform(zj[0], zj[2]), rng.uniform(zj[1], zj[3])
+            for c in counties:
+                if geo.county_contains(c, lng, lat):
+                    return lat, lng, c
+
     out = []
     for i in range(n):
         u = rng.random()
         mode = "video" if rng.random() < 0.4 else "offline"
         if u < 0.30:
-            h = hot[rng.randrange(len(hot))]
+            h = hot[0] if rng.random() < 0.45 else hot[rng.randrange(1, len(hot))]
+            if h is hot[0]:
+                mode = "video" if rng.random() < 0.9 else "offline"
             lat, lng = disk(rng, h.lat, h.lng, 2000.0)
             kind = f"hot spot {h.id}"
         elif u < 0.40:
             c = poor[rng.randrange(len(poor))]
             lat, lng = random_in_county(rng, c)
-            kind, mode = f"video-poor county {c.adcode} ({video_count[c.adcode]} video stations)", "video"
-        elif u < 0.48:
+            kind, mode = f"video-poor county {c.adcode} ({len(video[c.adcode])} video stations)", "video"
+        elif u < 0.43:
+            # video wanted where the own county's video stations are all beyond ~30 km (islands
+            # mostly): the policy must look in other counties
+            for _ in range(100000):
+                lat, lng, c = in_zhejiang()
+                if all(haversine_m(lat, lng, s.lat, s.lng) > 30500 for s in video[c.adcode]):
+                    break
+            kind, mode = f"far from the video stations of {c.adcode}", "video"
+        elif u < 0.51:
             # in no polygon, within 1.2 km of a boundary vertex: about half are served (<= 500 m)
             for _ in range(1000):
                 c = counties[rng.randrange(len(counties))]
@@ -111,15 +142,12 @@ def make_complaints(rng, n, counties, stations):
                 if not any(geo.county_contains(k, lng, lat) for k in counties):
                     break
             kind = f"off a boundary vertex of {c.adcode}"
-        elif u < 0.52:
+        elif u < 0.55:
             name, lat, lng = OUTSIDE[rng.randrange(len(OUTSIDE))]
             lat, lng = lat + rng.uniform(-0.05, 0.05), lng + rng.uniform(-0.05, 0.05)
             kind = f"outside ({name})"
         else:
-            while True:
-                lng, lat = rng.uniform(zj[0], zj[2]), rng.uniform(zj[1], zj[3])
-                if any(geo.county_contains(c, lng, lat) for c in counties):
-                    break
+            lat, lng, _ = in_zhejiang()
             kind = "uniform"
         cs = ("wgs84", "gcj02", "bd09")[rng.randrange(3)]
         qlat, qlng = from_wgs84(cs, lat, lng)
@@ -156,7 +184,7 @@ class Oracle:
         return out
 
     def expect(self, body):
-        """All outcomes an honest server may give: [(county_code|None, mode, station_id|None, notes)]."""
+        """All outcomes an honest server may give: [(county_code|None, mode, station_id|None, notes, branch)]."""
         loc = body["location"]
         wlat, wlng = to_wgs84(loc["coordsys"], loc["lat"], loc["lng"])
         pl = geo.locate(self.counties, wlat, wlng)
@@ -166,13 +194,16 @@ class Oracle:
         outs = []
         for kind, county in places:
             if county is None:
-                outs.append((None, None, None, [f"outside: {pl.distance_m:.1f} m from the nearest county"]))
+                outs.append((None, None, None, [f"outside: {pl.distance_m:.1f} m from the nearest county"],
+                             "outside the service area"))
                 continue
             if dist is None:
                 dist = geo.station_distances(self.stations, wlat, wlng)
-            mode, st, d, notes = geo.assign(self.stations, load, county.adcode, dist, body["preferred_mode"])
+            mode, st, d, notes, branch = geo.assign(self.stations, load, county.adcode, dist, body["preferred_mode"])
+            if kind == "near":
+                branch += " (point in no polygon, <= 500 m from one)"
             outs.append((county.adcode, mode, st.id if st else None,
-                         notes + ([f"{kind} (d={pl.distance_m:.1f} m)"] if kind != "inside" else [])))
+                         notes + ([f"{kind} (d={pl.distance_m:.1f} m)"] if kind != "inside" else []), branch))
         return (wlat, wlng), pl, outs
 
     def check_created(self, body, resp, wgs, outs):
@@ -251,16 +282,17 @@ def submit(url, c, timeout=60.0):
 
 def run_one(url, oracle, c):
     """Submit one complaint and compare. Returns (ok, lines describing a disagreement, HTTP status,
-    the number of the complaint it created or None)."""
+    the number of the complaint it created or None, the policy branch the oracle expected)."""
     wgs, pl, outs = oracle.expect(c["body"])
     try:
         status, headers, raw = submit(url, c)
     except OSError as e:
         die(f"no answer from the server for complaint #{c['i']}: {e}")
     resp = json_of(raw)
-    errs, number = [], None
+    errs, number, branch = [], None, outs[0][4]
     if status == 201:
-        errs, _ = oracle.check_created(c["body"], resp, wgs, outs)
+        errs, match = oracle.check_created(c["body"], resp, wgs, outs)
+        branch = match[4] if match else branch
         if isinstance(resp, dict) and NUMBER_RE.match(str(resp.get("number"))) and resp["number"] not in oracle.complaints:
             number = resp["number"]
             oracle.record(resp, c["body"], c["key"])   # the server's assignment counts, right or wrong
@@ -276,13 +308,13 @@ def run_one(url, oracle, c):
         errs.append(f"HTTP {status}, expected {want}: {raw[:400]!r}")
         errs.extend("    note: " + n for n in exp[3])
     if not errs:
-        return True, [], status, number
+        return True, [], status, number, branch
     lines = [f"--- complaint #{c['i']} ({c['kind']}): WGS-84 ({wgs[0]!r}, {wgs[1]!r}), "
              f"placed {pl.kind} {pl.county.adcode if pl.county else '-'}",
              f"    body: {json.dumps(c['body'], ensure_ascii=False)}"
              + (f" Idempotency-Key: {c['key']}" if c["key"] else "")]
     lines += ["  " + e for e in errs]
-    return False, lines, status, number
+    return False, lines, status, number, branch
 
 
 # --------------------------------------------------------------------------
@@ -350,7 +382,7 @@ def lifecycle(url, oracle, staff_token, db, hot, rng, ck, expect_full):
         ck.check(bool(full), "no station ran full: the hot spots did not exhaust any capacity")
 
     def run_checked(c):
-        ok, lines, _, number = run_one(url, oracle, c)
+        ok, lines, _, number, _ = run_one(url, oracle, c)
         ck.check(ok, "\n".join(lines))
         return ok, number
 
@@ -496,7 +528,7 @@ def selftest(counties, stations, n):
     failures, checked = [], 0
     for k, c in enumerate(complaints):
         wgs, pl, outs = oracle.expect(c["body"])
-        county, mode, sid, _ = outs[0]
+        county, mode, sid, _, _ = outs[0]
         if county is None:
             continue
         s = oracle.by_id[sid]
@@ -571,8 +603,10 @@ def main(argv=None):
 
         agree, disagree = 0, []
         kinds = {"201 assigned": 0, "201 submitted": 0, "422": 0}
+        branches = {}
         for c in complaints:
-            ok, lines, status, number = run_one(url, oracle, c)
+            ok, lines, status, number, branch = run_one(url, oracle, c)
+            branches[branch] = branches.get(branch, 0) + 1
             if ok:
                 agree += 1
                 if status == 422:
@@ -586,6 +620,8 @@ def main(argv=None):
         video = sum(1 for c in oracle.complaints.values() if c["response"].get("mode") == "video")
         fell_back = sum(1 for c in oracle.complaints.values()
                         if c["body"]["preferred_mode"] == "video" and c["response"].get("mode") == "offline")
+        for b, n in sorted(branches.items(), key=lambda t: (-t[1], t[0])):
+            print(f"  policy branch (as the oracle saw it): {n:5d}  {b}")
         for lines in disagree[:a.show]:
             print("\n".join(lines))
         if len(disagree) > a.show:
