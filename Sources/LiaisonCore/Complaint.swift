@@ -23,6 +23,10 @@ public struct Complaint: Sendable, Hashable {
     public var video: VideoSession?
     public var feedback: Feedback?
     public var deadlines: Deadlines
+    /// When each service-level clock stopped.
+    public var milestones = Milestones()
+    /// Deadlines already reported overdue (each once).
+    public var overdueReported: ServiceDeadline = []
 
     public init(number: String, trackingToken: String, status: ComplaintStatus, intake: ComplaintIntake, countyCode: String,
                 mode: MediationMode, stationID: String? = nil, distanceMeters: Double? = nil, assignmentReason: String? = nil,
@@ -106,6 +110,62 @@ public struct Complaint: Sendable, Hashable {
             self.mediationBy = mediationBy
         }
     }
+}
+
+extension Complaint {
+    /// When each service-level clock stopped; nil while it runs.
+    public struct Milestones: Sendable, Hashable {
+        /// First assigned to a station (dispatch).
+        public var dispatchedAt: Date?
+        /// The station's first action on it (accept, refuse, schedule, start_mediation, resolve, fail).
+        public var respondedAt: Date?
+        public var acceptedAt: Date?
+        public var outcome: ComplaintStatus?
+        /// When mediation ended (resolved or failed).
+        public var outcomeAt: Date?
+
+        public init(dispatchedAt: Date? = nil, respondedAt: Date? = nil, acceptedAt: Date? = nil, outcome: ComplaintStatus? = nil, outcomeAt: Date? = nil) {
+            self.dispatchedAt = dispatchedAt
+            self.respondedAt = respondedAt
+            self.acceptedAt = acceptedAt
+            self.outcome = outcome
+            self.outcomeAt = outcomeAt
+        }
+    }
+
+    /// The deadlines that have passed with their clock still running at `now`.
+    ///
+    /// - dispatch: not yet assigned to any station;
+    /// - response: no station has acted on it yet;
+    /// - acceptance: not accepted;
+    /// - mediation: accepted but no outcome.
+    /// Withdrawn and closed complaints are never overdue.
+    public func overdue(at now: Date) -> ServiceDeadline {
+        guard !status.isTerminal else { return [] }
+        var late: ServiceDeadline = []
+        func passed(_ deadline: Date?) -> Bool { deadline.map { now >= $0 } ?? false }
+        if milestones.dispatchedAt == nil, passed(deadlines.dispatchBy) { late.insert(.dispatch) }
+        if milestones.respondedAt == nil, passed(deadlines.respondBy) { late.insert(.response) }
+        if milestones.acceptedAt == nil, passed(deadlines.acceptanceBy) { late.insert(.acceptance) }
+        if milestones.acceptedAt != nil, milestones.outcomeAt == nil, passed(deadlines.mediationBy) { late.insert(.mediation) }
+        return late
+    }
+}
+
+/// The service-level deadlines, as a set.
+public struct ServiceDeadline: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let dispatch = ServiceDeadline(rawValue: 1)
+    public static let response = ServiceDeadline(rawValue: 2)
+    public static let acceptance = ServiceDeadline(rawValue: 4)
+    public static let mediation = ServiceDeadline(rawValue: 8)
+
+    public static let all: [(ServiceDeadline, String)] = [(.dispatch, "dispatch"), (.response, "first_response"), (.acceptance, "acceptance"), (.mediation, "mediation")]
+
+    /// `dispatch, acceptance`.
+    public var names: [String] { Self.all.filter { contains($0.0) }.map(\.1) }
 }
 
 /// One step in a complaint's life. Append-only.

@@ -31,13 +31,14 @@ public struct StaffCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at"], prefix: "")
+        problems += nullFields(object)
         let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.party == .staff ? $0 : nil }
         if action == nil {
             problems.append(InvalidParameter(name: "action", reason: "\(object["action"].map { "\($0)" } ?? "missing"): expected one of \(ComplaintAction.staffActionNames)"))
         }
         var note: String?
         if let raw = object["note"], !(raw is NSNull) {
-            if let text = (raw as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), (1...500).contains(text.count) {
+            if let raw = raw as? String, case let text = raw.trimmingCharacters(in: .whitespacesAndNewlines), ComplaintIntake.fits(raw, trimmed: text, max: 500) {
                 note = text
             } else {
                 problems.append(InvalidParameter(name: "note", reason: "expected a string of 1 to 500 characters"))
@@ -93,6 +94,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"satisfaction\": 1 to 5, \"comment\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["satisfaction", "comment"], prefix: "")
+        problems += nullFields(object)
         // Typed decoding accepts a JSON integer only (not true, not 4.5, not "5").
         struct Rating: Decodable { let satisfaction: Int }
         let rating = try? JSONDecoder().decode(Rating.self, from: body)
@@ -112,6 +114,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected nothing or {\"reason\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["reason"], prefix: "")
+        problems += nullFields(object)
         let reason = optionalText(object["reason"], name: "reason", problems: &problems)
         guard problems.isEmpty else { throw InvalidInput(problems) }
         return .withdraw(reason: reason)
@@ -119,10 +122,16 @@ public enum ConsumerCommand: Sendable, Hashable {
 
     private static func optionalText(_ raw: Any?, name: String, problems: inout [InvalidParameter]) -> String? {
         guard let raw, !(raw is NSNull) else { return nil }
-        guard let text = (raw as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), text.count <= 500 else {
+        guard let raw = raw as? String, raw.unicodeScalars.count <= 500 else {
             problems.append(InvalidParameter(name: name, reason: "expected a string of at most 500 characters"))
             return nil
         }
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
     }
+}
+
+/// Optional fields are left out, never null: null is not one of their types.
+func nullFields(_ object: [String: Any]) -> [InvalidParameter] {
+    object.filter { $0.value is NSNull }.keys.sorted().map { InvalidParameter(name: $0, reason: "is null: leave the field out instead") }
 }

@@ -98,9 +98,16 @@ public struct ComplaintIntake: Sendable, Hashable {
         for name in required where object[name] == nil || object[name] is NSNull {
             problems.append(InvalidParameter(name: name, reason: "is required"))
         }
+        // An optional field is left out, not null: null is not in any of their types.
+        if object["amount_yuan"] is NSNull {
+            problems.append(InvalidParameter(name: "amount_yuan", reason: "is null: leave it out, or give yuan from 0.01"))
+        }
         for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address"]))] {
             if let inner = object[name] as? [String: Any] {
                 problems += StationDraft.unknownFields(inner, allowed: allowed, prefix: name + ".")
+                for (key, value) in inner.sorted(by: { $0.key < $1.key }) where value is NSNull && allowed.contains(key) {
+                    problems.append(InvalidParameter(name: "\(name).\(key)", reason: "is null: expected a \(key == "lat" || key == "lng" ? "number" : "string")\(key == "coordsys" || key == "address" ? ", or leave it out" : "")"))
+                }
             } else if object[name] != nil, !(object[name] is NSNull) {
                 problems.append(InvalidParameter(name: name, reason: "expected an object with \(allowed.sorted().joined(separator: ", "))"))
             }
@@ -122,7 +129,7 @@ public struct ComplaintIntake: Sendable, Hashable {
             problems.append(InvalidParameter(name: "location.coordsys", reason: "unknown coordinate system \"\(draft.location.coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)"))
         }
         let consumerName = draft.consumer.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !(1...32).contains(consumerName.count) {
+        if !Self.fits(draft.consumer.name, trimmed: consumerName, max: 32) {
             problems.append(InvalidParameter(name: "consumer.name", reason: "expected 1 to 32 characters"))
         }
         let phone = MobileNumber.normalized(draft.consumer.phone)
@@ -130,11 +137,11 @@ public struct ComplaintIntake: Sendable, Hashable {
             problems.append(InvalidParameter(name: "consumer.phone", reason: "\"\(draft.consumer.phone)\" is not a mobile number: expected \(MobileNumber.allowed)"))
         }
         let merchantName = draft.merchant.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !(1...100).contains(merchantName.count) {
+        if !Self.fits(draft.merchant.name, trimmed: merchantName, max: 100) {
             problems.append(InvalidParameter(name: "merchant.name", reason: "expected 1 to 100 characters"))
         }
         let merchantAddress = draft.merchant.address?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let merchantAddress, merchantAddress.count > 200 {
+        if let address = draft.merchant.address, address.unicodeScalars.count > 200 {
             problems.append(InvalidParameter(name: "merchant.address", reason: "expected at most 200 characters"))
         }
         let category = ComplaintCategory(rawValue: draft.category)
@@ -142,8 +149,8 @@ public struct ComplaintIntake: Sendable, Hashable {
             problems.append(InvalidParameter(name: "category", reason: "unknown category \"\(draft.category)\": expected one of \(ComplaintCategory.allowedNames)"))
         }
         let description = draft.description.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !(1...maxDescriptionCharacters).contains(description.count) {
-            problems.append(InvalidParameter(name: "description", reason: "expected 1 to \(maxDescriptionCharacters) characters, got \(description.count)"))
+        if !Self.fits(draft.description, trimmed: description, max: maxDescriptionCharacters) {
+            problems.append(InvalidParameter(name: "description", reason: "expected 1 to \(maxDescriptionCharacters) characters (not only spaces), got \(draft.description.unicodeScalars.count)"))
         }
         let mode = MediationMode(rawValue: draft.preferred_mode)
         if mode == nil {
@@ -152,8 +159,8 @@ public struct ComplaintIntake: Sendable, Hashable {
         var amountFen: Int?
         if let yuan = draft.amount_yuan {
             let fen = (yuan * 100).rounded()
-            if !(yuan > 0 && yuan <= maxAmountYuan) || abs(yuan * 100 - fen) > 1e-6 * max(1, fen) {
-                problems.append(InvalidParameter(name: "amount_yuan", reason: "\(yuan) is not allowed: expected yuan greater than 0 and at most \(Int(maxAmountYuan)), with at most 2 decimals"))
+            if !(fen >= 1 && yuan <= maxAmountYuan) || abs(yuan * 100 - fen) > 1e-6 * max(1, fen) {
+                problems.append(InvalidParameter(name: "amount_yuan", reason: "\(yuan) is not allowed: expected yuan from 0.01 to \(Int(maxAmountYuan)), with at most 2 decimals"))
             } else {
                 amountFen = Int(fen)
             }
@@ -164,6 +171,12 @@ public struct ComplaintIntake: Sendable, Hashable {
                                consumerName: consumerName, consumerPhone: phone, merchantName: merchantName,
                                merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress,
                                category: category, description: description, preferredMode: mode, amountFen: amountFen)
+    }
+
+    /// Lengths count Unicode code points of the text as sent (as JSON Schema's maxLength does);
+    /// the text with its surrounding spaces trimmed must not be empty.
+    static func fits(_ raw: String, trimmed: String, max: Int) -> Bool {
+        !trimmed.isEmpty && raw.unicodeScalars.count <= max
     }
 
     /// The body in a canonical form (sorted keys, no insignificant whitespace), so that an

@@ -197,8 +197,29 @@ public enum Timestamp {
                       time / 3600, time % 3600 / 60, time % 60, ms - seconds * 1000)
     }
 
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, checked byte by byte: the formatter alone is
+    /// more lenient than the documented shape.
+    static func isRFC3339(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && range.allSatisfy { (48...57).contains(b[$0]) } }
+        func byte(_ i: Int, _ c: Character) -> Bool { i < b.count && b[i] == c.asciiValue! }
+        guard digits(0..<4), byte(4, "-"), digits(5..<7), byte(7, "-"), digits(8..<10), byte(10, "T"),
+              digits(11..<13), byte(13, ":"), digits(14..<16), byte(16, ":"), digits(17..<19) else { return false }
+        var i = 19
+        if byte(i, ".") {
+            i += 1
+            let start = i
+            while i < b.count, (48...57).contains(b[i]) { i += 1 }
+            guard i > start, i - start <= 9 else { return false }
+        }
+        if byte(i, "Z") { return i + 1 == b.count }
+        guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return false }
+        return digits(i + 1..<i + 3) && byte(i + 3, ":") && digits(i + 4..<i + 6) && i + 6 == b.count
+    }
+
     /// Parses RFC 3339 (`2026-12-01T10:00:00+08:00`, `...Z`, optional fraction).
     public static func parse(_ text: String) -> Date? {
+        guard isRFC3339(text) else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return date }

@@ -4,16 +4,18 @@ import LiaisonCore
 import LiaisonStore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Builds the HTTP application: the one function the CLI's `serve` and the tests both call.
 ///
 /// ```swift
-/// let app = buildApplication(settings: ServerSettings(port: 8080), finder: finder, database: db, logger: logger)
+/// let app = buildApplication(settings: ServerSettings(port: 8080, complaints: .init(serviceClock: clock)), finder: finder, database: db, logger: logger)
 /// try await app.runService()
 /// ```
 public func buildApplication(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase,
                              metrics: HTTPMetrics = HTTPMetrics(version: liaisonVersion),
                              logger: Logger,
+                             services: [any Service] = [],
                              onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let router = buildRouter(settings: settings, finder: finder, database: database, metrics: metrics, logger: logger)
     metrics.indexed(stations: finder.snapshot.activeCount)
@@ -30,6 +32,7 @@ public func buildApplication(settings: ServerSettings, finder: StationFinder, da
             address: .hostname(settings.host, port: settings.port),
             serverName: "liaison",
             availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }
@@ -48,22 +51,21 @@ public func buildRouter(settings: ServerSettings, finder: StationFinder, databas
     return router
 }
 
-func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
-                  settings: ServerSettings = ServerSettings()) -> [Endpoint] {
+func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics, settings: ServerSettings) -> [Endpoint] {
     let tokens = TokenAuthenticator(database: database)
     let desk = ComplaintDesk(database: database, finder: finder, settings: settings.complaints)
     return StationsController(finder: finder).endpoints
         + RegistryController(registry: StationRegistry(database: database, finder: finder), authenticator: tokens,
                              finder: finder, settings: settings).endpoints
-        + ComplaintsController(desk: desk, auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
+        + ComplaintsController(desk: desk, outbox: SMSOutbox(database: database), auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
         + RegionsController(finder: finder).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
         + OGCController(finder: finder).endpoints
 }
 
 /// Every route the application serves (for the OpenAPI check).
-public func routeTable(finder: StationFinder, database: LiaisonDatabase) -> RouteTable {
-    RouteTable(allEndpoints(finder: finder, database: database, metrics: HTTPMetrics(version: liaisonVersion)))
+public func routeTable(finder: StationFinder, database: LiaisonDatabase, settings: ServerSettings) -> RouteTable {
+    RouteTable(allEndpoints(finder: finder, database: database, metrics: HTTPMetrics(version: liaisonVersion), settings: settings))
 }
 
 /// Reported in `liaison_build_info`.

@@ -8,6 +8,7 @@ import LiaisonStore
 /// staff queue and actions behind bearer tokens.
 struct ComplaintsController {
     let desk: ComplaintDesk
+    let outbox: SMSOutbox
     let auth: StaffAuthenticator
     let settings: ServerSettings
 
@@ -24,6 +25,8 @@ struct ComplaintsController {
             Endpoint(method: .post, path: "/v1/complaints/{number}/withdraw", handler: withdraw),
             Endpoint(method: .post, path: "/v1/complaints/{number}/appointment/confirm", handler: confirm),
             .get("/v1/stations/{id}/complaints", stationQueue),
+            .get("/v1/complaints", list),
+            .get("/v1/complaints/{number}/notifications", notifications),
         ]
     }
 
@@ -44,7 +47,7 @@ struct ComplaintsController {
         let number = self.number(context)
         let desk = self.desk
         if StaffAuthenticator.hasBearer(request) {
-            try QueryReader(request, allowed: []).check()
+            try QueryReader(request, allowed: ["token"]).check()
             let staff = try await auth.staff(request)
             let (complaint, events) = try await blocking { try desk.complaint(number, for: staff) }
             let body = try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)))
@@ -112,6 +115,84 @@ struct ComplaintsController {
         let complaints = try await blocking { try desk.complaints(stationID: id, status: status, by: staff) }
         let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
         return try JSONResponse.encoding(QueueResponse(station_id: id, status: status?.rawValue, complaints: summaries), for: request)
+    }
+
+    struct ListResponse: Encodable {
+        let county: String?
+        let status: String?
+        let overdue: Bool
+        let complaints: [ComplaintSummary]
+    }
+
+    /// Staff: complaints by county and status; `overdue=true` for those past a deadline with its clock running.
+    /// A county token lists its own county (the default) and no other.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var query = QueryReader(request, allowed: ["county", "status", "overdue"])
+        let county = query.string("county")
+        let statusText = query.string("status")
+        let status = statusText.flatMap(ComplaintStatus.init(rawValue:))
+        if let statusText, status == nil {
+            query.add(InvalidParameter(name: "status", reason: "unknown status \"\(statusText)\": expected one of \(ComplaintStatus.allowedNames)"))
+        }
+        let overdueText = query.string("overdue")
+        if let overdueText, overdueText != "true", overdueText != "false" {
+            query.add(InvalidParameter(name: "overdue", reason: "\"\(overdueText)\" is not allowed: expected true or false"))
+        }
+        if let county, desk.finder.snapshot.counties.county(code: county) == nil {
+            query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
+        }
+        try query.check()
+        let staff = try await auth.staff(request)
+        var scope = county
+        if case .county(let own) = staff.role {
+            guard county == nil || county == own else {
+                throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "token \(staff.name) (\(staff.role)) may not list complaints of county \(county ?? "")")
+            }
+            scope = own
+        }
+        let overdue = overdueText == "true"
+        let desk = self.desk
+        let filter = scope
+        var complaints = try await blocking {
+            overdue ? try desk.overdueComplaints(countyCode: filter) : try desk.complaints(countyCode: filter, status: status)
+        }
+        if overdue, let status { complaints = complaints.filter { $0.status == status } }
+        let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
+        return try JSONResponse.encoding(ListResponse(county: scope, status: status?.rawValue, overdue: overdue, complaints: summaries), for: request)
+    }
+
+    struct NotificationsResponse: Encodable {
+        struct Item: Encodable {
+            let id: String
+            let recipient: String
+            let phone: String
+            let template: String
+            let text: String
+            let status: String
+            let attempts: Int
+            let last_error: String?
+            let sent_at: String?
+        }
+        let number: String
+        let notifications: [Item]
+    }
+
+    /// Staff: the texts a complaint sent or will send, with their delivery state (failed ones need a call).
+    @Sendable func notifications(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try QueryReader(request, allowed: []).check()
+        let staff = try await auth.staff(request)
+        let number = self.number(context)
+        let desk = self.desk, outbox = self.outbox
+        let (complaint, _) = try await blocking { try desk.complaint(number, for: staff) }
+        let seesPhone = desk.seesPhone(staff, of: complaint)
+        let entries = try await blocking { try outbox.messages(number: number) }
+        let items = entries.map { e in
+            NotificationsResponse.Item(id: e.message.id, recipient: e.message.recipient.rawValue,
+                                       phone: seesPhone || e.message.recipient == .staff ? e.message.phone : MobileNumber.masked(e.message.phone),
+                                       template: e.message.template, text: e.message.text, status: e.status, attempts: e.attempts,
+                                       last_error: e.lastError, sent_at: e.sentAt.map(Timestamp.string))
+        }
+        return try JSONResponse.encoding(NotificationsResponse(number: number, notifications: items), for: request)
     }
 
     // MARK: - Plumbing

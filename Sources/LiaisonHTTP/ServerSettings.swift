@@ -22,7 +22,7 @@ public struct ServerSettings: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int64 = 30, maxConnections: Int = 4096,
                 maxURIBytes: Int = 8192, maxHeaderBytes: Int = 16384, maxBodyBytes: Int = ServerSettings.defaultMaxBodyBytes,
-                maxImportBytes: Int = 64 << 20, complaints: ComplaintDesk.Settings = ComplaintDesk.Settings()) {
+                maxImportBytes: Int = 64 << 20, complaints: ComplaintDesk.Settings) {
         self.host = host
         self.port = port
         self.idleTimeoutSeconds = idleTimeoutSeconds

@@ -28,6 +28,10 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         throw Problem(status: .conflict, kind: "idempotency-key-reused", title: "Idempotency-Key reused", detail: error.description)
     } catch let error as ComplaintDesk.Unfulfillable {
         throw Problem(status: .conflict, kind: "unfulfillable", title: "Cannot be done now", detail: error.description)
+    } catch let error as ComplaintDesk.RateLimited {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(error.retryAfterSeconds)
+        throw Problem(status: .tooManyRequests, kind: "rate-limited", title: "Too many complaints from this phone", detail: error.description, headers: headers)
     } catch let error as OutsideServiceArea {
         throw Problem(status: .unprocessableContent, kind: "outside-service-area", title: "Outside the service area", detail: error.description,
                       invalidParameters: [InvalidParameter(name: "location", reason: error.description)])

@@ -15,24 +15,49 @@ import LiaisonCore
 /// Calls block on SQLite: call them off the event loop.
 public final class ComplaintDesk: Sendable {
     public struct Settings: Sendable {
+        /// Deadlines: the service-level rules and the working-day calendar (from `geodata/`).
+        public var serviceClock: ServiceClock
         public var policy: AssignmentPolicy
         /// Where video rooms live (for example a self-hosted Jitsi): links are `BASE/ROOM#role=...`.
         public var videoBaseURL: String
+        /// Complaints one phone number may file (each one sends it texts).
+        public var rateLimit: RateLimit
 
         public static let defaultVideoBaseURL = "https://meet.liaison.zj"
 
-        public init(policy: AssignmentPolicy = AssignmentPolicy(), videoBaseURL: String = Settings.defaultVideoBaseURL) {
+        public init(serviceClock: ServiceClock, policy: AssignmentPolicy = AssignmentPolicy(), videoBaseURL: String = Settings.defaultVideoBaseURL,
+                    rateLimit: RateLimit = RateLimit()) {
+            self.serviceClock = serviceClock
             self.policy = policy
             self.videoBaseURL = videoBaseURL
+            self.rateLimit = rateLimit
         }
     }
 
-    let database: LiaisonDatabase
+    /// At most this many complaints per phone number per hour and per day, so the intake cannot
+    /// be used to send texts to someone else's phone.
+    public struct RateLimit: Sendable {
+        public var perHour: Int
+        public var perDay: Int
+
+        public init(perHour: Int = 5, perDay: Int = 20) {
+            self.perHour = perHour
+            self.perDay = perDay
+        }
+    }
+
+    /// The phone number filed too many complaints recently.
+    public struct RateLimited: Error, Sendable, CustomStringConvertible {
+        public let retryAfterSeconds: Int
+        public let description: String
+    }
+
+    public let database: LiaisonDatabase
     public let finder: StationFinder
     public let settings: Settings
     private let now: @Sendable () -> Date
 
-    public init(database: LiaisonDatabase, finder: StationFinder, settings: Settings = Settings(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: LiaisonDatabase, finder: StationFinder, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.finder = finder
         self.settings = settings
@@ -94,15 +119,25 @@ public final class ComplaintDesk: Sendable {
                 return Submitted(body: row["response"], number: row["number"], replayed: true)
             }
             let at = now()
+            try checkRateLimit(phone: intake.consumerPhone, at: at, in: db)
+            let clock = settings.serviceClock
+            var unset: [String] = []
+            func deadline(_ name: String, _ period: ServicePeriod) -> Date? {
+                do { return try clock.deadline(period, from: at) } catch {
+                    unset.append("\(name) deadline not set: \(error)")
+                    return nil
+                }
+            }
             var complaint = Complaint(
                 number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
                 trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
                 mode: intake.preferredMode, submittedAt: at, updatedAt: at,
-                deadlines: Complaint.Deadlines(dispatchBy: at.addingTimeInterval(2 * 3600), respondBy: at.addingTimeInterval(24 * 3600)))
-            var events = [ComplaintEvent(at: at, actor: "consumer", action: .submit, from: nil, to: .submitted, stationID: nil, note: nil)]
+                deadlines: Complaint.Deadlines(dispatchBy: deadline("dispatch", clock.rules.dispatch), respondBy: deadline("first_response", clock.rules.firstResponse),
+                                               acceptanceBy: deadline("acceptance", clock.rules.acceptance)))
+            var events = [ComplaintEvent(at: at, actor: "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
+                                         note: unset.isEmpty ? nil : unset.joined(separator: "; "))]
             try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
-            try ComplaintRecord.insert(complaint, in: db)
-            for event in events { try ComplaintRecord.append(event, number: complaint.number, in: db) }
+            try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
             let response = try render(complaint, events: try ComplaintRecord.events(db, number: complaint.number),
                                       audience: .consumer, snapshot: snapshot, includeToken: true)
             if let key = idempotencyKey {
@@ -110,6 +145,28 @@ public final class ComplaintDesk: Sendable {
                                arguments: [key, fingerprint, complaint.number, response, Timestamp.string(at)])
             }
             return Submitted(body: response, number: complaint.number, replayed: false)
+        }
+    }
+
+    /// Writes the complaint, appends its new events and, in the same transaction, the texts they send.
+    private func save(_ complaint: Complaint, events: [ComplaintEvent], inserting: Bool, snapshot: StationSnapshot, at: Date, in db: Database) throws {
+        if inserting { try ComplaintRecord.insert(complaint, in: db) } else { try ComplaintRecord.update(complaint, in: db) }
+        let stored = try events.map { try ComplaintRecord.append($0, number: complaint.number, in: db) }
+        let messages = SMSTemplates.messages(for: stored, complaint: complaint, station: { snapshot.station(id: $0) })
+        try SMSOutbox.enqueue(messages, at: at, in: db)
+    }
+
+    private func checkRateLimit(phone: String, at: Date, in db: Database) throws {
+        for (window, limit, words) in [(3600.0, settings.rateLimit.perHour, "an hour"), (86400.0, settings.rateLimit.perDay, "a day")] {
+            let recent = try String.fetchAll(db, sql: """
+                SELECT submitted_at FROM complaints INDEXED BY complaints_by_phone
+                WHERE consumer_phone = ? AND submitted_at > ? ORDER BY submitted_at DESC LIMIT ?
+                """, arguments: [phone, Timestamp.string(at.addingTimeInterval(-window)), limit])
+            if recent.count >= limit, let oldest = recent.last.flatMap(Timestamp.parse) {
+                let wait = max(1, Int((oldest.addingTimeInterval(window).timeIntervalSince(at)).rounded(.up)))
+                throw RateLimited(retryAfterSeconds: wait,
+                                  description: "\(MobileNumber.masked(phone)) filed \(limit) complaints within \(words), the most allowed: try again in \(wait) s")
+            }
         }
     }
 
@@ -152,6 +209,31 @@ public final class ComplaintDesk: Sendable {
                                      stationID: stationID ?? complaint.stationID, note: note))
         complaint.status = next
         complaint.updatedAt = at
+        stopClocks(&complaint, on: action, at: at, events: &events)
+    }
+
+    /// Records the milestones that stop service-level clocks, and starts the mediation clock on acceptance.
+    private func stopClocks(_ complaint: inout Complaint, on action: ComplaintAction, at: Date, events: inout [ComplaintEvent]) {
+        switch action {
+        case .assign, .reassign:
+            if complaint.milestones.dispatchedAt == nil { complaint.milestones.dispatchedAt = at }
+        case .accept:
+            complaint.milestones.acceptedAt = at
+            do {
+                complaint.deadlines.mediationBy = try settings.serviceClock.mediationDeadline(acceptedAt: at)
+            } catch {
+                complaint.deadlines.mediationBy = nil
+                events[events.count - 1].note = [events[events.count - 1].note, "mediation deadline not set: \(error)"].compactMap { $0 }.joined(separator: "; ")
+            }
+        case .resolve, .fail:
+            complaint.milestones.outcome = complaint.status
+            complaint.milestones.outcomeAt = at
+        default:
+            break
+        }
+        if [.accept, .refuse, .schedule, .start_mediation, .resolve, .fail].contains(action), complaint.milestones.respondedAt == nil {
+            complaint.milestones.respondedAt = at
+        }
     }
 
     // MARK: - Staff
@@ -218,8 +300,7 @@ public final class ComplaintDesk: Sendable {
             case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback:
                 throw InvalidInput(name: "action", reason: "\(command.action.rawValue) is not a staff action: expected one of \(ComplaintAction.staffActionNames)")
             }
-            try ComplaintRecord.update(complaint, in: db)
-            for event in events { try ComplaintRecord.append(event, number: number, in: db) }
+            try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
     }
@@ -310,6 +391,59 @@ public final class ComplaintDesk: Sendable {
         return try database.read { db in try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), limit: limit) }
     }
 
+    // MARK: - Service levels
+
+    /// Appends an `overdue` event (actor `system`) for every deadline that has passed with its
+    /// clock still running, once per deadline; returns how many complaints got one.
+    @discardableResult
+    public func markOverdue(at now: Date? = nil) throws -> Int {
+        let at = now ?? self.now()
+        let snapshot = finder.snapshot
+        return try database.writeImmediate { db in
+            let stamp = Timestamp.string(at)
+            let candidates = try ComplaintRecord.fetchAll(db, sql: """
+                WHERE status NOT IN ('closed', 'withdrawn') AND overdue != 15
+                  AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ?)
+                """, arguments: [stamp, stamp, stamp, stamp], limit: 100_000)
+            var marked = 0
+            for var complaint in candidates {
+                let late = complaint.overdue(at: at).subtracting(complaint.overdueReported)
+                guard !late.isEmpty else { continue }
+                complaint.overdueReported.formUnion(late)
+                let passed = late.names.map { "\($0) deadline \(Timestamp.string(Self.deadline($0, of: complaint) ?? at))" }
+                let event = ComplaintEvent(at: at, actor: "system", action: .overdue, from: complaint.status, to: complaint.status,
+                                           stationID: complaint.stationID, note: "overdue: " + passed.joined(separator: ", ") + " passed")
+                try save(complaint, events: [event], inserting: false, snapshot: snapshot, at: at, in: db)
+                marked += 1
+            }
+            return marked
+        }
+    }
+
+    static func deadline(_ name: String, of c: Complaint) -> Date? {
+        switch name {
+        case "dispatch": c.deadlines.dispatchBy
+        case "first_response": c.deadlines.respondBy
+        case "acceptance": c.deadlines.acceptanceBy
+        default: c.deadlines.mediationBy
+        }
+    }
+
+    /// Complaints with a deadline passed and its clock still running, in number order.
+    public func overdueComplaints(countyCode: String?, at now: Date? = nil, limit: Int = 500) throws -> [Complaint] {
+        let at = now ?? self.now()
+        let stamp = Timestamp.string(at)
+        var sql = """
+            WHERE status NOT IN ('closed', 'withdrawn')
+              AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ?)
+            """
+        var args: [String] = [stamp, stamp, stamp, stamp]
+        if let countyCode { sql += " AND county_code = ?"; args.append(countyCode) }
+        let query = sql, arguments = args
+        let all = try database.read { db in try ComplaintRecord.fetchAll(db, sql: query, arguments: StatementArguments(arguments), limit: 100_000) }
+        return Array(all.filter { !$0.overdue(at: at).isEmpty }.prefix(limit))
+    }
+
     // MARK: - Consumer
 
     /// The complaint for its consumer; nil for an unknown number or a wrong token alike, so
@@ -325,6 +459,7 @@ public final class ComplaintDesk: Sendable {
     /// Applies a consumer action; nil when the number is unknown or the token wrong.
     public func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
+        let snapshot = finder.snapshot
         return try database.writeImmediate { db in
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
             let at = now()
@@ -350,8 +485,7 @@ public final class ComplaintDesk: Sendable {
                     throw Unfulfillable(description: "complaint \(number) has no proposed appointment or video session to confirm")
                 }
             }
-            try ComplaintRecord.update(complaint, in: db)
-            for event in events { try ComplaintRecord.append(event, number: number, in: db) }
+            try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
     }

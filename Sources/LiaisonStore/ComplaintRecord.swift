@@ -10,7 +10,7 @@ enum ComplaintRecord {
         merchant_name, merchant_address, lat, lng, given_lat, given_lng, coordsys, county_code, station_id, distance_m,
         assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at, appointment_confirmed,
         video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
-        dispatch_by, respond_by, acceptance_by, mediation_by
+        dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at, overdue
         """
 
     static func fetchOne(_ db: Database, number: String) throws -> Complaint? {
@@ -22,7 +22,7 @@ enum ComplaintRecord {
     }
 
     static func insert(_ c: Complaint, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO complaints (\(columns), geom) VALUES (\(Array(repeating: "?", count: 36).joined(separator: ", ")), MakePoint(?, ?, 4326))",
+        try db.execute(sql: "INSERT INTO complaints (\(columns), geom) VALUES (\(Array(repeating: "?", count: 42).joined(separator: ", ")), MakePoint(?, ?, 4326))",
                        arguments: StatementArguments(values(c) + [c.intake.location.longitude, c.intake.location.latitude]))
     }
 
@@ -46,6 +46,8 @@ enum ComplaintRecord {
             c.video?.room, c.video.map { text($0.scheduledAt) }, c.video.map(\.confirmed),
             c.feedback?.satisfaction, c.feedback?.comment, c.feedback.map { text($0.at) },
             c.deadlines.dispatchBy.map(text), c.deadlines.respondBy.map(text), c.deadlines.acceptanceBy.map(text), c.deadlines.mediationBy.map(text),
+            c.milestones.dispatchedAt.map(text), c.milestones.respondedAt.map(text), c.milestones.acceptedAt.map(text),
+            c.milestones.outcome?.rawValue, c.milestones.outcomeAt.map(text), c.overdueReported.rawValue,
         ]
     }
 
@@ -84,7 +86,7 @@ enum ComplaintRecord {
         if let satisfaction: Int = row["satisfaction"], let at = try optionalDate("feedback_at") {
             feedback = Complaint.Feedback(satisfaction: satisfaction, comment: row["feedback_comment"], at: at)
         }
-        return Complaint(
+        var complaint = Complaint(
             number: row["number"], trackingToken: row["tracking_token"], status: try value("status", as: ComplaintStatus.self),
             intake: intake, countyCode: row["county_code"], mode: try value("mode", as: MediationMode.self),
             stationID: row["station_id"], distanceMeters: row["distance_m"], assignmentReason: row["assignment_reason"],
@@ -92,16 +94,26 @@ enum ComplaintRecord {
             feedback: feedback,
             deadlines: Complaint.Deadlines(dispatchBy: try optionalDate("dispatch_by"), respondBy: try optionalDate("respond_by"),
                                            acceptanceBy: try optionalDate("acceptance_by"), mediationBy: try optionalDate("mediation_by")))
+        complaint.milestones = Complaint.Milestones(
+            dispatchedAt: try optionalDate("dispatched_at"), respondedAt: try optionalDate("responded_at"), acceptedAt: try optionalDate("accepted_at"),
+            outcome: (row["outcome"] as String?).flatMap(ComplaintStatus.init(rawValue:)), outcomeAt: try optionalDate("outcome_at"))
+        complaint.overdueReported = ServiceDeadline(rawValue: row["overdue"])
+        return complaint
     }
 
     // MARK: - Events
 
-    static func append(_ event: ComplaintEvent, number: String, in db: Database) throws {
+    /// Appends an event and returns it with its sequence number.
+    @discardableResult
+    static func append(_ event: ComplaintEvent, number: String, in db: Database) throws -> ComplaintEvent {
         try db.execute(sql: """
             INSERT INTO complaint_events (number, at, actor, action, from_status, to_status, station_id, note)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [number, text(event.at), event.actor, event.action.rawValue, event.from?.rawValue, event.to.rawValue,
                              event.stationID, event.note])
+        var stored = event
+        stored.seq = Int(db.lastInsertedRowID)
+        return stored
     }
 
     static func events(_ db: Database, number: String) throws -> [ComplaintEvent] {

@@ -7,6 +7,8 @@ public struct GeodataDirectory: Sendable {
 
     public static let countiesFile = "zhejiang-counties.geojson"
     public static let stationsFile = "stations.geojson"
+    public static let calendarFile = "working-calendar.json"
+    public static let serviceLevelsFile = "service-levels.json"
 
     public init(url: URL) {
         self.url = url
@@ -46,5 +48,23 @@ public struct GeodataDirectory: Sendable {
         case .stations(let stations): return stations
         case .counties: throw StoreError(message: "\(Self.stationsFile) holds counties, not stations")
         }
+    }
+
+    /// The complaint deadlines: `service-levels.json` and the working days of `working-calendar.json`.
+    public func serviceClock() throws -> ServiceClock {
+        func read(_ name: String) throws -> Data {
+            do { return try Data(contentsOf: url.appendingPathComponent(name)) } catch {
+                throw StoreError(message: "cannot read \(url.appendingPathComponent(name).path): \(error.localizedDescription)")
+            }
+        }
+        let calendar: WorkingCalendar
+        do { calendar = try WorkingCalendar(json: try read(Self.calendarFile)) } catch let error as InvalidInput {
+            throw StoreError(message: "\(Self.calendarFile): \(error)")
+        }
+        let rules: ServiceLevelRules
+        do { rules = try ServiceLevelRules(json: try read(Self.serviceLevelsFile)) } catch let error as InvalidInput {
+            throw StoreError(message: "\(Self.serviceLevelsFile): \(error)")
+        }
+        return ServiceClock(rules: rules, calendar: calendar)
     }
 }

@@ -119,7 +119,15 @@ enum Migrations {
                     dispatch_by       TEXT,
                     respond_by        TEXT,
                     acceptance_by     TEXT,
-                    mediation_by      TEXT
+                    mediation_by      TEXT,
+                    -- When each service-level clock stopped (NULL: not yet), for the KPIs.
+                    dispatched_at     TEXT,
+                    responded_at      TEXT,
+                    accepted_at       TEXT,
+                    outcome           TEXT CHECK (outcome IS NULL OR outcome IN ('resolved', 'failed')),
+                    outcome_at        TEXT,
+                    -- Deadlines already reported overdue, one bit each (ServiceDeadline).
+                    overdue           INTEGER NOT NULL DEFAULT 0
                 )
                 """)
             // Capacity: the open complaints a station holds, found through this partial index.
@@ -129,6 +137,8 @@ enum Migrations {
                 """)
             try db.execute(sql: "CREATE INDEX complaints_by_station ON complaints(station_id, status, submitted_at)")
             try db.execute(sql: "CREATE INDEX complaints_by_county ON complaints(county_code, submitted_at)")
+            // The per-phone rate limit counts a phone's recent complaints.
+            try db.execute(sql: "CREATE INDEX complaints_by_phone ON complaints(consumer_phone, submitted_at)")
             try db.expectOne("SELECT AddGeometryColumn('complaints', 'geom', 4326, 'POINT', 'XY', 1)")
 
             try db.execute(sql: """
@@ -165,6 +175,30 @@ enum Migrations {
                     created_at  TEXT NOT NULL
                 )
                 """)
+        }
+
+        migrator.registerMigration("v3 sms outbox") { db in
+            // Written in the transaction of the step it announces; the delivery worker sends
+            // and marks them. id is stable (complaint/event/recipient), so gateways can drop repeats.
+            try db.execute(sql: """
+                CREATE TABLE sms_outbox (
+                    id              TEXT PRIMARY KEY NOT NULL,
+                    number          TEXT NOT NULL REFERENCES complaints(number),
+                    event_seq       INTEGER NOT NULL REFERENCES complaint_events(seq),
+                    recipient       TEXT NOT NULL CHECK (recipient IN ('consumer', 'staff')),
+                    phone           TEXT NOT NULL,
+                    template        TEXT NOT NULL,
+                    body            TEXT NOT NULL,
+                    status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                    attempts        INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at TEXT NOT NULL,
+                    last_error      TEXT,
+                    created_at      TEXT NOT NULL,
+                    sent_at         TEXT
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE status = 'pending'")
+            try db.execute(sql: "CREATE INDEX sms_outbox_by_number ON sms_outbox(number)")
         }
 
         return migrator

@@ -7,7 +7,7 @@ extension Liaison {
     struct Complaints: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "File, show, list and advance consumer complaints (the same rules as the HTTP API).",
-            subcommands: [Submit.self, Show.self, List.self, Advance.self])
+            subcommands: [Submit.self, Show.self, List.self, Advance.self, Overdue.self])
     }
 }
 
@@ -15,7 +15,8 @@ extension StoreOptions {
     /// The complaint desk over the database.
     func desk() throws -> ComplaintDesk {
         let database = try open()
-        return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()))
+        let settings = ComplaintDesk.Settings(serviceClock: try geodataDirectory().serviceClock())
+        return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: settings)
     }
 }
 
@@ -37,6 +38,8 @@ func deskCall<T>(flags: [String: String] = [:], _ body: () throws -> T) throws -
     } catch let error as ComplaintDesk.IdempotencyConflict {
         throw notFound(error.description)
     } catch let error as ComplaintDesk.Forbidden {
+        throw notFound(error.description)
+    } catch let error as ComplaintDesk.RateLimited {
         throw notFound(error.description)
     }
 }
@@ -107,6 +110,13 @@ extension Liaison.Complaints {
                 print(Table.render(["#", "AT", "ACTOR", "ACTION", "FROM", "TO", "STATION", "NOTE"], events.map {
                     ["\($0.seq)", Timestamp.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
                 }))
+                let texts = try SMSOutbox(database: desk.database).messages(number: number)
+                if !texts.isEmpty {
+                    print("")
+                    print(Table.render(["SMS", "TO", "STATUS", "TRIES", "TEXT"], texts.map {
+                        [$0.message.id, $0.message.recipient == .consumer ? MobileNumber.masked($0.message.phone) : $0.message.phone, $0.status, "\($0.attempts)", $0.message.text]
+                    }))
+                }
             }
         }
     }
@@ -141,6 +151,30 @@ extension Liaison.Complaints {
             case .table:
                 print(Table.render(["NUMBER", "STATUS", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED"], summaries.map {
                     [$0.number, $0.status, $0.mode, $0.category, $0.station_id ?? "", $0.county_code, $0.submitted_at]
+                }))
+            }
+        }
+    }
+
+    struct Overdue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Complaints with a deadline passed and its clock still running (dispatch, first response, acceptance, mediation).")
+        @Option(help: "A county adcode, e.g. 330106.") var county: String?
+        @Option(help: "table or json.") var format = OutputFormat.table
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let desk = try store.desk()
+            if let county, desk.finder.snapshot.counties.county(code: county) == nil {
+                throw lateUsageError("--county: unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)")
+            }
+            let now = Date()
+            let complaints = try deskCall { try desk.overdueComplaints(countyCode: county, at: now) }
+            switch format {
+            case .json: try printJSON(complaints.map { ComplaintSummary($0, seesPhone: false) })
+            case .table:
+                print(Table.render(["NUMBER", "STATUS", "STATION", "COUNTY", "OVERDUE", "SUBMITTED"], complaints.map {
+                    [$0.number, $0.status.rawValue, $0.stationID ?? "", $0.countyCode, $0.overdue(at: now).names.joined(separator: ","), Timestamp.string($0.submittedAt)]
                 }))
             }
         }

@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import LiaisonCore
 import LiaisonHTTP
+import LiaisonStore
+import LiaisonWorkers
 import Logging
+import ServiceLifecycle
 
 extension Liaison {
     struct Serve: AsyncParsableCommand {
@@ -13,9 +16,16 @@ extension Liaison {
         @Option(help: "Address to listen on.") var host = "127.0.0.1"
         @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the port is printed).") var port = 8080
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+        @Option(name: .customLong("overdue-interval"), help: "How often complaints are checked against their deadlines (seconds).")
+        var overdueIntervalSeconds = 60.0
+        @OptionGroup var dispatch: DispatchOptions
+        @OptionGroup var sms: SMSOptions
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
+            guard overdueIntervalSeconds.isFinite, overdueIntervalSeconds >= 0.1 else {
+                throw ValidationError("--overdue-interval: \(overdueIntervalSeconds) is out of range: expected at least 0.1 seconds")
+            }
             guard (0...65535).contains(port) else { throw ValidationError("--port: \(port) is out of range: expected 0 to 65535") }
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level: unknown level \"\(logLevel)\": expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -28,8 +38,15 @@ extension Liaison {
             let database = try store.open()
             let finder = StationFinder(try database.snapshot())
             let host = self.host
-            let app = buildApplication(settings: ServerSettings(host: host, port: port), finder: finder, database: database,
-                                       logger: logger) { port in
+            let complaints = try dispatch.settings(store)
+            let desk = ComplaintDesk(database: database, finder: finder, settings: complaints)
+            // The workers: texts go out through the gateway; deadlines are watched.
+            let workers: [any Service] = [
+                SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), logger: Logger(label: "liaison.sms")),
+                OverdueWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: Logger(label: "liaison.sla")),
+            ]
+            let app = buildApplication(settings: ServerSettings(host: host, port: port, complaints: complaints), finder: finder, database: database,
+                                       logger: logger, services: workers) { port in
                 // One line on stdout, so scripts started with --port 0 can find the port.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }

@@ -22,12 +22,17 @@ struct StoreOptions: ParsableArguments {
     /// counties and stations, or with `--empty` the counties only.
     func open() throws -> LiaisonDatabase {
         if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
-        let geodata = try GeodataDirectory.locate(self.geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
+        let geodata = try geodataDirectory()
         return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata, contents: empty ? .countiesOnly : .countiesAndStations)
     }
 }
 
 extension StoreOptions {
+    /// `geodata/`: the register a new database starts from, and the complaint service levels and calendar.
+    func geodataDirectory() throws -> GeodataDirectory {
+        try GeodataDirectory.locate(geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
+    }
+
     /// The register's write path over the database.
     func registry() throws -> StationRegistry {
         let database = try open()

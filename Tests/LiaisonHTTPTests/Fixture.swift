@@ -22,7 +22,12 @@ enum Fixture {
 
     static let snapshot: StationSnapshot = try! database.snapshot()
 
-    static func app(settings: ServerSettings = ServerSettings(port: 0), finder: StationFinder = StationFinder(snapshot),
+    /// The shipped service levels and working-day calendar.
+    static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: repo.appendingPathComponent("geodata")).serviceClock())
+
+    static func settings(port: Int = 0) -> ServerSettings { ServerSettings(port: port, complaints: complaints) }
+
+    static func app(settings: ServerSettings = Fixture.settings(), finder: StationFinder = StationFinder(snapshot),
                     metrics: HTTPMetrics = HTTPMetrics(version: "test"), logs: LogRecorder? = nil) -> some ApplicationProtocol {
         var logger = Logger(label: "test") { label in logs.map { $0 as any LogHandler } ?? SwiftLogNoOpLogHandler() }
         logger.logLevel = .info

@@ -1,0 +1,168 @@
+import Foundation
+
+/// Which days are working days in mainland China, from `geodata/working-calendar.json`: the State
+/// Council's yearly holiday schedule, including the weekend days made working days (调休).
+///
+/// Monday to Friday are working days and Saturday and Sunday are not, except the listed holidays
+/// (weekdays off) and adjusted working days (weekend days worked). The calendar answers only for
+/// ``firstDay`` through ``lastDay``: the schedule for a year is published in the November before,
+/// so a later day is ``CalendarError/outOfRange(_:range:)``, never a guess.
+///
+/// ```swift
+/// let calendar = try WorkingCalendar(json: Data(contentsOf: url))
+/// try calendar.isWorkingDay(LocalDate("2026-10-10")!)              // true: an adjusted Saturday
+/// try calendar.workingDay(7, after: LocalDate("2026-09-30")!)      // 2026-10-15
+/// ```
+public struct WorkingCalendar: Sendable {
+    /// Where the dates came from, as the file says (`"chinese-calendar 1.11.0, ..."`).
+    public let source: String
+    /// The first day the calendar answers for.
+    public let firstDay: LocalDate
+    /// The last day the calendar answers for (inclusive).
+    public let lastDay: LocalDate
+    /// Monday to Friday dates that are days off, with the holiday's name.
+    public let holidays: [LocalDate: String]
+    /// Saturday and Sunday dates that are working days, with the holiday they make up for.
+    public let adjustedWorkingDays: [LocalDate: String]
+
+    /// The only time zone the calendar counts in; see ``LocalDate/shanghaiOffsetSeconds``.
+    public static let timeZone = "Asia/Shanghai"
+
+    public var range: ClosedRange<LocalDate> { firstDay...lastDay }
+
+    /// Parses and validates a working-calendar file (the format is in `geodata/README.md`).
+    ///
+    /// - Throws: ``InvalidInput`` naming every bad entry and what is wrong with it, e.g.
+    ///   `holidays[3].date: 2026-02-15 is a Sunday, a rest day anyway: list only Monday to Friday`.
+    ///   Checked: dates are `YYYY-MM-DD` and inside `first_day...last_day`, holidays fall on
+    ///   weekdays and adjusted working days on weekends, no date is listed twice or in both lists,
+    ///   names are not empty, and `time_zone` is `Asia/Shanghai`.
+    public init(json: Data) throws(InvalidInput) {
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: json)
+        } catch let error as DecodingError {
+            throw InvalidInput([RegisterFile.parameter(for: error)])
+        } catch {
+            throw InvalidInput(name: "calendar", reason: "\(error)")
+        }
+
+        var problems: [InvalidParameter] = []
+        if file.time_zone != Self.timeZone {
+            problems.append(InvalidParameter(name: "time_zone", reason: "\"\(file.time_zone)\" is not supported: expected \"\(Self.timeZone)\""))
+        }
+        func date(_ text: String, field: String) -> LocalDate? {
+            guard let date = LocalDate(text) else {
+                problems.append(InvalidParameter(name: field, reason: "\"\(text)\" is not a date YYYY-MM-DD"))
+                return nil
+            }
+            return date
+        }
+        let first = date(file.first_day, field: "first_day")
+        let last = date(file.last_day, field: "last_day")
+        guard let first, let last else { throw InvalidInput(problems) }
+        guard first <= last else {
+            throw InvalidInput(problems + [InvalidParameter(name: "last_day", reason: "\(last) is before first_day \(first)")])
+        }
+
+        var seen: [LocalDate: String] = [:]   // date -> the entry that listed it first
+        func entries(_ list: [Entry], field: String, weekend: Bool) -> [LocalDate: String] {
+            var result: [LocalDate: String] = [:]
+            for (i, entry) in list.enumerated() {
+                let name = "\(field)[\(i)]"
+                if entry.name.trimmingCharacters(in: .whitespaces).isEmpty {
+                    problems.append(InvalidParameter(name: "\(name).name", reason: "is empty: expected the holiday's name"))
+                }
+                guard let day = date(entry.date, field: "\(name).date") else { continue }
+                guard first...last ~= day else {
+                    problems.append(InvalidParameter(name: "\(name).date", reason: "\(day) is outside first_day...last_day (\(first)...\(last))"))
+                    continue
+                }
+                if let other = seen[day] {
+                    let reason = other.hasPrefix(field)
+                        ? "\(day) is listed twice (also \(other))"
+                        : "\(day) is also \(other): a day cannot be both a holiday and an adjusted working day"
+                    problems.append(InvalidParameter(name: "\(name).date", reason: reason))
+                    continue
+                }
+                seen[day] = name
+                if day.weekday.isWeekend != weekend {
+                    let reason = weekend
+                        ? "\(day) is a \(day.weekday), a working day anyway: list only Saturdays and Sundays worked"
+                        : "\(day) is a \(day.weekday), a rest day anyway: list only Monday to Friday"
+                    problems.append(InvalidParameter(name: "\(name).date", reason: reason))
+                }
+                result[day] = entry.name
+            }
+            return result
+        }
+        let holidays = entries(file.holidays, field: "holidays", weekend: false)
+        let adjusted = entries(file.adjusted_working_days, field: "adjusted_working_days", weekend: true)
+        guard problems.isEmpty else { throw InvalidInput(problems) }
+
+        self.source = file.source
+        self.firstDay = first
+        self.lastDay = last
+        self.holidays = holidays
+        self.adjustedWorkingDays = adjusted
+    }
+
+    /// Whether `day` is a working day.
+    /// - Throws: ``CalendarError/outOfRange(_:range:)`` when `day` is outside ``firstDay``...``lastDay``.
+    public func isWorkingDay(_ day: LocalDate) throws(CalendarError) -> Bool {
+        guard range ~= day else { throw .outOfRange(day, range: range) }
+        if holidays[day] != nil { return false }
+        if adjustedWorkingDays[day] != nil { return true }
+        return !day.weekday.isWeekend
+    }
+
+    /// The `count`th working day after `day`, not counting `day` itself (which need not be a
+    /// working day): the 1st working day after Friday 2026-09-18 is Sunday 2026-09-20 (调休).
+    ///
+    /// - Throws: ``CalendarError/countNotPositive(_:)`` when `count` < 1;
+    ///   ``CalendarError/outOfRange(_:range:)`` when `day` is outside the calendar or the count
+    ///   runs past ``lastDay`` (naming the first day the calendar cannot answer for).
+    public func workingDay(_ count: Int, after day: LocalDate) throws(CalendarError) -> LocalDate {
+        guard count >= 1 else { throw .countNotPositive(count) }
+        guard range ~= day else { throw .outOfRange(day, range: range) }
+        var current = day
+        var remaining = count
+        while remaining > 0 {
+            current = current.adding(days: 1)
+            if try isWorkingDay(current) { remaining -= 1 }
+        }
+        return current
+    }
+
+    private struct File: Decodable {
+        let source: String
+        let time_zone: String
+        let first_day: String
+        let last_day: String
+        let holidays: [Entry]
+        let adjusted_working_days: [Entry]
+    }
+
+    private struct Entry: Decodable {
+        let date: String
+        let name: String
+    }
+}
+
+/// A question the working calendar cannot answer.
+public enum CalendarError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `date` is outside the calendar's range: its year's holiday schedule is not in the file.
+    case outOfRange(LocalDate, range: ClosedRange<LocalDate>)
+    /// A count of working days below 1.
+    case countNotPositive(Int)
+
+    public var description: String {
+        switch self {
+        case .outOfRange(let date, let range):
+            "\(date) is outside the working calendar (\(range.lowerBound)...\(range.upperBound)): "
+                + "add the State Council's holiday schedule for \(date.year) to geodata/working-calendar.json"
+        case .countNotPositive(let count):
+            "\(count) working days: expected a count of 1 or more"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonStore
+import LiaisonWorkers
+
+/// How complaints are dispatched and where video rooms live (`serve`).
+struct DispatchOptions: ParsableArguments {
+    @Option(name: .customLong("reach-km"), help: "How far a station in the complaint's own county may be before stations elsewhere are considered (km).")
+    var reachKilometers = AssignmentPolicy.defaultReachMeters / 1000
+
+    @Option(name: .customLong("video-base-url"), help: "Base URL of the video rooms (e.g. a self-hosted Jitsi): links are BASE/ROOM#role=...")
+    var videoBaseURL = ComplaintDesk.Settings.defaultVideoBaseURL
+
+    func validate() throws {
+        guard reachKilometers.isFinite, reachKilometers >= 0, reachKilometers <= 1000 else {
+            throw ValidationError("--reach-km: \(reachKilometers) is out of range: expected 0 to 1000")
+        }
+        guard let url = URL(string: videoBaseURL), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("--video-base-url: \"\(videoBaseURL)\" is not an http(s) URL with a host")
+        }
+    }
+
+    func settings(_ store: StoreOptions) throws -> ComplaintDesk.Settings {
+        ComplaintDesk.Settings(serviceClock: try store.geodataDirectory().serviceClock(),
+                               policy: AssignmentPolicy(reachMeters: reachKilometers * 1000), videoBaseURL: videoBaseURL)
+    }
+}
+
+/// Which gateway sends the text messages (`serve`, `notify`).
+struct SMSOptions: ParsableArguments {
+    enum Gateway: String, ExpressibleByArgument, CaseIterable {
+        case log, webhook
+    }
+
+    @Option(name: .customLong("sms-gateway"), help: "log (each message as a JSON line in --sms-log) or webhook (POST to --sms-webhook).")
+    var gateway = Gateway.log
+
+    @Option(name: .customLong("sms-log"), help: ArgumentHelp("The log gateway's file (default: sms.log beside the database).", valueName: "path"))
+    var logPath: String?
+
+    @Option(name: .customLong("sms-webhook"), help: ArgumentHelp("The webhook gateway's URL.", valueName: "url"))
+    var webhookURL: String?
+
+    func validate() throws {
+        switch gateway {
+        case .log:
+            if webhookURL != nil { throw ValidationError("--sms-webhook: only used with --sms-gateway webhook") }
+        case .webhook:
+            guard let webhookURL else { throw ValidationError("--sms-webhook: required with --sms-gateway webhook: the URL to POST messages to") }
+            guard let url = URL(string: webhookURL), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--sms-webhook: \"\(webhookURL)\" is not an http(s) URL with a host")
+            }
+            if logPath != nil { throw ValidationError("--sms-log: only used with --sms-gateway log") }
+        }
+    }
+
+    func makeGateway(_ store: StoreOptions) -> any SMSGateway {
+        switch gateway {
+        case .log:
+            LogGateway(path: logPath ?? URL(fileURLWithPath: store.databasePath).deletingLastPathComponent().appendingPathComponent("sms.log").path)
+        case .webhook:
+            WebhookGateway(url: webhookURL ?? "")
+        }
+    }
+}

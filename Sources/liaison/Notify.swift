@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import LiaisonStore
+import LiaisonWorkers
+import Logging
+
+extension Liaison {
+    struct Notify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send the pending text messages of the outbox (liaison serve does this continuously).",
+            discussion: "Prints how many were sent, are waiting to be retried and have failed for good.")
+
+        @Flag(help: "One pass over the messages due now, then exit (the only mode; for operators and cron).") var once = false
+        @OptionGroup var sms: SMSOptions
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard once else { throw ValidationError("--once: required (liaison serve runs the continuous worker)") }
+        }
+
+        func run() async throws {
+            let database = try store.open()
+            let outbox = SMSOutbox(database: database)
+            let worker = SMSDeliveryWorker(outbox: outbox, gateway: sms.makeGateway(store), logger: Logger(label: "liaison.sms"))
+            let report = try await worker.deliverDue()
+            let counts = try outbox.counts()
+            print("sent \(report.sent), retrying \(report.retrying), failed \(report.failed); outbox: "
+                  + ["pending", "sent", "failed"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+        }
+    }
+}

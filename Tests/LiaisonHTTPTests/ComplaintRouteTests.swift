@@ -1,0 +1,169 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+import LiaisonHTTP
+import LiaisonStore
+import Testing
+
+/// A valid complaint body, WGS-84, near West Lake (西湖区) unless moved.
+func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
+    var object: [String: Any] = [
+        "location": ["lat": 30.2590, "lng": 120.1300, "coordsys": "wgs84"],
+        "consumer": ["name": "张三", "phone": "+86 138 0013 8000"],
+        "merchant": ["name": "某某超市", "address": "文三路 1 号"],
+        "category": "product_quality", "description": "买到过期食品，商家拒绝退货", "preferred_mode": "offline", "amount_yuan": 19.9,
+    ]
+    for (key, value) in changes { object[key] = value is NSNull ? nil : value }
+    return ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
+
+/// The complaint API over a real server on loopback, on a register of its own.
+@Suite struct ComplaintRouteTests {
+    let register: WritableRegister
+
+    init() throws {
+        register = try WritableRegister()
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] { try response.json() }
+
+    static func tracking(_ token: String) -> HTTPFields { [HTTPField.Name("X-Tracking-Token")!: token] }
+
+    @Test func submitTrackActFeedback() async throws {
+        try await register.app().test(.live) { client in
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            #expect(created.status == .created)
+            let body = try created.json()
+            let number = try #require(body["number"] as? String)
+            let token = try #require(body["tracking_token"] as? String)
+            #expect(created.headers[.location] == "/v1/complaints/\(number)")
+            #expect((body["consumer"] as? [String: Any])?["phone"] as? String == "138****8000")
+            let station = try #require(body["station"] as? [String: Any])
+            let stationID = try #require(station["id"] as? String)
+
+            // Tracking: by header or query; the token is not repeated.
+            let tracked = try await client.execute(uri: "/v1/complaints/\(number)", method: .get, headers: Self.tracking(token))
+            #expect(tracked.status == .ok)
+            #expect(try tracked.json()["tracking_token"] == nil)
+            #expect(tracked.headers[.cacheControl] == "no-store")
+            let byQuery = try await client.execute(uri: "/v1/complaints/\(number)?token=\(token)", method: .get)
+            #expect(byQuery.status == .ok)
+
+            // Staff: accept, start, resolve; an illegal action is a 409 naming the state and what is allowed.
+            let staff = WritableRegister.headers(register.admin)
+            let illegal = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: staff,
+                                                   body: ByteBuffer(string: #"{"action":"resolve"}"#))
+            #expect(illegal.status == .conflict)
+            #expect(illegal.text.contains("is assigned") && illegal.text.contains("accept, refuse, reassign"), "\(illegal.text)")
+            for action in ["accept", "start_mediation", "resolve"] {
+                let r = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: staff,
+                                                 body: ByteBuffer(string: #"{"action":"\#(action)"}"#))
+                #expect(r.status == .ok, "\(action): \(r.text)")
+            }
+            // The queue of the station lists it.
+            let queue = try await client.execute(uri: "/v1/stations/\(stationID)/complaints?status=resolved", method: .get, headers: staff)
+            #expect(queue.status == .ok)
+            #expect(((try queue.json()["complaints"] as? [[String: Any]]) ?? []).map { $0["number"] as? String } == [number])
+
+            let feedback = try await client.execute(uri: "/v1/complaints/\(number)/feedback", method: .post, headers: Self.tracking(token),
+                                                    body: ByteBuffer(string: #"{"satisfaction":5,"comment":"很满意"}"#))
+            #expect(feedback.status == .ok)
+            let closed = try feedback.json()
+            #expect(closed["status"] as? String == "closed")
+            #expect((closed["events"] as? [[String: Any]])?.compactMap { $0["action"] as? String }
+                    == ["submit", "assign", "accept", "start_mediation", "resolve", "feedback"])
+            #expect((closed["allowed_actions"] as? [String]) == [])
+        }
+    }
+
+    /// A wrong or missing token is answered exactly like a number that does not exist.
+    @Test func numbersCannotBeProbed() async throws {
+        try await register.app().test(.live) { client in
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let number = try #require(try created.json()["number"] as? String)
+            let unknown = String(number.dropLast()) + (number.hasSuffix("9") ? "8" : "9")
+            var answers: [(HTTPResponse.Status, String)] = []
+            for (uri, headers) in [("/v1/complaints/\(number)", Self.tracking("trk_wrong")), ("/v1/complaints/\(number)", [:]),
+                                   ("/v1/complaints/\(unknown)", Self.tracking("trk_wrong")), ("/v1/complaints/\(unknown)", [:])] {
+                let r = try await client.execute(uri: uri, method: .get, headers: headers)
+                var body = try r.json()
+                body["instance"] = nil
+                body["request_id"] = nil
+                body["detail"] = (body["detail"] as? String)?.replacingOccurrences(of: number, with: "N").replacingOccurrences(of: unknown, with: "N")
+                answers.append((r.status, String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self)))
+            }
+            #expect(answers.allSatisfy { $0.0 == .notFound })
+            #expect(Set(answers.map(\.1)).count == 1, "\(answers)")
+            let withdraw = try await client.execute(uri: "/v1/complaints/\(number)/withdraw", method: .post, headers: Self.tracking("trk_wrong"))
+            #expect(withdraw.status == .notFound)
+        }
+    }
+
+    @Test func idempotencyKeys() async throws {
+        try await register.app().test(.live) { client in
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[HTTPField.Name("Idempotency-Key")!] = "mp-order-0001"
+            let first = try await client.execute(uri: "/v1/complaints", method: .post, headers: headers, body: complaintJSON())
+            let retry = try await client.execute(uri: "/v1/complaints", method: .post, headers: headers, body: complaintJSON())
+            #expect(first.status == .created && retry.status == .created)
+            #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(first.text == retry.text)
+            let changed = try await client.execute(uri: "/v1/complaints", method: .post, headers: headers,
+                                                   body: complaintJSON(["description": "另一件事"]))
+            #expect(changed.status == .conflict)
+            #expect(changed.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"location":{"lat":95,"lng":120.13}}"#, "location.lat"),
+        (#"{"location":{"lat":30.259,"lng":120.13,"coordsys":"mars"}}"#, "location.coordsys"),
+        (#"{"consumer":{"name":"张三","phone":"12345"}}"#, "consumer.phone"),
+        (#"{"merchant":{"name":""}}"#, "merchant.name"),
+        (#"{"category":"weather"}"#, "category"),
+        (#"{"preferred_mode":"carrier pigeon"}"#, "preferred_mode"),
+        (#"{"amount_yuan":-3}"#, "amount_yuan"),
+        (#"{"surprise":1}"#, "surprise"),
+    ])
+    func badFieldsAreNamedAndNothingIsWritten(_ change: String, _ field: String) async throws {
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(change.utf8)) as? [String: Any])
+        let body = complaintJSON(changes)
+        try await register.app().test(.live) { client in
+            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: body)
+            #expect(r.status == .badRequest, "\(r.text)")
+            #expect(try r.invalidParameterNames() == [field])
+        }
+        let desk = ComplaintDesk(database: register.database, finder: register.finder, settings: Fixture.complaints)
+        #expect(try desk.complaints(countyCode: nil, status: nil).isEmpty)
+    }
+
+    @Test func outsideZhejiangIs422() async throws {
+        try await register.app().test(.live) { client in
+            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+                                             body: complaintJSON(["location": ["lat": 31.2304, "lng": 121.4737]]))
+            #expect(r.status == .unprocessableContent)
+            #expect((try r.json()["type"] as? String)?.hasSuffix("/outside-service-area") == true)
+        }
+    }
+
+    /// The phone shows in full only to the staff of the assigned station's county.
+    @Test func phonesAreMaskedExceptForTheAssignedStationsStaff() async throws {
+        let otherCounty = try TokenAuthenticator(database: register.database).create(name: "ningbo-1", role: .county("330203"))
+        try await register.app().test(.live) { client in
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let body = try created.json()
+            let number = try #require(body["number"] as? String)
+            let county = try #require((body["station"] as? [String: Any])?["county_code"] as? String)
+            try #require(county == "330106", "the West Lake point should be served in 西湖区")
+            func phone(_ token: String) async throws -> (HTTPResponse.Status, String?) {
+                let r = try await client.execute(uri: "/v1/complaints/\(number)", method: .get, headers: WritableRegister.headers(token))
+                return (r.status, (try r.json()["consumer"] as? [String: Any])?["phone"] as? String)
+            }
+            #expect(try await phone(register.xihu) == (.ok, "13800138000"))
+            #expect(try await phone(register.admin) == (.ok, "138****8000"))
+            #expect(try await phone(otherCounty).0 == .forbidden)
+        }
+    }
+}
