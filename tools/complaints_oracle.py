@@ -287,7 +287,8 @@ def run_one(url, oracle, c):
     try:
         status, headers, raw = submit(url, c)
     except OSError as e:
-        die(f"no answer from the server for complaint #{c['i']}: {e}")
+        raise OSError(f"no answer to complaint #{c['i']} ({c['kind']}): {e}; "
+                      f"body {json.dumps(c['body'], ensure_ascii=False)}") from e
     resp = json_of(raw)
     errs, number, branch = [], None, outs[0][4]
     if status == 201:
@@ -406,7 +407,7 @@ def lifecycle(url, oracle, staff_token, db, hot, rng, ck, expect_full):
     sid = oracle.complaints[target]["station"]
     st = oracle.by_id[sid]
     door = {"location": {"lat": st.lat, "lng": st.lng, "coordsys": "wgs84"},
-            "consumer": {"name": "门口", "phone": "13900000001"}, "merchant": {"name": "门口商户"},
+            "consumer": {"name": "门口", "phone": f"139{rng.randrange(10 ** 8):08d}"}, "merchant": {"name": "门口商户"},
             "category": "price", "description": f"complaints-oracle: at the door of {sid} before a slot frees",
             "preferred_mode": "offline"}
     run_checked({"i": "door-1", "kind": f"at the door of {'full ' if full else ''}station {sid}", "body": door, "key": None})
@@ -495,7 +496,8 @@ def lifecycle(url, oracle, staff_token, db, hot, rng, ck, expect_full):
         h = hot[i % len(hot)]
         lat, lng = disk(rng, h.lat, h.lng, 1500.0)
         body = {"location": {"lat": lat, "lng": lng, "coordsys": "wgs84"},
-                "consumer": {"name": "后来", "phone": "13700000002"}, "merchant": {"name": "后来商户"},
+                "consumer": {"name": "后来", "phone": f"137{rng.randrange(10 ** 8):08d}"},   # 5/hour per phone
+                "merchant": {"name": "后来商户"},
                 "category": "other", "description": f"complaints-oracle: after the lifecycle #{i}",
                 "preferred_mode": "offline" if i % 2 else "video"}
         run_checked({"i": f"after-{i}", "kind": f"hot spot {h.id} after the lifecycle", "body": body, "key": None})
@@ -637,6 +639,17 @@ def main(argv=None):
             print(f"--- lifecycle: {f}")
         print(f"complaints-oracle: lifecycle: {ck.n} checks, {len(ck.failed)} failed")
         return 1 if disagree or ck.failed else 0
+    except OSError as e:
+        # No HTTP answer from a server that should be up: it crashed or hung. That is a finding.
+        code = server.proc.poll() if server.proc else None
+        how = "still running" if code is None else (f"killed by signal {-code}" if code < 0 else f"exit code {code}")
+        print(f"complaints-oracle: FAILED: {e}\ncomplaints-oracle: the server is {how}; its log:", file=sys.stderr)
+        try:
+            print((work / "serve.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+        except OSError:
+            pass
+        a.keep = True
+        return 1
     finally:
         server.stop()
         if a.keep:

@@ -284,6 +284,10 @@ def main(argv=None):
                 t.start()
             time.sleep(rng.uniform(a.min_delay_ms, a.max_delay_ms) / 1000.0)
             stop.set()      # no new requests; the ones in flight meet the kill
+            code = server.proc.poll()
+            if code is not None:
+                state.problems.append(f"cycle {cycle}: the server died on its own before the kill (exit code {code}); "
+                                      f"see its log (--keep)")
             server.kill()
             for t in threads:
                 t.join()
