@@ -69,7 +69,7 @@ public struct StaffCommand: Sendable, Hashable {
         } else if action == .schedule {
             problems.append(InvalidParameter(name: "starts_at", reason: "is required for schedule: an RFC 3339 time, e.g. 2026-12-02T10:00:00+08:00"))
         }
-        guard problems.isEmpty, let action else { throw InvalidInput(problems) }
+        guard problems.isEmpty, let action else { throw InvalidInput(firstPerField(problems)) }
         return StaffCommand(action: action, note: note, stationID: stationID, startsAt: startsAt)
     }
 }
@@ -103,7 +103,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             problems.append(InvalidParameter(name: "satisfaction", reason: "expected an integer from 1 (very dissatisfied) to 5 (very satisfied)"))
         }
         let comment = optionalText(object["comment"], name: "comment", problems: &problems)
-        guard problems.isEmpty, let satisfaction else { throw InvalidInput(problems) }
+        guard problems.isEmpty, let satisfaction else { throw InvalidInput(firstPerField(problems)) }
         return .feedback(satisfaction: satisfaction, comment: comment)
     }
 
@@ -129,6 +129,12 @@ public enum ConsumerCommand: Sendable, Hashable {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
     }
+}
+
+/// One problem per field: the first found (a null field is not also "missing" or "of the wrong type").
+func firstPerField(_ problems: [InvalidParameter]) -> [InvalidParameter] {
+    var seen: Set<String> = []
+    return problems.filter { seen.insert($0.name).inserted }
 }
 
 /// Optional fields are left out, never null: null is not one of their types.

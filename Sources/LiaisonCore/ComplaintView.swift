@@ -152,7 +152,9 @@ public struct ComplaintView: Sendable, Encodable {
         feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
         next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps : nil
         let party: ComplaintParty = if case .consumer = audience { .consumer } else { .staff }
-        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party).map(\.rawValue)
+        // Confirming needs a proposal not yet confirmed; the state machine alone cannot say that.
+        let proposal = c.appointment.map { !$0.confirmed } ?? c.video.map { !$0.confirmed } ?? false
+        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party).filter { $0 != .confirm_appointment || proposal }.map(\.rawValue)
         self.events = events.map {
             EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: $0.actor, action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
@@ -188,7 +190,10 @@ public struct ComplaintSummary: Sendable, Encodable {
 /// RFC 3339 timestamps in UTC with milliseconds (`2026-11-29T07:38:47.123Z`): sortable as text.
 public enum Timestamp {
     public static func string(_ date: Date) -> String {
-        let ms = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Date keeps its time as a Double from 2001, so a whole millisecond may come back a hair
+        // below itself: round to the microsecond first, then drop to the millisecond.
+        let micros = Int((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let ms = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
         let seconds = Int((Double(ms) / 1000).rounded(.down))
         let day = Int((Double(seconds) / 86400).rounded(.down))
         let time = seconds - day * 86400

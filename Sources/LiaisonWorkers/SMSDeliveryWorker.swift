@@ -60,10 +60,14 @@ public final class SMSDeliveryWorker: Service, Sendable {
         let due = try await NIOThreadPool.singleton.runIfActive { try outbox.due(at: Date(), limit: batch) }
         var report = Report()
         for entry in due {
+            // Stopping: what was not sent stays pending and goes out on the next start.
+            if Task.isCancelled { break }
             do {
                 try await gateway.send(entry.message)
                 try await NIOThreadPool.singleton.runIfActive { try outbox.markSent(entry.message.id, at: Date()) }
                 report.sent += 1
+            } catch where Task.isCancelled {
+                break
             } catch {
                 let retryAt = policy.retryAt(afterAttempts: entry.attempts + 1, now: Date())
                 let reason = "\(error)"
@@ -77,11 +81,14 @@ public final class SMSDeliveryWorker: Service, Sendable {
         return report
     }
 
-    /// Polls until the service group shuts down; a message in flight is finished first.
+    /// Polls until the service group shuts down.
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                _ = try await deliverDue()
+                // A send in flight is abandoned on shutdown (it stays pending), so a slow gateway cannot hold the stop up.
+                _ = try await cancelWhenGracefulShutdown { try await self.deliverDue() }
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                break
             } catch {
                 logger.error("sms delivery pass failed", metadata: ["error": "\(error)"])
             }

@@ -60,7 +60,16 @@ public struct WebhookGateway: SMSGateway {
     public let timeoutSeconds: Int64
     let client: HTTPClient
 
-    public init(url: String, timeoutSeconds: Int64 = 10, client: HTTPClient = .shared) {
+    /// A client that gives up connecting after a few seconds (the shared one keeps retrying a
+    /// refused connection until the request's deadline).
+    public static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(3), read: .seconds(10))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(url: String, timeoutSeconds: Int64 = 10, client: HTTPClient = WebhookGateway.client) {
         self.url = url
         self.timeoutSeconds = timeoutSeconds
         self.client = client

@@ -42,7 +42,21 @@ struct SMSOptions: ParsableArguments {
     @Option(name: .customLong("sms-webhook"), help: ArgumentHelp("The webhook gateway's URL.", valueName: "url"))
     var webhookURL: String?
 
+    @Option(name: .customLong("sms-max-attempts"), help: "Attempts before a message is marked failed.")
+    var maxAttempts = SMSDeliveryWorker.Policy().maxAttempts
+
+    @Option(name: .customLong("sms-retry-seconds"), help: "The wait after a first failed attempt, doubled after each further one (capped at an hour).")
+    var retrySeconds = SMSDeliveryWorker.Policy().baseDelaySeconds
+
+    var policy: SMSDeliveryWorker.Policy {
+        SMSDeliveryWorker.Policy(maxAttempts: maxAttempts, baseDelaySeconds: retrySeconds, maxDelaySeconds: max(retrySeconds, 3600))
+    }
+
     func validate() throws {
+        guard (1...100).contains(maxAttempts) else { throw ValidationError("--sms-max-attempts: \(maxAttempts) is out of range: expected 1 to 100") }
+        guard retrySeconds.isFinite, retrySeconds >= 0.01, retrySeconds <= 86400 else {
+            throw ValidationError("--sms-retry-seconds: \(retrySeconds) is out of range: expected 0.01 to 86400")
+        }
         switch gateway {
         case .log:
             if webhookURL != nil { throw ValidationError("--sms-webhook: only used with --sms-gateway webhook") }

@@ -21,7 +21,7 @@ extension Liaison {
         func run() async throws {
             let database = try store.open()
             let outbox = SMSOutbox(database: database)
-            let worker = SMSDeliveryWorker(outbox: outbox, gateway: sms.makeGateway(store), logger: Logger(label: "liaison.sms"))
+            let worker = SMSDeliveryWorker(outbox: outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms"))
             let report = try await worker.deliverDue()
             let counts = try outbox.counts()
             print("sent \(report.sent), retrying \(report.retrying), failed \(report.failed); outbox: "

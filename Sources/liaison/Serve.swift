@@ -42,7 +42,7 @@ extension Liaison {
             let desk = ComplaintDesk(database: database, finder: finder, settings: complaints)
             // The workers: texts go out through the gateway; deadlines are watched.
             let workers: [any Service] = [
-                SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), logger: Logger(label: "liaison.sms")),
+                SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms")),
                 OverdueWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: Logger(label: "liaison.sla")),
             ]
             let app = buildApplication(settings: ServerSettings(host: host, port: port, complaints: complaints), finder: finder, database: database,

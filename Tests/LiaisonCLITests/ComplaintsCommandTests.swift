@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A `liaison serve` process on a loopback port, stopped with SIGTERM.
+final class ServerProcess {
+    let process = Process()
+    let base: String
+
+    init(_ arguments: [String], sandbox: Sandbox) async throws {
+        let outURL = sandbox.root.appendingPathComponent("serve-\(UUID().uuidString).out")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        process.executableURL = try LiaisonExecutable.require()
+        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + arguments
+        process.currentDirectoryURL = sandbox.cwd
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var found: String?
+        for _ in 0..<600 where found == nil {
+            let text = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+            found = text.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) }
+            if found == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        base = try #require(found, "liaison serve did not start")
+    }
+
+    func post(_ path: String, json: [String: Any]) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: json)
+        let (body, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
+    }
+
+    func stop() async throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        return process.isRunning ? -1 : process.terminationStatus
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
+
+var complaintJSON: [String: Any] { [
+    "location": ["lat": 30.259, "lng": 120.13], "consumer": ["name": "张三", "phone": "13800138000"],
+    "merchant": ["name": "某某超市"], "category": "price", "description": "结账多收费", "preferred_mode": "offline",
+] }
+
+@Suite struct ComplaintsCommandTests {
+    let sandbox: Sandbox
+    init() throws { sandbox = try Sandbox() }
+
+    /// The running server sends each step's texts through the log gateway.
+    @Test func serveSendsTextsThroughTheLogGateway() async throws {
+        let server = try await ServerProcess(["--db", sandbox.path("x.sqlite"), "--sms-log", sandbox.path("sms.log")], sandbox: sandbox)
+        let (status, body) = try await server.post("/v1/complaints", json: complaintJSON)
+        #expect(status == 201)
+        let number = try #require(body["number"] as? String)
+        var lines: [Substring] = []
+        for _ in 0..<100 where lines.count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+            lines = (try? String(contentsOfFile: sandbox.path("sms.log"), encoding: .utf8))?.split(separator: "\n") ?? []
+        }
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        #expect(records.first?["template"] == "consumer.assign" && records.first?["complaint"] == number && records.first?["to"] == "13800138000")
+        #expect(records.dropFirst().allSatisfy { $0["template"] == "staff.assign" } && records.count >= 2)
+        #expect(try await server.stop() == 0)
+    }
+
+    /// Texts the gateway could not take stay in the outbox through a stop, and go out later.
+    @Test func pendingTextsSurviveAStopAndAreSentByNotify() async throws {
+        let server = try await ServerProcess(["--db", sandbox.path("x.sqlite"), "--sms-gateway", "webhook",
+                                              "--sms-webhook", "http://127.0.0.1:9/sms", "--sms-retry-seconds", "0.2"], sandbox: sandbox)
+        let (status, body) = try await server.post("/v1/complaints", json: complaintJSON)
+        #expect(status == 201)
+        let number = try #require(body["number"] as? String)
+        try await Task.sleep(for: .milliseconds(1500))   // a few failed attempts against the closed port
+        #expect(try await server.stop() == 0)
+
+        try await Task.sleep(for: .milliseconds(500))    // past the last backoff
+        let notify = try await sandbox.run(["notify", "--once", "--db", sandbox.path("x.sqlite"), "--sms-log", sandbox.path("later.log")])
+        #expect(notify.status == 0, "\(notify)")
+        let sent = try #require(notify.stdout.split(separator: " ").dropFirst().first.flatMap { Int($0.dropLast()) }, "\(notify.stdout)")
+        #expect(sent >= 2 && notify.stdout.contains("pending 0") && notify.stdout.contains("failed 0"), "\(notify.stdout)")
+        let lines = try String(contentsOfFile: sandbox.path("later.log"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == sent && lines.allSatisfy { $0.contains(number) })
+        let shown = try await sandbox.run(["complaints", "show", number, "--db", sandbox.path("x.sqlite")])
+        #expect(shown.stdout.contains("sent") && !shown.stdout.contains("pending"), "\(shown.stdout)")
+    }
+
+    @Test func submitAdvanceListFromTheCommandLine() async throws {
+        let db = ["--db", sandbox.path("c.sqlite")]
+        let base = ["complaints", "submit", "--lat", "30.259", "--lng", "120.13", "--name", "张三", "--merchant", "某某超市",
+                    "--category", "price", "--description", "结账多收费", "--mode", "video"]
+        let bad = try await sandbox.run(base + ["--phone", "12345"] + db)
+        #expect(bad.status == 64 && bad.stderr.contains("--phone"), "\(bad)")
+        let outside = try await sandbox.run(["complaints", "submit", "--lat", "31.2304", "--lng", "121.4737", "--name", "张三", "--phone", "13800138000",
+                                             "--merchant", "某", "--category", "price", "--description", "x", "--mode", "offline"] + db)
+        #expect(outside.status == 64 && outside.stderr.contains("outside Zhejiang"), "\(outside)")
+
+        let filed = try await sandbox.run(base + ["--phone", "13800138000"] + db)
+        #expect(filed.status == 0, "\(filed)")
+        let number = try #require((try filed.jsonObject() as? [String: Any])?["number"] as? String)
+        let illegal = try await sandbox.run(["complaints", "advance", number, "--action", "resolve"] + db)
+        #expect(illegal.status == 1 && illegal.stderr.contains("accept, refuse, reassign"), "\(illegal)")
+        let accepted = try await sandbox.run(["complaints", "advance", number, "--action", "accept"] + db)
+        #expect(accepted.status == 0 && accepted.stdout.contains("accepted"), "\(accepted)")
+        let listed = try await sandbox.run(["complaints", "list", "--status", "accepted", "--format", "json"] + db)
+        #expect(((try listed.jsonObject() as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String } == [number])
+        let shown = try await sandbox.run(["complaints", "show", number, "--format", "json"] + db)
+        let video = (try shown.jsonObject() as? [String: Any])?["video"] as? [String: Any]
+        #expect((video?["links"] as? [String: String])?["mediator"]?.hasPrefix("https://meet.liaison.zj/zj-") == true, "\(shown.stdout)")
+        let overdue = try await sandbox.run(["complaints", "overdue"] + db)
+        #expect(overdue.status == 0 && !overdue.stdout.contains(number))
+    }
+}
