@@ -29,7 +29,9 @@
 #   `complaints-oracle: lifecycle: C checks, F failed`; exit 1 on any disagreement, 2 on setup errors.
 #
 # How to run (normally through the wrapper, which builds first):
-#   tools/complaints-oracle [--complaints 400] [--seed 1] [--show 5] [--keep]
+#   tools/complaints-oracle [--complaints 400] [--seed 1] [--show 5] [--keep] [--small-register 20]
+#   (--small-register N: a register of every N-th station with capacity 1-3 and few video
+#   stations, served from a copy of geodata/, so that video and all capacity run out)
 #   python3 tools/complaints_oracle.py --bin .build/debug/liaison [same options]
 #   python3 tools/complaints_oracle.py --selftest [--complaints 250]   # no server: a simulated
 #       perfect server must pass and mutated answers must fail
@@ -97,7 +99,9 @@ def make_complaints(rng, n, counties, stations):
             video[s.county_code].append(s)
     # Hot spot 0 is in the county with the least video capacity and gets mostly video complaints:
     # its video stations fill up and later ones must go to another county.
-    least = min(counties, key=lambda c: (sum(s.capacity for s in video[c.adcode]), c.adcode))
+    has_station = {s.county_code for s in stations}
+    least = min((c for c in counties if c.adcode in has_station),
+                key=lambda c: (sum(s.capacity for s in video[c.adcode]), c.adcode))
     hot = [rng.choice([s for s in stations if s.county_code == least.adcode])] + rng.sample(stations, 2)
     poor = sorted(counties, key=lambda c: (len(video[c.adcode]), c.adcode))[:8]
     zj = (min(c.bbox[0] for c in counties), min(c.bbox[1] for c in counties),
@@ -202,8 +206,12 @@ class Oracle:
             mode, st, d, notes, branch = geo.assign(self.stations, load, county.adcode, dist, body["preferred_mode"])
             if kind == "near":
                 branch += " (point in no polygon, <= 500 m from one)"
-            outs.append((county.adcode, mode, st.id if st else None,
-                         notes + ([f"{kind} (d={pl.distance_m:.1f} m)"] if kind != "inside" else []), branch))
+            notes = notes + ([f"{kind} (d={pl.distance_m:.1f} m)"] if kind != "inside" else [])
+            outs.append((county.adcode, mode, st.id if st else None, notes, branch))
+            if st is None and mode != body["preferred_mode"]:
+                # Nothing free in either mode: the contract does not say which mode a waiting
+                # complaint keeps; the server keeps the preferred one (README: it waits for staff).
+                outs.append((county.adcode, body["preferred_mode"], None, notes, branch + " (keeps video)"))
         return (wlat, wlng), pl, outs
 
     def check_created(self, body, resp, wgs, outs):
@@ -521,6 +529,21 @@ def lifecycle(url, oracle, staff_token, db, hot, rng, ck, expect_full):
         con.close()
 
 
+def small_geodata(folder, every):
+    """A copy of geodata/ whose register keeps every `every`-th station (by id) with capacity 1-3
+    and video at every 8th kept station only. Returns the folder."""
+    src = geo.STATIONS_FILE.parent
+    shutil.copytree(src, folder)
+    doc = json.loads((src / "stations.geojson").read_text(encoding="utf-8"))
+    feats = sorted(doc["features"], key=lambda f: f["id"])[::every]
+    for i, f in enumerate(feats):
+        f["properties"]["capacity"] = 1 + i % 3
+        f["properties"]["modes"] = ["offline", "video"] if i % 8 == 0 else ["offline"]
+    doc["features"] = feats
+    (folder / "stations.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
 # --------------------------------------------------------------------------
 # Self-test: the comparison accepts a perfect server's answers and rejects wrong ones
 # --------------------------------------------------------------------------
@@ -570,6 +593,10 @@ def main(argv=None):
     ap.add_argument("--show", type=int, default=5, help="disagreements to print in detail")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, server log)")
     ap.add_argument("--selftest", action="store_true", help="check the comparison logic without a server and exit")
+    ap.add_argument("--small-register", type=int, metavar="N", default=0,
+                    help="serve a register of every N-th station of geodata/ with capacity 1-3 and video at only "
+                         "every 8th of those (a copy of geodata/ in the temp dir, --geodata): capacity and video run "
+                         "out, so the video->offline fallback and 'submitted' without a station are exercised")
     a = ap.parse_args(argv)
     if a.complaints < 20:
         ap.error("--complaints must be >= 20")
@@ -581,14 +608,20 @@ def main(argv=None):
     if not binary.is_file():
         die(f"binary not found: {a.bin} (swift build --product liaison)")
 
-    counties, stations = geo.load_counties(), geo.load_stations()
+    work = Path(tempfile.mkdtemp(prefix="complaints-oracle."))
+    geodata_args = []
+    if a.small_register:
+        geodata_args = ["--geodata", small_geodata(work / "geodata", a.small_register)]
+        stations_file = work / "geodata" / "stations.geojson"
+    else:
+        stations_file = geo.STATIONS_FILE
+    counties, stations = geo.load_counties(), geo.load_stations(stations_file)
     rng = random.Random(a.seed)
     complaints, hot = make_complaints(rng, a.complaints, counties, stations)
-    work = Path(tempfile.mkdtemp(prefix="complaints-oracle."))
     db = work / "complaints.sqlite"
-    server = Server(binary, db, log_path=work / "serve.log")
+    server = Server(binary, db, log_path=work / "serve.log", extra_args=geodata_args)
     try:
-        p = subprocess.run([str(binary), "where", "--lat", "30.259", "--lng", "120.13", "--db", str(db)],
+        p = subprocess.run([str(binary), "where", "--lat", "30.259", "--lng", "120.13", "--db", str(db), *geodata_args],
                            capture_output=True, text=True)
         if p.returncode != 0:
             die(f"creating the database failed: {p.stderr.strip()}")

@@ -27,16 +27,18 @@ class ServerError(Exception):
 class Server:
     """One `liaison serve --port 0` process on a database file."""
 
-    def __init__(self, binary, db, log_path=None):
+    def __init__(self, binary, db, log_path=None, extra_args=()):
         self.binary, self.db = str(binary), str(db)
         self.log_path = log_path
+        self.extra_args = [str(x) for x in extra_args]   # e.g. ["--geodata", DIR]
         self.proc = None
         self.url = None
 
     def start(self, timeout=120.0):
         # stdout is read for the listening line; stderr (warnings) goes to a log file for post-mortems.
         err = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.proc = subprocess.Popen([self.binary, "serve", "--port", "0", "--log-level", "warning", "--db", self.db],
+        self.proc = subprocess.Popen([self.binary, "serve", "--port", "0", "--log-level", "warning", "--db", self.db,
+                                      *self.extra_args],
                                      stdout=subprocess.PIPE, stderr=err, start_new_session=True)
         if err is not subprocess.DEVNULL:
             err.close()
