@@ -12,13 +12,19 @@ public enum MediationSchedule {
     public static let horizonDays = 60
 
     /// The first session-long slot inside `hours` that starts at least ``minimumLeadHours``
-    /// after `now`, on a half hour; nil when the station has no opening hours in the next two weeks.
-    public static func proposal(after now: Date, hours: WeeklyHours) -> (startsAt: Date, endsAt: Date)? {
+    /// after `now`, on a half hour, on a day that is not a public holiday; nil when the station
+    /// has no opening hours in the next two weeks.
+    ///
+    /// - Parameter holidays: the public holidays (stations keep their weekly hours on other days,
+    ///   an adjusted working weekend included).
+    public static func proposal(after now: Date, hours: WeeklyHours, holidays: Set<LocalDate> = []) -> (startsAt: Date, endsAt: Date)? {
         // Rounded up to a whole minute, so the lead is never cut short by the seconds.
         let lead = now.timeIntervalSince1970 + Double(minimumLeadHours * 3600)
         let earliest = ShanghaiTime(Date(timeIntervalSince1970: (lead / 60).rounded(.up) * 60))
         for offset in 0..<14 {
             let day = earliest.dayNumber + offset
+            let civil = ShanghaiTime.civil(dayNumber: day)
+            if let date = LocalDate(year: civil.year, month: civil.month, day: civil.day), holidays.contains(date) { continue }
             let weekday = ((day % 7) + 7 + 3) % 7
             for interval in hours.days[weekday].intervals {
                 guard let (open, close) = WeeklyHours.parse(interval) else { continue }
@@ -37,7 +43,7 @@ public enum MediationSchedule {
     /// inside one of the station's opening intervals on that day.
     ///
     /// - Throws: ``InvalidInput`` on `starts_at`, saying the station's hours that day.
-    public static func check(_ startsAt: Date, now: Date, hours: WeeklyHours) throws(InvalidInput) {
+    public static func check(_ startsAt: Date, now: Date, hours: WeeklyHours, holidays: Set<LocalDate> = []) throws(InvalidInput) {
         guard startsAt > now else {
             throw InvalidInput(name: "starts_at", reason: "is in the past: expected a time after now")
         }
@@ -45,6 +51,9 @@ public enum MediationSchedule {
             throw InvalidInput(name: "starts_at", reason: "is more than \(horizonDays) days ahead")
         }
         let local = ShanghaiTime(startsAt)
+        if let date = LocalDate(year: local.year, month: local.month, day: local.day), holidays.contains(date) {
+            throw InvalidInput(name: "starts_at", reason: "\(date) is a public holiday: expected a day the station is open")
+        }
         let day = hours.days[local.weekday]
         let end = local.minuteOfDay + sessionMinutes
         let fits = day.intervals.contains { interval in

@@ -56,12 +56,15 @@ public final class ComplaintDesk: Sendable {
     public let finder: StationFinder
     public let settings: Settings
     private let now: @Sendable () -> Date
+    /// Public holidays of the calendar: no mediation sessions are proposed or scheduled on them.
+    private let holidays: Set<LocalDate>
 
     public init(database: LiaisonDatabase, finder: StationFinder, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.finder = finder
         self.settings = settings
         self.now = now
+        holidays = Set(settings.serviceClock.calendar.holidays.keys)
     }
 
     // MARK: - Errors
@@ -294,7 +297,7 @@ public final class ComplaintDesk: Sendable {
                 guard let station, let startsAt = command.startsAt else {
                     throw Unfulfillable(description: "complaint \(number) has no station to hold the session")
                 }
-                try MediationSchedule.check(startsAt, now: at, hours: station.hours)
+                try MediationSchedule.check(startsAt, now: at, hours: station.hours, holidays: holidays)
                 schedule(&complaint, startsAt: startsAt)
                 events[events.count - 1].note = [note, "session at \(Timestamp.string(startsAt))"].compactMap { $0 }.joined(separator: "; ")
             case .start_mediation, .resolve, .fail, .close:
@@ -333,7 +336,7 @@ public final class ComplaintDesk: Sendable {
 
     /// On acceptance: a proposed appointment (offline) or video session in the station's hours.
     private func propose(_ complaint: inout Complaint, station: Station, at: Date) {
-        guard let slot = MediationSchedule.proposal(after: at, hours: station.hours) else { return }
+        guard let slot = MediationSchedule.proposal(after: at, hours: station.hours, holidays: holidays) else { return }
         schedule(&complaint, startsAt: slot.startsAt)
     }
 

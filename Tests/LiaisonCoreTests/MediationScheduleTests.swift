@@ -160,4 +160,17 @@ import Testing
         // 2026-12-01T09:30:00Z is Tuesday 17:30 in Shanghai: closing time.
         #expect(Self.checkReason(Date(timeIntervalSince1970: 1_796_117_400))?.contains("tue") == true)
     }
+
+    /// Public holidays are skipped by proposals and refused by check(), whatever the weekly hours say.
+    @Test func holidaysAreSkipped() throws {
+        let now = Self.local(day: 0, 10, 0)   // a Monday, 10:00
+        let tuesday = LocalDate(inShanghai: Self.local(day: 1, 12, 0))
+        let wednesday = tuesday.adding(days: 1)
+        let slot = try #require(MediationSchedule.proposal(after: now, hours: Self.office, holidays: [tuesday, wednesday]))
+        #expect(LocalDate(inShanghai: slot.startsAt) == wednesday.adding(days: 1), "\(slot.startsAt)")
+        #expect(throws: InvalidInput.self) {
+            try MediationSchedule.check(Self.local(day: 2, 10, 0), now: now, hours: Self.office, holidays: [wednesday])
+        }
+        #expect(throws: Never.self) { try MediationSchedule.check(Self.local(day: 2, 10, 0), now: now, hours: Self.office, holidays: [tuesday]) }
+    }
 }

@@ -69,6 +69,19 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
         #expect(events[0].note?.contains("acceptance deadline not set") == true, "\(events[0].note ?? "")")
     }
 
+    /// Accepted the afternoon before National Day: the proposed session skips Oct 1-7.
+    @Test func noSessionIsProposedOnAPublicHoliday() throws {
+        let desk = try self.desk()
+        let submitted = try desk.submit(complaintBody(), idempotencyKey: nil)
+        let (accepted, _) = try desk.act(on: submitted.number, StaffCommand(action: .accept), by: admin)
+        let slot = try #require(accepted.appointment?.startsAt)
+        #expect(slot >= instant("2026-10-08T00:00:00+08:00"), "proposed \(Timestamp.string(slot))")
+        #expect(slot < instant("2026-10-09T00:00:00+08:00"), "the first working day after the holiday: \(Timestamp.string(slot))")
+        #expect(throws: InvalidInput.self) {
+            try desk.act(on: submitted.number, StaffCommand(action: .schedule, startsAt: instant("2026-10-05T10:00:00+08:00")), by: self.admin)
+        }
+    }
+
     @Test func overdueIsMarkedOncePerDeadline() throws {
         let desk = try self.desk()
         let submitted = try desk.submit(complaintBody(), idempotencyKey: nil)
