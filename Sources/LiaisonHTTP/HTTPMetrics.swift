@@ -10,6 +10,7 @@ public final class HTTPMetrics: Sendable {
     private let counters = Mutex<[String: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let indexStations: Metrics.Gauge
+    private let outbox: [String: Metrics.Gauge]
 
     public init(version: String) {
         registry = PrometheusCollectorRegistry()
@@ -20,6 +21,9 @@ public final class HTTPMetrics: Sendable {
         ]
         self.factory = factory
         indexStations = Metrics.Gauge(label: "liaison_index_stations", dimensions: [], factory: factory)
+        outbox = Dictionary(uniqueKeysWithValues: ["pending", "sent", "failed"].map {
+            ($0, Metrics.Gauge(label: "liaison_sms_outbox_messages", dimensions: [("status", $0)], factory: factory))
+        })
         Metrics.Gauge(label: "liaison_build_info", dimensions: [("version", version)], factory: factory).record(1)
     }
 
@@ -46,6 +50,11 @@ public final class HTTPMetrics: Sendable {
     /// Sets the number of active stations in the index.
     public func indexed(stations: Int) {
         indexStations.record(stations)
+    }
+
+    /// Sets the text messages in the outbox by state (read at each scrape; alert on `failed`).
+    public func outbox(_ counts: [String: Int]) {
+        for (status, gauge) in outbox { gauge.record(counts[status] ?? 0) }
     }
 
     /// The Prometheus text exposition of every metric.

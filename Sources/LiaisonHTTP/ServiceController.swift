@@ -36,8 +36,10 @@ struct ServiceController {
         return response
     }
 
-    @Sendable func exposition(_ request: Request, context: AppRequestContext) throws -> Response {
-        JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)
+    @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let outbox = SMSOutbox(database: database)
+        metrics.outbox(try await blocking { try outbox.counts() })
+        return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)
     }
 
     /// The OpenAPI 3.1 document, served as it is kept in the repo.

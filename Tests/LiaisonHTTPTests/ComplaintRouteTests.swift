@@ -166,4 +166,17 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
             #expect(try await phone(otherCounty).0 == .forbidden)
         }
     }
+
+    /// The outbox by state, for alerting on texts that could not be delivered.
+    @Test func metricsCountTheOutbox() async throws {
+        try await register.app().test(.live) { client in
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let stationID = try #require((try created.json()["station"] as? [String: Any])?["id"] as? String)
+            let staff = try #require(register.finder.snapshot.station(id: stationID)?.staff.count)
+            // No delivery worker runs in this app: the consumer's text and one per staff member wait.
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.text.contains(#"liaison_sms_outbox_messages{status="pending"} \#(1 + staff)"#), "\(metrics.text)")
+            #expect(metrics.text.contains(#"liaison_sms_outbox_messages{status="failed"} 0"#))
+        }
+    }
 }
