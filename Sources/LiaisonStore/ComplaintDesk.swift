@@ -266,9 +266,8 @@ public final class ComplaintDesk: Sendable {
                 try transition(&complaint, .refuse, party: .staff, actor: staff.name, note: note, stationID: refusing, at: at, events: &events)
                 complaint.stationID = nil
                 complaint.distanceMeters = nil
-                let refusers = try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
-                                                       arguments: [number])).union(refusing.map { [$0] } ?? [])
-                try redispatch(&complaint, excluding: refusers, snapshot: snapshot, at: at, events: &events, in: db)
+                let refused = try refusers(of: number, in: db).union(refusing.map { [$0] } ?? [])
+                try redispatch(&complaint, excluding: refused, snapshot: snapshot, at: at, events: &events, in: db)
             case .reassign:
                 guard ComplaintLifecycle.next(from: complaint.status, on: .reassign) != nil else {
                     throw IllegalTransition(number: number, status: complaint.status, action: .reassign, allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
@@ -279,9 +278,7 @@ public final class ComplaintDesk: Sendable {
                     try assign(&complaint, to: target, distanceMeters: distance, mode: complaint.mode,
                                reason: "reassigned by \(staff.name): \(note ?? "")", action: .reassign, actor: staff.name, note: note, at: at, events: &events)
                 } else {
-                    let refusers = try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
-                                                           arguments: [number]))
-                    var excluded = refusers
+                    var excluded = try refusers(of: number, in: db)
                     if let current = complaint.stationID { excluded.insert(current) }
                     let county = snapshot.counties.county(code: complaint.countyCode)
                     guard let county, let assignment = try settings.policy.assign(
@@ -315,6 +312,33 @@ public final class ComplaintDesk: Sendable {
                             events: inout [ComplaintEvent], in db: Database) throws {
         guard let county = snapshot.counties.county(code: complaint.countyCode) else { return }
         try dispatch(&complaint, county: county, excluding: refusers, snapshot: snapshot, at: at, events: &events, in: db)
+    }
+
+    /// The stations that refused a complaint: it never goes back to them.
+    private func refusers(of number: String, in db: Database) throws -> Set<String> {
+        try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
+                                arguments: [number]))
+    }
+
+    /// Assigns the complaints waiting for a station (none had free capacity, or every candidate
+    /// refused) to the station the policy picks now, if any; returns how many were assigned.
+    @discardableResult
+    public func dispatchWaiting(at now: Date? = nil) throws -> Int {
+        let at = now ?? self.now()
+        let snapshot = finder.snapshot
+        return try database.writeImmediate { db in
+            let waiting = try ComplaintRecord.fetchAll(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
+                                                       arguments: [], limit: 10_000)
+            var assigned = 0
+            for var complaint in waiting {
+                var events: [ComplaintEvent] = []
+                try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
+                guard !events.isEmpty else { continue }
+                try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
+                assigned += 1
+            }
+            return assigned
+        }
     }
 
     private func reassignmentTarget(_ id: String, for complaint: Complaint, snapshot: StationSnapshot, in db: Database) throws -> Station {

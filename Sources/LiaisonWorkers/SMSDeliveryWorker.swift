@@ -97,8 +97,10 @@ public final class SMSDeliveryWorker: Service, Sendable {
     }
 }
 
-/// Marks complaints overdue as their deadlines pass (an `overdue` event per deadline).
-public final class OverdueWatch: Service, Sendable {
+/// Keeps complaints moving between requests: assigns the ones waiting for a station once one
+/// has free capacity, and marks complaints overdue as their deadlines pass (an `overdue`
+/// event per deadline).
+public final class ComplaintWatch: Service, Sendable {
     let desk: ComplaintDesk
     let intervalSeconds: Double
     let logger: Logger
@@ -113,10 +115,11 @@ public final class OverdueWatch: Service, Sendable {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let desk = self.desk
-                let marked = try await NIOThreadPool.singleton.runIfActive { try desk.markOverdue() }
+                let (dispatched, marked) = try await NIOThreadPool.singleton.runIfActive { (try desk.dispatchWaiting(), try desk.markOverdue()) }
+                if dispatched > 0 { logger.info("waiting complaints dispatched", metadata: ["complaints.dispatched": "\(dispatched)"]) }
                 if marked > 0 { logger.info("complaints overdue", metadata: ["complaints.marked": "\(marked)"]) }
             } catch {
-                logger.error("overdue pass failed", metadata: ["error": "\(error)"])
+                logger.error("complaint watch pass failed", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
         }

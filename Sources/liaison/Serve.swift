@@ -16,7 +16,7 @@ extension Liaison {
         @Option(help: "Address to listen on.") var host = "127.0.0.1"
         @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the port is printed).") var port = 8080
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
-        @Option(name: .customLong("overdue-interval"), help: "How often complaints are checked against their deadlines (seconds).")
+        @Option(name: .customLong("overdue-interval"), help: "How often waiting complaints are dispatched and deadlines checked (seconds).")
         var overdueIntervalSeconds = 60.0
         @OptionGroup var dispatch: DispatchOptions
         @OptionGroup var sms: SMSOptions
@@ -43,7 +43,7 @@ extension Liaison {
             // The workers: texts go out through the gateway; deadlines are watched.
             let workers: [any Service] = [
                 SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms")),
-                OverdueWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: Logger(label: "liaison.sla")),
+                ComplaintWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: Logger(label: "liaison.sla")),
             ]
             let app = buildApplication(settings: ServerSettings(host: host, port: port, complaints: complaints), finder: finder, database: database,
                                        logger: logger, services: workers) { port in

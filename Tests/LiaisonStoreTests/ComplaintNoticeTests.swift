@@ -157,3 +157,42 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
         #expect(try desk.complaints(countyCode: nil, status: nil).count == 6)
     }
 }
+
+/// A register of one small station, to run out of capacity.
+@Suite final class WaitingComplaintTests {
+    let folder: ScratchFolder
+    let database: LiaisonDatabase
+
+    init() throws {
+        folder = try ScratchFolder()
+        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL),
+                                                    contents: .countiesOnly)
+        var station = try #require(try Reference.stations().first { $0.id == "330106-0001" })
+        station.capacity = 1
+        station.modes = [.offline]
+        _ = try database.upsert(stations: [station])
+    }
+
+    /// A complaint no station could take is assigned by the watch once capacity frees.
+    @Test func waitingComplaintsAreDispatchedWhenCapacityFrees() throws {
+        let desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: complaintSettings)
+        let first = try desk.submit(complaintBody(), idempotencyKey: nil)
+        let second = try desk.submit(complaintBody(), idempotencyKey: nil)
+        let admin = StaffToken(name: "admin-1", role: .admin)
+        #expect(try desk.complaint(first.number, for: admin).0.stationID == "330106-0001")
+        let (waiting, _) = try desk.complaint(second.number, for: admin)
+        #expect(waiting.status == .submitted && waiting.stationID == nil)
+        #expect(waiting.assignmentReason?.contains("waiting for staff to dispatch") == true)
+        #expect(try desk.dispatchWaiting() == 0, "the only station is still full")
+
+        let token = try #require((try JSONSerialization.jsonObject(with: first.body) as? [String: Any])?["tracking_token"] as? String)
+        _ = try desk.act(on: first.number, .withdraw(reason: nil), token: token)
+        #expect(try desk.dispatchWaiting() == 1)
+        let (assigned, events) = try desk.complaint(second.number, for: admin)
+        #expect(assigned.status == .assigned && assigned.stationID == "330106-0001" && assigned.milestones.dispatchedAt != nil)
+        #expect(events.map(\.action) == [.submit, .assign] && events[1].actor == "system")
+        let texts = try SMSOutbox(database: database).messages(number: second.number).map(\.message.template)
+        #expect(texts.first == "consumer.submit" && texts.dropFirst().first == "consumer.assign", "\(texts)")
+        #expect(try desk.dispatchWaiting() == 0)
+    }
+}
