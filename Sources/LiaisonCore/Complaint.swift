@@ -237,10 +237,12 @@ public enum ComplaintNumber {
 
 /// Wall-clock time in Asia/Shanghai: UTC+8 all year (no daylight saving time since 1991).
 public struct ShanghaiTime: Sendable, Hashable {
-    public static let offsetSeconds = 8 * 3600
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    public static let offsetSeconds = LocalDate.shanghaiOffsetSeconds
+    /// The local calendar day.
+    public let date: LocalDate
+    public var year: Int { date.year }
+    public var month: Int { date.month }
+    public var day: Int { date.day }
     /// Minutes since local midnight.
     public let minuteOfDay: Int
     /// 0 = Monday ... 6 = Sunday.
@@ -253,19 +255,13 @@ public struct ShanghaiTime: Sendable, Hashable {
         dayNumber = Int((Double(local) / 86400).rounded(.down))
         minuteOfDay = (local - dayNumber * 86400) / 60
         weekday = ((dayNumber % 7) + 7 + 3) % 7   // 1970-01-01 was a Thursday
-        (year, month, day) = Self.civil(dayNumber: dayNumber)
+        date = LocalDate(daysSince1970: dayNumber)
     }
 
-    /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (``LocalDate``'s arithmetic).
     public static func civil(dayNumber: Int) -> (year: Int, month: Int, day: Int) {
-        let z = dayNumber + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - (153 * mp + 2) / 5 + 1)
+        let date = LocalDate(daysSince1970: dayNumber)
+        return (date.year, date.month, date.day)
     }
 
     /// The instant of local `minuteOfDay` on local day `dayNumber`.

@@ -197,38 +197,51 @@ public enum Timestamp {
         let seconds = Int((Double(ms) / 1000).rounded(.down))
         let day = Int((Double(seconds) / 86400).rounded(.down))
         let time = seconds - day * 86400
-        let civil = ShanghaiTime.civil(dayNumber: day)
+        let civil = LocalDate(daysSince1970: day)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month, civil.day,
                       time / 3600, time % 3600 / 60, time % 60, ms - seconds * 1000)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, checked byte by byte: the formatter alone is
-    /// more lenient than the documented shape.
-    static func isRFC3339(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && range.allSatisfy { (48...57).contains(b[$0]) } }
-        func byte(_ i: Int, _ c: Character) -> Bool { i < b.count && b[i] == c.asciiValue! }
-        guard digits(0..<4), byte(4, "-"), digits(5..<7), byte(7, "-"), digits(8..<10), byte(10, "T"),
-              digits(11..<13), byte(13, ":"), digits(14..<16), byte(16, ":"), digits(17..<19) else { return false }
-        var i = 19
-        if byte(i, ".") {
-            i += 1
-            let start = i
-            while i < b.count, (48...57).contains(b[i]) { i += 1 }
-            guard i > start, i - start <= 9 else { return false }
-        }
-        if byte(i, "Z") { return i + 1 == b.count }
-        guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return false }
-        return digits(i + 1..<i + 3) && byte(i + 3, ":") && digits(i + 4..<i + 6) && i + 6 == b.count
-    }
-
-    /// Parses RFC 3339 (`2026-12-01T10:00:00+08:00`, `...Z`, optional fraction).
+    /// Parses RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, up to 9 fraction digits,
+    /// a real calendar date (proleptic Gregorian), hours 00-23, offsets up to ±23:59.
+    ///
+    /// Read byte by byte rather than with `ISO8601DateFormatter`: every stored timestamp goes
+    /// through here when a complaint is read, and the formatter is costly to make and more
+    /// lenient than the documented shape.
     public static func parse(_ text: String) -> Date? {
-        guard isRFC3339(text) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        let b = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= b.count else { return nil }
+            var value = 0
+            for i in range {
+                guard (48...57).contains(b[i]) else { return nil }
+                value = value * 10 + Int(b[i] - 48)
+            }
+            return value
+        }
+        func byte(_ i: Int, _ c: UInt8) -> Bool { i < b.count && b[i] == c }
+        guard let year = number(0..<4), byte(4, UInt8(ascii: "-")), let month = number(5..<7), byte(7, UInt8(ascii: "-")),
+              let day = number(8..<10), byte(10, UInt8(ascii: "T")), let hour = number(11..<13), byte(13, UInt8(ascii: ":")),
+              let minute = number(14..<16), byte(16, UInt8(ascii: ":")), let second = number(17..<19),
+              let date = LocalDate(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if byte(i, UInt8(ascii: ".")) {
+            let start = i + 1
+            i = start
+            while i < b.count, (48...57).contains(b[i]) { i += 1 }
+            guard i > start, i - start <= 9, let digits = number(start..<i) else { return nil }
+            fraction = Double(digits) / pow(10, Double(i - start))
+        }
+        var offsetSeconds = 0
+        if byte(i, UInt8(ascii: "Z")) {
+            guard i + 1 == b.count else { return nil }
+        } else {
+            guard byte(i, UInt8(ascii: "+")) || byte(i, UInt8(ascii: "-")), let h = number(i + 1..<i + 3), byte(i + 3, UInt8(ascii: ":")),
+                  let m = number(i + 4..<i + 6), i + 6 == b.count, h < 24, m < 60 else { return nil }
+            offsetSeconds = (h * 3600 + m * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
+        }
+        let seconds = date.daysSince1970 * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }

@@ -23,8 +23,7 @@ public enum MediationSchedule {
         let earliest = ShanghaiTime(Date(timeIntervalSince1970: (lead / 60).rounded(.up) * 60))
         for offset in 0..<14 {
             let day = earliest.dayNumber + offset
-            let civil = ShanghaiTime.civil(dayNumber: day)
-            if let date = LocalDate(year: civil.year, month: civil.month, day: civil.day), holidays.contains(date) { continue }
+            if holidays.contains(LocalDate(daysSince1970: day)) { continue }
             let weekday = ((day % 7) + 7 + 3) % 7
             for interval in hours.days[weekday].intervals {
                 guard let (open, close) = WeeklyHours.parse(interval) else { continue }
@@ -51,8 +50,8 @@ public enum MediationSchedule {
             throw InvalidInput(name: "starts_at", reason: "is more than \(horizonDays) days ahead")
         }
         let local = ShanghaiTime(startsAt)
-        if let date = LocalDate(year: local.year, month: local.month, day: local.day), holidays.contains(date) {
-            throw InvalidInput(name: "starts_at", reason: "\(date) is a public holiday: expected a day the station is open")
+        if holidays.contains(local.date) {
+            throw InvalidInput(name: "starts_at", reason: "\(local.date) is a public holiday: expected a day the station is open")
         }
         let day = hours.days[local.weekday]
         let end = local.minuteOfDay + sessionMinutes
