@@ -109,6 +109,14 @@ public struct Complaint: Sendable, Hashable {
             self.acceptanceBy = acceptanceBy
             self.mediationBy = mediationBy
         }
+
+        /// The deadline of one kind (`kind` is a single member of the set).
+        public subscript(kind: ServiceDeadline) -> Date? {
+            if kind == .dispatch { return dispatchBy }
+            if kind == .response { return respondBy }
+            if kind == .acceptance { return acceptanceBy }
+            return mediationBy
+        }
     }
 }
 

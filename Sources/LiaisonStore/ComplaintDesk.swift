@@ -430,16 +430,16 @@ public final class ComplaintDesk: Sendable {
         let snapshot = finder.snapshot
         return try database.writeImmediate { db in
             let stamp = Timestamp.string(at)
-            let candidates = try ComplaintRecord.fetchAll(db, sql: """
-                WHERE status NOT IN ('closed', 'withdrawn') AND overdue != 15
-                  AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ?)
-                """, arguments: [stamp, stamp, stamp, stamp], limit: 100_000)
+            let candidates = try ComplaintRecord.fetchAll(db, sql: Self.deadlinePassed + " AND overdue != 15",
+                                                          arguments: [stamp, stamp, stamp, stamp], limit: 100_000)
             var marked = 0
             for var complaint in candidates {
                 let late = complaint.overdue(at: at).subtracting(complaint.overdueReported)
                 guard !late.isEmpty else { continue }
                 complaint.overdueReported.formUnion(late)
-                let passed = late.names.map { "\($0) deadline \(Timestamp.string(Self.deadline($0, of: complaint) ?? at))" }
+                let passed = ServiceDeadline.all.filter { late.contains($0.0) }.map {
+                    "\($0.1) deadline \(Timestamp.string(complaint.deadlines[$0.0] ?? at))"
+                }
                 let event = ComplaintEvent(at: at, actor: "system", action: .overdue, from: complaint.status, to: complaint.status,
                                            stationID: complaint.stationID, note: "overdue: " + passed.joined(separator: ", ") + " passed")
                 try save(complaint, events: [event], inserting: false, snapshot: snapshot, at: at, in: db)
@@ -449,23 +449,17 @@ public final class ComplaintDesk: Sendable {
         }
     }
 
-    static func deadline(_ name: String, of c: Complaint) -> Date? {
-        switch name {
-        case "dispatch": c.deadlines.dispatchBy
-        case "first_response": c.deadlines.respondBy
-        case "acceptance": c.deadlines.acceptanceBy
-        default: c.deadlines.mediationBy
-        }
-    }
+    /// Open complaints with at least one deadline at or before the bound (given four times).
+    private static let deadlinePassed = """
+        WHERE status NOT IN ('closed', 'withdrawn')
+          AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ?)
+        """
 
     /// Complaints with a deadline passed and its clock still running, in number order.
     public func overdueComplaints(countyCode: String?, at now: Date? = nil, limit: Int = 500) throws -> [Complaint] {
         let at = now ?? self.now()
         let stamp = Timestamp.string(at)
-        var sql = """
-            WHERE status NOT IN ('closed', 'withdrawn')
-              AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ?)
-            """
+        var sql = Self.deadlinePassed
         var args: [String] = [stamp, stamp, stamp, stamp]
         if let countyCode { sql += " AND county_code = ?"; args.append(countyCode) }
         let query = sql, arguments = args
