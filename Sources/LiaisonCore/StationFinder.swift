@@ -19,4 +19,16 @@ public final class StationFinder: Sendable {
     public func replace(with snapshot: StationSnapshot) {
         current.withLock { $0 = snapshot }
     }
+
+    /// Swaps `snapshot` in unless the current one is at least as new (by register version),
+    /// so two refreshes racing (a write of this process, the poll that saw another process's
+    /// write) never put an older register back. Returns whether it was swapped in.
+    @discardableResult
+    public func offer(_ snapshot: StationSnapshot) -> Bool {
+        current.withLock { held in
+            guard snapshot.version > held.version else { return false }
+            held = snapshot
+            return true
+        }
+    }
 }

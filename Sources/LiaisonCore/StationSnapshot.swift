@@ -8,6 +8,9 @@ public struct StationSnapshot: Sendable {
     /// Every station, active and retired, sorted by id.
     public let stations: [Station]
     public let counties: CountyLocator
+    /// The register version it was read at (see the store's `register_version`); 0 when it was
+    /// not read from a store. A snapshot with a higher version is newer.
+    public let version: Int64
     private let byID: [String: Int]
     /// Active stations, in index entry order.
     private let active: [Station]
@@ -15,7 +18,8 @@ public struct StationSnapshot: Sendable {
     /// One small index per county, so county-filtered queries search only that county.
     private let countyIndexes: [Int32: (index: StationIndex, entries: [Int])]
 
-    public init(stations: [Station], counties: [County]) {
+    public init(stations: [Station], counties: [County], version: Int64 = 0) {
+        self.version = version
         self.stations = stations.sorted { $0.id < $1.id }
         self.counties = CountyLocator(counties)
         byID = Dictionary(uniqueKeysWithValues: self.stations.enumerated().map { ($1.id, $0) })

@@ -111,11 +111,12 @@ public final class ComplaintDesk: Sendable {
             }
         }
         let intake = try ComplaintIntake.validate(body)
-        let snapshot = finder.snapshot
-        let county = try snapshot.counties.servingCounty(of: intake.location)
+        let county = try finder.snapshot.counties.servingCounty(of: intake.location)
         let fingerprint = Data(SHA256.hash(data: ComplaintIntake.canonical(body)))
 
         return try database.writeImmediate { db in
+            // The stations as committed now: another process may have changed the register.
+            let snapshot = try database.snapshot(current: finder, in: db)
             if let key = idempotencyKey,
                let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [key]) {
                 guard (row["fingerprint"] as Data) == fingerprint else { throw IdempotencyConflict(key: key, number: row["number"]) }
@@ -249,8 +250,8 @@ public final class ComplaintDesk: Sendable {
     ///   slot or target station), ``Unfulfillable``.
     @discardableResult
     public func act(on number: String, _ command: StaffCommand, by staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
-        let snapshot = finder.snapshot
         return try database.writeImmediate { db in
+            let snapshot = try database.snapshot(current: finder, in: db)
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number) else { throw NotFound(what: "complaint", id: number) }
             try authorize(staff, for: complaint, snapshot: snapshot)
             let at = now()
@@ -325,8 +326,8 @@ public final class ComplaintDesk: Sendable {
     @discardableResult
     public func dispatchWaiting(at now: Date? = nil) throws -> Int {
         let at = now ?? self.now()
-        let snapshot = finder.snapshot
         return try database.writeImmediate { db in
+            let snapshot = try database.snapshot(current: finder, in: db)
             let waiting = try ComplaintRecord.fetchAll(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
                                                        arguments: [], limit: 10_000)
             var assigned = 0
@@ -427,8 +428,8 @@ public final class ComplaintDesk: Sendable {
     @discardableResult
     public func markOverdue(at now: Date? = nil) throws -> Int {
         let at = now ?? self.now()
-        let snapshot = finder.snapshot
         return try database.writeImmediate { db in
+            let snapshot = try database.snapshot(current: finder, in: db)
             let stamp = Timestamp.string(at)
             let candidates = try ComplaintRecord.fetchAll(db, sql: Self.deadlinePassed + " AND overdue != 15",
                                                           arguments: [stamp, stamp, stamp, stamp], limit: 100_000)
@@ -482,8 +483,8 @@ public final class ComplaintDesk: Sendable {
     /// Applies a consumer action; nil when the number is unknown or the token wrong.
     public func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
-        let snapshot = finder.snapshot
         return try database.writeImmediate { db in
+            let snapshot = try database.snapshot(current: finder, in: db)
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
             let at = now()
             var events: [ComplaintEvent] = []

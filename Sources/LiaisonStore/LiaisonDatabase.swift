@@ -26,6 +26,7 @@ public final class LiaisonDatabase: Sendable {
         self.path = path
         caches = SpatiaLiteCaches()
         pool = try DatabasePool(path: path, configuration: Self.configuration(caches))
+        try Self.syncEveryCommit(pool)
         try Migrations.migrator.migrate(pool)
         logger.debug("opened database", metadata: ["db.path": "\(path)"])
     }
@@ -44,11 +45,28 @@ public final class LiaisonDatabase: Sendable {
         var config = Configuration()
         // Another process (a CLI next to the server) may hold the write lock for a moment: wait, don't fail.
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            try caches.initialize(db)
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
+        config.prepareDatabase { db in try caches.initialize(db) }
         return config
+    }
+
+    /// Makes every commit fsync the WAL before it returns, so a write that was answered
+    /// survives a power cut, not only a crash of the process.
+    ///
+    /// GRDB switches the writer to WAL and then to `synchronous = NORMAL` (which syncs only at
+    /// checkpoints) after `prepareDatabase` has run, so FULL is set here, on the writer, once
+    /// the pool is open. The writer connection lives as long as the pool; readers never commit.
+    static func syncEveryCommit(_ writer: some DatabaseWriter) throws {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
+                throw StoreError(message: "SQLite did not accept PRAGMA synchronous = FULL")
+            }
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2: FULL), for tests and diagnostics.
+    public func writerSynchronous() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// What a new database is given from `geodata/`.
@@ -99,6 +117,7 @@ public final class LiaisonDatabase: Sendable {
             let caches = SpatiaLiteCaches()
             defer { caches.freeAll() }
             let queue = try DatabaseQueue(path: temporary, configuration: configuration(caches))
+            try syncEveryCommit(queue)
             try Migrations.migrator.migrate(queue)
             try queue.write { db in
                 _ = try CountyRecord.upsert(counties, in: db)
@@ -115,11 +134,42 @@ public final class LiaisonDatabase: Sendable {
         ])
     }
 
-    /// Reads the whole register into a new immutable snapshot.
+    /// Reads the whole register into a new immutable snapshot, stamped with the register's version.
     public func snapshot() throws -> StationSnapshot {
         try pool.read { db in
-            StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db))
+            StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db),
+                            version: try Self.registerVersion(db))
         }
+    }
+
+    /// The register's version: bumped by triggers on every change of a station or county,
+    /// whichever process made it. One indexed row: cheap enough to poll several times a second.
+    public func registerVersion() throws -> Int64 {
+        try pool.read { db in try Self.registerVersion(db) }
+    }
+
+    static func registerVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT version FROM register_version WHERE id = 1") ?? 0
+    }
+
+    /// Inside a write transaction: the register as committed, which is `finder`'s snapshot
+    /// unless another process changed the register since it was read; then the register is
+    /// read again (in this transaction) and offered to `finder`.
+    func snapshot(current finder: StationFinder, in db: Database) throws -> StationSnapshot {
+        let held = finder.snapshot
+        let version = try Self.registerVersion(db)
+        guard version != held.version else { return held }
+        let fresh = StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db), version: version)
+        finder.offer(fresh)
+        return fresh
+    }
+
+    /// Reads the register again if another process (or this one) changed it since `finder`'s
+    /// snapshot was read; returns whether a newer snapshot was swapped in.
+    @discardableResult
+    public func refresh(_ finder: StationFinder) throws -> Bool {
+        guard try registerVersion() != finder.snapshot.version else { return false }
+        return finder.offer(try snapshot())
     }
 
     /// Every station, active and retired, sorted by id.
@@ -174,6 +224,27 @@ public final class LiaisonDatabase: Sendable {
 }
 
 extension LiaisonDatabase {
+    /// Takes or renews the lease `name` for `holder` until `until`, unless another holder's
+    /// lease is still running at `now`: work that one process at a time may do (the complaint
+    /// watch) runs only while its lease is held. Returns whether `holder` holds it now.
+    public func acquireLease(_ name: String, holder: String, now: Date = Date(), until: Date) throws -> Bool {
+        try writeImmediate { db in
+            try db.execute(sql: """
+                INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
+                """, arguments: [name, holder, Timestamp.string(until), Timestamp.string(now)])
+            return try String.fetchOne(db, sql: "SELECT holder FROM leases WHERE name = ?", arguments: [name]) == holder
+        }
+    }
+
+    /// Ends `holder`'s lease `name` now (on a graceful stop), so another process takes over at once.
+    public func releaseLease(_ name: String, holder: String) throws {
+        try writeImmediate { db in
+            try db.execute(sql: "DELETE FROM leases WHERE name = ? AND holder = ?", arguments: [name, holder])
+        }
+    }
+
     /// Checks that the database answers a query (for readiness probes).
     public func ping() throws {
         _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

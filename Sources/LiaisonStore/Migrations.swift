@@ -201,6 +201,42 @@ enum Migrations {
             try db.execute(sql: "CREATE INDEX sms_outbox_by_number ON sms_outbox(number)")
         }
 
+        migrator.registerMigration("v4 register version") { db in
+            // One counter that every change of the register bumps, whichever process (or tool)
+            // writes: a serving process polls it and rebuilds its snapshot when it moves.
+            try db.execute(sql: """
+                CREATE TABLE register_version (
+                    id      INTEGER PRIMARY KEY CHECK (id = 1),
+                    version INTEGER NOT NULL
+                );
+                INSERT INTO register_version (id, version) VALUES (1, 1);
+                """)
+            for table in ["stations", "counties"] {
+                for change in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(change.lowercased())_bumps_register_version AFTER \(change) ON \(table)
+                        BEGIN UPDATE register_version SET version = version + 1 WHERE id = 1; END
+                        """)
+                }
+            }
+        }
+
+        migrator.registerMigration("v4 sms claims and leases") { db in
+            // A sender claims a due message until claim_expires_at before calling the gateway,
+            // so two processes never send it at once; a claim that expires (its sender died) is
+            // taken again.
+            try db.execute(sql: "ALTER TABLE sms_outbox ADD COLUMN claimed_by TEXT")
+            try db.execute(sql: "ALTER TABLE sms_outbox ADD COLUMN claim_expires_at TEXT")
+            // Work that one process at a time may do (the complaint watch): held until expires_at.
+            try db.execute(sql: """
+                CREATE TABLE leases (
+                    name       TEXT PRIMARY KEY NOT NULL,
+                    holder     TEXT NOT NULL,
+                    expires_at TEXT NOT NULL
+                )
+                """)
+        }
+
         return migrator
     }
 }

@@ -31,13 +31,46 @@ public final class SMSOutbox: Sendable {
         }
     }
 
-    /// Pending messages whose next attempt is due, oldest first.
+    /// Pending messages whose next attempt is due and that no live sender holds, oldest first.
     public func due(at now: Date, limit: Int = 100) throws -> [Entry] {
-        try database.read { db in
+        let at = Timestamp.string(now)
+        return try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM sms_outbox INDEXED BY sms_outbox_due
-                WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [Timestamp.string(now), limit]).map(Self.entry)
+                WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
+                ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [at, at, limit]).map(Self.entry)
+        }
+    }
+
+    /// Claims up to `limit` due messages for `sender` until `until`, oldest first, in one short
+    /// write transaction: no other sender gets them while the claim holds. A claim that
+    /// expired (its sender died mid-send) is taken again, so every message is still sent at
+    /// least once; the stable id lets a gateway drop a repeat.
+    public func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [Entry] {
+        let at = Timestamp.string(now)
+        return try database.writeImmediate { db in
+            try Row.fetchAll(db, sql: """
+                UPDATE sms_outbox SET claimed_by = ?, claim_expires_at = ?
+                WHERE id IN (
+                    SELECT id FROM sms_outbox INDEXED BY sms_outbox_due
+                    WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
+                    ORDER BY next_attempt_at, id LIMIT ?)
+                RETURNING *
+                """, arguments: [sender, Timestamp.string(until), at, at, limit]).map(Self.entry)
+        }
+        .sorted { ($0.nextAttemptAt, $0.message.id) < ($1.nextAttemptAt, $1.message.id) }
+    }
+
+    /// Gives back `sender`'s claims on messages it did not get to (e.g. when stopping), so
+    /// another sender need not wait for them to expire.
+    public func release(_ ids: [String], sender: String) throws {
+        guard !ids.isEmpty else { return }
+        try database.writeImmediate { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE sms_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                               arguments: [id, sender])
+            }
         }
     }
 
@@ -66,7 +99,10 @@ public final class SMSOutbox: Sendable {
 
     public func markSent(_ id: String, at: Date) throws {
         try database.writeImmediate { db in
-            try db.execute(sql: "UPDATE sms_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ? AND status = 'pending'",
+            try db.execute(sql: """
+                UPDATE sms_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_by = NULL, claim_expires_at = NULL
+                WHERE id = ? AND status = 'pending'
+                """,
                            arguments: [Timestamp.string(at), id])
         }
     }
@@ -77,7 +113,7 @@ public final class SMSOutbox: Sendable {
             try db.execute(sql: """
                 UPDATE sms_outbox SET attempts = attempts + 1, last_error = ?,
                     status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END,
-                    next_attempt_at = coalesce(?, next_attempt_at)
+                    next_attempt_at = coalesce(?, next_attempt_at), claimed_by = NULL, claim_expires_at = NULL
                 WHERE id = ? AND status = 'pending'
                 """, arguments: [String(error.prefix(500)), retryAt.map(Timestamp.string), retryAt.map(Timestamp.string), id])
         }

@@ -31,6 +31,19 @@ enum StationRecord {
     }
 
     /// The next free id in a county: `ADCODE-NNNN`, one above the highest in use.
+    /// Active stations whose point lies in a box reaching at least `meters` from `center` in
+    /// every direction (through the spatial index): the candidates for an exact distance check.
+    static func fetchActive(around center: Coordinate, meters: Double, in db: Database) throws -> [Station] {
+        // A degree of latitude is at least 110,574 m; a degree of longitude that times cos(latitude).
+        let dLat = meters / 110_574
+        let dLng = min(180, dLat / max(cos(center.latitude * .pi / 180), 1e-6))
+        return try Row.fetchAll(db, sql: """
+            SELECT \(Columns.all) FROM stations WHERE status = 'active' AND rowid IN (
+                SELECT pkid FROM idx_stations_geom WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)
+            ORDER BY id
+            """, arguments: [center.longitude + dLng, center.longitude - dLng, center.latitude + dLat, center.latitude - dLat]).map(station)
+    }
+
     static func nextID(county: String, in db: Database) throws -> String {
         let highest = try Int.fetchOne(db, sql: "SELECT max(CAST(substr(id, 8) AS INTEGER)) FROM stations WHERE county_code = ?", arguments: [county]) ?? 0
         guard highest < 9999 else { throw StoreError(message: "county \(county) has no free station id left (9999 in use)") }

@@ -7,13 +7,15 @@ import Synchronization
 /// Staff writes to the register: create, update (JSON merge patch) and retire, each one
 /// transaction with its history row, followed by a new index snapshot.
 ///
-/// The HTTP API and the CLI both write through here, so both apply the same rules. Calls
-/// block (SQLite, and a snapshot rebuild of a few milliseconds): call them off the event loop.
+/// Every write reads what it depends on (the station's current row, the stations within
+/// 100 m, the county's highest id) inside its own IMMEDIATE transaction, never from this
+/// process's snapshot: another process (the CLI, a second server) may have changed the
+/// register since that snapshot was read. The HTTP API and the CLI both write through here,
+/// so both apply the same rules. Calls block (SQLite, and a snapshot rebuild of a few
+/// milliseconds): call them off the event loop.
 public final class StationRegistry: Sendable {
     let database: LiaisonDatabase
     public let finder: StationFinder
-    /// Serialises write, rebuild and swap, so a newer snapshot is never replaced by an older one.
-    private let writing = Mutex<Void>(())
 
     public init(database: LiaisonDatabase, finder: StationFinder) {
         self.database = database
@@ -39,76 +41,91 @@ public final class StationRegistry: Sendable {
         public let description: String
     }
 
-    /// Registers a new station; the register assigns its id (`ADCODE-NNNN`, next in the county).
-    public func create(_ draft: [String: Any], by actor: StaffToken) throws -> Station {
-        try writing.withLock { _ in
-            let snapshot = finder.snapshot
-            var validated = try StationDraft.validate(draft, id: nil, counties: snapshot.counties)
-            try authorize(actor, county: validated.station.countyCode)
-            try checkNearby(validated, excluding: nil, in: snapshot)
-            let station = try database.pool.write { db in
-                validated.station.id = try StationRecord.nextID(county: validated.station.countyCode, in: db)
-                _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "create", in: db)
-                return validated.station
-            }
-            try refresh()
-            return station
-        }
+    /// The caller's precondition on the current row (an `If-Match` ETag) does not hold:
+    /// the station changed since the caller read it.
+    public struct PreconditionFailed: Error, Sendable, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    /// Applies a JSON merge patch (RFC 7396) to a station's writable fields.
-    public func update(id: String, patch: [String: Any], by actor: StaffToken) throws -> Station {
-        try writing.withLock { _ in
-            let snapshot = finder.snapshot
-            guard let current = snapshot.station(id: id) else { throw NotFound(what: "station", id: id) }
-            guard current.status == .active else { throw StateConflict(description: "station \(id) is retired: retired stations are kept as history and not changed") }
-            try authorize(actor, county: current.countyCode)
-            let merged = StationDraft.merge(patch, into: StationDraft.object(of: current)) as? [String: Any] ?? [:]
-            let validated = try StationDraft.validate(merged, id: id, counties: snapshot.counties)
-            try authorize(actor, county: validated.station.countyCode)
-            try checkNearby(validated, excluding: id, in: snapshot)
-            guard validated.station != current else { return current }
-            _ = try database.pool.write { db in
-                try StationRecord.upsert([validated.station], actor: actor.name, action: "update", in: db)
-            }
-            try refresh()
+    /// A check of the station as it is in the database now, run inside the write transaction
+    /// before anything is changed; it throws (e.g. ``PreconditionFailed``) to refuse the write.
+    public typealias Precondition = @Sendable (Station) throws -> Void
+
+    /// Registers a new station; the register assigns its id (`ADCODE-NNNN`, next in the county).
+    public func create(_ draft: [String: Any], by actor: StaffToken) throws -> Station {
+        let counties = finder.snapshot.counties
+        var validated = try StationDraft.validate(draft, id: nil, counties: counties)
+        try authorize(actor, county: validated.station.countyCode)
+        let station = try database.writeImmediate { db in
+            try checkNearby(validated, excluding: nil, counties: counties, in: db)
+            validated.station.id = try StationRecord.nextID(county: validated.station.countyCode, in: db)
+            _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "create", in: db)
             return validated.station
         }
+        try refresh()
+        return station
+    }
+
+    /// Applies a JSON merge patch (RFC 7396) to the station's writable fields as they are in
+    /// the database now; `precondition` sees that current row first.
+    public func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
+        let counties = finder.snapshot.counties
+        let (station, changed) = try database.writeImmediate { db -> (Station, Bool) in
+            let current = try currentActive(id: id, by: actor, precondition: precondition, in: db)
+            let merged = StationDraft.merge(patch, into: StationDraft.object(of: current)) as? [String: Any] ?? [:]
+            let validated = try StationDraft.validate(merged, id: id, counties: counties)
+            try authorize(actor, county: validated.station.countyCode)
+            guard validated.station != current else { return (current, false) }
+            try checkNearby(validated, excluding: id, counties: counties, in: db)
+            _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "update", in: db)
+            return (validated.station, true)
+        }
+        if changed { try refresh() }
+        return station
     }
 
     /// Retires a station (no hard deletes: the row and its history stay).
-    public func retire(id: String, reason: String, by actor: StaffToken) throws -> Station {
+    public func retire(id: String, reason: String, by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...500).contains(reason.count) else {
             throw InvalidInput(name: "reason", reason: "expected 1 to 500 characters saying why the station is retired")
         }
-        return try writing.withLock { _ in
-            guard var station = finder.snapshot.station(id: id) else { throw NotFound(what: "station", id: id) }
-            guard station.status == .active else { throw StateConflict(description: "station \(id) is already retired") }
-            try authorize(actor, county: station.countyCode)
+        let station = try database.writeImmediate { db in
+            var station = try currentActive(id: id, by: actor, precondition: precondition, in: db)
             station.status = .retired
-            _ = try database.pool.write { db in
-                try StationRecord.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
-            }
-            try refresh()
+            _ = try StationRecord.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
             return station
         }
+        try refresh()
+        return station
     }
 
     /// Every recorded change of a station, oldest first.
     public func history(id: String) throws -> [StationHistoryEntry] {
-        guard finder.snapshot.station(id: id) != nil else { throw NotFound(what: "station", id: id) }
-        return try database.pool.read { db in try StationHistoryRecord.entries(stationID: id, in: db) }
+        try database.pool.read { db in
+            guard try StationRecord.fetchOne(db, id: id) != nil else { throw NotFound(what: "station", id: id) }
+            return try StationHistoryRecord.entries(stationID: id, in: db)
+        }
     }
 
     /// Imports stations (upsert by id) in one transaction, then refreshes the index.
     public func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts {
-        try writing.withLock { _ in
-            guard actor.role.isAdmin else { throw Forbidden(description: "importing stations needs an admin token; \(actor.name) is \(actor.role)") }
-            let counts = try database.pool.write { db in try StationRecord.upsert(stations, actor: actor.name, action: "import", in: db) }
-            try refresh()
-            return counts
+        guard actor.role.isAdmin else { throw Forbidden(description: "importing stations needs an admin token; \(actor.name) is \(actor.role)") }
+        let counts = try database.writeImmediate { db in try StationRecord.upsert(stations, actor: actor.name, action: "import", in: db) }
+        try refresh()
+        return counts
+    }
+
+    /// The station's row as committed now, if it is active and `actor` may write it.
+    private func currentActive(id: String, by actor: StaffToken, precondition: Precondition?, in db: Database) throws -> Station {
+        guard let current = try StationRecord.fetchOne(db, id: id) else { throw NotFound(what: "station", id: id) }
+        try authorize(actor, county: current.countyCode)
+        try precondition?(current)
+        guard current.status == .active else {
+            throw StateConflict(description: "station \(id) is retired: retired stations are kept as history and not changed")
         }
+        return current
     }
 
     private func authorize(_ actor: StaffToken, county: String) throws {
@@ -117,18 +134,23 @@ public final class StationRegistry: Sendable {
         }
     }
 
-    private func checkNearby(_ validated: StationDraft.Validated, excluding id: String?, in snapshot: StationSnapshot) throws {
+    /// Refuses a station within ``StationDraft/nearbyMeters`` of another active one, reading
+    /// the candidates from the database's spatial index (a box of at least twice the distance)
+    /// and measuring them exactly, as the nearest query does.
+    private func checkNearby(_ validated: StationDraft.Validated, excluding id: String?, counties: CountyLocator, in db: Database) throws {
         guard !validated.allowNearby else { return }
-        let query = try NearestQuery.validated(latitude: validated.station.location.latitude, longitude: validated.station.location.longitude,
-                                               limit: 2, radiusKilometers: StationDraft.nearbyMeters / 1000, counties: snapshot.counties)
-        if let near = snapshot.nearest(query).first(where: { $0.station.id != id }) {
+        let location = validated.station.location
+        let candidates = try StationRecord.fetchActive(around: location, meters: 2 * StationDraft.nearbyMeters, in: db)
+        let query = try NearestQuery.validated(latitude: location.latitude, longitude: location.longitude,
+                                               limit: 2, radiusKilometers: StationDraft.nearbyMeters / 1000, counties: counties)
+        if let near = StationSnapshot(stations: candidates, counties: []).nearest(query).first(where: { $0.station.id != id }) {
             throw NearbyConflict(other: near.station, distanceMeters: near.distanceMeters)
         }
     }
 
-    /// Reads the register after a commit and swaps the new snapshot in.
+    /// Reads the register after a commit and swaps the new snapshot in (unless a newer one already is).
     private func refresh() throws {
-        finder.replace(with: try database.snapshot())
+        finder.offer(try database.snapshot())
     }
 }
 

@@ -34,17 +34,18 @@ final class ManualClock: Sendable {
         let full = try database.snapshot()
         // Two offline stations per county, two places each: the desk runs out of capacity, so
         // some complaints wait for staff and are dispatched late.
-        let few = Self.counties.flatMap { county in
-            full.activeStations.filter { $0.countyCode == county && $0.modes.contains(.offline) }.prefix(2).map { station -> Station in
-                var small = station
-                small.capacity = 2
-                return small
-            }
-        }
+        let few = Set(Self.counties.flatMap { county in
+            full.activeStations.filter { $0.countyCode == county && $0.modes.contains(.offline) }.prefix(2).map(\.id)
+        })
+        // The desk reads the register as committed, so the small register is written to the store.
+        _ = try database.upsert(stations: full.stations.map { station in
+            var changed = station
+            if few.contains(station.id) { changed.capacity = 2 } else { changed.status = .retired }
+            return changed
+        })
         clock = ManualClock(Self.start)
         let clock = self.clock
-        desk = ComplaintDesk(database: database, finder: StationFinder(StationSnapshot(stations: few, counties: full.counties.counties)),
-                             settings: complaintSettings, now: { clock.now })
+        desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: complaintSettings, now: { clock.now })
         stats = ComplaintStats(database: database, finder: StationFinder(full))
     }
 
