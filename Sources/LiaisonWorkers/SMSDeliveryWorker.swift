@@ -7,9 +7,12 @@ import ServiceLifecycle
 
 /// Sends the outbox's due messages through a gateway, retrying with exponential backoff.
 ///
-/// At least once: a message is marked sent only after the gateway accepted it, so a crash in
-/// between sends it again (with the same id). After ``Policy/maxAttempts`` failures it is
-/// marked `failed` and shown to staff with the complaint.
+/// Several processes may send from one store (two servers, a server and `liaison notify`):
+/// each claims a small batch of due messages with a lease before calling the gateway, so no
+/// two send the same message while its claim holds. At least once: a message is marked sent
+/// only after the gateway accepted it, so a crash in between sends it again (with the same
+/// id) once the claim expires. After ``Policy/maxAttempts`` failures it is marked `failed`
+/// and shown to staff with the complaint.
 public final class SMSDeliveryWorker: Service, Sendable {
     public struct Policy: Sendable {
         public var maxAttempts: Int
@@ -18,14 +21,25 @@ public final class SMSDeliveryWorker: Service, Sendable {
         public var maxDelaySeconds: Double
         /// How often the outbox is looked at.
         public var pollSeconds: Double
+        /// Messages claimed at once.
         public var batch: Int
+        /// How long a claim holds. Must exceed ``batch`` sends at the gateway's timeout; a send
+        /// is not started with less than ``sendAllowanceSeconds`` of the claim left.
+        public var leaseSeconds: Double
+        public var sendAllowanceSeconds: Double
+        /// At most this many messages in one pass, so a pass ends and the stop is checked.
+        public var maxPerPass: Int
 
-        public init(maxAttempts: Int = 8, baseDelaySeconds: Double = 30, maxDelaySeconds: Double = 3600, pollSeconds: Double = 1, batch: Int = 100) {
+        public init(maxAttempts: Int = 8, baseDelaySeconds: Double = 30, maxDelaySeconds: Double = 3600, pollSeconds: Double = 1, batch: Int = 10,
+                    leaseSeconds: Double = 120, sendAllowanceSeconds: Double = 15, maxPerPass: Int = 1000) {
             self.maxAttempts = maxAttempts
             self.baseDelaySeconds = baseDelaySeconds
             self.maxDelaySeconds = maxDelaySeconds
             self.pollSeconds = pollSeconds
             self.batch = batch
+            self.leaseSeconds = leaseSeconds
+            self.sendAllowanceSeconds = sendAllowanceSeconds
+            self.maxPerPass = maxPerPass
         }
 
         /// When to try again after the `attempts`-th failed attempt; nil: give up.
@@ -45,29 +59,58 @@ public final class SMSDeliveryWorker: Service, Sendable {
     let outbox: SMSOutbox
     let gateway: any SMSGateway
     public let policy: Policy
+    /// This sender's name in the claims it writes: unique per worker.
+    public let sender: String
     let logger: Logger
 
     public init(outbox: SMSOutbox, gateway: any SMSGateway, policy: Policy = Policy(), logger: Logger) {
         self.outbox = outbox
         self.gateway = gateway
         self.policy = policy
+        self.sender = WorkerIdentity.make("sms")
         self.logger = logger
     }
 
-    /// Sends every message due now, once each; returns what happened.
+    /// Sends every message due now (up to ``Policy/maxPerPass``), once each; returns what happened.
     public func deliverDue() async throws -> Report {
-        let outbox = self.outbox, batch = policy.batch
-        let due = try await NIOThreadPool.singleton.runIfActive { try outbox.due(at: Date(), limit: batch) }
         var report = Report()
-        for entry in due {
-            // Stopping: what was not sent stays pending and goes out on the next start.
-            if Task.isCancelled { break }
+        var handled = 0
+        while handled < policy.maxPerPass, !Task.isCancelled {
+            let claimed = try await claim(limit: min(policy.batch, policy.maxPerPass - handled))
+            if claimed.entries.isEmpty { break }
+            handled += claimed.entries.count
+            try await send(claimed.entries, claimedUntil: claimed.until, into: &report)
+        }
+        return report
+    }
+
+    private func claim(limit: Int) async throws -> (entries: [SMSOutbox.Entry], until: Date) {
+        let outbox = self.outbox, sender = self.sender, lease = policy.leaseSeconds
+        return try await NIOThreadPool.singleton.runIfActive {
+            let now = Date(), until = now.addingTimeInterval(lease)
+            return (try outbox.claimDue(at: now, sender: sender, until: until, limit: limit), until)
+        }
+    }
+
+    private func send(_ entries: [SMSOutbox.Entry], claimedUntil until: Date, into report: inout Report) async throws {
+        let outbox = self.outbox
+        for (i, entry) in entries.enumerated() {
+            // Stopping, or too little of the claim left for one more send: give the rest back
+            // (they stay pending) so another sender, or the next start, takes them at once.
+            if Task.isCancelled || Date().addingTimeInterval(policy.sendAllowanceSeconds) >= until {
+                let rest = entries[i...].map(\.message.id), sender = self.sender
+                try? await NIOThreadPool.singleton.runIfActive { try outbox.release(rest, sender: sender) }
+                return
+            }
             do {
                 try await gateway.send(entry.message)
                 try await NIOThreadPool.singleton.runIfActive { try outbox.markSent(entry.message.id, at: Date()) }
                 report.sent += 1
             } catch where Task.isCancelled {
-                break
+                // The send in flight is abandoned; its claim (and the rest's) expires or is released.
+                let rest = entries[i...].map(\.message.id), sender = self.sender
+                try? await NIOThreadPool.singleton.runIfActive { try outbox.release(rest, sender: sender) }
+                return
             } catch {
                 let retryAt = policy.retryAt(afterAttempts: entry.attempts + 1, now: Date())
                 let reason = "\(error)"
@@ -78,7 +121,6 @@ public final class SMSDeliveryWorker: Service, Sendable {
                 ])
             }
         }
-        return report
     }
 
     /// Polls until the service group shuts down.
@@ -97,16 +139,81 @@ public final class SMSDeliveryWorker: Service, Sendable {
     }
 }
 
+/// Names for the claims and leases a process writes: host, process id and a random part, so
+/// two processes (or two workers of one) never share one.
+enum WorkerIdentity {
+    static func make(_ role: String) -> String {
+        let host = ProcessInfo.processInfo.hostName
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return "\(role):\(host):\(ProcessInfo.processInfo.processIdentifier):\(random)"
+    }
+}
+
 /// Keeps complaints moving between requests: assigns the ones waiting for a station once one
 /// has free capacity, and marks complaints overdue as their deadlines pass (an `overdue`
 /// event per deadline).
+///
+/// One process at a time does this: each pass first takes or renews the store's
+/// `complaint-watch` lease (``leaseSeconds``, three intervals by default); a process that
+/// does not hold it skips the pass. When the holder stops it gives the lease back; when it
+/// dies, another process takes over once the lease has run out.
 public final class ComplaintWatch: Service, Sendable {
+    public static let leaseName = "complaint-watch"
     let desk: ComplaintDesk
+    let intervalSeconds: Double
+    let leaseSeconds: Double
+    /// This watch's name as the lease's holder.
+    public let holder: String
+    let logger: Logger
+
+    public init(desk: ComplaintDesk, intervalSeconds: Double = 60, leaseSeconds: Double? = nil, logger: Logger) {
+        self.desk = desk
+        self.intervalSeconds = intervalSeconds
+        self.leaseSeconds = leaseSeconds ?? max(3 * intervalSeconds, 5)
+        self.holder = WorkerIdentity.make("watch")
+        self.logger = logger
+    }
+
+    /// One pass, if this watch holds the lease: what it dispatched and marked, or nil when
+    /// another process holds the lease.
+    public func pass() throws -> (dispatched: Int, marked: Int)? {
+        let now = Date()
+        guard try desk.database.acquireLease(Self.leaseName, holder: holder, now: now, until: now.addingTimeInterval(leaseSeconds)) else {
+            return nil
+        }
+        return (try desk.dispatchWaiting(), try desk.markOverdue())
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                if let (dispatched, marked) = try await NIOThreadPool.singleton.runIfActive({ try self.pass() }) {
+                    if dispatched > 0 { logger.info("waiting complaints dispatched", metadata: ["complaints.dispatched": "\(dispatched)"]) }
+                    if marked > 0 { logger.info("complaints overdue", metadata: ["complaints.marked": "\(marked)"]) }
+                }
+            } catch {
+                logger.error("complaint watch pass failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
+        }
+        let database = desk.database, holder = self.holder
+        try? await NIOThreadPool.singleton.runIfActive { try database.releaseLease(Self.leaseName, holder: holder) }
+    }
+}
+
+/// Keeps this process's station snapshot as fresh as the store: polls the register's version
+/// every ``intervalSeconds`` (one indexed row) and reads the register again when another
+/// process changed it. A change made elsewhere is therefore served here within the interval
+/// plus one snapshot rebuild.
+public final class RegisterWatch: Service, Sendable {
+    let database: LiaisonDatabase
+    let finder: StationFinder
     let intervalSeconds: Double
     let logger: Logger
 
-    public init(desk: ComplaintDesk, intervalSeconds: Double = 60, logger: Logger) {
-        self.desk = desk
+    public init(database: LiaisonDatabase, finder: StationFinder, intervalSeconds: Double = 0.2, logger: Logger) {
+        self.database = database
+        self.finder = finder
         self.intervalSeconds = intervalSeconds
         self.logger = logger
     }
@@ -114,12 +221,12 @@ public final class ComplaintWatch: Service, Sendable {
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let desk = self.desk
-                let (dispatched, marked) = try await NIOThreadPool.singleton.runIfActive { (try desk.dispatchWaiting(), try desk.markOverdue()) }
-                if dispatched > 0 { logger.info("waiting complaints dispatched", metadata: ["complaints.dispatched": "\(dispatched)"]) }
-                if marked > 0 { logger.info("complaints overdue", metadata: ["complaints.marked": "\(marked)"]) }
+                let database = self.database, finder = self.finder
+                if try await NIOThreadPool.singleton.runIfActive({ try database.refresh(finder) }) {
+                    logger.info("register changed; snapshot refreshed", metadata: ["register.version": "\(finder.snapshot.version)"])
+                }
             } catch {
-                logger.error("complaint watch pass failed", metadata: ["error": "\(error)"])
+                logger.error("register refresh failed", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
         }

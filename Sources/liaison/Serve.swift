@@ -18,6 +18,8 @@ extension Liaison {
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
         @Option(name: .customLong("overdue-interval"), help: "How often waiting complaints are dispatched and deadlines checked (seconds).")
         var overdueIntervalSeconds = 60.0
+        @Option(name: .customLong("register-poll"), help: "How often the register is checked for changes made by other processes (seconds).")
+        var registerPollSeconds = 0.2
         @OptionGroup var dispatch: DispatchOptions
         @OptionGroup var sms: SMSOptions
         @OptionGroup var store: StoreOptions
@@ -25,6 +27,9 @@ extension Liaison {
         func validate() throws {
             guard overdueIntervalSeconds.isFinite, overdueIntervalSeconds >= 0.1 else {
                 throw ValidationError("--overdue-interval: \(overdueIntervalSeconds) is out of range: expected at least 0.1 seconds")
+            }
+            guard registerPollSeconds.isFinite, (0.01...60).contains(registerPollSeconds) else {
+                throw ValidationError("--register-poll: \(registerPollSeconds) is out of range: expected 0.01 to 60 seconds")
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port: \(port) is out of range: expected 0 to 65535") }
             guard Logger.Level(rawValue: logLevel) != nil else {
@@ -40,10 +45,13 @@ extension Liaison {
             let host = self.host
             let complaints = try dispatch.settings(store)
             let desk = ComplaintDesk(database: database, finder: finder, settings: complaints)
-            // The workers: texts go out through the gateway; deadlines are watched.
+            // The workers: texts go out through the gateway (claimed, so several processes can
+            // share a store); deadlines are watched by one process at a time; the register is
+            // re-read when another process changes it.
             let workers: [any Service] = [
                 SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms")),
                 ComplaintWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: Logger(label: "liaison.sla")),
+                RegisterWatch(database: database, finder: finder, intervalSeconds: registerPollSeconds, logger: Logger(label: "liaison.register")),
             ]
             let app = buildApplication(settings: ServerSettings(host: host, port: port, complaints: complaints), finder: finder, database: database,
                                        logger: logger, services: workers) { port in

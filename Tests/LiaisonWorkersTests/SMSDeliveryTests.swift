@@ -44,10 +44,13 @@ final class FlakyProvider: Sendable {
     }
 
     let failures: Int
+    /// How long each answer takes, so that concurrent senders overlap.
+    let delay: Duration
     let received = Mutex<[Received]>([])
 
-    init(failures: Int) {
+    init(failures: Int, delay: Duration = .zero) {
         self.failures = failures
+        self.delay = delay
     }
 
     var router: Router<BasicRequestContext> {
@@ -56,6 +59,7 @@ final class FlakyProvider: Sendable {
             let data = Data(buffer: try await request.body.collect(upTo: 65536))
             let body = (try? JSONSerialization.jsonObject(with: data) as? [String: String]) ?? [:]
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            if self.delay > .zero { try await Task.sleep(for: self.delay) }
             let attempt = self.received.withLock { all in
                 all.append(Received(idempotencyKey: key, body: body))
                 return all.filter { $0.idempotencyKey == key }.count
