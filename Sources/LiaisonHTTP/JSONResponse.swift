@@ -11,7 +11,7 @@ enum JSONResponse {
         guard cacheable else {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
-        let etag = "\"\(hex(fnv1a64(body)))\""
+        let etag = self.etag(of: body)
         headers[.eTag] = etag
         headers[.cacheControl] = "no-cache"
         if let condition = request.headers[.ifNoneMatch], matches(condition, etag) {
@@ -23,6 +23,19 @@ enum JSONResponse {
 
     static func encoding<T: Encodable>(_ value: T, for request: Request) throws -> Response {
         make(Array(try JSONOutput.encode(value)), for: request)
+    }
+
+    /// The strong entity tag of a body: the same in every process of a fleet.
+    static func etag(of body: [UInt8]) -> String {
+        "\"\(hex(fnv1a64(body)))\""
+    }
+
+    /// `If-Match` (RFC 9110, 13.1.1): `*` or a comma-separated list of entity tags, compared strongly.
+    static func matchesStrongly(_ condition: String, _ etag: String) -> Bool {
+        condition.split(separator: ",").contains { tag in
+            let t = tag.trimmingCharacters(in: .whitespaces)
+            return t == "*" || t == etag
+        }
     }
 
     /// `If-None-Match`: `*` or a comma-separated list of entity tags (weak comparison).

@@ -35,7 +35,9 @@ struct RegistryController {
         let body = try await self.body(request)
         let staff = try await authorize(request)
         let id = stationID(context)
-        return try written(try await blocking { try registry.update(id: id, patch: StationDraft.object(from: body), by: staff) }, status: .ok)
+        let precondition = ifMatch(request)
+        return try written(try await blocking { try registry.update(id: id, patch: StationDraft.object(from: body), by: staff, precondition: precondition) },
+                           status: .ok)
     }
 
     @Sendable func retire(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -50,7 +52,8 @@ struct RegistryController {
         guard let reason = object["reason"] as? String else {
             throw Problem.invalid(InvalidInput(name: "reason", reason: "is required: a string of 1 to 500 characters saying why the station is retired"))
         }
-        return try written(try await blocking { try registry.retire(id: id, reason: reason, by: staff) }, status: .ok)
+        let precondition = ifMatch(request)
+        return try written(try await blocking { try registry.retire(id: id, reason: reason, by: staff, precondition: precondition) }, status: .ok)
     }
 
     struct HistoryResponse: Encodable {
@@ -112,10 +115,31 @@ struct RegistryController {
         try await StaffAuthenticator(authenticator: authenticator).staff(request)
     }
 
+    /// The station's detail (WGS-84) as `GET /v1/stations/{id}` writes it, with its ETag.
+    private static func detail(_ station: Station, counties: CountyLocator) throws -> (body: Data, etag: String) {
+        let body = try JSONOutput.encode(StationDetail(station, counties: counties))
+        return (body, JSONResponse.etag(of: Array(body)))
+    }
+
+    /// `If-Match`: the write goes ahead only if the station, as committed now, still has one of
+    /// the ETags the client names (the one it read from `GET /v1/stations/{id}` or a write's answer).
+    private func ifMatch(_ request: Request) -> StationRegistry.Precondition? {
+        guard let condition = request.headers[.ifMatch] else { return nil }
+        let counties = finder.snapshot.counties
+        return { current in
+            let etag = try Self.detail(current, counties: counties).etag
+            guard JSONResponse.matchesStrongly(condition, etag) else {
+                throw StationRegistry.PreconditionFailed(
+                    description: "station \(current.id) has changed since it was read (its ETag is now \(etag), If-Match gave \(condition)): read it again and reapply the change")
+            }
+        }
+    }
+
     private func written(_ station: Station, status: HTTPResponse.Status) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = try JSONOutput.encode(StationDetail(station, counties: finder.snapshot.counties))
+        let (body, etag) = try Self.detail(station, counties: finder.snapshot.counties)
+        headers[.eTag] = etag
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -18,6 +18,8 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         throw Problem(status: .conflict, kind: "nearby-station", title: "Another station is nearby", detail: error.description)
     } catch let error as StationRegistry.StateConflict {
         throw Problem(status: .conflict, kind: "state-conflict", title: "Conflict", detail: error.description)
+    } catch let error as StationRegistry.PreconditionFailed {
+        throw Problem(status: .preconditionFailed, kind: "precondition-failed", title: "Precondition failed", detail: error.description)
     } catch let error as StationRegistry.Forbidden {
         throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
     } catch let error as ComplaintDesk.Forbidden {
