@@ -62,11 +62,15 @@ public final class SMSOutbox: Sendable {
         .sorted { ($0.nextAttemptAt, $0.message.id) < ($1.nextAttemptAt, $1.message.id) }
     }
 
-    /// Gives back `sender`'s claims on messages it did not get to (e.g. when stopping), so
-    /// another sender need not wait for them to expire.
-    public func release(_ ids: [String], sender: String) throws {
-        guard !ids.isEmpty else { return }
+    /// Gives back `sender`'s claims on the messages `ids` (all of its claims when nil) that
+    /// it did not get to (e.g. when stopping), so another sender need not wait for them to expire.
+    public func release(sender: String, ids: [String]? = nil) throws {
         try database.writeImmediate { db in
+            guard let ids else {
+                try db.execute(sql: "UPDATE sms_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ? AND status = 'pending'",
+                               arguments: [sender])
+                return
+            }
             for id in ids {
                 try db.execute(sql: "UPDATE sms_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ? AND status = 'pending'",
                                arguments: [id, sender])

@@ -71,12 +71,15 @@ public final class SMSDeliveryWorker: Service, Sendable {
         self.logger = logger
     }
 
-    /// Sends every message due now (up to ``Policy/maxPerPass``), once each; returns what happened.
+    /// Sends every message due when the pass starts (up to ``Policy/maxPerPass``), once each;
+    /// returns what happened. A message that fails is due again only after its backoff, so a
+    /// pass never tries one twice.
     public func deliverDue() async throws -> Report {
         var report = Report()
         var handled = 0
+        let start = Date()
         while handled < policy.maxPerPass, !Task.isCancelled {
-            let claimed = try await claim(limit: min(policy.batch, policy.maxPerPass - handled))
+            let claimed = try await claim(dueAt: start, limit: min(policy.batch, policy.maxPerPass - handled))
             if claimed.entries.isEmpty { break }
             handled += claimed.entries.count
             try await send(claimed.entries, claimedUntil: claimed.until, into: &report)
@@ -84,11 +87,11 @@ public final class SMSDeliveryWorker: Service, Sendable {
         return report
     }
 
-    private func claim(limit: Int) async throws -> (entries: [SMSOutbox.Entry], until: Date) {
+    private func claim(dueAt start: Date, limit: Int) async throws -> (entries: [SMSOutbox.Entry], until: Date) {
         let outbox = self.outbox, sender = self.sender, lease = policy.leaseSeconds
         return try await NIOThreadPool.singleton.runIfActive {
-            let now = Date(), until = now.addingTimeInterval(lease)
-            return (try outbox.claimDue(at: now, sender: sender, until: until, limit: limit), until)
+            let until = Date().addingTimeInterval(lease)
+            return (try outbox.claimDue(at: start, sender: sender, until: until, limit: limit), until)
         }
     }
 
@@ -97,9 +100,9 @@ public final class SMSDeliveryWorker: Service, Sendable {
         for (i, entry) in entries.enumerated() {
             // Stopping, or too little of the claim left for one more send: give the rest back
             // (they stay pending) so another sender, or the next start, takes them at once.
+            // Called directly: a cancelled task must still get this one short write done.
             if Task.isCancelled || Date().addingTimeInterval(policy.sendAllowanceSeconds) >= until {
-                let rest = entries[i...].map(\.message.id), sender = self.sender
-                try? await NIOThreadPool.singleton.runIfActive { try outbox.release(rest, sender: sender) }
+                try? outbox.release(sender: sender, ids: entries[i...].map(\.message.id))
                 return
             }
             do {
@@ -107,9 +110,8 @@ public final class SMSDeliveryWorker: Service, Sendable {
                 try await NIOThreadPool.singleton.runIfActive { try outbox.markSent(entry.message.id, at: Date()) }
                 report.sent += 1
             } catch where Task.isCancelled {
-                // The send in flight is abandoned; its claim (and the rest's) expires or is released.
-                let rest = entries[i...].map(\.message.id), sender = self.sender
-                try? await NIOThreadPool.singleton.runIfActive { try outbox.release(rest, sender: sender) }
+                // The send in flight is abandoned: it and the rest stay pending, given back below or on stop.
+                try? outbox.release(sender: sender, ids: entries[i...].map(\.message.id))
                 return
             } catch {
                 let retryAt = policy.retryAt(afterAttempts: entry.attempts + 1, now: Date())
@@ -136,6 +138,9 @@ public final class SMSDeliveryWorker: Service, Sendable {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.policy.pollSeconds * 1000))) }
         }
+        // Whatever this sender still holds (a claim taken as the stop came) goes back now, so
+        // the next sender need not wait for the claims to expire.
+        try? outbox.release(sender: sender)
     }
 }
 
@@ -196,8 +201,8 @@ public final class ComplaintWatch: Service, Sendable {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
         }
-        let database = desk.database, holder = self.holder
-        try? await NIOThreadPool.singleton.runIfActive { try database.releaseLease(Self.leaseName, holder: holder) }
+        // Given back directly (one short write), so another process takes over at once.
+        try? desk.database.releaseLease(Self.leaseName, holder: holder)
     }
 }
 

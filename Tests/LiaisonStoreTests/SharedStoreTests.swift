@@ -172,8 +172,9 @@ import Testing
 
         // a sends one and gives the rest back: those are free at once; b's stay b's until they expire.
         try a.markSent(byA[0].message.id, at: now)
-        try a.release(byA.dropFirst().map(\.message.id), sender: "a")
-        try a.release(byB.map(\.message.id), sender: "a")   // not a's: no effect
+        try a.release(sender: "a", ids: byA.dropFirst().map(\.message.id))
+        try a.release(sender: "a", ids: byB.map(\.message.id))   // not a's: no effect
+        try a.release(sender: "nobody")                             // holds nothing: no effect
         let again = try b.claimDue(at: now, sender: "b2", until: until, limit: 1000)
         #expect(Set(again.map(\.message.id)) == Set(byA.dropFirst().map(\.message.id)))
 
@@ -182,6 +183,11 @@ import Testing
         let taken = try a.claimDue(at: later, sender: "a", until: later.addingTimeInterval(60), limit: 1000)
         #expect(Set(taken.map(\.message.id)) == Set((byB + again).map(\.message.id)))
         #expect(try a.messages(number: byA[0].message.number).first { $0.message.id == byA[0].message.id }?.status == "sent")
+
+        // a stops: everything it holds goes back at once.
+        try a.release(sender: "a")
+        let afterStop = try b.claimDue(at: later, sender: "b3", until: later.addingTimeInterval(60), limit: 1000)
+        #expect(Set(afterStop.map(\.message.id)) == Set(taken.map(\.message.id)))
     }
 
     @Test func oneWatchHoldsTheLeaseUntilItExpiresOrIsReleased() throws {
