@@ -70,4 +70,4 @@ public func routeTable(finder: StationFinder, database: LiaisonDatabase, setting
 }
 
 /// Reported in `liaison_build_info`.
-public let liaisonVersion = "0.3.0"
+public let liaisonVersion = "0.3.1"
