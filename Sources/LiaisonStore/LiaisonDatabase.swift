@@ -250,3 +250,12 @@ extension LiaisonDatabase {
         _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }
+
+extension LiaisonDatabase {
+    /// For `liaison-bench intake` only: runs the writer at another `synchronous` level, to
+    /// measure what FULL costs. Nothing in the service calls it.
+    @_spi(Benchmark) public func setWriterSynchronous(_ level: String) throws {
+        guard ["OFF", "NORMAL", "FULL", "EXTRA"].contains(level) else { throw StoreError(message: "unknown synchronous level \(level)") }
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
+    }
+}

@@ -3,6 +3,8 @@
 // stations and at 1,000,000 synthetic stations over Zhejiang's extent.
 //   swift run -c release liaison-bench [--quick]
 // --quick uses 100,000 synthetic stations instead of 1,000,000 (for a smoke run).
+//   swift run -c release liaison-bench intake [--seconds 5] [--clients 8] [--rounds 2]
+// complaint intake per second with the writer at synchronous NORMAL and FULL (IntakeBench.swift).
 import Foundation
 import Geodesy
 import LiaisonCore
@@ -11,6 +13,16 @@ import Logging
 import StationIndex
 
 LoggingSystem.bootstrap(StreamLogHandler.standardError)
+
+// `liaison-bench intake [--seconds S] [--clients N] [--rounds R]`: complaint intake with and without fsync at commit.
+if CommandLine.arguments.dropFirst().first == "intake" {
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    func option(_ name: String, _ fallback: Double) -> Double {
+        args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? Double(args[$0 + 1]) : nil } ?? fallback
+    }
+    try runIntakeBenchmark(seconds: option("--seconds", 5), clients: Int(option("--clients", 8)), rounds: Int(option("--rounds", 2)))
+    exit(0)
+}
 
 let quick = CommandLine.arguments.contains("--quick")
 let k = 5
