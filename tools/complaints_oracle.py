@@ -43,7 +43,6 @@ import random
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -52,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaints_geo as geo  # noqa: E402
 from complaints_geo import GEOD, Geodesic, OPEN_STATUSES  # noqa: E402
-from liaison_http import Server, ServerError, json_of, request  # noqa: E402
+from liaison_http import Server, ServerError, database_with_admin_token, json_of, request  # noqa: E402
 from oracle_nearest import from_wgs84, to_wgs84  # noqa: E402
 
 CATEGORIES = ("product_quality", "service_quality", "false_advertising", "price", "contract", "prepaid_card",
@@ -621,16 +620,8 @@ def main(argv=None):
     db = work / "complaints.sqlite"
     server = Server(binary, db, log_path=work / "serve.log", extra_args=geodata_args)
     try:
-        p = subprocess.run([str(binary), "where", "--lat", "30.259", "--lng", "120.13", "--db", str(db), *geodata_args],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            die(f"creating the database failed: {p.stderr.strip()}")
-        p = subprocess.run([str(binary), "tokens", "create", "--name", "complaints-oracle", "--role", "admin",
-                            "--db", str(db)], capture_output=True, text=True)
-        token = p.stdout.strip()
-        if p.returncode != 0 or not token or "\n" in token:
-            die(f"liaison tokens create: exit {p.returncode}, stdout {p.stdout!r}, stderr {p.stderr.strip()!r}")
         try:
+            token = database_with_admin_token(binary, db, "complaints-oracle", extra_args=geodata_args)
             url = server.start()
         except ServerError as e:
             die(str(e))

@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaints_geo as geo  # noqa: E402
-from liaison_http import json_of, request  # noqa: E402
+from liaison_http import ServerError, database_with_admin_token, json_of, request  # noqa: E402
 
 TRACED = "pwrite64,write,writev,sendmsg,sendto,fsync,fdatasync"
 SYNCS = ("fsync", "fdatasync")
@@ -329,11 +329,10 @@ def main(argv=None):
     work = Path(tempfile.mkdtemp(prefix="durability."))
     db, trace, log = work / "liaison.sqlite", work / "strace.txt", work / "serve.log"
     try:
-        p = subprocess.run([str(binary), "tokens", "create", "--db", str(db), "--name", "durability", "--role", "admin"],
-                           capture_output=True, text=True)
-        token = next((w for w in p.stdout.split() if w.startswith("lst_")), None)
-        if p.returncode != 0 or not token:
-            die(f"liaison tokens create failed (exit {p.returncode}): {p.stderr.strip() or p.stdout.strip()}")
+        try:
+            token = database_with_admin_token(binary, db, "durability")
+        except ServerError as e:
+            die(str(e))
         page_size = int.from_bytes(db.read_bytes()[16:18], "big")   # the database header's page size (1: 65536)
         proc, url = start_traced(binary, db, trace, log, 65536 if page_size == 1 else page_size)
         try:

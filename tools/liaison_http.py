@@ -24,6 +24,18 @@ class ServerError(Exception):
     pass
 
 
+def database_with_admin_token(binary, db, name, extra_args=()):
+    """Creates the database at `db` (from geodata/, unless it exists) before any server starts, so
+    servers never race to create it, and an admin token called `name`; returns the token.
+    Raises ServerError with what the CLI said when either fails."""
+    p = subprocess.run([str(binary), "tokens", "create", "--name", name, "--role", "admin", "--db", str(db),
+                        *[str(x) for x in extra_args]], capture_output=True, text=True)
+    token = p.stdout.strip()
+    if p.returncode != 0 or not token.startswith("lst_") or "\n" in token:
+        raise ServerError(f"liaison tokens create: exit {p.returncode}, stdout {p.stdout!r}, stderr {p.stderr.strip()!r}")
+    return token
+
+
 class Server:
     """One `liaison serve --port 0` process on a database file."""
 

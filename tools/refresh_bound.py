@@ -17,14 +17,13 @@ import argparse
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from liaison_http import Server, ServerError, request  # noqa: E402
+from liaison_http import Server, ServerError, database_with_admin_token, request  # noqa: E402
 
 
 def main():
@@ -37,12 +36,7 @@ def main():
     servers = []
     try:
         db = work / "liaison.sqlite"
-        made = subprocess.run([args.bin, "tokens", "create", "--name", "bound", "--role", "admin", "--db", str(db)],
-                              capture_output=True, text=True)
-        if made.returncode != 0:
-            print(f"refresh-bound: error: tokens create failed: {made.stderr.strip()}", file=sys.stderr)
-            return 2
-        auth = {"Authorization": "Bearer " + made.stdout.strip()}
+        auth = {"Authorization": "Bearer " + database_with_admin_token(args.bin, db, "bound")}
         a = Server(args.bin, db, log_path=work / "a.log")
         b = Server(args.bin, db, log_path=work / "b.log", extra_args=["--register-poll", str(args.poll)])
         servers = [a, b]

@@ -29,7 +29,6 @@
 #   python3 tools/sms_senders_check.py --bin .build/debug/liaison [same options]
 
 import argparse
-import json
 import os
 import random
 import re
@@ -46,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaints_geo as geo  # noqa: E402
-from liaison_http import Server, ServerError, json_of, request  # noqa: E402
+from liaison_http import Server, ServerError, database_with_admin_token, json_of, request  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("product_quality", "service_quality", "price", "contract", "after_sales", "other")
@@ -174,16 +173,8 @@ def main(argv=None):
     loop = threading.Thread(target=notify_loop, args=(binary, db, sms_args, stop, runs, work / "notify.log"))
     problems = []
     try:
-        p = subprocess.run([str(binary), "where", "--lat", "30.259", "--lng", "120.13", "--db", str(db)],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            die(f"creating the database failed: {p.stderr.strip()}")
-        p = subprocess.run([str(binary), "tokens", "create", "--name", "sms-senders-check", "--role", "admin",
-                            "--db", str(db)], capture_output=True, text=True)
-        token = p.stdout.strip()
-        if p.returncode != 0 or not token or "\n" in token:
-            die(f"liaison tokens create: exit {p.returncode}, stderr {p.stderr.strip()!r}")
         try:
+            token = database_with_admin_token(binary, db, "sms-senders-check")
             urls = [s.start() for s in servers]
         except ServerError as e:
             die(str(e))
