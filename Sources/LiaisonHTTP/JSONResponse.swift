@@ -30,12 +30,24 @@ enum JSONResponse {
         "\"\(hex(fnv1a64(body)))\""
     }
 
-    /// `If-Match` (RFC 9110, 13.1.1): `*` or a comma-separated list of entity tags, compared strongly.
-    static func matchesStrongly(_ condition: String, _ etag: String) -> Bool {
-        condition.split(separator: ",").contains { tag in
-            let t = tag.trimmingCharacters(in: .whitespaces)
-            return t == "*" || t == etag
+    /// The entity tags of an `If-Match` value (RFC 9110, 13.1.1): `*`, or a comma-separated
+    /// list of `"tag"` or `W/"tag"` (visible ASCII but `"` inside the quotes); nil when the
+    /// value is neither (openapi.json states the same pattern).
+    static func ifMatchTags(_ condition: String) -> [String]? {
+        let trimmed = condition.trimmingCharacters(in: .init(charactersIn: " \t"))
+        if trimmed == "*" { return ["*"] }
+        let tags = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .init(charactersIn: " \t")) }
+        func isTag(_ t: String) -> Bool {
+            let quoted = t.hasPrefix("W/") ? t.dropFirst(2) : Substring(t)
+            guard quoted.count >= 2, quoted.first == "\"", quoted.last == "\"" else { return false }
+            return quoted.dropFirst().dropLast().unicodeScalars.allSatisfy { $0 == "!" || ("#"..."~").contains($0) }
         }
+        return tags.allSatisfy(isTag) ? tags : nil
+    }
+
+    /// `If-Match` tags against the current ETag, compared strongly (a weak tag never matches).
+    static func matchesStrongly(_ tags: [String], _ etag: String) -> Bool {
+        tags.contains { $0 == "*" || $0 == etag }
     }
 
     /// `If-None-Match`: `*` or a comma-separated list of entity tags (weak comparison).

@@ -35,7 +35,7 @@ struct RegistryController {
         let body = try await self.body(request)
         let staff = try await authorize(request)
         let id = stationID(context)
-        let precondition = ifMatch(request)
+        let precondition = try ifMatch(request)
         return try written(try await blocking { try registry.update(id: id, patch: StationDraft.object(from: body), by: staff, precondition: precondition) },
                            status: .ok)
     }
@@ -52,7 +52,7 @@ struct RegistryController {
         guard let reason = object["reason"] as? String else {
             throw Problem.invalid(InvalidInput(name: "reason", reason: "is required: a string of 1 to 500 characters saying why the station is retired"))
         }
-        let precondition = ifMatch(request)
+        let precondition = try ifMatch(request)
         return try written(try await blocking { try registry.retire(id: id, reason: reason, by: staff, precondition: precondition) }, status: .ok)
     }
 
@@ -123,12 +123,15 @@ struct RegistryController {
 
     /// `If-Match`: the write goes ahead only if the station, as committed now, still has one of
     /// the ETags the client names (the one it read from `GET /v1/stations/{id}` or a write's answer).
-    private func ifMatch(_ request: Request) -> StationRegistry.Precondition? {
+    private func ifMatch(_ request: Request) throws -> StationRegistry.Precondition? {
         guard let condition = request.headers[.ifMatch] else { return nil }
+        guard let tags = JSONResponse.ifMatchTags(condition) else {
+            throw Problem.invalid(InvalidInput(name: "If-Match", reason: "not an entity tag list: expected * or one or more quoted ETags such as \"0123456789abcdef\", separated by commas"))
+        }
         let counties = finder.snapshot.counties
         return { current in
             let etag = try Self.detail(current, counties: counties).etag
-            guard JSONResponse.matchesStrongly(condition, etag) else {
+            guard JSONResponse.matchesStrongly(tags, etag) else {
                 throw StationRegistry.PreconditionFailed(
                     description: "station \(current.id) has changed since it was read (its ETag is now \(etag), If-Match gave \(condition)): read it again and reapply the change")
             }

@@ -72,10 +72,14 @@ public final class StationRegistry: Sendable {
     public func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
         let counties = finder.snapshot.counties
         let (station, changed) = try database.writeImmediate { db -> (Station, Bool) in
-            let current = try currentActive(id: id, by: actor, precondition: precondition, in: db)
+            // In this order: the caller's rights, then the change itself (400), then whether it
+            // was made against the current version (412), then whether the station may change (409).
+            let current = try current(id: id, by: actor, in: db)
             let merged = StationDraft.merge(patch, into: StationDraft.object(of: current)) as? [String: Any] ?? [:]
             let validated = try StationDraft.validate(merged, id: id, counties: counties)
             try authorize(actor, county: validated.station.countyCode)
+            try precondition?(current)
+            try requireActive(current)
             guard validated.station != current else { return (current, false) }
             try checkNearby(validated, excluding: id, counties: counties, in: db)
             _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "update", in: db)
@@ -92,7 +96,9 @@ public final class StationRegistry: Sendable {
             throw InvalidInput(name: "reason", reason: "expected 1 to 500 characters saying why the station is retired")
         }
         let station = try database.writeImmediate { db in
-            var station = try currentActive(id: id, by: actor, precondition: precondition, in: db)
+            var station = try current(id: id, by: actor, in: db)
+            try precondition?(station)
+            try requireActive(station)
             station.status = .retired
             _ = try StationRecord.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
             return station
@@ -117,15 +123,17 @@ public final class StationRegistry: Sendable {
         return counts
     }
 
-    /// The station's row as committed now, if it is active and `actor` may write it.
-    private func currentActive(id: String, by actor: StaffToken, precondition: Precondition?, in db: Database) throws -> Station {
+    /// The station's row as committed now, if `actor` may write it.
+    private func current(id: String, by actor: StaffToken, in db: Database) throws -> Station {
         guard let current = try StationRecord.fetchOne(db, id: id) else { throw NotFound(what: "station", id: id) }
         try authorize(actor, county: current.countyCode)
-        try precondition?(current)
-        guard current.status == .active else {
-            throw StateConflict(description: "station \(id) is retired: retired stations are kept as history and not changed")
-        }
         return current
+    }
+
+    private func requireActive(_ station: Station) throws {
+        guard station.status == .active else {
+            throw StateConflict(description: "station \(station.id) is retired: retired stations are kept as history and not changed")
+        }
     }
 
     private func authorize(_ actor: StaffToken, county: String) throws {

@@ -111,6 +111,54 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
         #expect(reopened.stations.count == Fixture.snapshot.stations.count + 1)
     }
 
+    /// If-Match: the ETag read is accepted once, then stale (412); `*` matches any; a weak tag
+    /// never matches; a malformed value is a 400 naming the header; a bad body is a 400 even
+    /// with a stale tag; nothing is written on a refusal.
+    @Test func ifMatchMakesAnEditConditional() async throws {
+        let register = try WritableRegister()
+        try await register.app().test(.router) { client in
+            let uri = "/v1/stations/330106-0001"
+            func headers(_ ifMatch: String?) -> HTTPFields {
+                var h = WritableRegister.headers(register.admin)
+                if let ifMatch { h[.ifMatch] = ifMatch }
+                return h
+            }
+            let etag = try await client.execute(uri: uri, method: .get) { try #require($0.headers[.eTag]) }
+            let patched = try await client.execute(uri: uri, method: .patch, headers: headers(etag), body: ByteBuffer(string: #"{"capacity": 41}"#)) { response in
+                #expect(response.status == .ok)
+                return try #require(response.headers[.eTag])
+            }
+            #expect(patched != etag)
+            #expect(try await client.execute(uri: uri, method: .get) { $0.headers[.eTag] } == patched, "the write answers with the ETag GET gives")
+            let refusals: [(String, String, HTTPResponse.Status)] = [
+                (etag, #"{"capacity": 42}"#, .preconditionFailed),
+                ("\"0000000000000000\", W/\(patched)", #"{"capacity": 42}"#, .preconditionFailed),
+                ("", #"{"capacity": 42}"#, .badRequest),
+                ("abc", #"{"capacity": 42}"#, .badRequest),
+                (etag, #"{"capacity": "many"}"#, .badRequest),
+            ]
+            for (ifMatch, body, status) in refusals {
+                try await client.execute(uri: uri, method: .patch, headers: headers(ifMatch), body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == status, "If-Match \(ifMatch), \(body)")
+                    if status == .badRequest, body.contains("42") {
+                        let names = (try response.json()["invalid_params"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                        #expect(names == ["If-Match"])
+                    }
+                }
+            }
+            #expect(register.finder.snapshot.station(id: "330106-0001")?.capacity == 41, "no refused edit was written")
+            try await client.execute(uri: uri, method: .patch, headers: headers("\"x\", \(patched)"), body: ByteBuffer(string: #"{"capacity": 43}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: uri + "/retire", method: .post, headers: headers(patched), body: ByteBuffer(string: #"{"reason": "撤并"}"#)) {
+                #expect($0.status == .preconditionFailed, "retire honours If-Match too")
+            }
+            try await client.execute(uri: uri + "/retire", method: .post, headers: headers("*"), body: ByteBuffer(string: #"{"reason": "撤并"}"#)) {
+                #expect($0.status == .ok)
+            }
+        }
+    }
+
     @Test func patchChangesOnlyTheGivenFields() async throws {
         let register = try WritableRegister()
         try await register.app().test(.router) { client in
