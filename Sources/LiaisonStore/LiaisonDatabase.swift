@@ -136,10 +136,12 @@ public final class LiaisonDatabase: Sendable {
 
     /// Reads the whole register into a new immutable snapshot, stamped with the register's version.
     public func snapshot() throws -> StationSnapshot {
-        try pool.read { db in
-            StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db),
-                            version: try Self.registerVersion(db))
-        }
+        try pool.read { db in try Self.snapshot(db, version: try Self.registerVersion(db)) }
+    }
+
+    /// The register as `db` sees it, stamped with `version` (read in the same transaction).
+    static func snapshot(_ db: Database, version: Int64) throws -> StationSnapshot {
+        StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db), version: version)
     }
 
     /// The register's version: bumped by triggers on every change of a station or county,
@@ -159,7 +161,7 @@ public final class LiaisonDatabase: Sendable {
         let held = finder.snapshot
         let version = try Self.registerVersion(db)
         guard version != held.version else { return held }
-        let fresh = StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db), version: version)
+        let fresh = try Self.snapshot(db, version: version)
         finder.offer(fresh)
         return fresh
     }

@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import Geodesy
 import LiaisonCore
-import Synchronization
 
 /// Staff writes to the register: create, update (JSON merge patch) and retire, each one
 /// transaction with its history row, followed by a new index snapshot.
