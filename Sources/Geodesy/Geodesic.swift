@@ -52,4 +52,14 @@ public struct Geodesic: Sendable {
     public func distanceMeters(from a: Coordinate, to b: Coordinate) -> Double {
         inverse(from: a, to: b).distanceMeters
     }
+
+    /// Solves the direct geodesic problem: where one arrives setting out from `a` on
+    /// `bearingDegrees` (clockwise from north) for `distanceMeters`.
+    public func direct(from a: Coordinate, bearingDegrees: Double, distanceMeters: Double) -> Coordinate {
+        var lat2 = 0.0, lng2 = 0.0
+        withUnsafePointer(to: geod) { g in
+            geod_direct(g, a.latitude, a.longitude, bearingDegrees, distanceMeters, &lat2, &lng2, nil)
+        }
+        return Coordinate(latitude: lat2, longitude: lng2)
+    }
 }

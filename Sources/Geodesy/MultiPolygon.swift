@@ -1,3 +1,5 @@
+import Foundation
+
 /// A polygon set in longitude/latitude degrees (WGS-84), as in GeoJSON.
 ///
 /// Rings are closed lists of coordinates; the first ring of each polygon is its outer
@@ -8,9 +10,14 @@ public struct MultiPolygon: Sendable, Hashable {
     public let polygons: [[[Coordinate]]]
     /// The bounding box, for cheap rejection.
     public let minLatitude: Double, maxLatitude: Double, minLongitude: Double, maxLongitude: Double
+    /// Every ring's vertices on the ellipsoid (ECEF), made once: the boundary distance is asked
+    /// on every nearest query near a border, and converting 10,000 vertices each time would
+    /// cost more than the query.
+    private let rings: [[ECEF]]
 
     public init(polygons: [[[Coordinate]]]) {
         self.polygons = polygons
+        rings = polygons.flatMap { $0 }.filter { !$0.isEmpty }.map { $0.map(ECEF.init) }
         var minLat = Double.infinity, maxLat = -Double.infinity
         var minLng = Double.infinity, maxLng = -Double.infinity
         for polygon in polygons {
@@ -55,21 +62,30 @@ public struct MultiPolygon: Sendable, Hashable {
     public func nearestBoundaryPoint(to p: Coordinate) -> (point: Coordinate, distanceMeters: Double) {
         let q = ECEF(p)
         var best: (point: ECEF, d2: Double)?
-        for polygon in polygons {
-            for ring in polygon where !ring.isEmpty {
-                var previous = ECEF(ring[0])
-                for point in ring.dropFirst() {
-                    let current = ECEF(point)
-                    let candidate = Self.closestPoint(on: previous, current, to: q)
-                    let d2 = candidate.squaredDistance(to: q)
-                    if best == nil || d2 < best!.d2 { best = (candidate, d2) }
-                    previous = current
-                }
+        for ring in rings {
+            var previous = ring[0]
+            for current in ring.dropFirst() {
+                let candidate = Self.closestPoint(on: previous, current, to: q)
+                let d2 = candidate.squaredDistance(to: q)
+                if best == nil || d2 < best!.d2 { best = (candidate, d2) }
+                previous = current
             }
         }
         guard let best else { return (p, .infinity) }
         let point = best.point.coordinate
         return (point, Geodesic.wgs84.distanceMeters(from: p, to: point))
+    }
+
+    /// Whether the bounding box, grown by `meters` on every side, holds the point: a cheap test
+    /// that lets a caller skip ``nearestBoundaryPoint(to:)`` for polygons that cannot be that close.
+    public func boundingBox(contains p: Coordinate, grownBy meters: Double) -> Bool {
+        // A degree of latitude is at least 110.5 km; a degree of longitude at least that times
+        // cos(latitude): dividing by those over-grows the box, never under-grows it.
+        let dLat = meters / 110_500
+        let maxAbsLat = min(89.9, max(abs(minLatitude), abs(maxLatitude)) + dLat)
+        let dLng = meters / (110_500 * cos(maxAbsLat * .pi / 180))
+        return p.latitude >= minLatitude - dLat && p.latitude <= maxLatitude + dLat
+            && p.longitude >= minLongitude - dLng && p.longitude <= maxLongitude + dLng
     }
 
     private static func closestPoint(on a: ECEF, _ b: ECEF, to q: ECEF) -> ECEF {

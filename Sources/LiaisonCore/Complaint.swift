@@ -27,6 +27,19 @@ public struct Complaint: Sendable, Hashable {
     public var milestones = Milestones()
     /// Deadlines already reported overdue (each once).
     public var overdueReported: ServiceDeadline = []
+    /// The other counties the location may be in (it is within the county polygons' accuracy
+    /// of their borders), nearest first; empty when the county is certain. Their staff may claim it.
+    public var borderCounties: [BorderCounty] = []
+    /// The merchant case: the complaints about the same merchant (same credit code, or the same
+    /// name key within ``Merchant/sameNameWithinMeters``), whoever filed them.
+    public var merchantCase: Int64?
+    /// The same consumer's last complaint about the same merchant within
+    /// ``Merchant/repeatWithinDays`` days, when this one repeats it.
+    public var repeatOf: String?
+    /// The Open311 client (its key's name) that filed the complaint; nil for the mini-program intake.
+    public var client: String?
+
+    public var countyConfidence: CountyConfidence { borderCounties.isEmpty ? .inside : .near_border }
 
     public init(number: String, trackingToken: String, status: ComplaintStatus, intake: ComplaintIntake, countyCode: String,
                 mode: MediationMode, stationID: String? = nil, distanceMeters: Double? = nil, assignmentReason: String? = nil,

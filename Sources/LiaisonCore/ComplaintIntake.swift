@@ -30,7 +30,7 @@ public enum ComplaintCategory: String, Sendable, Hashable, CaseIterable, Codable
 /// ```json
 /// {"location":{"lat":30.259,"lng":120.13,"coordsys":"gcj02"},
 ///  "consumer":{"name":"张三","phone":"+86 138 0013 8000"},
-///  "merchant":{"name":"某某超市","address":"文三路 1 号"},
+///  "merchant":{"name":"某某超市","address":"文三路 1 号","code":"91350100M000100Y43"},
 ///  "category":"product_quality","description":"买到过期食品","preferred_mode":"video","amount_yuan":199.5}
 /// ```
 public struct ComplaintIntake: Sendable, Hashable {
@@ -44,6 +44,8 @@ public struct ComplaintIntake: Sendable, Hashable {
     public var consumerPhone: String
     public var merchantName: String
     public var merchantAddress: String?
+    /// The merchant's unified social credit code, when the consumer knows it (on the receipt or licence).
+    public var merchantCode: String?
     public var category: ComplaintCategory
     public var description: String
     public var preferredMode: MediationMode
@@ -51,7 +53,7 @@ public struct ComplaintIntake: Sendable, Hashable {
     public var amountFen: Int?
 
     public init(location: Coordinate, givenLocation: Coordinate? = nil, coordinateSystem: CoordinateSystem = .wgs84,
-                consumerName: String, consumerPhone: String, merchantName: String, merchantAddress: String? = nil,
+                consumerName: String, consumerPhone: String, merchantName: String, merchantAddress: String? = nil, merchantCode: String? = nil,
                 category: ComplaintCategory, description: String, preferredMode: MediationMode, amountFen: Int? = nil) {
         self.location = location
         self.givenLocation = givenLocation ?? location
@@ -60,6 +62,7 @@ public struct ComplaintIntake: Sendable, Hashable {
         self.consumerPhone = consumerPhone
         self.merchantName = merchantName
         self.merchantAddress = merchantAddress
+        self.merchantCode = merchantCode
         self.category = category
         self.description = description
         self.preferredMode = preferredMode
@@ -75,7 +78,7 @@ public struct ComplaintIntake: Sendable, Hashable {
     private struct Body: Decodable {
         struct Location: Decodable { let lat: Double; let lng: Double; let coordsys: String? }
         struct Consumer: Decodable { let name: String; let phone: String }
-        struct Merchant: Decodable { let name: String; let address: String? }
+        struct Merchant: Decodable { let name: String; let address: String?; let code: String? }
         let location: Location
         let consumer: Consumer
         let merchant: Merchant
@@ -102,11 +105,11 @@ public struct ComplaintIntake: Sendable, Hashable {
         if object["amount_yuan"] is NSNull {
             problems.append(InvalidParameter(name: "amount_yuan", reason: "is null: leave it out, or give yuan from 0.01"))
         }
-        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address"]))] {
+        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address", "code"]))] {
             if let inner = object[name] as? [String: Any] {
                 problems += StationDraft.unknownFields(inner, allowed: allowed, prefix: name + ".")
                 for (key, value) in inner.sorted(by: { $0.key < $1.key }) where value is NSNull && allowed.contains(key) {
-                    problems.append(InvalidParameter(name: "\(name).\(key)", reason: "is null: expected a \(key == "lat" || key == "lng" ? "number" : "string")\(key == "coordsys" || key == "address" ? ", or leave it out" : "")"))
+                    problems.append(InvalidParameter(name: "\(name).\(key)", reason: "is null: expected a \(key == "lat" || key == "lng" ? "number" : "string")\(key == "coordsys" || key == "address" || key == "code" ? ", or leave it out" : "")"))
                 }
             } else if object[name] != nil, !(object[name] is NSNull) {
                 problems.append(InvalidParameter(name: name, reason: "expected an object with \(allowed.sorted().joined(separator: ", "))"))
@@ -144,6 +147,9 @@ public struct ComplaintIntake: Sendable, Hashable {
         if let address = draft.merchant.address, address.unicodeScalars.count > 200 {
             problems.append(InvalidParameter(name: "merchant.address", reason: "expected at most 200 characters"))
         }
+        if let code = draft.merchant.code, !Merchant.isCreditCode(code) {
+            problems.append(InvalidParameter(name: "merchant.code", reason: "\"\(code)\" is not a unified social credit code: expected \(Merchant.creditCodeAllowed)"))
+        }
         let category = ComplaintCategory(rawValue: draft.category)
         if category == nil {
             problems.append(InvalidParameter(name: "category", reason: "unknown category \"\(draft.category)\": expected one of \(ComplaintCategory.allowedNames)"))
@@ -169,7 +175,7 @@ public struct ComplaintIntake: Sendable, Hashable {
         let given = Coordinate(latitude: draft.location.lat, longitude: draft.location.lng)
         return ComplaintIntake(location: system.toWGS84(given), givenLocation: given, coordinateSystem: system,
                                consumerName: consumerName, consumerPhone: phone, merchantName: merchantName,
-                               merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress,
+                               merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress, merchantCode: draft.merchant.code,
                                category: category, description: description, preferredMode: mode, amountFen: amountFen)
     }
 
@@ -205,11 +211,17 @@ extension CountyLocator {
 
     /// The county that serves a complaint at `point` (WGS-84).
     public func servingCounty(of point: Coordinate) throws(OutsideServiceArea) -> County {
+        try servingPlacement(of: point).county
+    }
+
+    /// The county that serves a complaint at `point` (WGS-84), and the other counties the
+    /// point may be in (see ``borderCheck(_:placedIn:outsideBy:accuracy:)``).
+    public func servingPlacement(of point: Coordinate) throws(OutsideServiceArea) -> (county: County, border: BorderCheck) {
         switch locate(point) {
         case .inside(let county):
-            return county
+            return (county, borderCheck(point, placedIn: county))
         case .outside(let county, let distance) where distance <= Self.serviceSlackMeters:
-            return county
+            return (county, borderCheck(point, placedIn: county, outsideBy: distance))
         case .outside(let county, let distance):
             throw OutsideServiceArea(nearestCountyName: county.name, distanceMeters: distance)
         case nil:

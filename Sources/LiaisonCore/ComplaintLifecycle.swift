@@ -6,6 +6,7 @@
 ///                        │  └──reassign────────┘
 ///                      refuse ─▶ refused ─(system or staff reassign)─▶ assigned
 /// withdrawn: by the consumer from any state before resolved/failed.
+/// claim: near a county border, staff of the other county take it over before acceptance (─▶ assigned).
 /// ```
 public enum ComplaintStatus: String, Sendable, Hashable, CaseIterable, Codable {
     /// Received, no station with free capacity yet.
@@ -43,13 +44,15 @@ public enum ComplaintAction: String, Sendable, Hashable, CaseIterable, Codable {
     case submit, assign, overdue
     // Staff.
     case accept, refuse, reassign, schedule, start_mediation, resolve, fail, close
+    /// Staff of a county the location may be in (near a border) take the complaint over.
+    case claim
     // Consumer.
     case confirm_appointment, withdraw, feedback
 
     public var party: ComplaintParty {
         switch self {
         case .submit, .assign, .overdue: .system
-        case .accept, .refuse, .reassign, .schedule, .start_mediation, .resolve, .fail, .close: .staff
+        case .accept, .refuse, .reassign, .schedule, .start_mediation, .resolve, .fail, .close, .claim: .staff
         case .confirm_appointment, .withdraw, .feedback: .consumer
         }
     }
@@ -70,6 +73,8 @@ public enum ComplaintLifecycle {
         case (.submitted, .assign), (.refused, .assign):
             return .assigned
         case (.submitted, .reassign), (.assigned, .reassign), (.refused, .reassign), (.accepted, .reassign):
+            return .assigned
+        case (.submitted, .claim), (.assigned, .claim), (.refused, .claim):
             return .assigned
         case (.assigned, .accept):
             return .accepted

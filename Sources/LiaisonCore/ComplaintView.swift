@@ -21,6 +21,8 @@ public struct ComplaintView: Sendable, Encodable {
         let name: String
         let phone: String?
         let address: String?
+        /// The merchant's unified social credit code, when given.
+        let code: String?
     }
 
     public struct CountyRef: Sendable, Encodable {
@@ -90,6 +92,11 @@ public struct ComplaintView: Sendable, Encodable {
     let mode: String
     let location: Location
     let county: CountyRef?
+    /// `inside`, or `near_border` when the location is within the county polygons' accuracy of
+    /// another county, whose staff may then claim the complaint.
+    let county_confidence: String
+    /// The other counties the location may be in, nearest first; empty when `inside`.
+    let border_counties: [BorderCounty]
     let consumer: Party
     let merchant: Party
     let station: StationRef?
@@ -105,6 +112,10 @@ public struct ComplaintView: Sendable, Encodable {
     /// What the viewer may do now.
     let allowed_actions: [String]
     let events: [EventView]
+    /// Staff only: the repeat link, the same consumer's other complaints about the merchant and the merchant case.
+    let links: ComplaintLinks?
+    /// In the intake answer only: the consumer's own open complaints about the same merchant.
+    let same_merchant_open: [ConsumerComplaintRef]?
 
     /// What a consumer whose mediation failed is told.
     public static let failedNextSteps = "调解未能达成协议。您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 继续投诉，也可以依法申请人民法院调解、申请仲裁或提起诉讼。"
@@ -113,7 +124,7 @@ public struct ComplaintView: Sendable, Encodable {
     ///   - includeToken: true only in the intake response (the one place the token is shown).
     ///   - videoBaseURL: where video rooms live (for example a self-hosted Jitsi).
     public init(_ complaint: Complaint, events: [ComplaintEvent], snapshot: StationSnapshot, audience: Audience,
-                videoBaseURL: String, includeToken: Bool = false) {
+                videoBaseURL: String, includeToken: Bool = false, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil) {
         let c = complaint
         number = c.number
         tracking_token = includeToken ? c.trackingToken : nil
@@ -126,9 +137,13 @@ public struct ComplaintView: Sendable, Encodable {
         mode = c.mode.rawValue
         location = Location(lat: c.intake.givenLocation.latitude, lng: c.intake.givenLocation.longitude, coordsys: c.intake.coordinateSystem.rawValue)
         county = snapshot.counties.county(code: c.countyCode).map { CountyRef(code: $0.adcode, name: $0.name, city_name: $0.cityName) }
+        county_confidence = c.countyConfidence.rawValue
+        border_counties = c.borderCounties
+        if case .staff = audience { self.links = links } else { self.links = nil }
+        same_merchant_open = includeToken ? (sameMerchantOpen ?? []) : nil
         let seesPhone = if case .staff(true) = audience { true } else { false }
-        consumer = Party(name: c.intake.consumerName, phone: seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone), address: nil)
-        merchant = Party(name: c.intake.merchantName, phone: nil, address: c.intake.merchantAddress)
+        consumer = Party(name: c.intake.consumerName, phone: seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone), address: nil, code: nil)
+        merchant = Party(name: c.intake.merchantName, phone: nil, address: c.intake.merchantAddress, code: c.intake.merchantCode)
         let station = c.stationID.flatMap { snapshot.station(id: $0) }
         self.station = station.map { s in
             StationRef(id: s.id, name: s.name, distance_m: c.distanceMeters.map { rounded($0, 2) }, phone: s.phone, address: s.address.line,
@@ -154,11 +169,62 @@ public struct ComplaintView: Sendable, Encodable {
         let party: ComplaintParty = if case .consumer = audience { .consumer } else { .staff }
         // Confirming needs a proposal not yet confirmed; the state machine alone cannot say that.
         let proposal = c.appointment.map { !$0.confirmed } ?? c.video.map { !$0.confirmed } ?? false
-        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party).filter { $0 != .confirm_appointment || proposal }.map(\.rawValue)
+        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party)
+            .filter { ($0 != .confirm_appointment || proposal) && ($0 != .claim || !c.borderCounties.isEmpty) }.map(\.rawValue)
         self.events = events.map {
             EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: $0.actor, action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
         }
+    }
+}
+
+/// One of a consumer's complaints, as shown to that consumer or to staff.
+public struct ConsumerComplaintRef: Sendable, Hashable, Codable {
+    public let number: String
+    public let status: String
+    public let submitted_at: String
+
+    public init(number: String, status: String, submitted_at: String) {
+        self.number = number
+        self.status = status
+        self.submitted_at = submitted_at
+    }
+}
+
+/// What staff see of a complaint's relations: the consumer's repeats and the merchant case.
+public struct ComplaintLinks: Sendable, Encodable {
+    /// The merchant case: every complaint about the same merchant, counted (not listed: other
+    /// consumers' complaints are not this complaint's business).
+    public struct Case: Sendable, Hashable, Encodable {
+        public let id: Int64
+        public let merchant_name: String
+        public let merchant_code: String?
+        public let complaints: Int
+        public let consumers: Int
+        public let first_at: String
+        public let last_at: String
+
+        public init(id: Int64, merchant_name: String, merchant_code: String?, complaints: Int, consumers: Int, first_at: String, last_at: String) {
+            self.id = id
+            self.merchant_name = merchant_name
+            self.merchant_code = merchant_code
+            self.complaints = complaints
+            self.consumers = consumers
+            self.first_at = first_at
+            self.last_at = last_at
+        }
+    }
+
+    /// The same consumer's earlier complaint about this merchant within 30 days, when this one repeats it.
+    public let repeat_of: String?
+    /// The same consumer's other complaints about this merchant, newest first (at most 20).
+    public let same_consumer: [ConsumerComplaintRef]
+    public let merchant_case: Case?
+
+    public init(repeat_of: String?, same_consumer: [ConsumerComplaintRef], merchant_case: Case?) {
+        self.repeat_of = repeat_of
+        self.same_consumer = same_consumer
+        self.merchant_case = merchant_case
     }
 }
 
@@ -170,11 +236,17 @@ public struct ComplaintSummary: Sendable, Encodable {
     public let category: String
     public let station_id: String?
     public let county_code: String
+    /// `inside`, or `near_border` (another county's staff may claim it).
+    public let county_confidence: String
+    /// The same consumer's earlier complaint about the same merchant within 30 days.
+    public let repeat_of: String?
     public let consumer_phone: String
     public let submitted_at: String
     public let updated_at: String
 
     public init(_ c: Complaint, seesPhone: Bool) {
+        county_confidence = c.countyConfidence.rawValue
+        repeat_of = c.repeatOf
         number = c.number
         status = c.status.rawValue
         mode = c.mode.rawValue

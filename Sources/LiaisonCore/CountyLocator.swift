@@ -27,12 +27,19 @@ public struct CountyLocator: Sendable {
         case outside(nearest: County, distanceMeters: Double)
     }
 
+    /// The county whose polygon holds `point` (lowest adcode where simplified polygons
+    /// overlap), or nil: no search for the nearest one.
+    public func containing(_ point: Coordinate) -> County? {
+        counties.first { $0.boundary.contains(point) }
+    }
+
     /// The county whose polygon holds `point`, or the nearest county when none does.
     ///
-    /// Boundaries are simplified to about 100 m, so a point that close to a border may be
-    /// placed in the neighbour. Where simplified polygons overlap, the lowest adcode wins.
+    /// Boundaries are generalized (off by up to about 2 km, see ``borderAccuracyMeters``), so a
+    /// point that close to a border may be placed in the neighbour: ``borderCheck(_:placedIn:outsideBy:accuracy:)``
+    /// says so. Where polygons overlap, the lowest adcode wins.
     public func locate(_ point: Coordinate) -> Placement? {
-        if let county = counties.first(where: { $0.boundary.contains(point) }) {
+        if let county = containing(point) {
             return .inside(county)
         }
         var nearest: (County, Double)?
@@ -41,5 +48,98 @@ public struct CountyLocator: Sendable {
             if nearest == nil || d < nearest!.1 { nearest = (county, d) }
         }
         return nearest.map { .outside(nearest: $0.0, distanceMeters: $0.1) }
+    }
+}
+
+/// How sure the county of a point is, given that the county polygons are simplified.
+public enum CountyConfidence: String, Sendable, Hashable, Codable {
+    /// No other county's boundary is within ``CountyLocator/borderAccuracyMeters`` of the point.
+    case inside
+    /// Another county's boundary is that close: the point may be in it.
+    case near_border
+}
+
+/// The county a point was placed in, how sure that is, and the other counties it may be in.
+public struct BorderCheck: Sendable, Hashable {
+    public struct Candidate: Sendable, Hashable {
+        public let county: County
+        /// Geodesic metres from the point to this county's boundary.
+        public let distanceMeters: Double
+
+        public init(county: County, distanceMeters: Double) {
+            self.county = county
+            self.distanceMeters = distanceMeters
+        }
+    }
+
+    public let confidence: CountyConfidence
+    /// The other counties whose boundary is within the accuracy, nearest first (ties by adcode).
+    public let candidates: [Candidate]
+
+    public init(confidence: CountyConfidence, candidates: [Candidate]) {
+        self.confidence = confidence
+        self.candidates = candidates
+    }
+
+    public static let inside = BorderCheck(confidence: .inside, candidates: [])
+}
+
+extension CountyLocator {
+    /// How far from a county border a point's county is uncertain, in metres: the 99th
+    /// percentile of the distance from the county file's internal borders to those of a denser,
+    /// independent source (1,676 m), rounded up. Measured by `tools/border_accuracy.py`; see
+    /// `geodata/README.md`, "Accuracy near borders".
+    public static let borderAccuracyMeters = 2_000.0
+
+    /// Whether a point placed in `county` may be in another one: every other county whose
+    /// boundary is within `accuracy` of the point (for a point outside every polygon, within
+    /// its distance to `county` plus `accuracy`). Coasts do not count: a point near the sea
+    /// but far from other counties is `inside`.
+    ///
+    /// Cost: one bounding-box test per county, and a boundary distance for the few counties
+    /// whose grown box holds the point.
+    public func borderCheck(_ point: Coordinate, placedIn county: County, outsideBy distance: Double = 0,
+                            accuracy: Double = CountyLocator.borderAccuracyMeters) -> BorderCheck {
+        let reach = distance + accuracy
+        var candidates: [BorderCheck.Candidate] = []
+        for other in counties where other.adcode != county.adcode && other.boundary.boundingBox(contains: point, grownBy: reach) {
+            let d = other.boundary.contains(point) ? 0 : other.boundary.nearestBoundaryPoint(to: point).distanceMeters
+            if d <= reach { candidates.append(.init(county: other, distanceMeters: d)) }
+        }
+        guard !candidates.isEmpty else { return .inside }
+        candidates.sort { ($0.distanceMeters, $0.county.adcode) < ($1.distanceMeters, $1.county.adcode) }
+        return BorderCheck(confidence: .near_border, candidates: candidates)
+    }
+
+    /// ``locate(_:)`` and ``borderCheck(_:placedIn:outsideBy:accuracy:)`` together; nil when
+    /// there are no counties.
+    public func placeWithConfidence(_ point: Coordinate) -> (placement: Placement, border: BorderCheck)? {
+        guard let placement = locate(point) else { return nil }
+        switch placement {
+        case .inside(let county):
+            return (placement, borderCheck(point, placedIn: county))
+        case .outside(let county, let distance):
+            return (placement, borderCheck(point, placedIn: county, outsideBy: distance))
+        }
+    }
+}
+
+/// A border check as JSON: `county_confidence` and `border_counties`.
+public struct BorderCounty: Sendable, Hashable, Codable {
+    public let county_code: String
+    public let county_name: String
+    /// Geodesic metres from the point to the county's boundary, to 0.01 m (0: inside it too).
+    public let distance_m: Double
+
+    public init(_ candidate: BorderCheck.Candidate) {
+        county_code = candidate.county.adcode
+        county_name = candidate.county.name
+        distance_m = rounded(candidate.distanceMeters, 2)
+    }
+
+    public init(county_code: String, county_name: String, distance_m: Double) {
+        self.county_code = county_code
+        self.county_name = county_name
+        self.distance_m = distance_m
     }
 }

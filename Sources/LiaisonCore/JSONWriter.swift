@@ -1,3 +1,5 @@
+import Foundation
+
 /// A minimal JSON writer for the hot path, producing byte for byte what `JSONOutput`
 /// (Foundation's `JSONEncoder` with sorted keys and unescaped slashes) produces: the same
 /// escapes and the same numbers (Swift's shortest round-trip form, with a trailing `.0`
@@ -70,11 +72,31 @@ struct JSONWriter {
 extension NearestResponse {
     /// The response as JSON, the same bytes as `JSONOutput.encode(self)` in a fraction of the time.
     public func json() -> [UInt8] {
+        // Ratings (include=rating) are nested objects: the encoder writes those answers.
+        if stations.contains(where: { $0.rating != nil }) { return Array((try? JSONOutput.encode(self)) ?? Data()) }
         var w = JSONWriter(capacity: 256 + stations.count * 512)
         w.raw("{\"query\":{")
+        if let border = query.border_counties {
+            w.raw("\"border_counties\":[")
+            for (i, c) in border.enumerated() {
+                w.raw(i == 0 ? "{\"county_code\":" : ",{\"county_code\":")
+                w.string(c.county_code)
+                w.raw(",\"county_name\":")
+                w.string(c.county_name)
+                w.raw(",\"distance_m\":")
+                w.number(c.distance_m)
+                w.raw("}")
+            }
+            w.raw("],")
+        }
         if let county = query.county {
             w.raw("\"county\":")
             w.string(county)
+            w.raw(",")
+        }
+        if let confidence = query.county_confidence {
+            w.raw("\"county_confidence\":")
+            w.string(confidence.rawValue)
             w.raw(",")
         }
         w.raw("\"input\":")
@@ -84,6 +106,10 @@ extension NearestResponse {
         if let mode = query.mode {
             w.raw(",\"mode\":")
             w.string(mode.rawValue)
+        }
+        if let home = query.point_county_code {
+            w.raw(",\"point_county_code\":")
+            w.string(home)
         }
         if let radius = query.radius_km {
             w.raw(",\"radius_km\":")

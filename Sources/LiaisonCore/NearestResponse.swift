@@ -31,6 +31,13 @@ public struct NearestResponse: Sendable, Hashable, Codable {
         public let mode: MediationMode?
         public let county: String?
         public let radius_km: Double?
+        /// The county whose polygon holds the point; absent outside Zhejiang.
+        public let point_county_code: String?
+        /// `inside`, or `near_border` when another county's boundary is within the polygons'
+        /// accuracy; absent outside Zhejiang.
+        public let county_confidence: CountyConfidence?
+        /// The other counties the point may be in, nearest first; empty when `inside`.
+        public let border_counties: [BorderCounty]?
     }
 
     public struct Item: Sendable, Hashable, Codable {
@@ -50,16 +57,22 @@ public struct NearestResponse: Sendable, Hashable, Codable {
         public let bearing_deg: Double
         /// The station in the caller's coordinate system.
         public let location: Point
+        /// The station's star rating, with `include=rating` (absent otherwise, and for a station never rated).
+        public let rating: StationRating?
     }
 
     public let query: Query
     public let stations: [Item]
 
-    public init(query q: NearestQuery, results: [NearestStation], counties: CountyLocator) {
+    /// - Parameter ratings: the stations' ratings, to include them (`include=rating`); nil leaves them out.
+    public init(query q: NearestQuery, results: [NearestStation], counties: CountyLocator, ratings: [String: StationRating]? = nil) {
+        let home = counties.containing(q.wgs84)
+        let check = home.map { counties.borderCheck(q.wgs84, placedIn: $0) }
         query = Query(
             input: Point(lat: q.point.latitude, lng: q.point.longitude, coordsys: q.coordinateSystem),
             wgs84: Point(lat: rounded(q.wgs84.latitude, 9), lng: rounded(q.wgs84.longitude, 9), coordsys: nil),
-            limit: q.limit, mode: q.mode, county: q.countyCode, radius_km: q.radiusKilometers)
+            limit: q.limit, mode: q.mode, county: q.countyCode, radius_km: q.radiusKilometers,
+            point_county_code: home?.adcode, county_confidence: check?.confidence, border_counties: check?.candidates.map(BorderCounty.init))
         stations = results.enumerated().map { rank, result in
             let s = result.station
             let place = counties.place(of: s)
@@ -68,7 +81,7 @@ public struct NearestResponse: Sendable, Hashable, Codable {
                 county_name: place.countyName, city_code: place.cityCode, city_name: place.cityName,
                 address: s.address.line, modes: s.modes, phone: s.phone,
                 distance_m: rounded(result.distanceMeters, 2), bearing_deg: roundedBearing(result.bearingDegrees),
-                location: .shown(s.location, in: q.coordinateSystem))
+                location: .shown(s.location, in: q.coordinateSystem), rating: ratings?[s.id])
         }
     }
 }

@@ -27,12 +27,20 @@ public struct RegionLookup: Sendable, Hashable, Codable {
     public let region: Region?
     /// The nearest county, when outside.
     public let nearest: Region?
+    /// `inside`, or `near_border` when another county's boundary is within the polygons'
+    /// accuracy of the point (for a point outside, within its distance to `nearest` plus that).
+    public let county_confidence: CountyConfidence?
+    /// The other counties the point may be in, nearest first; empty when `inside`.
+    public let border_counties: [BorderCounty]?
 
     public init(point: Coordinate, coordinateSystem: CoordinateSystem, counties: CountyLocator) {
         let wgs = coordinateSystem.toWGS84(point)
         query = NearestResponse.Point(lat: point.latitude, lng: point.longitude, coordsys: coordinateSystem)
         wgs84 = NearestResponse.Point(lat: rounded(wgs.latitude, 9), lng: rounded(wgs.longitude, 9), coordsys: nil)
-        switch counties.locate(wgs) {
+        let placed = counties.placeWithConfidence(wgs)
+        county_confidence = placed?.border.confidence
+        border_counties = placed?.border.candidates.map(BorderCounty.init)
+        switch placed?.placement {
         case .inside(let county):
             inside_zhejiang = true
             region = Region(county)

@@ -59,7 +59,7 @@ public enum SMSTemplates {
                 messages.append(SMSMessage(id: "\(complaint.number)-\(event.seq)-c", number: complaint.number, eventSeq: event.seq, recipient: .consumer,
                                            phone: complaint.intake.consumerPhone, template: "consumer.\(event.action.rawValue)", text: text))
             }
-            if event.action == .assign || event.action == .reassign, let assigned {
+            if event.action == .assign || event.action == .reassign || event.action == .claim, let assigned {
                 let text = staffText(complaint: complaint, station: assigned)
                 for (n, member) in assigned.staff.enumerated() {
                     messages.append(SMSMessage(id: "\(complaint.number)-\(event.seq)-s\(n)", number: complaint.number, eventSeq: event.seq, recipient: .staff,
@@ -81,7 +81,7 @@ public enum SMSTemplates {
             body = "您的投诉已受理，编号\(n)。正在为您安排联络站，将在2小时内分派。"
         case .assign where event.from == .submitted && !afterRefusal:
             body = "您的投诉已受理，编号\(n)，已分派至\(name)（\(phone)）\(mode)，站点将在24小时内联系您。"
-        case .assign, .reassign:
+        case .assign, .reassign, .claim:
             body = "您的投诉\(n)已转至\(name)（\(phone)）办理，站点将尽快联系您。"
         case .refuse:
             body = "您的投诉\(n)原站点无法办理，我们正在为您另行安排联络站。"

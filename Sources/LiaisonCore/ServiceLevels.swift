@@ -89,12 +89,16 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
     public var acceptance: ServicePeriod
     /// From acceptance to the end of mediation (`mediation`; SAMR Order No. 20: 45 working days).
     public var mediation: ServicePeriod
+    /// How stations' KPIs become star ratings (`ratings`; optional, ``RatingFormula/defaults`` when absent).
+    public var ratings: RatingFormula
 
-    public init(dispatch: ServicePeriod, firstResponse: ServicePeriod, acceptance: ServicePeriod, mediation: ServicePeriod) {
+    public init(dispatch: ServicePeriod, firstResponse: ServicePeriod, acceptance: ServicePeriod, mediation: ServicePeriod,
+                ratings: RatingFormula = .defaults) {
         self.dispatch = dispatch
         self.firstResponse = firstResponse
         self.acceptance = acceptance
         self.mediation = mediation
+        self.ratings = ratings
     }
 
     /// The national and provincial rules, as shipped in `geodata/service-levels.json`.
@@ -111,6 +115,8 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
         } catch {
             throw InvalidInput(name: "service_levels", reason: "\(error)")
         }
+        let problems = ratings.problems
+        guard problems.isEmpty else { throw InvalidInput(problems) }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -118,6 +124,7 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
         case firstResponse = "first_response"
         case acceptance
         case mediation
+        case ratings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +139,7 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
         firstResponse = try c.decode(ServicePeriod.self, forKey: .firstResponse)
         acceptance = try c.decode(ServicePeriod.self, forKey: .acceptance)
         mediation = try c.decode(ServicePeriod.self, forKey: .mediation)
+        ratings = try c.decodeIfPresent(RatingFormula.self, forKey: .ratings) ?? .defaults
     }
 }
 

@@ -4,11 +4,16 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
     case admin
     /// Only stations located in this county (adcode).
     case county(String)
+    /// Not staff: a client application's key (an Open311 `api_key`). It files complaints and
+    /// reads back those it filed, and is refused on every staff route.
+    case client
 
-    /// Parses `admin` or `county:ADCODE`.
+    /// Parses `admin`, `county:ADCODE` or `client`.
     public init?(_ text: String) {
         if text == "admin" {
             self = .admin
+        } else if text == "client" {
+            self = .client
         } else if text.hasPrefix("county:"), Adcode.isCounty(String(text.dropFirst(7))) {
             self = .county(String(text.dropFirst(7)))
         } else {
@@ -20,6 +25,7 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .admin: "admin"
         case .county(let code): "county:\(code)"
+        case .client: "client"
         }
     }
 
@@ -28,12 +34,15 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .admin: true
         case .county(let code): code == countyCode
+        case .client: false
         }
     }
 
     public var isAdmin: Bool { if case .admin = self { true } else { false } }
 
-    public static let allowed = "admin or county:ADCODE (a Zhejiang county adcode, e.g. county:330106)"
+    public var isStaff: Bool { if case .client = self { false } else { true } }
+
+    public static let allowed = "admin, county:ADCODE (a Zhejiang county adcode, e.g. county:330106) or client (an Open311 api_key)"
 }
 
 /// A named API token's identity (never the token itself).

@@ -25,8 +25,11 @@ public struct StationDetail: Sendable, Hashable, Codable {
     public let capacity: Int
     public let staff: [Staff]
     public let location: NearestResponse.Point
+    /// The station's current star rating; absent when it was never computed.
+    public let rating: StationRating?
 
-    public init(_ s: Station, counties: CountyLocator, coordinateSystem: CoordinateSystem = .wgs84) {
+    public init(_ s: Station, counties: CountyLocator, coordinateSystem: CoordinateSystem = .wgs84, rating: StationRating? = nil) {
+        self.rating = rating
         let place = counties.place(of: s)
         id = s.id
         name = s.name

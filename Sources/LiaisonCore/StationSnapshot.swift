@@ -11,6 +11,9 @@ public struct StationSnapshot: Sendable {
     /// The register version it was read at (see the store's `register_version`); 0 when it was
     /// not read from a store. A snapshot with a higher version is newer.
     public let version: Int64
+    /// Each station's current star rating (the latest of its history), by id; a station
+    /// never rated has none.
+    public let ratings: [String: StationRating]
     private let byID: [String: Int]
     /// Active stations, in index entry order.
     private let active: [Station]
@@ -18,8 +21,9 @@ public struct StationSnapshot: Sendable {
     /// One small index per county, so county-filtered queries search only that county.
     private let countyIndexes: [Int32: (index: StationIndex, entries: [Int])]
 
-    public init(stations: [Station], counties: [County], version: Int64 = 0) {
+    public init(stations: [Station], counties: [County], version: Int64 = 0, ratings: [String: StationRating] = [:]) {
         self.version = version
+        self.ratings = ratings
         self.stations = stations.sorted { $0.id < $1.id }
         self.counties = CountyLocator(counties)
         byID = Dictionary(uniqueKeysWithValues: self.stations.enumerated().map { ($1.id, $0) })

@@ -59,7 +59,11 @@ func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTT
                              finder: finder, settings: settings).endpoints
         + ComplaintsController(desk: desk, outbox: SMSOutbox(database: database), auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
         + StatsController(stats: ComplaintStats(database: database, finder: finder), auth: StaffAuthenticator(authenticator: tokens)).endpoints
+        + MerchantsController(hotspots: MerchantHotspots(database: database, finder: finder), auth: StaffAuthenticator(authenticator: tokens)).endpoints
+        + RatingsController(ratings: StationRatings(database: database, finder: finder, formula: settings.complaints.serviceClock.rules.ratings),
+                            auth: StaffAuthenticator(authenticator: tokens)).endpoints
         + RegionsController(finder: finder).endpoints
+        + Open311Controller(desk: desk, authenticator: tokens, settings: settings).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
         + OGCController(finder: finder).endpoints
 }

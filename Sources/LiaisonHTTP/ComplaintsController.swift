@@ -49,8 +49,11 @@ struct ComplaintsController {
         if StaffAuthenticator.hasBearer(request) {
             try QueryReader(request, allowed: ["token"]).check()
             let staff = try await auth.staff(request)
-            let (complaint, events) = try await blocking { try desk.complaint(number, for: staff) }
-            let body = try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)))
+            let body = try await blocking {
+                let (complaint, events) = try desk.complaint(number, for: staff)
+                return try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)),
+                                       links: try desk.links(of: complaint))
+            }
             return json(body, status: .ok, headers: noStore)
         }
         let token = try trackingToken(request)
@@ -59,15 +62,19 @@ struct ComplaintsController {
     }
 
     @Sendable func staffAction(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await collectBody(request, settings: settings)
         let staff = try await auth.staff(request)
+        let body = try await collectBody(request, settings: settings)
         let command: StaffCommand
         do { command = try StaffCommand.validate(body) } catch { throw Problem.invalid(error) }
         let number = self.number(context)
         guard ComplaintNumber.isWellFormed(number) else { throw notFound(number) }
         let desk = self.desk
-        let (complaint, events) = try await blocking { try desk.act(on: number, command, by: staff) }
-        return json(try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint))), status: .ok)
+        let answer = try await blocking {
+            let (complaint, events) = try desk.act(on: number, command, by: staff)
+            return try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)),
+                                   links: try desk.links(of: complaint))
+        }
+        return json(answer, status: .ok)
     }
 
     @Sendable func feedback(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -121,13 +128,14 @@ struct ComplaintsController {
         let county: String?
         let status: String?
         let overdue: Bool
+        let near_border: Bool
         let complaints: [ComplaintSummary]
     }
 
     /// Staff: complaints by county and status; `overdue=true` for those past a deadline with its clock running.
     /// A county token lists its own county (the default) and no other.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var query = QueryReader(request, allowed: ["county", "status", "overdue"])
+        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border"])
         let county = query.string("county")
         let statusText = query.string("status")
         let status = statusText.flatMap(ComplaintStatus.init(rawValue:))
@@ -137,6 +145,10 @@ struct ComplaintsController {
         let overdueText = query.string("overdue")
         if let overdueText, overdueText != "true", overdueText != "false" {
             query.add(InvalidParameter(name: "overdue", reason: "\"\(overdueText)\" is not allowed: expected true or false"))
+        }
+        let nearBorderText = query.string("near_border")
+        if let nearBorderText, nearBorderText != "true", nearBorderText != "false" {
+            query.add(InvalidParameter(name: "near_border", reason: "\"\(nearBorderText)\" is not allowed: expected true or false"))
         }
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
             query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
@@ -150,15 +162,19 @@ struct ComplaintsController {
             }
             scope = own
         }
-        let overdue = overdueText == "true"
+        let overdue = overdueText == "true", nearBorder = nearBorderText == "true"
         let desk = self.desk
         let filter = scope
+        let now = Date()
         var complaints = try await blocking {
-            overdue ? try desk.overdueComplaints(countyCode: filter) : try desk.complaints(countyCode: filter, status: status)
+            // Near a border and overdue: those near the county's borders (held or claimable) that are overdue.
+            if nearBorder { return try desk.nearBorderComplaints(countyCode: filter, status: status).filter { !overdue || !$0.overdue(at: now).isEmpty } }
+            if overdue { return try desk.overdueComplaints(countyCode: filter, at: now) }
+            return try desk.complaints(countyCode: filter, status: status)
         }
         if overdue, let status { complaints = complaints.filter { $0.status == status } }
         let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
-        return try JSONResponse.encoding(ListResponse(county: scope, status: status?.rawValue, overdue: overdue, complaints: summaries), for: request)
+        return try JSONResponse.encoding(ListResponse(county: scope, status: status?.rawValue, overdue: overdue, near_border: nearBorder, complaints: summaries), for: request)
     }
 
     struct NotificationsResponse: Encodable {

@@ -111,10 +111,37 @@ struct OGCController {
         let modes: [MediationMode]
         let capacity: Int
         let staff: [StationDetail.Staff]
+        /// 1 to 5 stars; null when not yet rated or never computed.
+        let rating_stars: Int?
 
         init(_ d: StationDetail) {
             (name, status, county_code, county_name, city_code, city_name) = (d.name, d.status, d.county_code, d.county_name, d.city_code, d.city_name)
             (address, address_line, phone, hours, modes, capacity, staff) = (d.address, d.address_line, d.phone, d.hours, d.modes, d.capacity, d.staff)
+            rating_stars = d.rating?.stars
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            // rating_stars is written as null rather than left out: a GIS client's attribute
+            // table wants the same columns on every feature.
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(status, forKey: .status)
+            try c.encode(county_code, forKey: .county_code)
+            try c.encode(county_name, forKey: .county_name)
+            try c.encode(city_code, forKey: .city_code)
+            try c.encode(city_name, forKey: .city_name)
+            try c.encode(address, forKey: .address)
+            try c.encode(address_line, forKey: .address_line)
+            try c.encode(phone, forKey: .phone)
+            try c.encode(hours, forKey: .hours)
+            try c.encode(modes, forKey: .modes)
+            try c.encode(capacity, forKey: .capacity)
+            try c.encode(staff, forKey: .staff)
+            try c.encode(rating_stars, forKey: .rating_stars)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, status, county_code, county_name, city_code, city_name, address, address_line, phone, hours, modes, capacity, staff, rating_stars
         }
     }
 
@@ -125,11 +152,11 @@ struct OGCController {
         let properties: StationProperties
         let links: [Link]?
 
-        init(_ station: Station, counties: CountyLocator, links: [Link]? = nil) {
+        init(_ station: Station, snapshot: StationSnapshot, links: [Link]? = nil) {
             type = "Feature"
             id = station.id
             geometry = PointGeometry(type: "Point", coordinates: [station.location.longitude, station.location.latitude])
-            properties = StationProperties(StationDetail(station, counties: counties))
+            properties = StationProperties(StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id]))
             self.links = links
         }
     }
@@ -255,7 +282,7 @@ struct OGCController {
         switch collection {
         case .stations:
             let page = OGCPage(snapshot.activeStations, id: \.id, after: after, limit: limit) { box?.contains($0.location) ?? true }
-            return try respond(page, id: \.id) { StationFeature($0, counties: snapshot.counties) }
+            return try respond(page, id: \.id) { StationFeature($0, snapshot: snapshot) }
         case .counties:
             let page = OGCPage(snapshot.counties.counties, id: \.adcode, after: after, limit: limit) { box?.intersects($0.boundary) ?? true }
             return try respond(page, id: \.adcode) { CountyFeatureOut($0) }
@@ -283,7 +310,7 @@ struct OGCController {
             guard station.status == .active else {
                 throw Problem.notFound("station \(id) is retired: the stations collection holds active stations only (its record stays at /v1/stations/\(id))")
             }
-            body = try JSONOutput.encode(StationFeature(station, counties: snapshot.counties, links: links))
+            body = try JSONOutput.encode(StationFeature(station, snapshot: snapshot, links: links))
         case .counties:
             guard let county = snapshot.counties.county(code: id) else { throw Problem.notFound("no county with adcode \(id) in the counties collection") }
             body = try JSONOutput.encode(CountyFeatureOut(county, links: links))

@@ -115,9 +115,9 @@ struct RegistryController {
         try await StaffAuthenticator(authenticator: authenticator).staff(request)
     }
 
-    /// The station's detail (WGS-84) as `GET /v1/stations/{id}` writes it, with its ETag.
-    private static func detail(_ station: Station, counties: CountyLocator) throws -> (body: Data, etag: String) {
-        let body = try JSONOutput.encode(StationDetail(station, counties: counties))
+    /// The station's detail (WGS-84) as `GET /v1/stations/{id}` writes it (with its rating), with its ETag.
+    private static func detail(_ station: Station, snapshot: StationSnapshot) throws -> (body: Data, etag: String) {
+        let body = try JSONOutput.encode(StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id]))
         return (body, JSONResponse.etag(of: Array(body)))
     }
 
@@ -128,9 +128,10 @@ struct RegistryController {
         guard let tags = JSONResponse.ifMatchTags(condition) else {
             throw Problem.invalid(InvalidInput(name: "If-Match", reason: "not an entity tag list: expected * or one or more quoted ETags such as \"0123456789abcdef\", separated by commas"))
         }
-        let counties = finder.snapshot.counties
+        let finder = self.finder
         return { current in
-            let etag = try Self.detail(current, counties: counties).etag
+            // Inside the write transaction the finder holds the register as committed (ratings included).
+            let etag = try Self.detail(current, snapshot: finder.snapshot).etag
             guard JSONResponse.matchesStrongly(tags, etag) else {
                 throw StationRegistry.PreconditionFailed(
                     description: "station \(current.id) has changed since it was read (its ETag is now \(etag), If-Match gave \(condition)): read it again and reapply the change")
@@ -141,7 +142,7 @@ struct RegistryController {
     private func written(_ station: Station, status: HTTPResponse.Status) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        let (body, etag) = try Self.detail(station, counties: finder.snapshot.counties)
+        let (body, etag) = try Self.detail(station, snapshot: finder.snapshot)
         headers[.eTag] = etag
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

@@ -15,7 +15,11 @@ struct StationsController {
 
     /// `GET /v1/stations/nearest?lat&lng&limit&coordsys&mode&county&radius_km`: the same JSON as `liaison nearest --format json`.
     @Sendable func nearest(_ request: Request, context: AppRequestContext) throws -> Response {
-        var q = QueryReader(request, allowed: ["lat", "lng", "limit", "coordsys", "mode", "county", "radius_km"])
+        var q = QueryReader(request, allowed: ["lat", "lng", "limit", "coordsys", "mode", "county", "radius_km", "include"])
+        let include = q.string("include")
+        if let include, include != "rating" {
+            q.add(InvalidParameter(name: "include", reason: "\"\(include)\" is not allowed: expected rating"))
+        }
         let lat = q.double("lat", required: true, allowed: "a number of degrees from -90 to 90")
         let lng = q.double("lng", required: true, allowed: "a number of degrees from -180 to 180")
         let limit = q.integer("limit", allowed: "an integer from 1 to \(NearestQuery.maxLimit)")
@@ -32,7 +36,8 @@ struct StationsController {
         }
         try q.check()
         guard let query else { throw Problem.invalid(InvalidInput(name: "lat", reason: "is required")) }
-        let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties)
+        let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties,
+                                       ratings: include == "rating" ? snapshot.ratings : nil)
         return JSONResponse.make(response.json(), for: request)
     }
 
@@ -98,7 +103,8 @@ struct StationsController {
         let id = raw.removingPercentEncoding ?? raw
         let snapshot = finder.snapshot
         guard let station = snapshot.station(id: id) else { throw Problem.notFound("no station with id \(id)") }
-        return try JSONResponse.encoding(StationDetail(station, counties: snapshot.counties, coordinateSystem: system ?? .wgs84), for: request)
+        return try JSONResponse.encoding(StationDetail(station, counties: snapshot.counties, coordinateSystem: system ?? .wgs84,
+                                                       rating: snapshot.ratings[station.id]), for: request)
     }
 }
 

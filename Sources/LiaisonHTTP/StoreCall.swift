@@ -64,6 +64,10 @@ struct StaffAuthenticator: Sendable {
             throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
                           detail: "the bearer token is unknown or revoked", headers: headers)
         }
+        guard staff.role.isStaff else {
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
+                          detail: "\(staff.name) is a client key (for /open311/v2), not a staff token")
+        }
         return staff
     }
 }

@@ -111,45 +111,77 @@ public final class ComplaintDesk: Sendable {
             }
         }
         let intake = try ComplaintIntake.validate(body)
-        let county = try finder.snapshot.counties.servingCounty(of: intake.location)
+        _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         let fingerprint = Data(SHA256.hash(data: ComplaintIntake.canonical(body)))
 
         return try database.writeImmediate { db in
-            // The stations as committed now: another process may have changed the register.
-            let snapshot = try database.snapshot(current: finder, in: db)
             if let key = idempotencyKey,
                let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [key]) {
                 guard (row["fingerprint"] as Data) == fingerprint else { throw IdempotencyConflict(key: key, number: row["number"]) }
                 return Submitted(body: row["response"], number: row["number"], replayed: true)
             }
-            let at = now()
-            try checkRateLimit(phone: intake.consumerPhone, at: at, in: db)
-            let clock = settings.serviceClock
-            var unset: [String] = []
-            func deadline(_ name: String, _ period: ServicePeriod) -> Date? {
-                do { return try clock.deadline(period, from: at) } catch {
-                    unset.append("\(name) deadline not set: \(error)")
-                    return nil
-                }
-            }
-            var complaint = Complaint(
-                number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
-                trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
-                mode: intake.preferredMode, submittedAt: at, updatedAt: at,
-                deadlines: Complaint.Deadlines(dispatchBy: deadline("dispatch", clock.rules.dispatch), respondBy: deadline("first_response", clock.rules.firstResponse),
-                                               acceptanceBy: deadline("acceptance", clock.rules.acceptance)))
-            var events = [ComplaintEvent(at: at, actor: "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
-                                         note: unset.isEmpty ? nil : unset.joined(separator: "; "))]
-            try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
-            try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
-            let response = try render(complaint, events: try ComplaintRecord.events(db, number: complaint.number),
-                                      audience: .consumer, snapshot: snapshot, includeToken: true)
+            let filed = try file(intake, client: nil, in: db)
+            let response = try render(filed.complaint, events: try ComplaintRecord.events(db, number: filed.complaint.number),
+                                      audience: .consumer, snapshot: filed.snapshot, includeToken: true, sameMerchantOpen: filed.sameMerchantOpen)
             if let key = idempotencyKey {
                 try db.execute(sql: "INSERT INTO idempotency_keys (key, fingerprint, number, response, created_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [key, fingerprint, complaint.number, response, Timestamp.string(at)])
+                               arguments: [key, fingerprint, filed.complaint.number, response, Timestamp.string(filed.complaint.submittedAt)])
             }
-            return Submitted(body: response, number: complaint.number, replayed: false)
+            return Submitted(body: response, number: filed.complaint.number, replayed: false)
         }
+    }
+
+    /// Files a complaint that an Open311 client sent, in the client's name (its key's name):
+    /// the same intake, rules and texts as ``submit(_:idempotencyKey:)``.
+    ///
+    /// - Throws: ``OutsideServiceArea``, ``RateLimited``.
+    public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {
+        _ = try finder.snapshot.counties.servingCounty(of: intake.location)
+        return try database.writeImmediate { db in
+            let filed = try file(intake, client: client, in: db)
+            return (filed.complaint, try ComplaintRecord.events(db, number: filed.complaint.number))
+        }
+    }
+
+    /// Inside the intake transaction: numbers, places, links and assigns a complaint, and stores
+    /// it with its first events and texts.
+    private func file(_ intake: ComplaintIntake, client: String?, in db: Database)
+        throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
+        // The stations as committed now: another process may have changed the register.
+        let snapshot = try database.snapshot(current: finder, in: db)
+        let (county, border) = try snapshot.counties.servingPlacement(of: intake.location)
+        let at = now()
+        try checkRateLimit(phone: intake.consumerPhone, at: at, in: db)
+        let clock = settings.serviceClock
+        var notes: [String] = []
+        func deadline(_ name: String, _ period: ServicePeriod) -> Date? {
+            do { return try clock.deadline(period, from: at) } catch {
+                notes.append("\(name) deadline not set: \(error)")
+                return nil
+            }
+        }
+        var complaint = Complaint(
+            number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
+            trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
+            mode: intake.preferredMode, submittedAt: at, updatedAt: at,
+            deadlines: Complaint.Deadlines(dispatchBy: deadline("dispatch", clock.rules.dispatch), respondBy: deadline("first_response", clock.rules.firstResponse),
+                                           acceptanceBy: deadline("acceptance", clock.rules.acceptance)))
+        complaint.client = client
+        complaint.borderCounties = border.candidates.map(BorderCounty.init)
+        if !complaint.borderCounties.isEmpty {
+            notes.append("near the border of " + complaint.borderCounties.map { "\($0.county_code) \($0.county_name) (\($0.distance_m) m)" }.joined(separator: ", ")
+                         + ": their staff may claim it")
+        }
+        let caseID = try MerchantCases.caseID(for: intake, countyCode: county.adcode, at: at, in: db)
+        complaint.merchantCase = caseID
+        complaint.repeatOf = try MerchantCases.repeatOf(phone: intake.consumerPhone, caseID: caseID, at: at, in: db)
+        if let previous = complaint.repeatOf { notes.append("repeats \(previous) (same consumer and merchant within \(Merchant.repeatWithinDays) days)") }
+        let sameMerchantOpen = try MerchantCases.consumerComplaints(phone: intake.consumerPhone, caseID: caseID, excluding: nil, openOnly: true, in: db)
+        var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
+                                     note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
+        try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
+        try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
+        return (complaint, snapshot, sameMerchantOpen)
     }
 
     /// Writes the complaint, appends its new events and, in the same transaction, the texts they send.
@@ -219,7 +251,7 @@ public final class ComplaintDesk: Sendable {
     /// Records the milestones that stop service-level clocks, and starts the mediation clock on acceptance.
     private func stopClocks(_ complaint: inout Complaint, on action: ComplaintAction, at: Date, events: inout [ComplaintEvent]) {
         switch action {
-        case .assign, .reassign:
+        case .assign, .reassign, .claim:
             if complaint.milestones.dispatchedAt == nil { complaint.milestones.dispatchedAt = at }
         case .accept:
             // The acceptance decision is the first one; a station taking over after a reassignment
@@ -253,7 +285,11 @@ public final class ComplaintDesk: Sendable {
         return try database.writeImmediate { db in
             let snapshot = try database.snapshot(current: finder, in: db)
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number) else { throw NotFound(what: "complaint", id: number) }
-            try authorize(staff, for: complaint, snapshot: snapshot)
+            if command.action == .claim {
+                try authorizeClaim(staff, of: complaint)
+            } else {
+                try authorize(staff, for: complaint, snapshot: snapshot)
+            }
             let at = now()
             var events: [ComplaintEvent] = []
             let note = command.note
@@ -290,6 +326,8 @@ public final class ComplaintDesk: Sendable {
                     try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
                                reason: assignment.reason, action: .reassign, actor: staff.name, note: note, at: at, events: &events)
                 }
+            case .claim:
+                try claim(&complaint, by: staff, note: note, snapshot: snapshot, at: at, events: &events, in: db)
             case .schedule:
                 try transition(&complaint, .schedule, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
                 guard let station, let startsAt = command.startsAt else {
@@ -305,6 +343,42 @@ public final class ComplaintDesk: Sendable {
             }
             try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
             return (complaint, try ComplaintRecord.events(db, number: number))
+        }
+    }
+
+    /// A border county's staff take a complaint over: it moves to their county and to the
+    /// station the policy picks there (never one that refused it); the county it leaves
+    /// becomes one the location may be in, so its staff may claim it back.
+    private func claim(_ complaint: inout Complaint, by staff: StaffToken, note: String?, snapshot: StationSnapshot, at: Date,
+                       events: inout [ComplaintEvent], in db: Database) throws {
+        guard ComplaintLifecycle.next(from: complaint.status, on: .claim) != nil else {
+            throw IllegalTransition(number: complaint.number, status: complaint.status, action: .claim,
+                                    allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
+        }
+        guard case .county(let code) = staff.role, let county = snapshot.counties.county(code: code) else {
+            throw Forbidden(description: "only the staff of a county the complaint's location may be in can claim it")
+        }
+        let from = complaint.countyCode
+        var excluded = try refusers(of: complaint.number, in: db)
+        if let current = complaint.stationID { excluded.insert(current) }
+        guard let assignment = try settings.policy.assign(
+            point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
+            excluding: excluded, openComplaints: { try ComplaintRecord.openCount(db, stationID: $0.id) }) else {
+            throw Unfulfillable(description: "no station with free capacity can take complaint \(complaint.number) for \(county.name)")
+        }
+        complaint.countyCode = county.adcode
+        complaint.borderCounties = snapshot.counties.borderCheck(complaint.intake.location, placedIn: county).candidates.map(BorderCounty.init)
+        let why = "claimed by \(county.name) from \(snapshot.counties.county(code: from)?.name ?? from)"
+        try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+                   reason: why + "; " + assignment.reason, action: .claim, actor: staff.name,
+                   note: [why, note].compactMap { $0 }.joined(separator: ": "), at: at, events: &events)
+    }
+
+    private func authorizeClaim(_ staff: StaffToken, of complaint: Complaint) throws {
+        guard case .county(let code) = staff.role, complaint.borderCounties.contains(where: { $0.county_code == code }) else {
+            let counties = complaint.borderCounties.map(\.county_code)
+            throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not claim complaint \(complaint.number): "
+                + (counties.isEmpty ? "its location is not near a county border" : "only the staff of \(counties.joined(separator: ", ")) may"))
         }
     }
 
@@ -381,13 +455,15 @@ public final class ComplaintDesk: Sendable {
         }
     }
 
-    /// A complaint for staff: 403 outside the token's county.
+    /// A complaint for staff: 403 outside the token's county (the staff of a county the
+    /// location may be in see it too, to decide whether to claim it).
     public func complaint(_ number: String, for staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
         let snapshot = finder.snapshot
         let found = try database.read { db in
             try ComplaintRecord.fetchOne(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
         }
         guard let found else { throw NotFound(what: "complaint", id: number) }
+        if case .county(let code) = staff.role, found.0.borderCounties.contains(where: { $0.county_code == code }) { return found }
         try authorize(staff, for: found.0, snapshot: snapshot)
         return found
     }
@@ -419,6 +495,42 @@ public final class ComplaintDesk: Sendable {
         let sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let arguments = args
         return try database.read { db in try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), limit: limit) }
+    }
+
+    /// Open complaints whose location is near a border of `countyCode` (held by it, or
+    /// claimable by it), or near any border when nil; in number order.
+    public func nearBorderComplaints(countyCode: String?, status: ComplaintStatus?, limit: Int = 500) throws -> [Complaint] {
+        var sql = "WHERE border_counties IS NOT NULL AND status NOT IN ('closed', 'withdrawn')"
+        var args: [String] = []
+        if let countyCode {
+            sql += " AND (county_code = ? OR EXISTS (SELECT 1 FROM json_each(border_counties) WHERE json_extract(value, '$.county_code') = ?))"
+            args += [countyCode, countyCode]
+        }
+        if let status { sql += " AND status = ?"; args.append(status.rawValue) }
+        let query = sql, arguments = args
+        return try database.read { db in try ComplaintRecord.fetchAll(db, sql: query, arguments: StatementArguments(arguments), limit: limit) }
+    }
+
+    /// The complaints an Open311 client filed: by number, or by category and submission period;
+    /// newest first.
+    public func clientComplaints(client: String, numbers: [String]?, category: ComplaintCategory?, from: Date?, to: Date?,
+                                 limit: Int) throws -> [Complaint] {
+        var sql = "WHERE client = ?"
+        var args = [client]
+        if let numbers {
+            let wellFormed = numbers.filter(ComplaintNumber.isWellFormed)
+            guard !wellFormed.isEmpty else { return [] }
+            sql += " AND number IN (\(wellFormed.map { _ in "?" }.joined(separator: ", ")))"
+            args += wellFormed
+        }
+        if let category { sql += " AND category = ?"; args.append(category.rawValue) }
+        if let from { sql += " AND submitted_at >= ?"; args.append(Timestamp.string(from)) }
+        if let to { sql += " AND submitted_at < ?"; args.append(Timestamp.string(to)) }
+        let query = sql + " ORDER BY number DESC LIMIT \(limit)", arguments = args
+        return try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_client \(query)",
+                             arguments: StatementArguments(arguments)).map(ComplaintRecord.complaint)
+        }
     }
 
     // MARK: - Service levels
@@ -525,8 +637,22 @@ public final class ComplaintDesk: Sendable {
 
     /// The JSON of a complaint for an audience.
     public func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience,
-                       snapshot: StationSnapshot? = nil, includeToken: Bool = false) throws -> Data {
+                       snapshot: StationSnapshot? = nil, includeToken: Bool = false, links: ComplaintLinks? = nil,
+                       sameMerchantOpen: [ConsumerComplaintRef]? = nil) throws -> Data {
         try JSONOutput.encode(ComplaintView(complaint, events: events, snapshot: snapshot ?? finder.snapshot, audience: audience,
-                                            videoBaseURL: settings.videoBaseURL, includeToken: includeToken))
+                                            videoBaseURL: settings.videoBaseURL, includeToken: includeToken, links: links,
+                                            sameMerchantOpen: sameMerchantOpen))
+    }
+
+    /// What staff see of a complaint's relations (its repeat link, the consumer's other
+    /// complaints about the merchant, the merchant case).
+    public func links(of complaint: Complaint) throws -> ComplaintLinks {
+        guard let caseID = complaint.merchantCase else { return ComplaintLinks(repeat_of: complaint.repeatOf, same_consumer: [], merchant_case: nil) }
+        return try database.read { db in
+            ComplaintLinks(repeat_of: complaint.repeatOf,
+                           same_consumer: try MerchantCases.consumerComplaints(phone: complaint.intake.consumerPhone, caseID: caseID,
+                                                                               excluding: complaint.number, openOnly: false, in: db),
+                           merchant_case: try MerchantCases.summary(caseID: caseID, in: db))
+        }
     }
 }

@@ -10,8 +10,10 @@ enum ComplaintRecord {
         merchant_name, merchant_address, lat, lng, given_lat, given_lng, coordsys, county_code, station_id, distance_m,
         assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at, appointment_confirmed,
         video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
-        dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at, overdue
+        dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at, overdue,
+        merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client
         """
+    private static let columnCount = columns.split(separator: ",").count
 
     static func fetchOne(_ db: Database, number: String) throws -> Complaint? {
         try Row.fetchOne(db, sql: "SELECT \(columns) FROM complaints WHERE number = ?", arguments: [number]).map(complaint)
@@ -22,7 +24,7 @@ enum ComplaintRecord {
     }
 
     static func insert(_ c: Complaint, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO complaints (\(columns), geom) VALUES (\(Array(repeating: "?", count: 42).joined(separator: ", ")), MakePoint(?, ?, 4326))",
+        try db.execute(sql: "INSERT INTO complaints (\(columns), geom) VALUES (\(Array(repeating: "?", count: columnCount).joined(separator: ", ")), MakePoint(?, ?, 4326))",
                        arguments: StatementArguments(values(c) + [c.intake.location.longitude, c.intake.location.latitude]))
     }
 
@@ -48,6 +50,8 @@ enum ComplaintRecord {
             c.deadlines.dispatchBy.map(text), c.deadlines.respondBy.map(text), c.deadlines.acceptanceBy.map(text), c.deadlines.mediationBy.map(text),
             c.milestones.dispatchedAt.map(text), c.milestones.respondedAt.map(text), c.milestones.acceptedAt.map(text),
             c.milestones.outcome?.rawValue, c.milestones.outcomeAt.map(text), c.overdueReported.rawValue,
+            i.merchantCode, Merchant.nameKey(i.merchantName), c.merchantCase, c.repeatOf,
+            c.borderCounties.isEmpty ? nil : (try? JSONOutput.encode(c.borderCounties)).map { String(decoding: $0, as: UTF8.self) }, c.client,
         ]
     }
 
@@ -72,7 +76,7 @@ enum ComplaintRecord {
             givenLocation: Coordinate(latitude: row["given_lat"], longitude: row["given_lng"]),
             coordinateSystem: try value("coordsys", as: CoordinateSystem.self),
             consumerName: row["consumer_name"], consumerPhone: row["consumer_phone"], merchantName: row["merchant_name"],
-            merchantAddress: row["merchant_address"], category: try value("category", as: ComplaintCategory.self),
+            merchantAddress: row["merchant_address"], merchantCode: row["merchant_code"], category: try value("category", as: ComplaintCategory.self),
             description: row["description"], preferredMode: try value("preferred_mode", as: MediationMode.self), amountFen: row["amount_fen"])
         var appointment: Complaint.Appointment?
         if let starts = try optionalDate("appointment_starts_at"), let ends = try optionalDate("appointment_ends_at") {
@@ -98,6 +102,15 @@ enum ComplaintRecord {
             dispatchedAt: try optionalDate("dispatched_at"), respondedAt: try optionalDate("responded_at"), acceptedAt: try optionalDate("accepted_at"),
             outcome: (row["outcome"] as String?).flatMap(ComplaintStatus.init(rawValue:)), outcomeAt: try optionalDate("outcome_at"))
         complaint.overdueReported = ServiceDeadline(rawValue: row["overdue"])
+        if let border: String = row["border_counties"] {
+            guard let counties = try? JSONDecoder().decode([BorderCounty].self, from: Data(border.utf8)) else {
+                throw StoreError(message: "complaints.border_counties of \(complaint.number) is not a list of counties")
+            }
+            complaint.borderCounties = counties
+        }
+        complaint.merchantCase = row["merchant_case"]
+        complaint.repeatOf = row["repeat_of"]
+        complaint.client = row["client"]
         return complaint
     }
 

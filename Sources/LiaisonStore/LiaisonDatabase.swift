@@ -141,7 +141,8 @@ public final class LiaisonDatabase: Sendable {
 
     /// The register as `db` sees it, stamped with `version` (read in the same transaction).
     static func snapshot(_ db: Database, version: Int64) throws -> StationSnapshot {
-        StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db), version: version)
+        StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db), version: version,
+                        ratings: try StationRatings.current(db))
     }
 
     /// The register's version: bumped by triggers on every change of a station or county,

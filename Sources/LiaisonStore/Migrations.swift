@@ -237,6 +237,70 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("v5 merchant cases, borders, ratings") { db in
+            // Complaints about one merchant (same credit code, or same name key within 200 m)
+            // share a case; lat/lng are where its first complaint was.
+            try db.execute(sql: """
+                CREATE TABLE merchant_cases (
+                    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                    merchant_code TEXT UNIQUE,
+                    merchant_key  TEXT NOT NULL,
+                    name          TEXT NOT NULL,
+                    county_code   TEXT NOT NULL,
+                    lat           REAL NOT NULL,
+                    lng           REAL NOT NULL,
+                    created_at    TEXT NOT NULL
+                );
+                CREATE INDEX merchant_cases_by_key ON merchant_cases(merchant_key, lat);
+                ALTER TABLE complaints ADD COLUMN merchant_code TEXT;
+                ALTER TABLE complaints ADD COLUMN merchant_key TEXT;
+                ALTER TABLE complaints ADD COLUMN merchant_case INTEGER REFERENCES merchant_cases(id);
+                ALTER TABLE complaints ADD COLUMN repeat_of TEXT REFERENCES complaints(number);
+                ALTER TABLE complaints ADD COLUMN border_counties TEXT;
+                ALTER TABLE complaints ADD COLUMN client TEXT;
+                CREATE INDEX complaints_by_case ON complaints(merchant_case, consumer_phone, submitted_at);
+                CREATE INDEX complaints_by_client ON complaints(client, number) WHERE client IS NOT NULL;
+                CREATE INDEX complaints_near_border ON complaints(status) WHERE border_counties IS NOT NULL;
+                """)
+            // The complaints filed before cases existed get theirs, in the order they came.
+            try MerchantCases.backfill(db)
+
+            // Each station's rating each time its inputs changed: append-only history; the
+            // latest row per station is its rating now.
+            try db.execute(sql: """
+                CREATE TABLE station_ratings (
+                    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+                    station_id       TEXT NOT NULL REFERENCES stations(id),
+                    computed_at      TEXT NOT NULL,
+                    window_from      TEXT NOT NULL,
+                    window_to        TEXT NOT NULL,
+                    complaints       INTEGER NOT NULL,
+                    response_met     INTEGER NOT NULL,
+                    response_of      INTEGER NOT NULL,
+                    resolution_met   INTEGER NOT NULL,
+                    resolution_of    INTEGER NOT NULL,
+                    satisfaction_met INTEGER NOT NULL,
+                    satisfaction_of  INTEGER NOT NULL,
+                    score            REAL,
+                    stars            INTEGER CHECK (stars IS NULL OR stars BETWEEN 1 AND 5),
+                    formula          TEXT NOT NULL
+                );
+                CREATE INDEX station_ratings_by_station ON station_ratings(station_id, seq);
+                CREATE TRIGGER station_ratings_no_update BEFORE UPDATE ON station_ratings
+                BEGIN SELECT RAISE(ABORT, 'station ratings are append-only'); END;
+                CREATE TRIGGER station_ratings_no_delete BEFORE DELETE ON station_ratings
+                BEGIN SELECT RAISE(ABORT, 'station ratings are append-only'); END;
+                -- Ratings are shown from the snapshot: a new one makes every process reload.
+                CREATE TRIGGER station_ratings_insert_bumps_register_version AFTER INSERT ON station_ratings
+                BEGIN UPDATE register_version SET version = version + 1 WHERE id = 1; END;
+                -- When a periodic job last ran (the daily rating).
+                CREATE TABLE job_runs (
+                    name    TEXT PRIMARY KEY NOT NULL,
+                    last_at TEXT NOT NULL
+                );
+                """)
+        }
+
         return migrator
     }
 }

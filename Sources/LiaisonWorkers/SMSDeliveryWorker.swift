@@ -181,20 +181,25 @@ public final class ComplaintWatch: Service, Sendable {
 
     /// One pass, if this watch holds the lease: what it dispatched and marked, or nil when
     /// another process holds the lease.
-    public func pass() throws -> (dispatched: Int, marked: Int)? {
+    public func pass() throws -> (dispatched: Int, marked: Int, ratings: StationRatings.Summary?)? {
         let now = Date()
         guard try desk.database.acquireLease(Self.leaseName, holder: holder, now: now, until: now.addingTimeInterval(leaseSeconds)) else {
             return nil
         }
-        return (try desk.dispatchWaiting(), try desk.markOverdue())
+        // Station ratings are renewed once a day (Asia/Shanghai), by whichever process watches.
+        let ratings = StationRatings(database: desk.database, finder: desk.finder, formula: desk.settings.serviceClock.rules.ratings)
+        return (try desk.dispatchWaiting(), try desk.markOverdue(), try ratings.computeIfDue(now: now))
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                if let (dispatched, marked) = try await NIOThreadPool.singleton.runIfActive({ try self.pass() }) {
+                if let (dispatched, marked, ratings) = try await NIOThreadPool.singleton.runIfActive({ try self.pass() }) {
                     if dispatched > 0 { logger.info("waiting complaints dispatched", metadata: ["complaints.dispatched": "\(dispatched)"]) }
                     if marked > 0 { logger.info("complaints overdue", metadata: ["complaints.marked": "\(marked)"]) }
+                    if let ratings {
+                        logger.info("station ratings computed", metadata: ["ratings.rated": "\(ratings.rated)", "ratings.changed": "\(ratings.changed)"])
+                    }
                 }
             } catch {
                 logger.error("complaint watch pass failed", metadata: ["error": "\(error)"])

@@ -38,8 +38,13 @@ extension Liaison {
         }
 
         func run() async throws {
-            var logger = Logger(label: "liaison.http")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            // Every logger of the process at the level asked for, the workers' too.
+            func logger(_ label: String) -> Logger {
+                var logger = Logger(label: label)
+                logger.logLevel = level
+                return logger
+            }
             let database = try store.open()
             let finder = StationFinder(try database.snapshot())
             let host = self.host
@@ -49,12 +54,12 @@ extension Liaison {
             // share a store); deadlines are watched by one process at a time; the register is
             // re-read when another process changes it.
             let workers: [any Service] = [
-                SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms")),
-                ComplaintWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: Logger(label: "liaison.sla")),
-                RegisterWatch(database: database, finder: finder, intervalSeconds: registerPollSeconds, logger: Logger(label: "liaison.register")),
+                SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
+                ComplaintWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
+                RegisterWatch(database: database, finder: finder, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
             ]
             let app = buildApplication(settings: ServerSettings(host: host, port: port, complaints: complaints), finder: finder, database: database,
-                                       logger: logger, services: workers) { port in
+                                       logger: logger("liaison.http"), services: workers) { port in
                 // One line on stdout, so scripts started with --port 0 can find the port.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }

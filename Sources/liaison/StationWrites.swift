@@ -46,7 +46,7 @@ extension Liaison.Stations {
             let registry = try store.registry()
             let object = try readObject(file)
             let station = try registryWrite { try registry.create(object, by: cliActor()) }
-            try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties))
+            try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties, rating: registry.finder.snapshot.ratings[station.id]))
         }
     }
 
@@ -60,7 +60,7 @@ extension Liaison.Stations {
             let registry = try store.registry()
             let patch = try readObject(file)
             let station = try registryWrite { try registry.update(id: id, patch: patch, by: cliActor()) }
-            try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties))
+            try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties, rating: registry.finder.snapshot.ratings[station.id]))
         }
     }
 

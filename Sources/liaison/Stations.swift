@@ -17,7 +17,7 @@ extension Liaison {
             func run() throws {
                 let snapshot = try store.open().snapshot()
                 guard let station = snapshot.station(id: id) else { throw notFound("no station with id \(id)") }
-                let detail = StationDetail(station, counties: snapshot.counties)
+                let detail = StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id])
                 switch format {
                 case .json: try printJSON(detail)
                 case .table: print(Table.detail(detail))
@@ -44,7 +44,7 @@ extension Liaison {
                     throw lateUsageError("--county: unknown county \"\(county)\": expected the adcode of one of Zhejiang's \(snapshot.counties.counties.count) county-level divisions")
                 }
                 let details = snapshot.stations.filter { county == nil || $0.countyCode == county }
-                    .map { StationDetail($0, counties: snapshot.counties) }
+                    .map { StationDetail($0, counties: snapshot.counties, rating: snapshot.ratings[$0.id]) }
                 switch format {
                 case .json: try printJSON(details)
                 case .table: print(Table.list(details))

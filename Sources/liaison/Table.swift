@@ -16,11 +16,14 @@ enum Table {
     }
 
     static func region(_ r: RegionLookup) -> String {
+        // Near a border the other counties it may be in are named, with their distances.
+        let border = (r.border_counties ?? []).map { "\($0.county_code) \($0.county_name) \(distance($0.distance_m))" }
+        let note = border.isEmpty ? "" : "\nnear the border: may be in " + border.joined(separator: ", ")
         if let region = r.region {
-            return "\(region.county_code) \(region.county_name), \(region.city_code) \(region.city_name)"
+            return "\(region.county_code) \(region.county_name), \(region.city_code) \(region.city_name)" + note
         }
         guard let nearest = r.nearest else { return "outside Zhejiang" }
-        return "outside Zhejiang; nearest county \(nearest.county_code) \(nearest.county_name), \(nearest.city_name), \(distance(nearest.distance_m ?? 0)) away"
+        return "outside Zhejiang; nearest county \(nearest.county_code) \(nearest.county_name), \(nearest.city_name), \(distance(nearest.distance_m ?? 0)) away" + note
     }
 
     static func detail(_ d: StationDetail) -> String {

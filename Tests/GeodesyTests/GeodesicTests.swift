@@ -74,3 +74,15 @@ import Testing
         #expect(Geodesic.wgs84.distanceMeters(from: westLake, to: westLake) == 0)
     }
 }
+
+@Suite struct GeodesicDirectTests {
+    @Test func directIsTheInverseOfInverse() {
+        let a = Coordinate(latitude: 30.2741, longitude: 120.1551)
+        for (bearing, distance) in [(0.0, 100.0), (45, 1234.5), (200, 50_000), (359.5, 3)] {
+            let b = Geodesic.wgs84.direct(from: a, bearingDegrees: bearing, distanceMeters: distance)
+            let back = Geodesic.wgs84.inverse(from: a, to: b)
+            #expect(abs(back.distanceMeters - distance) < 1e-6)
+            #expect(abs(back.initialBearingDegrees - bearing) < 1e-6)
+        }
+    }
+}

@@ -5,11 +5,11 @@ import Testing
     /// The closed loop as the product describes it, written out by hand: every transition
     /// there is. A pair missing here must not be allowed.
     static let expected: [ComplaintStatus: [ComplaintAction: ComplaintStatus]] = [
-        .submitted: [.assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn],
-        .assigned: [.accept: .accepted, .refuse: .refused, .reassign: .assigned, .withdraw: .withdrawn],
+        .submitted: [.assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned],
+        .assigned: [.accept: .accepted, .refuse: .refused, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned],
         .accepted: [.reassign: .assigned, .schedule: .accepted, .confirm_appointment: .accepted,
                     .start_mediation: .mediating, .withdraw: .withdrawn],
-        .refused: [.assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn],
+        .refused: [.assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned],
         .mediating: [.schedule: .mediating, .confirm_appointment: .mediating, .resolve: .resolved, .fail: .failed,
                      .withdraw: .withdrawn],
         .resolved: [.feedback: .closed, .close: .closed],
@@ -21,7 +21,7 @@ import Testing
     @Test func theTableCoversEveryStateAndAction() {
         // If a state or action is added, the table above (and this test) must be revisited.
         #expect(ComplaintStatus.allCases.count == 9)
-        #expect(ComplaintAction.allCases.count == 14)
+        #expect(ComplaintAction.allCases.count == 15)
         #expect(Set(Self.expected.keys) == Set(ComplaintStatus.allCases))
     }
 
@@ -35,10 +35,10 @@ import Testing
 
     /// Who may act in each state, in the actions' declaration order.
     static let allowed: [(ComplaintStatus, staff: [ComplaintAction], consumer: [ComplaintAction], system: [ComplaintAction])] = [
-        (.submitted, [.reassign], [.withdraw], [.assign]),
-        (.assigned, [.accept, .refuse, .reassign], [.withdraw], []),
+        (.submitted, [.reassign, .claim], [.withdraw], [.assign]),
+        (.assigned, [.accept, .refuse, .reassign, .claim], [.withdraw], []),
         (.accepted, [.reassign, .schedule, .start_mediation], [.confirm_appointment, .withdraw], []),
-        (.refused, [.reassign], [.withdraw], [.assign]),
+        (.refused, [.reassign, .claim], [.withdraw], [.assign]),
         (.mediating, [.schedule, .resolve, .fail], [.confirm_appointment, .withdraw], []),
         (.resolved, [.close], [.feedback], []),
         (.failed, [.close], [.feedback], []),
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func partiesOfActions() {
-        #expect(ComplaintAction.staffActions == [.accept, .refuse, .reassign, .schedule, .start_mediation, .resolve, .fail, .close])
-        #expect(ComplaintAction.staffActionNames == "accept, refuse, reassign, schedule, start_mediation, resolve, fail, close")
+        #expect(ComplaintAction.staffActions == [.accept, .refuse, .reassign, .schedule, .start_mediation, .resolve, .fail, .close, .claim])
+        #expect(ComplaintAction.staffActionNames == "accept, refuse, reassign, schedule, start_mediation, resolve, fail, close, claim")
         #expect(ComplaintAction.allCases.filter { $0.party == .consumer } == [.confirm_appointment, .withdraw, .feedback])
         #expect(ComplaintAction.allCases.filter { $0.party == .system } == [.submit, .assign, .overdue])
     }
@@ -92,7 +92,7 @@ import Testing
         let staffTooEarly = IllegalTransition(number: "ZJ-20261129-000001", status: .assigned, action: .resolve,
                                               allowed: ComplaintLifecycle.allowed(in: .assigned, for: .staff))
         #expect(staffTooEarly.description
-            == "complaint ZJ-20261129-000001 is assigned: resolve is not allowed; allowed actions now: accept, refuse, reassign")
+            == "complaint ZJ-20261129-000001 is assigned: resolve is not allowed; allowed actions now: accept, refuse, reassign, claim")
 
         let finished = IllegalTransition(number: "ZJ-20261129-000002", status: .closed, action: .close,
                                          allowed: ComplaintLifecycle.allowed(in: .closed, for: .staff))

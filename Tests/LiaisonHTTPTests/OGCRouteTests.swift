@@ -296,10 +296,13 @@ import Testing
             let geometry = alone["geometry"] as? [String: Any] ?? [:]
             #expect(geometry["type"] as? String == "Point")
             #expect(geometry["coordinates"] as? [Double] == [station.location.longitude, station.location.latitude])
-            // The properties are the /v1/stations/{id} record less id and location.
+            // The properties are the /v1/stations/{id} record less id and location, with the
+            // rating as rating_stars (null: this register has never been rated).
             var record = try JSONSerialization.jsonObject(with: detailJSON) as? [String: Any] ?? [:]
             record["id"] = nil
             record["location"] = nil
+            #expect(record["rating"] == nil)
+            record["rating_stars"] = NSNull()
             #expect((alone["properties"] as? NSDictionary) == record as NSDictionary)
             let links = try Self.links(alone)
             #expect(links["self"]?.href == "\(Self.origin)/ogc/collections/stations/items/330106-0001")

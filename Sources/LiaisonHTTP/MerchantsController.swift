@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonStore
+
+/// Merchant hot spots for staff: `GET /v1/merchants/hotspots?county=&from=&to=&min=&limit=&offset=`.
+/// County tokens see their county only (the default when none is named).
+struct MerchantsController {
+    let hotspots: MerchantHotspots
+    let auth: StaffAuthenticator
+
+    var endpoints: [Endpoint] {
+        [.get("/v1/merchants/hotspots", list)]
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Who asks first: an anonymous caller learns nothing from the parameters' errors.
+        let staff = try await auth.staff(request)
+        var reader = QueryReader(request, allowed: ["county", "from", "to", "min", "limit", "offset"])
+        var query: MerchantHotspots.Query?
+        do {
+            query = try MerchantHotspots.query(county: reader.string("county"), from: reader.string("from"), to: reader.string("to"),
+                                               min: reader.string("min"), limit: reader.string("limit"), offset: reader.string("offset"),
+                                               now: Date(), in: hotspots.finder.snapshot)
+        } catch {
+            error.parameters.forEach { reader.add($0) }
+        }
+        try reader.check()
+        guard let query else { throw Problem.notFound("no query") }
+        let hotspots = self.hotspots
+        let page = try await blocking { try hotspots.list(query, by: staff) }
+        return try JSONResponse.encoding(page, for: request)
+    }
+}
