@@ -14,10 +14,23 @@ public struct MultiPolygon: Sendable, Hashable {
     /// on every nearest query near a border, and converting 10,000 vertices each time would
     /// cost more than the query.
     private let rings: [[ECEF]]
+    /// The longitude/latitude box of each ring edge, in ring order: lets a bounded search skip
+    /// the edges that cannot be near.
+    private let edgeBoxes: [EdgeBox]
+
+    private struct EdgeBox: Sendable, Hashable {
+        let minLatitude: Double, maxLatitude: Double, minLongitude: Double, maxLongitude: Double
+    }
 
     public init(polygons: [[[Coordinate]]]) {
         self.polygons = polygons
         rings = polygons.flatMap { $0 }.filter { !$0.isEmpty }.map { $0.map(ECEF.init) }
+        edgeBoxes = polygons.flatMap { $0 }.filter { !$0.isEmpty }.flatMap { ring in
+            zip(ring, ring.dropFirst()).map { a, b in
+                EdgeBox(minLatitude: min(a.latitude, b.latitude), maxLatitude: max(a.latitude, b.latitude),
+                        minLongitude: min(a.longitude, b.longitude), maxLongitude: max(a.longitude, b.longitude))
+            }
+        }
         var minLat = Double.infinity, maxLat = -Double.infinity
         var minLng = Double.infinity, maxLng = -Double.infinity
         for polygon in polygons {
@@ -74,6 +87,40 @@ public struct MultiPolygon: Sendable, Hashable {
         guard let best else { return (p, .infinity) }
         let point = best.point.coordinate
         return (point, Geodesic.wgs84.distanceMeters(from: p, to: point))
+    }
+
+    /// The boundary point nearest to `p` and its geodesic distance, when that distance is at
+    /// most `meters`; nil otherwise. The same answer as ``nearestBoundaryPoint(to:)`` within
+    /// the distance, without its cost far from the boundary: edges whose box, grown by the
+    /// distance and a margin for the chord's bulge, cannot hold `p` are skipped.
+    public func nearestBoundaryPoint(to p: Coordinate, within meters: Double) -> (point: Coordinate, distanceMeters: Double)? {
+        // An edge's closest chord point lies within a few metres of the edge's own box (15 km
+        // edges sag about 4 m); 100 m covers that many times over.
+        let reach = meters + 100
+        guard boundingBox(contains: p, grownBy: reach) else { return nil }
+        let dLat = reach / 110_500
+        let maxAbsLat = min(89.9, max(abs(minLatitude), abs(maxLatitude)) + dLat)
+        let dLng = reach / (110_500 * cos(maxAbsLat * .pi / 180))
+        let lat = p.latitude, lng = p.longitude
+        let q = ECEF(p)
+        var best: (point: ECEF, d2: Double)?
+        var k = 0
+        for ring in rings {
+            for i in 1..<max(1, ring.count) {
+                let box = edgeBoxes[k]
+                k += 1
+                if lat < box.minLatitude - dLat || lat > box.maxLatitude + dLat || lng < box.minLongitude - dLng || lng > box.maxLongitude + dLng {
+                    continue
+                }
+                let candidate = Self.closestPoint(on: ring[i - 1], ring[i], to: q)
+                let d2 = candidate.squaredDistance(to: q)
+                if best == nil || d2 < best!.d2 { best = (candidate, d2) }
+            }
+        }
+        guard let best else { return nil }
+        let point = best.point.coordinate
+        let distance = Geodesic.wgs84.distanceMeters(from: p, to: point)
+        return distance <= meters ? (point, distance) : nil
     }
 
     /// Whether the bounding box, grown by `meters` on every side, holds the point: a cheap test

@@ -96,15 +96,18 @@ extension CountyLocator {
     /// its distance to `county` plus `accuracy`). Coasts do not count: a point near the sea
     /// but far from other counties is `inside`.
     ///
-    /// Cost: one bounding-box test per county, and a boundary distance for the few counties
-    /// whose grown box holds the point.
+    /// Cost: one bounding-box test per county, and for the few counties whose grown box holds
+    /// the point a box test per boundary edge and the exact distance to the edges that pass it.
     public func borderCheck(_ point: Coordinate, placedIn county: County, outsideBy distance: Double = 0,
                             accuracy: Double = CountyLocator.borderAccuracyMeters) -> BorderCheck {
         let reach = distance + accuracy
         var candidates: [BorderCheck.Candidate] = []
         for other in counties where other.adcode != county.adcode && other.boundary.boundingBox(contains: point, grownBy: reach) {
-            let d = other.boundary.contains(point) ? 0 : other.boundary.nearestBoundaryPoint(to: point).distanceMeters
-            if d <= reach { candidates.append(.init(county: other, distanceMeters: d)) }
+            if other.boundary.contains(point) {
+                candidates.append(.init(county: other, distanceMeters: 0))
+            } else if let near = other.boundary.nearestBoundaryPoint(to: point, within: reach) {
+                candidates.append(.init(county: other, distanceMeters: near.distanceMeters))
+            }
         }
         guard !candidates.isEmpty else { return .inside }
         candidates.sort { ($0.distanceMeters, $0.county.adcode) < ($1.distanceMeters, $1.county.adcode) }

@@ -56,6 +56,33 @@ import Testing
         #expect(compared > 500 && near > 100 && near < compared, "\(near) of \(compared) near a border")
     }
 
+    @Test func theBoundedSearchAgreesWithTheFullScan() {
+        // Seeded points over Zhejiang and around it; every county; several distances.
+        var state: UInt64 = 20211130
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var compared = 0, within = 0
+        for _ in 0..<150 {
+            let p = Coordinate(latitude: 27.0 + 4.2 * next(), longitude: 118.0 + 5.2 * next())
+            for county in locator.counties {
+                let full = county.boundary.nearestBoundaryPoint(to: p)
+                for reach in [500.0, 2000, 10_000] {
+                    let bounded = county.boundary.nearestBoundaryPoint(to: p, within: reach)
+                    if full.distanceMeters <= reach {
+                        #expect(bounded.map { abs($0.distanceMeters - full.distanceMeters) < 1e-6 } == true, "\(county.adcode) \(p) \(reach)")
+                        within += 1
+                    } else {
+                        #expect(bounded == nil, "\(county.adcode) \(p) \(reach)")
+                    }
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 150 * 90 * 3 && within > 100, "\(within) within of \(compared)")
+    }
+
     @Test func aSharedVertexIsNearBothWays() throws {
         let (vertex, a, b) = try #require(Self.sharedVertices.first)
         let countyA = try #require(locator.county(code: a))
