@@ -139,10 +139,4 @@ public struct BorderCounty: Sendable, Hashable, Codable {
         county_name = candidate.county.name
         distance_m = rounded(candidate.distanceMeters, 2)
     }
-
-    public init(county_code: String, county_name: String, distance_m: Double) {
-        self.county_code = county_code
-        self.county_name = county_name
-        self.distance_m = distance_m
-    }
 }

@@ -50,8 +50,8 @@ struct Open311Controller {
     /// one in the form (where clients put it) after reading at most the small body limit.
     @Sendable func file(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await open311 {
-            let queryKey = request.uri.queryParameters.get("api_key").map { String($0) }
-            var client = try await queryKey.flatMap { $0.isEmpty ? nil : $0 }.asyncMap { try await authenticate($0) }
+            var client: StaffToken?
+            if let key = request.uri.queryParameters.get("api_key"), !key.isEmpty { client = try await authenticate(String(key)) }
             let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
             guard type == "application/x-www-form-urlencoded" else {
                 throw Problem(status: .unsupportedMediaType, kind: "unsupported-media-type", title: "Unsupported media type",
@@ -197,12 +197,5 @@ struct Open311Controller {
             for field in problem.headers { response.headers[field.name] = field.value }
             return response
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
