@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "spatialite",
             providers: [.apt(["libspatialite-dev", "libsqlite3-dev", "libproj-dev"])]
         ),
+        // Debian's cairo (and fontconfig) for the court case files' PDF.
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
         .target(name: "Geodesy", dependencies: ["CSpatiaLite"]),
         .target(name: "StationIndex", dependencies: ["Geodesy"]),
         .target(name: "LiaisonCore", dependencies: ["Geodesy", "StationIndex"]),
@@ -40,6 +46,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "LiaisonCaseFile", dependencies: ["CCairo", "LiaisonCore"]),
         .target(
             name: "LiaisonWorkers",
             dependencies: [
@@ -55,7 +62,7 @@ let package = Package(
         .target(
             name: "LiaisonHTTP",
             dependencies: [
-                "Geodesy", "LiaisonCore", "LiaisonStore",
+                "Geodesy", "LiaisonCore", "LiaisonStore", "LiaisonCaseFile",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonCore", "LiaisonStore", "LiaisonHTTP", "LiaisonWorkers",
+                "LiaisonCore", "LiaisonStore", "LiaisonHTTP", "LiaisonWorkers", "LiaisonCaseFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "StationIndexTests", dependencies: ["StationIndex", "Geodesy"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore"]),
+        .testTarget(name: "LiaisonCaseFileTests", dependencies: ["LiaisonCaseFile", "LiaisonCore"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore"]),
         .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCore"]),
         .testTarget(

@@ -38,6 +38,16 @@ public struct Complaint: Sendable, Hashable {
     public var repeatOf: String?
     /// The Open311 client (its key's name) that filed the complaint; nil for the mini-program intake.
     public var client: String?
+    /// The direct train: the enrolled enterprise the complaint went to first, and what came of it.
+    public var directTrain: DirectTrain?
+    /// Set when the complaint is urgent: a 24-hour mediation-or-verification clock.
+    public var urgent: Urgent?
+    /// The latest review of its outcome (a dissatisfied consumer, a rejected settlement).
+    public var review: Review?
+    /// A return visit (回访) when the closed complaint was sampled for one.
+    public var returnVisit: ReturnVisit?
+    /// The court's mediation a failed mediation was handed to.
+    public var courtHandoff: CourtHandoff?
 
     public var countyConfidence: CountyConfidence { borderCounties.isEmpty ? .inside : .near_border }
 
@@ -131,9 +141,116 @@ public struct Complaint: Sendable, Hashable {
             return mediationBy
         }
     }
+
+    /// The deadline of one kind (`kind` is a single member of the set), the urgent and review ones included.
+    public func deadline(_ kind: ServiceDeadline) -> Date? {
+        if kind == .urgent { return urgent?.dueBy }
+        if kind == .review { return review?.dueBy }
+        return deadlines[kind]
+    }
 }
 
 extension Complaint {
+    /// How the direct train's stage of a complaint went.
+    public struct DirectTrain: Sendable, Hashable {
+        public var enterpriseCode: String
+        public var enterpriseName: String
+        /// The end of the enterprise's self-settlement window.
+        public var settleBy: Date
+        /// What the enterprise and the consumer agreed, as the enterprise wrote it.
+        public var settlement: String?
+        public var offeredAt: Date?
+        /// The end of the consumer's window to accept or reject the settlement (silence accepts it).
+        public var replyBy: Date?
+        public var outcome: Outcome?
+        public var endedAt: Date?
+
+        public init(enterpriseCode: String, enterpriseName: String, settleBy: Date) {
+            self.enterpriseCode = enterpriseCode
+            self.enterpriseName = enterpriseName
+            self.settleBy = settleBy
+        }
+
+        public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
+            /// The consumer accepted the enterprise's settlement (or let the reply window pass).
+            case settled
+            case declined
+            case timed_out
+            /// The consumer rejected the settlement.
+            case rejected
+            /// Taken back: the complaint became urgent, staff reassigned it, or the enterprise left the direct train.
+            case recalled
+            case withdrawn
+        }
+    }
+
+    public struct Urgent: Sendable, Hashable {
+        public var reason: String
+        public var markedAt: Date
+        /// 24 hours (the `urgent` service level) after marking: mediation started or verification recorded by then.
+        public var dueBy: Date
+        /// When mediation started, the outcome came or a verification was recorded, whichever came first.
+        public var metAt: Date?
+
+        public init(reason: String, markedAt: Date, dueBy: Date, metAt: Date? = nil) {
+            self.reason = reason
+            self.markedAt = markedAt
+            self.dueBy = dueBy
+            self.metAt = metAt
+        }
+    }
+
+    public struct Review: Sendable, Hashable {
+        public enum Trigger: String, Sendable, Hashable, Codable {
+            /// Feedback of 1 or 2.
+            case dissatisfied
+            case rejected_settlement
+        }
+        public enum Finding: String, Sendable, Hashable, CaseIterable, Codable {
+            case upheld, reopened
+        }
+        public var trigger: Trigger
+        public var openedAt: Date
+        public var dueBy: Date
+        public var finding: Finding?
+        public var foundAt: Date?
+
+        public init(trigger: Trigger, openedAt: Date, dueBy: Date, finding: Finding? = nil, foundAt: Date? = nil) {
+            self.trigger = trigger
+            self.openedAt = openedAt
+            self.dueBy = dueBy
+            self.finding = finding
+            self.foundAt = foundAt
+        }
+
+        public var isOpen: Bool { finding == nil }
+    }
+
+    public struct ReturnVisit: Sendable, Hashable {
+        public var queuedAt: Date
+        public var doneAt: Date?
+        /// Whether the consumer was reached; whether they were satisfied (nil when not reached).
+        public var reached: Bool?
+        public var satisfied: Bool?
+
+        public init(queuedAt: Date, doneAt: Date? = nil, reached: Bool? = nil, satisfied: Bool? = nil) {
+            self.queuedAt = queuedAt
+            self.doneAt = doneAt
+            self.reached = reached
+            self.satisfied = satisfied
+        }
+    }
+
+    public struct CourtHandoff: Sendable, Hashable {
+        public var courtID: String
+        public var at: Date
+
+        public init(courtID: String, at: Date) {
+            self.courtID = courtID
+            self.at = at
+        }
+    }
+
     /// When each service-level clock stopped; nil while it runs.
     public struct Milestones: Sendable, Hashable {
         /// First assigned to a station (dispatch).
@@ -159,12 +276,16 @@ extension Complaint {
     /// - dispatch: not yet assigned to any station;
     /// - response: no station has acted on it yet;
     /// - acceptance: not accepted;
-    /// - mediation: accepted but no outcome.
-    /// Withdrawn and closed complaints are never overdue.
+    /// - mediation: accepted but no outcome;
+    /// - urgent: urgent, and neither mediation started nor verification recorded;
+    /// - review: a review of the outcome without a finding.
+    /// Withdrawn and closed complaints are overdue only on an open review.
     public func overdue(at now: Date) -> ServiceDeadline {
-        guard !status.isTerminal else { return [] }
-        var late: ServiceDeadline = []
         func passed(_ deadline: Date?) -> Bool { deadline.map { now >= $0 } ?? false }
+        // A review runs on finished complaints too.
+        var late: ServiceDeadline = review.map { $0.isOpen && passed($0.dueBy) } == true ? .review : []
+        guard !status.isTerminal else { return late }
+        if let urgent, urgent.metAt == nil, passed(urgent.dueBy) { late.insert(.urgent) }
         if milestones.dispatchedAt == nil, passed(deadlines.dispatchBy) { late.insert(.dispatch) }
         if milestones.respondedAt == nil, passed(deadlines.respondBy) { late.insert(.response) }
         if milestones.acceptedAt == nil, passed(deadlines.acceptanceBy) { late.insert(.acceptance) }
@@ -182,8 +303,11 @@ public struct ServiceDeadline: OptionSet, Sendable, Hashable {
     public static let response = ServiceDeadline(rawValue: 2)
     public static let acceptance = ServiceDeadline(rawValue: 4)
     public static let mediation = ServiceDeadline(rawValue: 8)
+    public static let urgent = ServiceDeadline(rawValue: 16)
+    public static let review = ServiceDeadline(rawValue: 32)
 
-    public static let all: [(ServiceDeadline, String)] = [(.dispatch, "dispatch"), (.response, "first_response"), (.acceptance, "acceptance"), (.mediation, "mediation")]
+    public static let all: [(ServiceDeadline, String)] = [(.dispatch, "dispatch"), (.response, "first_response"), (.acceptance, "acceptance"),
+                                                          (.mediation, "mediation"), (.urgent, "urgent"), (.review, "review")]
 
     /// `dispatch, acceptance`.
     public var names: [String] { Self.all.filter { contains($0.0) }.map(\.1) }

@@ -14,23 +14,32 @@ public struct StaffCommand: Sendable, Hashable {
     public let stationID: String?
     /// For `schedule`: when the mediation session starts.
     public let startsAt: Date?
+    /// For `hand_off`: the court's mediation desk (default: the complaint's county's).
+    public let courtID: String?
+    /// For `return_visit`: whether the consumer was reached, and whether they are satisfied.
+    public let reached: Bool?
+    public let satisfied: Bool?
 
-    public init(action: ComplaintAction, note: String? = nil, stationID: String? = nil, startsAt: Date? = nil) {
+    public init(action: ComplaintAction, note: String? = nil, stationID: String? = nil, startsAt: Date? = nil, courtID: String? = nil,
+                reached: Bool? = nil, satisfied: Bool? = nil) {
         self.action = action
         self.note = note
         self.stationID = stationID
         self.startsAt = startsAt
+        self.courtID = courtID
+        self.reached = reached
+        self.satisfied = satisfied
     }
 
     /// Actions whose note says why, and so must have one.
-    static let noteRequired: Set<ComplaintAction> = [.refuse, .reassign, .fail]
+    static let noteRequired: Set<ComplaintAction> = [.refuse, .reassign, .fail, .mark_urgent, .verify, .uphold, .reopen]
 
     /// - Throws: ``InvalidInput`` naming each bad field.
     public static func validate(_ body: Data) throws(InvalidInput) -> StaffCommand {
         guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
         }
-        var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at"], prefix: "")
+        var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at", "court_id", "reached", "satisfied"], prefix: "")
         problems += nullFields(object)
         let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.party == .staff ? $0 : nil }
         if action == nil {
@@ -49,8 +58,8 @@ public struct StaffCommand: Sendable, Hashable {
         }
         var stationID: String?
         if let raw = object["station_id"], !(raw is NSNull) {
-            if action != .reassign {
-                problems.append(InvalidParameter(name: "station_id", reason: "only allowed with action reassign"))
+            if action != .reassign && action != .reopen {
+                problems.append(InvalidParameter(name: "station_id", reason: "only allowed with action reassign or reopen"))
             } else if let id = raw as? String, id.utf8.count == 11 {
                 stationID = id
             } else {
@@ -69,8 +78,39 @@ public struct StaffCommand: Sendable, Hashable {
         } else if action == .schedule {
             problems.append(InvalidParameter(name: "starts_at", reason: "is required for schedule: an RFC 3339 time, e.g. 2026-12-02T10:00:00+08:00"))
         }
+        var courtID: String?
+        if let raw = object["court_id"], !(raw is NSNull) {
+            if action != .hand_off {
+                problems.append(InvalidParameter(name: "court_id", reason: "only allowed with action hand_off"))
+            } else if let id = raw as? String, (1...20).contains(id.utf8.count) {
+                courtID = id
+            } else {
+                problems.append(InvalidParameter(name: "court_id", reason: "expected a court id ADCODE-Cnn, e.g. 330106-C01"))
+            }
+        }
+        // Typed decoding accepts JSON true and false only (not 1, not "true").
+        struct Flag: Decodable { let value: Bool }
+        var flags: [String: Bool] = [:]
+        for name in ["reached", "satisfied"] {
+            guard let raw = object[name], !(raw is NSNull) else { continue }
+            if action != .return_visit {
+                problems.append(InvalidParameter(name: name, reason: "only allowed with action return_visit"))
+            } else if let data = try? JSONSerialization.data(withJSONObject: ["value": raw]),
+                      let flag = try? JSONDecoder().decode(Flag.self, from: data) {
+                flags[name] = flag.value
+            } else {
+                problems.append(InvalidParameter(name: name, reason: "expected true or false"))
+            }
+        }
+        if action == .return_visit, flags["reached"] == nil, !problems.contains(where: { $0.name == "reached" }) {
+            problems.append(InvalidParameter(name: "reached", reason: "is required for return_visit: true when the consumer was reached"))
+        }
+        if action == .return_visit, flags["reached"] == false, flags["satisfied"] != nil {
+            problems.append(InvalidParameter(name: "satisfied", reason: "only allowed when reached is true"))
+        }
         guard problems.isEmpty, let action else { throw InvalidInput(firstPerField(problems)) }
-        return StaffCommand(action: action, note: note, stationID: stationID, startsAt: startsAt)
+        return StaffCommand(action: action, note: note, stationID: stationID, startsAt: startsAt, courtID: courtID,
+                            reached: flags["reached"], satisfied: flags["satisfied"])
     }
 }
 
@@ -79,13 +119,23 @@ public enum ConsumerCommand: Sendable, Hashable {
     case withdraw(reason: String?)
     case feedback(satisfaction: Int, comment: String?)
     case confirmAppointment
+    case acceptSettlement
+    case rejectSettlement(reason: String?)
 
     public var action: ComplaintAction {
         switch self {
         case .withdraw: .withdraw
         case .feedback: .feedback
         case .confirmAppointment: .confirm_appointment
+        case .acceptSettlement: .accept_settlement
+        case .rejectSettlement: .reject_settlement
         }
+    }
+
+    /// The body of `POST /v1/complaints/{number}/settlement/reject`: empty, or `{"reason": "..."}`.
+    public static func rejectSettlement(_ body: Data) throws(InvalidInput) -> ConsumerCommand {
+        guard case .withdraw(let reason) = try withdraw(body) else { return .rejectSettlement(reason: nil) }
+        return .rejectSettlement(reason: reason)
     }
 
     /// The body of `POST /v1/complaints/{number}/feedback`: `{"satisfaction": 1...5, "comment": "..."}`.
@@ -128,6 +178,38 @@ public enum ConsumerCommand: Sendable, Hashable {
         }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
+    }
+}
+
+/// What an enterprise of the direct train answers about a complaint sent to it.
+public enum EnterpriseCommand: Sendable, Hashable {
+    /// `POST /v1/enterprise/complaints/{number}/settle` `{"agreement": "退货并退款199元"}`.
+    case settle(agreement: String)
+    /// `POST /v1/enterprise/complaints/{number}/decline` `{"reason": "..."}`.
+    case decline(reason: String)
+
+    public var action: ComplaintAction {
+        switch self {
+        case .settle: .settle
+        case .decline: .decline
+        }
+    }
+
+    /// - Throws: ``InvalidInput`` naming the field.
+    public static func validate(_ body: Data, action: ComplaintAction) throws(InvalidInput) -> EnterpriseCommand {
+        let field = action == .settle ? "agreement" : "reason"
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"\(field)\": \"...\"}")
+        }
+        var problems = StationDraft.unknownFields(object, allowed: [field], prefix: "")
+        problems += nullFields(object)
+        let raw = object[field] as? String
+        let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if raw == nil || text == nil || !ComplaintIntake.fits(raw!, trimmed: text!, max: 500) {
+            problems.append(InvalidParameter(name: field, reason: "is required: \(action == .settle ? "what was agreed with the consumer" : "why"), in 1 to 500 characters"))
+        }
+        guard problems.isEmpty, let text else { throw InvalidInput(firstPerField(problems)) }
+        return action == .settle ? .settle(agreement: text) : .decline(reason: text)
     }
 }
 

@@ -30,7 +30,7 @@ public enum ComplaintCategory: String, Sendable, Hashable, CaseIterable, Codable
 /// ```json
 /// {"location":{"lat":30.259,"lng":120.13,"coordsys":"gcj02"},
 ///  "consumer":{"name":"张三","phone":"+86 138 0013 8000"},
-///  "merchant":{"name":"某某超市","address":"文三路 1 号","code":"91350100M000100Y43"},
+///  "merchant":{"name":"某某超市","address":"文三路 1 号","code":"91350100M000100Y43","id":"zjfx-100234"},
 ///  "category":"product_quality","description":"买到过期食品","preferred_mode":"video","amount_yuan":199.5}
 /// ```
 public struct ComplaintIntake: Sendable, Hashable {
@@ -46,6 +46,8 @@ public struct ComplaintIntake: Sendable, Hashable {
     public var merchantAddress: String?
     /// The merchant's unified social credit code, when the consumer knows it (on the receipt or licence).
     public var merchantCode: String?
+    /// The merchant's id on the consumer platform (a complaint started from the merchant's page carries it).
+    public var merchantID: String?
     public var category: ComplaintCategory
     public var description: String
     public var preferredMode: MediationMode
@@ -78,7 +80,7 @@ public struct ComplaintIntake: Sendable, Hashable {
     private struct Body: Decodable {
         struct Location: Decodable { let lat: Double; let lng: Double; let coordsys: String? }
         struct Consumer: Decodable { let name: String; let phone: String }
-        struct Merchant: Decodable { let name: String; let address: String?; let code: String? }
+        struct Merchant: Decodable { let name: String; let address: String?; let code: String?; let id: String? }
         let location: Location
         let consumer: Consumer
         let merchant: Merchant
@@ -105,11 +107,11 @@ public struct ComplaintIntake: Sendable, Hashable {
         if object["amount_yuan"] is NSNull {
             problems.append(InvalidParameter(name: "amount_yuan", reason: "is null: leave it out, or give yuan from 0.01"))
         }
-        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address", "code"]))] {
+        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address", "code", "id"]))] {
             if let inner = object[name] as? [String: Any] {
                 problems += StationDraft.unknownFields(inner, allowed: allowed, prefix: name + ".")
                 for (key, value) in inner.sorted(by: { $0.key < $1.key }) where value is NSNull && allowed.contains(key) {
-                    problems.append(InvalidParameter(name: "\(name).\(key)", reason: "is null: expected a \(key == "lat" || key == "lng" ? "number" : "string")\(key == "coordsys" || key == "address" || key == "code" ? ", or leave it out" : "")"))
+                    problems.append(InvalidParameter(name: "\(name).\(key)", reason: "is null: expected a \(key == "lat" || key == "lng" ? "number" : "string")\(key == "coordsys" || key == "address" || key == "code" || key == "id" ? ", or leave it out" : "")"))
                 }
             } else if object[name] != nil, !(object[name] is NSNull) {
                 problems.append(InvalidParameter(name: name, reason: "expected an object with \(allowed.sorted().joined(separator: ", "))"))
@@ -150,6 +152,9 @@ public struct ComplaintIntake: Sendable, Hashable {
         if let code = draft.merchant.code, !Merchant.isCreditCode(code) {
             problems.append(InvalidParameter(name: "merchant.code", reason: "\"\(code)\" is not a unified social credit code: expected \(Merchant.creditCodeAllowed)"))
         }
+        if let id = draft.merchant.id, !Enterprise.isMerchantID(id) {
+            problems.append(InvalidParameter(name: "merchant.id", reason: "\"\(id)\" is not a merchant id: expected \(Enterprise.merchantIDAllowed)"))
+        }
         let category = ComplaintCategory(rawValue: draft.category)
         if category == nil {
             problems.append(InvalidParameter(name: "category", reason: "unknown category \"\(draft.category)\": expected one of \(ComplaintCategory.allowedNames)"))
@@ -173,10 +178,12 @@ public struct ComplaintIntake: Sendable, Hashable {
         }
         guard problems.isEmpty, let system, let phone, let category, let mode else { throw InvalidInput(problems) }
         let given = Coordinate(latitude: draft.location.lat, longitude: draft.location.lng)
-        return ComplaintIntake(location: system.toWGS84(given), givenLocation: given, coordinateSystem: system,
-                               consumerName: consumerName, consumerPhone: phone, merchantName: merchantName,
-                               merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress, merchantCode: draft.merchant.code,
-                               category: category, description: description, preferredMode: mode, amountFen: amountFen)
+        var intake = ComplaintIntake(location: system.toWGS84(given), givenLocation: given, coordinateSystem: system,
+                                     consumerName: consumerName, consumerPhone: phone, merchantName: merchantName,
+                                     merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress, merchantCode: draft.merchant.code,
+                                     category: category, description: description, preferredMode: mode, amountFen: amountFen)
+        intake.merchantID = draft.merchant.id
+        return intake
     }
 
     /// Lengths count Unicode code points of the text as sent (as JSON Schema's maxLength does);

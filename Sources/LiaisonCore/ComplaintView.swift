@@ -9,6 +9,9 @@ public struct ComplaintView: Sendable, Encodable {
         case consumer
         /// Staff; `seesPhone` when the token belongs to the assigned station's county.
         case staff(seesPhone: Bool)
+        /// The enterprise of the direct train: it sees the consumer's phone while the complaint
+        /// is with it (to settle, it must call), masked afterwards.
+        case enterprise
     }
 
     public struct Location: Sendable, Encodable {
@@ -70,6 +73,53 @@ public struct ComplaintView: Sendable, Encodable {
         let at: String
     }
 
+    public struct DirectTrainView: Sendable, Encodable {
+        let enterprise: EnterpriseRef
+        let settle_by: String
+        let settlement: String?
+        let offered_at: String?
+        /// Accept or reject by then; silence accepts.
+        let reply_by: String?
+        /// settled, declined, timed_out, rejected, recalled or withdrawn; nil while it runs.
+        let outcome: String?
+        let ended_at: String?
+    }
+
+    public struct EnterpriseRef: Sendable, Encodable {
+        let credit_code: String
+        let name: String
+    }
+
+    public struct UrgentView: Sendable, Encodable {
+        let reason: String
+        let marked_at: String
+        let due_by: String
+        let met_at: String?
+    }
+
+    public struct ReviewView: Sendable, Encodable {
+        /// dissatisfied or rejected_settlement.
+        let trigger: String
+        let opened_at: String
+        let due_by: String
+        /// upheld or reopened; nil while open.
+        let finding: String?
+        let found_at: String?
+    }
+
+    public struct ReturnVisitView: Sendable, Encodable {
+        let queued_at: String
+        let done_at: String?
+        let reached: Bool?
+        let satisfied: Bool?
+    }
+
+    public struct CourtHandoffView: Sendable, Encodable {
+        let court: Court?
+        let court_id: String
+        let at: String
+    }
+
     public struct EventView: Sendable, Encodable {
         let seq: Int
         let at: String
@@ -109,6 +159,13 @@ public struct ComplaintView: Sendable, Encodable {
     let feedback: FeedbackView?
     /// What the consumer can do next when mediation failed (12315, courts).
     let next_steps: String?
+    /// The direct train, when the merchant is an enrolled enterprise.
+    let direct_train: DirectTrainView?
+    let urgent: UrgentView?
+    let review: ReviewView?
+    /// Staff only.
+    let return_visit: ReturnVisitView?
+    let court_handoff: CourtHandoffView?
     /// What the viewer may do now.
     let allowed_actions: [String]
     let events: [EventView]
@@ -124,7 +181,8 @@ public struct ComplaintView: Sendable, Encodable {
     ///   - includeToken: true only in the intake response (the one place the token is shown).
     ///   - videoBaseURL: where video rooms live (for example a self-hosted Jitsi).
     public init(_ complaint: Complaint, events: [ComplaintEvent], snapshot: StationSnapshot, audience: Audience,
-                videoBaseURL: String, includeToken: Bool = false, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil) {
+                videoBaseURL: String, includeToken: Bool = false, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil,
+                courts: CourtRegister = .empty) {
         let c = complaint
         number = c.number
         tracking_token = includeToken ? c.trackingToken : nil
@@ -141,10 +199,14 @@ public struct ComplaintView: Sendable, Encodable {
         border_counties = c.borderCounties
         if case .staff = audience { self.links = links } else { self.links = nil }
         same_merchant_open = includeToken ? (sameMerchantOpen ?? []) : nil
-        let seesPhone = if case .staff(true) = audience { true } else { false }
+        let seesPhone = switch audience {
+        case .staff(let sees): sees
+        case .enterprise: c.status.isWithEnterprise
+        case .consumer: false
+        }
         consumer = Party(name: c.intake.consumerName, phone: seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone), address: nil, code: nil)
         merchant = Party(name: c.intake.merchantName, phone: nil, address: c.intake.merchantAddress, code: c.intake.merchantCode)
-        let station = c.stationID.flatMap { snapshot.station(id: $0) }
+        let station = audience == .enterprise ? nil : c.stationID.flatMap { snapshot.station(id: $0) }
         self.station = station.map { s in
             StationRef(id: s.id, name: s.name, distance_m: c.distanceMeters.map { rounded($0, 2) }, phone: s.phone, address: s.address.line,
                        county_code: s.countyCode, county_name: snapshot.counties.place(of: s).countyName, hours: s.hours)
@@ -162,18 +224,56 @@ public struct ComplaintView: Sendable, Encodable {
             let links = v.links(base: videoBaseURL)
             var shown = ["consumer": links.consumer, "merchant": links.merchant]
             if case .staff = audience { shown["mediator"] = links.mediator }
+            if case .enterprise = audience { shown = ["merchant": links.merchant] }
             return VideoView(room: v.room, scheduled_at: Timestamp.string(v.scheduledAt), status: v.confirmed ? "confirmed" : "proposed", links: shown)
         }
         feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
         next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps : nil
-        let party: ComplaintParty = if case .consumer = audience { .consumer } else { .staff }
-        // Confirming needs a proposal not yet confirmed; the state machine alone cannot say that.
-        let proposal = c.appointment.map { !$0.confirmed } ?? c.video.map { !$0.confirmed } ?? false
-        allowed_actions = ComplaintLifecycle.allowed(in: c.status, for: party)
-            .filter { ($0 != .confirm_appointment || proposal) && ($0 != .claim || !c.borderCounties.isEmpty) }.map(\.rawValue)
-        self.events = events.map {
+        let party: ComplaintParty = switch audience {
+        case .consumer: .consumer
+        case .staff: .staff
+        case .enterprise: .enterprise
+        }
+        direct_train = c.directTrain.map { t in
+            DirectTrainView(enterprise: EnterpriseRef(credit_code: t.enterpriseCode, name: t.enterpriseName), settle_by: Timestamp.string(t.settleBy),
+                            settlement: t.settlement, offered_at: t.offeredAt.map(Timestamp.string), reply_by: t.replyBy.map(Timestamp.string),
+                            outcome: t.outcome?.rawValue, ended_at: t.endedAt.map(Timestamp.string))
+        }
+        urgent = c.urgent.map { UrgentView(reason: $0.reason, marked_at: Timestamp.string($0.markedAt), due_by: Timestamp.string($0.dueBy), met_at: $0.metAt.map(Timestamp.string)) }
+        review = c.review.map { ReviewView(trigger: $0.trigger.rawValue, opened_at: Timestamp.string($0.openedAt), due_by: Timestamp.string($0.dueBy),
+                                           finding: $0.finding?.rawValue, found_at: $0.foundAt.map(Timestamp.string)) }
+        return_visit = party == .staff ? c.returnVisit.map {
+            ReturnVisitView(queued_at: Timestamp.string($0.queuedAt), done_at: $0.doneAt.map(Timestamp.string), reached: $0.reached, satisfied: $0.satisfied)
+        } : nil
+        court_handoff = c.courtHandoff.map { CourtHandoffView(court: courts.court(id: $0.courtID), court_id: $0.courtID, at: Timestamp.string($0.at)) }
+        allowed_actions = Self.allowedActions(c, party: party).map(\.rawValue)
+        // The enterprise sees its own part of the timeline, not the station's.
+        let directTrainActions: Set<ComplaintAction> = [.submit, .refer, .settle, .decline, .timeout, .recall, .accept_settlement, .reject_settlement, .lapse, .withdraw]
+        let shownEvents = party == .enterprise ? events.filter { directTrainActions.contains($0.action) } : events
+        self.events = shownEvents.map {
             EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: $0.actor, action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
+        }
+    }
+}
+
+extension ComplaintView {
+    /// What `party` may do now: the state machine's actions, less those whose precondition the
+    /// complaint does not meet (nothing to confirm, not near a border, no open review...).
+    public static func allowedActions(_ c: Complaint, party: ComplaintParty) -> [ComplaintAction] {
+        let proposal = c.appointment.map { !$0.confirmed } ?? c.video.map { !$0.confirmed } ?? false
+        let reviewOpen = c.review?.isOpen == true
+        return ComplaintLifecycle.allowed(in: c.status, for: party).filter { action in
+            switch action {
+            case .confirm_appointment: proposal
+            case .claim: !c.borderCounties.isEmpty
+            case .mark_urgent: c.urgent == nil
+            case .verify: c.urgent != nil && c.urgent?.metAt == nil
+            case .uphold, .reopen: reviewOpen
+            case .return_visit: c.returnVisit != nil && c.returnVisit?.doneAt == nil
+            case .hand_off: c.courtHandoff == nil && (c.status == .failed || c.milestones.outcome == .failed)
+            default: true
+            }
         }
     }
 }
@@ -243,8 +343,19 @@ public struct ComplaintSummary: Sendable, Encodable {
     public let consumer_phone: String
     public let submitted_at: String
     public let updated_at: String
+    /// Urgent and its 24-hour clock still running: such complaints come first in the queues.
+    public let urgent: Bool
+    /// The enterprise of the direct train, when it went to one.
+    public let enterprise_code: String?
+    /// An open review's deadline, a pending return visit's queueing time.
+    public let review_due_by: String?
+    public let return_visit_queued_at: String?
 
     public init(_ c: Complaint, seesPhone: Bool) {
+        urgent = c.urgent != nil && c.urgent?.metAt == nil
+        enterprise_code = c.directTrain?.enterpriseCode
+        review_due_by = c.review.flatMap { $0.isOpen ? Timestamp.string($0.dueBy) : nil }
+        return_visit_queued_at = c.returnVisit.flatMap { $0.doneAt == nil ? Timestamp.string($0.queuedAt) : nil }
         county_confidence = c.countyConfidence.rawValue
         repeat_of = c.repeatOf
         number = c.number

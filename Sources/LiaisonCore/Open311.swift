@@ -157,19 +157,7 @@ public enum Open311 {
             media_url = nil
         }
 
-        static func statusNote(_ status: ComplaintStatus) -> String {
-            switch status {
-            case .submitted: "已受理，等待分派联络站"
-            case .assigned: "已分派至联络站，等待站点受理"
-            case .accepted: "联络站已受理，正在安排调解"
-            case .refused: "原站点无法办理，正在另行安排"
-            case .mediating: "调解中"
-            case .resolved: "调解成功"
-            case .failed: "调解未达成协议，可拨打12315或依法申请仲裁、诉讼"
-            case .closed: "已办结"
-            case .withdrawn: "已撤回"
-            }
-        }
+        static func statusNote(_ status: ComplaintStatus) -> String { status.label }
     }
 
     /// The GeoReport v2 error format: `[{"code": 400, "description": "..."}]`.

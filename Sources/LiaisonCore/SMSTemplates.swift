@@ -4,9 +4,12 @@ import Foundation
 public struct SMSMessage: Sendable, Hashable {
     public enum Recipient: String, Sendable, Hashable, Codable {
         case consumer, staff
+        /// The complaints contact of an enterprise in the direct train.
+        case enterprise
     }
 
-    /// Stable: `NUMBER-SEQ-c` for the consumer, `NUMBER-SEQ-sN` for the Nth staff member, so a
+    /// Stable: `NUMBER-SEQ-c` for the consumer, `NUMBER-SEQ-sN` for the Nth staff member,
+    /// `NUMBER-SEQ-e` for the enterprise, so a
     /// gateway that sees an id twice (at-least-once delivery) can drop the repeat.
     public let id: String
     public let number: String
@@ -42,35 +45,52 @@ public enum SMSTemplates {
     /// Longer station names are shortened (with …) so every message fits.
     static let maxStationName = 20
 
+    /// Events that hand a complaint on to a station: when an assignment follows in the same
+    /// transaction, the assignment's text says both.
+    static let handingOn: Set<ComplaintAction> = [.submit, .refuse, .decline, .timeout, .recall, .reject_settlement]
+
     /// The messages for the events one transaction appended (with their seqs), in order.
     ///
     /// - Parameters:
     ///   - complaint: the complaint after those events.
     ///   - station: looks a station up by id (the snapshot's).
-    public static func messages(for events: [ComplaintEvent], complaint: Complaint, station: (String) -> Station?) -> [SMSMessage] {
+    ///   - court: looks a court up by id (for a hand-off).
+    ///   - enterprisePhone: the complaints contact of the complaint's direct-train enterprise.
+    public static func messages(for events: [ComplaintEvent], complaint: Complaint, station: (String) -> Station?,
+                                court: (String) -> Court? = { _ in nil }, enterprisePhone: String? = nil) -> [SMSMessage] {
         var messages: [SMSMessage] = []
         for (i, event) in events.enumerated() {
             let later = events[(i + 1)...]
-            // submit is announced with its assignment (or as waiting) by the last event of intake.
-            if event.action == .submit, later.contains(where: { $0.action == .assign }) { continue }
-            if event.action == .refuse, later.contains(where: { $0.action == .assign }) { continue }
+            // submit (and a step that hands the complaint on) is announced with its assignment
+            // (or as waiting) by the last event of the transaction.
+            if handingOn.contains(event.action), later.contains(where: { $0.action == .assign }) { continue }
+            // A referral to the direct train's enterprise announces the intake itself.
+            if event.action == .submit, later.contains(where: { $0.action == .refer }) { continue }
             let assigned = event.stationID.flatMap(station)
-            if let text = consumerText(event, complaint: complaint, station: assigned, afterRefusal: events[..<i].contains { $0.action == .refuse }) {
+            let handedOn = events[..<i].contains { handingOn.contains($0.action) && $0.action != .submit }
+            if let text = consumerText(event, complaint: complaint, station: assigned, afterRefusal: handedOn, court: court) {
                 messages.append(SMSMessage(id: "\(complaint.number)-\(event.seq)-c", number: complaint.number, eventSeq: event.seq, recipient: .consumer,
                                            phone: complaint.intake.consumerPhone, template: "consumer.\(event.action.rawValue)", text: text))
             }
-            if event.action == .assign || event.action == .reassign || event.action == .claim, let assigned {
-                let text = staffText(complaint: complaint, station: assigned)
+            let toStation: Set<ComplaintAction> = [.assign, .reassign, .claim, .reopen, .mark_urgent]
+            if toStation.contains(event.action), let assigned {
+                let text = staffText(complaint: complaint, station: assigned, action: event.action)
                 for (n, member) in assigned.staff.enumerated() {
                     messages.append(SMSMessage(id: "\(complaint.number)-\(event.seq)-s\(n)", number: complaint.number, eventSeq: event.seq, recipient: .staff,
                                                phone: member.mobile, template: "staff.\(event.action.rawValue)", text: text))
                 }
             }
+            if event.action == .refer, let phone = enterprisePhone, let train = complaint.directTrain {
+                let text = signature + "直通车新投诉\(complaint.number)（\(complaint.intake.category.label)），请于\(localDay(train.settleBy))前与消费者协商并在系统中答复和解或不和解。"
+                messages.append(SMSMessage(id: "\(complaint.number)-\(event.seq)-e", number: complaint.number, eventSeq: event.seq, recipient: .enterprise,
+                                           phone: phone, template: "enterprise.refer", text: text))
+            }
         }
         return messages
     }
 
-    static func consumerText(_ event: ComplaintEvent, complaint c: Complaint, station: Station?, afterRefusal: Bool) -> String? {
+    static func consumerText(_ event: ComplaintEvent, complaint c: Complaint, station: Station?, afterRefusal: Bool,
+                             court: (String) -> Court? = { _ in nil }) -> String? {
         let n = c.number
         let name = station.map { shortName($0.name) } ?? ""
         let phone = station?.phone ?? ""
@@ -111,15 +131,49 @@ public enum SMSTemplates {
             body = "感谢您对投诉\(n)的评价，投诉已办结。"
         case .withdraw:
             body = "您的投诉\(n)已撤回。如需帮助，可随时再次投诉。"
-        case .overdue:
+        case .refer:
+            let train = c.directTrain
+            body = "您的投诉已受理，编号\(n)，已转\(shortName(train?.enterpriseName ?? "商家"))直接处理（直通车），企业将于\(train.map { localDay($0.settleBy) } ?? "")前与您协商；未和解的转联络站调解。"
+        case .settle:
+            body = "企业就您的投诉\(n)提出和解方案，请在小程序查看，并于\(c.directTrain?.replyBy.map(localDay) ?? "")前接受或拒绝，逾期视为接受。"
+        case .decline, .timeout, .recall, .reject_settlement:
+            body = "您的投诉\(n)未能与企业和解，正在为您安排联络站调解。"
+        case .accept_settlement:
+            body = "您已接受投诉\(n)的和解方案，请在小程序对本次服务评价。"
+        case .lapse:
+            body = "投诉\(n)的和解方案回复期已过，视为接受。如有异议请拨打12315。"
+        case .mark_urgent:
+            body = "您的投诉\(n)已列为紧急件，将于\(c.urgent.map { localTime($0.dueBy) } ?? "24小时内")前调解或核实。"
+        case .verify:
+            body = "您的紧急投诉\(n)已由站点核实，正在处理中。"
+        case .open_review:
+            body = "您对投诉\(n)的处理结果不满意，县级市场监管部门将于\(c.review.map { localDay($0.dueBy) } ?? "")前复核并告知结果。"
+        case .uphold:
+            body = "投诉\(n)复核结果：维持原处理结果。如有异议可拨打12315。"
+        case .reopen:
+            body = "投诉\(n)复核决定重新调解，已转至\(name)（\(phone)），站点将尽快联系您。"
+        case .hand_off:
+            let desk = c.courtHandoff.flatMap { court($0.courtID) }
+            body = "您的投诉\(n)已移交\(desk.map { shortName($0.name) } ?? "人民法院")（\(desk?.phone ?? "")）诉调对接，法院将与您联系。"
+        case .overdue, .return_visit:
             body = nil
         }
         return body.map { signature + $0 }
     }
 
-    static func staffText(complaint c: Complaint, station: Station) -> String {
+    static func staffText(complaint c: Complaint, station: Station, action: ComplaintAction = .assign) -> String {
+        if let urgent = c.urgent, urgent.metAt == nil {
+            return signature + "【紧急】投诉\(c.number)（\(c.intake.category.label)）在\(shortName(station.name))，请于\(localTime(urgent.dueBy))前调解或核实。"
+        }
         let due = c.deadlines.respondBy.map { "请于\(localTime($0))前响应" } ?? "请尽快响应"
-        return signature + "新投诉\(c.number)（\(c.intake.category.label)，\(c.mode == .video ? "视频" : "线下")调解）已分派至\(shortName(station.name))，\(due)。"
+        let what = action == .reopen ? "复核重新调解投诉" : "新投诉"
+        return signature + "\(what)\(c.number)（\(c.intake.category.label)，\(c.mode == .video ? "视频" : "线下")调解）已分派至\(shortName(station.name))，\(due)。"
+    }
+
+    /// `12月8日` in Asia/Shanghai: the last day of a window ending at 00:00 of the next day.
+    static func localDay(_ exclusiveEnd: Date) -> String {
+        let t = ShanghaiTime(exclusiveEnd.addingTimeInterval(-1))
+        return "\(t.month)月\(t.day)日"
     }
 
     static func shortName(_ name: String) -> String {

@@ -91,14 +91,36 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
     public var mediation: ServicePeriod
     /// How stations' KPIs become star ratings (`ratings`; optional, ``RatingFormula/defaults`` when absent).
     public var ratings: RatingFormula
+    /// The direct train's self-settlement window for an enrolled enterprise that names none of its own
+    /// (`enterprise_settlement`; default 5 working days, Beijing's practice).
+    public var enterpriseSettlement: ServicePeriod
+    /// The consumer's window to accept or reject an enterprise's settlement; silence accepts it
+    /// (`settlement_reply`; default 3 working days).
+    public var settlementReply: ServicePeriod
+    /// An urgent complaint's mediation-or-verification deadline (`urgent`; Shandong: 24 hours).
+    public var urgent: ServicePeriod
+    /// What makes a complaint urgent at intake (`urgent_rules`).
+    public var urgentRules: [UrgentRule]
+    /// A review of a dissatisfied outcome (`review`; default 3 working days).
+    public var review: ServicePeriod
+    /// The share of closed complaints queued for a return visit (`return_visits`).
+    public var returnVisits: ReturnVisitRule
 
     public init(dispatch: ServicePeriod, firstResponse: ServicePeriod, acceptance: ServicePeriod, mediation: ServicePeriod,
-                ratings: RatingFormula = .defaults) {
+                ratings: RatingFormula = .defaults, enterpriseSettlement: ServicePeriod = .workingDays(5), settlementReply: ServicePeriod = .workingDays(3),
+                urgent: ServicePeriod = .hours(24), urgentRules: [UrgentRule] = UrgentRule.defaults, review: ServicePeriod = .workingDays(3),
+                returnVisits: ReturnVisitRule = .defaults) {
         self.dispatch = dispatch
         self.firstResponse = firstResponse
         self.acceptance = acceptance
         self.mediation = mediation
         self.ratings = ratings
+        self.enterpriseSettlement = enterpriseSettlement
+        self.settlementReply = settlementReply
+        self.urgent = urgent
+        self.urgentRules = urgentRules
+        self.review = review
+        self.returnVisits = returnVisits
     }
 
     /// The national and provincial rules, as shipped in `geodata/service-levels.json`.
@@ -115,7 +137,7 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
         } catch {
             throw InvalidInput(name: "service_levels", reason: "\(error)")
         }
-        let problems = ratings.problems
+        let problems = ratings.problems + urgentRules.enumerated().flatMap { $0.element.problems(at: $0.offset) } + returnVisits.problems
         guard problems.isEmpty else { throw InvalidInput(problems) }
     }
 
@@ -125,6 +147,12 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
         case acceptance
         case mediation
         case ratings
+        case enterpriseSettlement = "enterprise_settlement"
+        case settlementReply = "settlement_reply"
+        case urgent
+        case urgentRules = "urgent_rules"
+        case review
+        case returnVisits = "return_visits"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -140,6 +168,12 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
         acceptance = try c.decode(ServicePeriod.self, forKey: .acceptance)
         mediation = try c.decode(ServicePeriod.self, forKey: .mediation)
         ratings = try c.decodeIfPresent(RatingFormula.self, forKey: .ratings) ?? .defaults
+        enterpriseSettlement = try c.decodeIfPresent(ServicePeriod.self, forKey: .enterpriseSettlement) ?? .workingDays(5)
+        settlementReply = try c.decodeIfPresent(ServicePeriod.self, forKey: .settlementReply) ?? .workingDays(3)
+        urgent = try c.decodeIfPresent(ServicePeriod.self, forKey: .urgent) ?? .hours(24)
+        urgentRules = try c.decodeIfPresent([UrgentRule].self, forKey: .urgentRules) ?? UrgentRule.defaults
+        review = try c.decodeIfPresent(ServicePeriod.self, forKey: .review) ?? .workingDays(3)
+        returnVisits = try c.decodeIfPresent(ReturnVisitRule.self, forKey: .returnVisits) ?? .defaults
     }
 }
 

@@ -7,8 +7,11 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
     /// Not staff: a client application's key (an Open311 `api_key`). It files complaints and
     /// reads back those it filed, and is refused on every staff route.
     case client
+    /// Not staff: an enterprise's key in the direct train (its credit code). It lists and
+    /// answers the complaints sent to that enterprise, and is refused on every staff route.
+    case enterprise(String)
 
-    /// Parses `admin`, `county:ADCODE` or `client`.
+    /// Parses `admin`, `county:ADCODE`, `client` or `enterprise:CREDIT_CODE`.
     public init?(_ text: String) {
         if text == "admin" {
             self = .admin
@@ -16,6 +19,8 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
             self = .client
         } else if text.hasPrefix("county:"), Adcode.isCounty(String(text.dropFirst(7))) {
             self = .county(String(text.dropFirst(7)))
+        } else if text.hasPrefix("enterprise:"), Merchant.isCreditCode(String(text.dropFirst(11))) {
+            self = .enterprise(String(text.dropFirst(11)))
         } else {
             return nil
         }
@@ -26,6 +31,7 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
         case .admin: "admin"
         case .county(let code): "county:\(code)"
         case .client: "client"
+        case .enterprise(let code): "enterprise:\(code)"
         }
     }
 
@@ -34,13 +40,18 @@ public enum StaffRole: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .admin: true
         case .county(let code): code == countyCode
-        case .client: false
+        case .client, .enterprise: false
         }
     }
 
     public var isAdmin: Bool { if case .admin = self { true } else { false } }
 
-    public var isStaff: Bool { if case .client = self { false } else { true } }
+    public var isStaff: Bool {
+        switch self {
+        case .admin, .county: true
+        case .client, .enterprise: false
+        }
+    }
 
     public static let allowed = "admin, county:ADCODE (a Zhejiang county adcode, e.g. county:330106) or client (an Open311 api_key)"
 }

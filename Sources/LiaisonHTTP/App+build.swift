@@ -64,6 +64,7 @@ func allEndpoints(finder: StationFinder, database: LiaisonDatabase, metrics: HTT
                             auth: StaffAuthenticator(authenticator: tokens)).endpoints
         + RegionsController(finder: finder).endpoints
         + Open311Controller(desk: desk, authenticator: tokens, settings: settings).endpoints
+        + EnterprisesController(register: EnterpriseRegister(desk: desk), desk: desk, auth: StaffAuthenticator(authenticator: tokens), settings: settings).endpoints
         + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
         + OGCController(finder: finder).endpoints
 }

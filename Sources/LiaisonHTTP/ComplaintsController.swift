@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LiaisonCaseFile
 import LiaisonCore
 import LiaisonStore
 
@@ -24,9 +25,14 @@ struct ComplaintsController {
             Endpoint(method: .post, path: "/v1/complaints/{number}/feedback", handler: feedback),
             Endpoint(method: .post, path: "/v1/complaints/{number}/withdraw", handler: withdraw),
             Endpoint(method: .post, path: "/v1/complaints/{number}/appointment/confirm", handler: confirm),
+            Endpoint(method: .post, path: "/v1/complaints/{number}/settlement/accept", handler: acceptSettlement),
+            Endpoint(method: .post, path: "/v1/complaints/{number}/settlement/reject", handler: rejectSettlement),
+            .get("/v1/reviews", { try await queue(.reviews, $0, $1) }),
+            .get("/v1/return-visits", { try await queue(.returnVisits, $0, $1) }),
             .get("/v1/stations/{id}/complaints", stationQueue),
             .get("/v1/complaints", list),
             .get("/v1/complaints/{number}/notifications", notifications),
+            .get("/v1/complaints/{number}/case-file", caseFile),
         ]
     }
 
@@ -89,6 +95,50 @@ struct ComplaintsController {
         try await consumerAction(request, context: context) { _ throws(InvalidInput) in .confirmAppointment }
     }
 
+    @Sendable func acceptSettlement(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await consumerAction(request, context: context) { _ throws(InvalidInput) in .acceptSettlement }
+    }
+
+    @Sendable func rejectSettlement(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await consumerAction(request, context: context) { body throws(InvalidInput) in try ConsumerCommand.rejectSettlement(body) }
+    }
+
+    struct QueueListResponse: Encodable {
+        let queue: String
+        let county: String?
+        let complaints: [ComplaintSummary]
+        let next: String?
+    }
+
+    /// Staff: open reviews or pending return visits, of the token's county (or any county for admin).
+    func queue(_ kind: ComplaintDesk.Queue, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let staff = try await auth.staff(request)
+        var query = QueryReader(request, allowed: ["county", "after", "limit"])
+        let county = query.string("county")
+        if let county, desk.finder.snapshot.counties.county(code: county) == nil {
+            query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
+        }
+        let limit = query.integer("limit", allowed: "an integer from 1 to 500") ?? 100
+        if !(1...500).contains(limit) { query.add(InvalidParameter(name: "limit", reason: "is \(limit): expected an integer from 1 to 500")) }
+        let after = query.string("after")
+        if let after, !ComplaintNumber.isWellFormed(after) {
+            query.add(InvalidParameter(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN (the previous page's next)"))
+        }
+        try query.check()
+        var scope = county
+        if case .county(let own) = staff.role {
+            guard county == nil || county == own else {
+                throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "token \(staff.name) (\(staff.role)) may not list the queues of county \(county ?? "")")
+            }
+            scope = own
+        }
+        let desk = self.desk, filter = scope
+        let found = try await blocking { try desk.queue(kind, countyCode: filter, limit: limit + 1, after: after) }
+        let page = Array(found.prefix(limit))
+        return try JSONResponse.encoding(QueueListResponse(queue: kind.rawValue, county: scope, complaints: page.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) },
+                                                           next: found.count > limit ? page.last?.number : nil), for: request)
+    }
+
     private func consumerAction(_ request: Request, context: AppRequestContext,
                                 _ parse: (Data) throws(InvalidInput) -> ConsumerCommand) async throws -> Response {
         let body = try await collectBody(request, settings: settings)
@@ -129,13 +179,14 @@ struct ComplaintsController {
         let status: String?
         let overdue: Bool
         let near_border: Bool
+        let urgent: Bool
         let complaints: [ComplaintSummary]
     }
 
     /// Staff: complaints by county and status; `overdue=true` for those past a deadline with its clock running.
     /// A county token lists its own county (the default) and no other.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border"])
+        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border", "urgent"])
         let county = query.string("county")
         let statusText = query.string("status")
         let status = statusText.flatMap(ComplaintStatus.init(rawValue:))
@@ -150,11 +201,16 @@ struct ComplaintsController {
         if let nearBorderText, nearBorderText != "true", nearBorderText != "false" {
             query.add(InvalidParameter(name: "near_border", reason: "\"\(nearBorderText)\" is not allowed: expected true or false"))
         }
+        let urgentText = query.string("urgent")
+        if let urgentText, urgentText != "true", urgentText != "false" {
+            query.add(InvalidParameter(name: "urgent", reason: "\"\(urgentText)\" is not allowed: expected true or false"))
+        }
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
             query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
         }
         try query.check()
         let staff = try await auth.staff(request)
+        let urgentOnly = urgentText == "true"
         var scope = county
         if case .county(let own) = staff.role {
             guard county == nil || county == own else {
@@ -170,11 +226,12 @@ struct ComplaintsController {
             // Near a border and overdue: those near the county's borders (held or claimable) that are overdue.
             if nearBorder { return try desk.nearBorderComplaints(countyCode: filter, status: status).filter { !overdue || !$0.overdue(at: now).isEmpty } }
             if overdue { return try desk.overdueComplaints(countyCode: filter, at: now) }
-            return try desk.complaints(countyCode: filter, status: status)
+            return try desk.complaints(countyCode: filter, status: status, urgentOnly: urgentOnly)
         }
         if overdue, let status { complaints = complaints.filter { $0.status == status } }
+        if urgentOnly { complaints = complaints.filter { $0.urgent != nil } }
         let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
-        return try JSONResponse.encoding(ListResponse(county: scope, status: status?.rawValue, overdue: overdue, near_border: nearBorder, complaints: summaries), for: request)
+        return try JSONResponse.encoding(ListResponse(county: scope, status: status?.rawValue, overdue: overdue, near_border: nearBorder, urgent: urgentOnly, complaints: summaries), for: request)
     }
 
     struct NotificationsResponse: Encodable {
@@ -209,6 +266,30 @@ struct ComplaintsController {
                                        last_error: e.lastError, sent_at: e.sentAt.map(Timestamp.string))
         }
         return try JSONResponse.encoding(NotificationsResponse(number: number, notifications: items), for: request)
+    }
+
+    /// Staff: the case file for a court's mediation, as JSON (`format=json`, the default) or PDF
+    /// (`format=pdf`, or `Accept: application/pdf`).
+    @Sendable func caseFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try await auth.staff(request)
+        var query = QueryReader(request, allowed: ["format"])
+        let format = query.string("format") ?? (request.headers[.accept]?.contains("application/pdf") == true ? "pdf" : "json")
+        if format != "json", format != "pdf" {
+            query.add(InvalidParameter(name: "format", reason: "\"\(format)\" is not allowed: expected json or pdf"))
+        }
+        try query.check()
+        let number = self.number(context)
+        guard ComplaintNumber.isWellFormed(number) else { throw Problem.notFound("no complaint \(number)") }
+        let desk = self.desk
+        let file = try await blocking { try desk.caseFile(number, for: staff) }
+        var headers = noStore
+        if format == "pdf" {
+            let pdf = try await blocking { try CaseFilePDF.render(file.document) }
+            headers[.contentType] = "application/pdf"
+            headers[.contentDisposition] = "attachment; filename=\"\(number)-case-file.pdf\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+        }
+        return json(try JSONOutput.encode(file), status: .ok, headers: headers)
     }
 
     // MARK: - Plumbing

@@ -34,6 +34,8 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         var headers = HTTPFields()
         headers[.retryAfter] = String(error.retryAfterSeconds)
         throw Problem(status: .tooManyRequests, kind: "rate-limited", title: "Too many complaints from this phone", detail: error.description, headers: headers)
+    } catch let error as EnterpriseRegister.Conflict {
+        throw Problem(status: .conflict, kind: "conflict", title: "Conflict", detail: error.description)
     } catch let error as OutsideServiceArea {
         throw Problem(status: .unprocessableContent, kind: "outside-service-area", title: "Outside the service area", detail: error.description,
                       invalidParameters: [InvalidParameter(name: "location", reason: error.description)])
@@ -65,8 +67,46 @@ struct StaffAuthenticator: Sendable {
                           detail: "the bearer token is unknown or revoked", headers: headers)
         }
         guard staff.role.isStaff else {
+            let what = if case .enterprise = staff.role { "an enterprise key (for /v1/enterprise)" } else { "a client key (for /open311/v2)" }
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "\(staff.name) is \(what), not a staff token")
+        }
+        return staff
+    }
+
+    /// The identity of the request's bearer token, whatever its role: 401 without a valid one.
+    func anyToken(_ request: Request) async throws -> StaffToken {
+        var headers = HTTPFields()
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+            headers[.wwwAuthenticate] = #"Bearer realm="liaison""#
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
+                          detail: "this endpoint needs an Authorization: Bearer KEY header", headers: headers)
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let authenticator = self.authenticator
+        guard let found = try await blocking({ try authenticator.authenticate(token) }) else {
+            headers[.wwwAuthenticate] = #"Bearer realm="liaison", error="invalid_token""#
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized", detail: "the bearer token is unknown or revoked", headers: headers)
+        }
+        return found
+    }
+
+    /// The enterprise of the request's bearer key (the direct train): 401 without a valid key,
+    /// 403 for a key of another kind.
+    func enterprise(_ request: Request) async throws -> (token: StaffToken, creditCode: String) {
+        let token = try await anyToken(request)
+        guard case .enterprise(let code) = token.role else {
             throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
-                          detail: "\(staff.name) is a client key (for /open311/v2), not a staff token")
+                          detail: "\(token.name) is not an enterprise key: /v1/enterprise routes answer the direct train's enterprises only")
+        }
+        return (token, code)
+    }
+
+    /// Staff with the admin role: 403 for any other.
+    func admin(_ request: Request) async throws -> StaffToken {
+        let staff = try await self.staff(request)
+        guard staff.role.isAdmin else {
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
+                          detail: "token \(staff.name) (\(staff.role)) may not change the enterprise register: it needs the admin role")
         }
         return staff
     }

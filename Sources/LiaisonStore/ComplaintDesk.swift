@@ -22,15 +22,18 @@ public final class ComplaintDesk: Sendable {
         public var videoBaseURL: String
         /// Complaints one phone number may file (each one sends it texts).
         public var rateLimit: RateLimit
+        /// The courts failed mediations are handed to (`geodata/courts.json`).
+        public var courts: CourtRegister
 
         public static let defaultVideoBaseURL = "https://meet.liaison.zj"
 
         public init(serviceClock: ServiceClock, policy: AssignmentPolicy = AssignmentPolicy(), videoBaseURL: String = Settings.defaultVideoBaseURL,
-                    rateLimit: RateLimit = RateLimit()) {
+                    rateLimit: RateLimit = RateLimit(), courts: CourtRegister = .empty) {
             self.serviceClock = serviceClock
             self.policy = policy
             self.videoBaseURL = videoBaseURL
             self.rateLimit = rateLimit
+            self.courts = courts
         }
     }
 
@@ -55,7 +58,7 @@ public final class ComplaintDesk: Sendable {
     public let database: LiaisonDatabase
     public let finder: StationFinder
     public let settings: Settings
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     /// Public holidays of the calendar: no mediation sessions are proposed or scheduled on them.
     private let holidays: Set<LocalDate>
 
@@ -177,18 +180,33 @@ public final class ComplaintDesk: Sendable {
         complaint.repeatOf = try MerchantCases.repeatOf(phone: intake.consumerPhone, caseID: caseID, at: at, in: db)
         if let previous = complaint.repeatOf { notes.append("repeats \(previous) (same consumer and merchant within \(Merchant.repeatWithinDays) days)") }
         let sameMerchantOpen = try MerchantCases.consumerComplaints(phone: intake.consumerPhone, caseID: caseID, excluding: nil, openOnly: true, in: db)
+        if let rule = UrgentRule.firstMatch(clock.rules.urgentRules, for: intake) {
+            complaint.urgent = Complaint.Urgent(reason: rule.name, markedAt: at, dueBy: try clock.deadline(clock.rules.urgent, from: at))
+            notes.append("urgent: \(rule.name)")
+        }
+        // An urgent complaint goes to a station at once, never first to the enterprise.
+        let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
         var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
-        try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
+        if let enterprise {
+            try refer(&complaint, to: enterprise, at: at, events: &events)
+        } else {
+            try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
+        }
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
         return (complaint, snapshot, sameMerchantOpen)
     }
 
     /// Writes the complaint, appends its new events and, in the same transaction, the texts they send.
-    private func save(_ complaint: Complaint, events: [ComplaintEvent], inserting: Bool, snapshot: StationSnapshot, at: Date, in db: Database) throws {
+    func save(_ complaint: Complaint, events: [ComplaintEvent], inserting: Bool, snapshot: StationSnapshot, at: Date, in db: Database) throws {
         if inserting { try ComplaintRecord.insert(complaint, in: db) } else { try ComplaintRecord.update(complaint, in: db) }
         let stored = try events.map { try ComplaintRecord.append($0, number: complaint.number, in: db) }
-        let messages = SMSTemplates.messages(for: stored, complaint: complaint, station: { snapshot.station(id: $0) })
+        let enterprisePhone = try events.contains(where: { $0.action == .refer }) ? complaint.directTrain.flatMap {
+            try EnterpriseRecord.fetchOne(db, code: $0.enterpriseCode)?.contactPhone
+        } : nil
+        let courts = settings.courts
+        let messages = SMSTemplates.messages(for: stored, complaint: complaint, station: { snapshot.station(id: $0) },
+                                             court: { courts.court(id: $0) }, enterprisePhone: enterprisePhone)
         try SMSOutbox.enqueue(messages, at: at, in: db)
     }
 
@@ -207,7 +225,7 @@ public final class ComplaintDesk: Sendable {
     }
 
     /// Runs the assignment policy and records the result; leaves the complaint waiting when no station qualifies.
-    private func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, snapshot: StationSnapshot,
+    func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, snapshot: StationSnapshot,
                           at: Date, events: inout [ComplaintEvent], in db: Database) throws {
         let assignment = try settings.policy.assign(point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode,
                                                     in: snapshot, excluding: excluded) { try ComplaintRecord.openCount(db, stationID: $0.id) }
@@ -223,7 +241,7 @@ public final class ComplaintDesk: Sendable {
                    reason: assignment.reason, action: .assign, actor: "system", note: assignment.reason, at: at, events: &events)
     }
 
-    private func assign(_ complaint: inout Complaint, to station: Station, distanceMeters: Double, mode: MediationMode, reason: String,
+    func assign(_ complaint: inout Complaint, to station: Station, distanceMeters: Double, mode: MediationMode, reason: String,
                         action: ComplaintAction, actor: String, note: String?, at: Date, events: inout [ComplaintEvent]) throws {
         try transition(&complaint, action, party: action.party, actor: actor, note: note, stationID: station.id, at: at, events: &events)
         complaint.stationID = station.id
@@ -235,7 +253,7 @@ public final class ComplaintDesk: Sendable {
         complaint.video = nil
     }
 
-    private func transition(_ complaint: inout Complaint, _ action: ComplaintAction, party: ComplaintParty, actor: String, note: String?,
+    func transition(_ complaint: inout Complaint, _ action: ComplaintAction, party: ComplaintParty, actor: String, note: String?,
                             stationID: String?, at: Date, events: inout [ComplaintEvent]) throws {
         guard let next = ComplaintLifecycle.next(from: complaint.status, on: action) else {
             throw IllegalTransition(number: complaint.number, status: complaint.status, action: action,
@@ -246,6 +264,14 @@ public final class ComplaintDesk: Sendable {
         complaint.status = next
         complaint.updatedAt = at
         stopClocks(&complaint, on: action, at: at, events: &events)
+        if next == .closed, complaint.returnVisit == nil, settings.serviceClock.rules.returnVisits.draws(digestPrefix: Self.samplePrefix(complaint.number)) {
+            complaint.returnVisit = Complaint.ReturnVisit(queuedAt: at)
+        }
+    }
+
+    /// The first four bytes of the SHA-256 of a complaint number, big-endian: the return-visit draw.
+    static func samplePrefix(_ number: String) -> UInt32 {
+        SHA256.hash(data: Data(number.utf8)).prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// Records the milestones that stop service-level clocks, and starts the mediation clock on acceptance.
@@ -271,6 +297,10 @@ public final class ComplaintDesk: Sendable {
         }
         if [.accept, .refuse, .schedule, .start_mediation, .resolve, .fail].contains(action), complaint.milestones.respondedAt == nil {
             complaint.milestones.respondedAt = at
+        }
+        // The urgent track's clock: mediation started, an outcome, or a verification.
+        if [.start_mediation, .resolve, .fail, .verify].contains(action), complaint.urgent != nil, complaint.urgent?.metAt == nil {
+            complaint.urgent?.metAt = at
         }
     }
 
@@ -309,6 +339,7 @@ public final class ComplaintDesk: Sendable {
                 guard ComplaintLifecycle.next(from: complaint.status, on: .reassign) != nil else {
                     throw IllegalTransition(number: number, status: complaint.status, action: .reassign, allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
                 }
+                if complaint.status == .with_enterprise { try endDirectTrain(&complaint, .recalled, at: at) }
                 if let targetID = command.stationID {
                     let target = try reassignmentTarget(targetID, for: complaint, snapshot: snapshot, in: db)
                     let distance = Geodesic.wgs84.inverse(from: complaint.intake.location, to: target.location).distanceMeters
@@ -338,7 +369,30 @@ public final class ComplaintDesk: Sendable {
                 events[events.count - 1].note = [note, "session at \(Timestamp.string(startsAt))"].compactMap { $0 }.joined(separator: "; ")
             case .start_mediation, .resolve, .fail, .close:
                 try transition(&complaint, command.action, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
-            case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback:
+            case .mark_urgent:
+                try markUrgent(&complaint, reason: note ?? "", actor: staff.name, snapshot: snapshot, at: at, events: &events, in: db)
+            case .verify:
+                guard let urgent = complaint.urgent, urgent.metAt == nil else {
+                    throw Unfulfillable(description: "complaint \(number) is not urgent, or its urgent clock already stopped: nothing to verify")
+                }
+                try transition(&complaint, .verify, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+            case .hand_off:
+                try handOff(&complaint, courtID: command.courtID, actor: staff.name, note: note, at: at, events: &events)
+            case .uphold, .reopen:
+                try review(&complaint, command, actor: staff.name, snapshot: snapshot, at: at, events: &events, in: db)
+            case .return_visit:
+                guard var visit = complaint.returnVisit, visit.doneAt == nil else {
+                    throw Unfulfillable(description: "complaint \(number) has no pending return visit")
+                }
+                let outcome = [command.reached == true ? "reached" : "not reached", command.satisfied.map { $0 ? "satisfied" : "not satisfied" }, note]
+                try transition(&complaint, .return_visit, party: .staff, actor: staff.name, note: outcome.compactMap { $0 }.joined(separator: "; "),
+                               stationID: nil, at: at, events: &events)
+                visit.doneAt = at
+                visit.reached = command.reached
+                visit.satisfied = command.reached == true ? command.satisfied : nil
+                complaint.returnVisit = visit
+            case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback, .refer, .timeout, .recall, .lapse, .open_review,
+                 .settle, .decline, .accept_settlement, .reject_settlement:
                 throw InvalidInput(name: "action", reason: "\(command.action.rawValue) is not a staff action: expected one of \(ComplaintAction.staffActionNames)")
             }
             try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
@@ -383,14 +437,14 @@ public final class ComplaintDesk: Sendable {
     }
 
     /// After a refusal: the next station the policy picks, or waiting for staff.
-    private func redispatch(_ complaint: inout Complaint, excluding refusers: Set<String>, snapshot: StationSnapshot, at: Date,
+    func redispatch(_ complaint: inout Complaint, excluding refusers: Set<String>, snapshot: StationSnapshot, at: Date,
                             events: inout [ComplaintEvent], in db: Database) throws {
         guard let county = snapshot.counties.county(code: complaint.countyCode) else { return }
         try dispatch(&complaint, county: county, excluding: refusers, snapshot: snapshot, at: at, events: &events, in: db)
     }
 
     /// The stations that refused a complaint: it never goes back to them.
-    private func refusers(of number: String, in db: Database) throws -> Set<String> {
+    func refusers(of number: String, in db: Database) throws -> Set<String> {
         try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
                                 arguments: [number]))
     }
@@ -403,7 +457,7 @@ public final class ComplaintDesk: Sendable {
         return try database.writeImmediate { db in
             let snapshot = try database.snapshot(current: finder, in: db)
             let waiting = try ComplaintRecord.fetchAll(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
-                                                       arguments: [], limit: 10_000)
+                                                       arguments: [], limit: 10_000, urgentFirst: true)
             var assigned = 0
             for var complaint in waiting {
                 var events: [ComplaintEvent] = []
@@ -416,7 +470,7 @@ public final class ComplaintDesk: Sendable {
         }
     }
 
-    private func reassignmentTarget(_ id: String, for complaint: Complaint, snapshot: StationSnapshot, in db: Database) throws -> Station {
+    func reassignmentTarget(_ id: String, for complaint: Complaint, snapshot: StationSnapshot, in db: Database) throws -> Station {
         guard let target = snapshot.station(id: id), target.status == .active else {
             throw InvalidInput(name: "station_id", reason: "no active station \(id)")
         }
@@ -448,7 +502,7 @@ public final class ComplaintDesk: Sendable {
         }
     }
 
-    private func authorize(_ staff: StaffToken, for complaint: Complaint, snapshot: StationSnapshot) throws {
+    func authorize(_ staff: StaffToken, for complaint: Complaint, snapshot: StationSnapshot) throws {
         let stationCounty = complaint.stationID.flatMap { snapshot.station(id: $0) }?.countyCode
         guard staff.role.permits(countyCode: stationCounty ?? complaint.countyCode) else {
             throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not act on complaint \(complaint.number): it is held in county \(stationCounty ?? complaint.countyCode)")
@@ -482,19 +536,22 @@ public final class ComplaintDesk: Sendable {
         }
         return try database.read { db in
             try ComplaintRecord.fetchAll(db, sql: "WHERE station_id = ?" + (status == nil ? "" : " AND status = ?"),
-                                         arguments: StatementArguments([stationID] + (status.map { [$0.rawValue] } ?? [])), limit: limit)
+                                         arguments: StatementArguments([stationID] + (status.map { [$0.rawValue] } ?? [])), limit: limit, urgentFirst: true)
         }
     }
 
     /// Complaints for operators (the CLI): by county and status.
-    public func complaints(countyCode: String?, status: ComplaintStatus?, limit: Int = 500) throws -> [Complaint] {
+    public func complaints(countyCode: String?, status: ComplaintStatus?, urgentOnly: Bool = false, limit: Int = 500) throws -> [Complaint] {
         var clauses: [String] = []
         var args: [String] = []
         if let countyCode { clauses.append("county_code = ?"); args.append(countyCode) }
         if let status { clauses.append("status = ?"); args.append(status.rawValue) }
+        if urgentOnly { clauses.append("urgent_reason IS NOT NULL") }
         let sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let arguments = args
-        return try database.read { db in try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), limit: limit) }
+        return try database.read { db in
+            try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), limit: limit, urgentFirst: true)
+        }
     }
 
     /// Open complaints whose location is near a border of `countyCode` (held by it, or
@@ -543,15 +600,14 @@ public final class ComplaintDesk: Sendable {
         return try database.writeImmediate { db in
             let snapshot = try database.snapshot(current: finder, in: db)
             let stamp = Timestamp.string(at)
-            let candidates = try ComplaintRecord.fetchAll(db, sql: Self.deadlinePassed + " AND overdue != 15",
-                                                          arguments: [stamp, stamp, stamp, stamp], limit: 100_000)
+            let candidates = try ComplaintRecord.fetchAll(db, sql: Self.deadlinePassed, arguments: Self.deadlineArguments(stamp), limit: 100_000)
             var marked = 0
             for var complaint in candidates {
                 let late = complaint.overdue(at: at).subtracting(complaint.overdueReported)
                 guard !late.isEmpty else { continue }
                 complaint.overdueReported.formUnion(late)
                 let passed = ServiceDeadline.all.filter { late.contains($0.0) }.map {
-                    "\($0.1) deadline \(Timestamp.string(complaint.deadlines[$0.0] ?? at))"
+                    "\($0.1) deadline \(Timestamp.string(complaint.deadline($0.0) ?? at))"
                 }
                 let event = ComplaintEvent(at: at, actor: "system", action: .overdue, from: complaint.status, to: complaint.status,
                                            stationID: complaint.stationID, note: "overdue: " + passed.joined(separator: ", ") + " passed")
@@ -562,18 +618,25 @@ public final class ComplaintDesk: Sendable {
         }
     }
 
-    /// Open complaints with at least one deadline at or before the bound (given four times).
+    /// Complaints with at least one deadline at or before the bound (given six times): open ones,
+    /// and finished ones with an open review. Those already reported overdue on every deadline
+    /// they have passed are filtered in Swift (``Complaint/overdue(at:)``).
     private static let deadlinePassed = """
-        WHERE status NOT IN ('closed', 'withdrawn')
-          AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ?)
+        WHERE (status NOT IN ('closed', 'withdrawn')
+               AND (dispatch_by <= ? OR respond_by <= ? OR acceptance_by <= ? OR mediation_by <= ? OR urgent_by <= ?))
+           OR (review_trigger IS NOT NULL AND review_finding IS NULL AND review_by <= ?)
         """
+
+    private static func deadlineArguments(_ stamp: String) -> StatementArguments {
+        StatementArguments(Array(repeating: stamp, count: 6))
+    }
 
     /// Complaints with a deadline passed and its clock still running, in number order.
     public func overdueComplaints(countyCode: String?, at now: Date? = nil, limit: Int = 500) throws -> [Complaint] {
         let at = now ?? self.now()
         let stamp = Timestamp.string(at)
-        var sql = Self.deadlinePassed
-        var args: [String] = [stamp, stamp, stamp, stamp]
+        var sql = "WHERE (" + Self.deadlinePassed.dropFirst(6) + ")"
+        var args: [String] = Array(repeating: stamp, count: 6)
         if let countyCode { sql += " AND county_code = ?"; args.append(countyCode) }
         let query = sql, arguments = args
         let all = try database.read { db in try ComplaintRecord.fetchAll(db, sql: query, arguments: StatementArguments(arguments), limit: 100_000) }
@@ -602,11 +665,24 @@ public final class ComplaintDesk: Sendable {
             var events: [ComplaintEvent] = []
             switch command {
             case .withdraw(let reason):
+                let withEnterprise = complaint.status.isWithEnterprise
                 try transition(&complaint, .withdraw, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+                if withEnterprise { try endDirectTrain(&complaint, .withdrawn, at: at) }
             case .feedback(let satisfaction, let comment):
                 try transition(&complaint, .feedback, party: .consumer, actor: "consumer", note: "satisfaction \(satisfaction)/5" + (comment.map { ": " + $0 } ?? ""),
                                stationID: nil, at: at, events: &events)
                 complaint.feedback = Complaint.Feedback(satisfaction: satisfaction, comment: comment, at: at)
+                if satisfaction <= 2 { try openReview(&complaint, .dissatisfied, at: at, events: &events) }
+            case .acceptSettlement:
+                try transition(&complaint, .accept_settlement, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
+                try endDirectTrain(&complaint, .settled, at: at)
+            case .rejectSettlement(let reason):
+                if complaint.status == .settlement_offered, let replyBy = complaint.directTrain?.replyBy, at >= replyBy {
+                    throw Unfulfillable(description: "the reply window of complaint \(number) ended at \(Timestamp.string(replyBy)): the settlement stands")
+                }
+                try transition(&complaint, .reject_settlement, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+                try leaveEnterprise(&complaint, .rejected, snapshot: snapshot, at: at, events: &events, in: db)
+                try openReview(&complaint, .rejected_settlement, at: at, events: &events)
             case .confirmAppointment:
                 try transition(&complaint, .confirm_appointment, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
                 if var appointment = complaint.appointment, !appointment.confirmed {
@@ -641,7 +717,7 @@ public final class ComplaintDesk: Sendable {
                        sameMerchantOpen: [ConsumerComplaintRef]? = nil) throws -> Data {
         try JSONOutput.encode(ComplaintView(complaint, events: events, snapshot: snapshot ?? finder.snapshot, audience: audience,
                                             videoBaseURL: settings.videoBaseURL, includeToken: includeToken, links: links,
-                                            sameMerchantOpen: sameMerchantOpen))
+                                            sameMerchantOpen: sameMerchantOpen, courts: settings.courts))
     }
 
     /// What staff see of a complaint's relations (its repeat link, the consumer's other

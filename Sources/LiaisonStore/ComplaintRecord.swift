@@ -11,7 +11,10 @@ enum ComplaintRecord {
         assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at, appointment_confirmed,
         video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
         dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at, overdue,
-        merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client
+        merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client,
+        merchant_id, enterprise_code, enterprise_name, settle_by, settlement, settlement_at, reply_by, train_outcome, train_ended_at,
+        urgent_reason, urgent_at, urgent_by, urgent_met_at, review_trigger, review_opened_at, review_by, review_finding, review_found_at,
+        visit_queued_at, visit_done_at, visit_reached, visit_satisfied, court_id, handed_off_at
         """
     private static let columnCount = columns.split(separator: ",").count
 
@@ -19,8 +22,10 @@ enum ComplaintRecord {
         try Row.fetchOne(db, sql: "SELECT \(columns) FROM complaints WHERE number = ?", arguments: [number]).map(complaint)
     }
 
-    static func fetchAll(_ db: Database, sql whereClause: String, arguments: StatementArguments, limit: Int) throws -> [Complaint] {
-        try Row.fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY number LIMIT \(limit)", arguments: arguments).map(complaint)
+    /// In number order, or with urgent complaints first (the staff queues).
+    static func fetchAll(_ db: Database, sql whereClause: String, arguments: StatementArguments, limit: Int, urgentFirst: Bool = false) throws -> [Complaint] {
+        let order = urgentFirst ? "(urgent_reason IS NULL OR urgent_met_at IS NOT NULL), number" : "number"
+        return try Row.fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY \(order) LIMIT \(limit)", arguments: arguments).map(complaint)
     }
 
     static func insert(_ c: Complaint, in db: Database) throws {
@@ -52,6 +57,14 @@ enum ComplaintRecord {
             c.milestones.outcome?.rawValue, c.milestones.outcomeAt.map(text), c.overdueReported.rawValue,
             i.merchantCode, Merchant.nameKey(i.merchantName), c.merchantCase, c.repeatOf,
             c.borderCounties.isEmpty ? nil : (try? JSONOutput.encode(c.borderCounties)).map { String(decoding: $0, as: UTF8.self) }, c.client,
+            i.merchantID, c.directTrain?.enterpriseCode, c.directTrain?.enterpriseName, c.directTrain.map { text($0.settleBy) },
+            c.directTrain?.settlement, c.directTrain?.offeredAt.map(text), c.directTrain?.replyBy.map(text), c.directTrain?.outcome?.rawValue,
+            c.directTrain?.endedAt.map(text),
+            c.urgent?.reason, c.urgent.map { text($0.markedAt) }, c.urgent.map { text($0.dueBy) }, c.urgent?.metAt.map(text),
+            c.review?.trigger.rawValue, c.review.map { text($0.openedAt) }, c.review.map { text($0.dueBy) }, c.review?.finding?.rawValue,
+            c.review?.foundAt.map(text),
+            c.returnVisit.map { text($0.queuedAt) }, c.returnVisit?.doneAt.map(text), c.returnVisit?.reached, c.returnVisit?.satisfied,
+            c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) },
         ]
     }
 
@@ -111,6 +124,32 @@ enum ComplaintRecord {
         complaint.merchantCase = row["merchant_case"]
         complaint.repeatOf = row["repeat_of"]
         complaint.client = row["client"]
+        complaint.intake.merchantID = row["merchant_id"]
+        if let code: String = row["enterprise_code"] {
+            var train = Complaint.DirectTrain(enterpriseCode: code, enterpriseName: row["enterprise_name"] ?? "", settleBy: try date("settle_by"))
+            train.settlement = row["settlement"]
+            train.offeredAt = try optionalDate("settlement_at")
+            train.replyBy = try optionalDate("reply_by")
+            train.outcome = (row["train_outcome"] as String?).flatMap(Complaint.DirectTrain.Outcome.init(rawValue:))
+            train.endedAt = try optionalDate("train_ended_at")
+            complaint.directTrain = train
+        }
+        if let reason: String = row["urgent_reason"] {
+            complaint.urgent = Complaint.Urgent(reason: reason, markedAt: try date("urgent_at"), dueBy: try date("urgent_by"), metAt: try optionalDate("urgent_met_at"))
+        }
+        if row["review_trigger"] as String? != nil {
+            complaint.review = Complaint.Review(trigger: try value("review_trigger", as: Complaint.Review.Trigger.self), openedAt: try date("review_opened_at"),
+                                                dueBy: try date("review_by"),
+                                                finding: (row["review_finding"] as String?).flatMap(Complaint.Review.Finding.init(rawValue:)),
+                                                foundAt: try optionalDate("review_found_at"))
+        }
+        if let queued = try optionalDate("visit_queued_at") {
+            complaint.returnVisit = Complaint.ReturnVisit(queuedAt: queued, doneAt: try optionalDate("visit_done_at"), reached: row["visit_reached"],
+                                                          satisfied: row["visit_satisfied"])
+        }
+        if let court: String = row["court_id"] {
+            complaint.courtHandoff = Complaint.CourtHandoff(courtID: court, at: try date("handed_off_at"))
+        }
         return complaint
     }
 

@@ -19,9 +19,17 @@ extension ComplaintStats {
         public let byCounty: [Group]
         /// Complaints waiting for a station are in no station's group.
         public let byStation: [Group]
+        /// The direct train's KPIs of each enterprise the complaints went to, by credit code.
+        public let byEnterprise: [EnterpriseGroup]
+
+        public struct EnterpriseGroup: Sendable, Hashable, Encodable {
+            public let credit_code: String
+            public let name: String
+            public let direct_train: DirectTrain
+        }
 
         enum CodingKeys: String, CodingKey {
-            case filter, asOf = "as_of", totals, byCity = "by_city", byCounty = "by_county", byStation = "by_station"
+            case filter, asOf = "as_of", totals, byCity = "by_city", byCounty = "by_county", byStation = "by_station", byEnterprise = "by_enterprise"
         }
 
         enum FilterKeys: String, CodingKey {
@@ -41,6 +49,7 @@ extension ComplaintStats {
             try c.encode(byCity, forKey: .byCity)
             try c.encode(byCounty, forKey: .byCounty)
             try c.encode(byStation, forKey: .byStation)
+            try c.encode(byEnterprise, forKey: .byEnterprise)
         }
 
         /// `met` of `of`; `share` is their ratio to 4 decimals, nil when `of` is 0.
@@ -109,11 +118,20 @@ extension ComplaintStats {
             public let medianHoursToResolution: Double?
             public let satisfaction: Share
             public let overdue: Int
+            public let directTrain: DirectTrain
+            /// Urgent complaints whose mediation started, ended or was verified within 24 hours.
+            public let urgent: DeadlineShare
+            public let reviews: Reviews
+            /// Failed mediations handed to a court's mediation.
+            public let courtHandoffs: Int
+            public let returnVisits: ReturnVisits
 
             enum CodingKeys: String, CodingKey {
                 case complaints, dispatch = "dispatched_within_2h", response = "answered_within_24h",
                      acceptance = "accepted_within_7_working_days", resolution = "resolution_rate",
-                     medianHoursToResolution = "median_hours_to_resolution", satisfaction = "satisfaction_rate", overdue
+                     medianHoursToResolution = "median_hours_to_resolution", satisfaction = "satisfaction_rate", overdue,
+                     directTrain = "direct_train", urgent = "urgent_within_24h", reviews, courtHandoffs = "court_handoffs",
+                     returnVisits = "return_visits"
             }
 
             public func encode(to encoder: any Encoder) throws {
@@ -126,7 +144,59 @@ extension ComplaintStats {
                 try c.encode(medianHoursToResolution, forKey: .medianHoursToResolution)
                 try c.encode(satisfaction, forKey: .satisfaction)
                 try c.encode(overdue, forKey: .overdue)
+                try c.encode(directTrain, forKey: .directTrain)
+                try c.encode(urgent, forKey: .urgent)
+                try c.encode(reviews, forKey: .reviews)
+                try c.encode(courtHandoffs, forKey: .courtHandoffs)
+                try c.encode(returnVisits, forKey: .returnVisits)
             }
+        }
+
+        /// The direct train: complaints sent to enrolled enterprises and how they ended.
+        /// `self_settlement_rate` is settled of those the enterprise saw through (settled,
+        /// declined, timed out, or whose settlement the consumer rejected); recalled and
+        /// withdrawn ones, and those still running, are not counted in it.
+        public struct DirectTrain: Sendable, Hashable, Encodable {
+            public internal(set) var sent = 0
+            public internal(set) var pending = 0
+            public internal(set) var settled = 0
+            public internal(set) var declined = 0
+            public internal(set) var timed_out = 0
+            public internal(set) var rejected = 0
+            public internal(set) var recalled = 0
+            public internal(set) var withdrawn = 0
+            public internal(set) var self_settlement_rate = Share()
+
+            mutating func add(_ train: Complaint.DirectTrain) {
+                sent += 1
+                switch train.outcome {
+                case nil: pending += 1
+                case .settled: settled += 1; self_settlement_rate.add(met: true)
+                case .declined: declined += 1; self_settlement_rate.add(met: false)
+                case .timed_out: timed_out += 1; self_settlement_rate.add(met: false)
+                case .rejected: rejected += 1; self_settlement_rate.add(met: false)
+                case .recalled: recalled += 1
+                case .withdrawn: withdrawn += 1
+                }
+            }
+        }
+
+        /// Reviews of outcomes: `reviewed` is the complaints with a review of those with an outcome
+        /// (a mediation's, or an enterprise's settlement), and the findings.
+        public struct Reviews: Sendable, Hashable, Encodable {
+            public internal(set) var reviewed = Share()
+            public internal(set) var open = 0
+            public internal(set) var upheld = 0
+            public internal(set) var reopened = 0
+            /// Open reviews past their deadline.
+            public internal(set) var overdue = 0
+        }
+
+        public struct ReturnVisits: Sendable, Hashable, Encodable {
+            public internal(set) var queued = 0
+            public internal(set) var done = 0
+            public internal(set) var reached = 0
+            public internal(set) var satisfied = 0
         }
 
         /// A city (adcode), county (adcode) or station (id) with its KPIs, written flat:

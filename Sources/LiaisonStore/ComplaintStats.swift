@@ -156,9 +156,10 @@ public struct ComplaintStats: Sendable {
         if let station = filter.stationID { clauses.append("station_id = ?"); arguments.append(station) }
         let sql = "SELECT \(ComplaintRecord.columns) FROM complaints" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
         let bound = arguments
-        let (totals, byCity, byCounty, byStation) = try database.read { db in
+        let (totals, byCity, byCounty, byStation, byEnterprise) = try database.read { db in
             var totals = Tally()
             var byCity: [String: Tally] = [:], byCounty: [String: Tally] = [:], byStation: [String: Tally] = [:]
+            var byEnterprise: [String: (name: String, train: Report.DirectTrain)] = [:]
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(bound))
             while let row = try rows.next() {
                 let complaint = try ComplaintRecord.complaint(row)
@@ -168,8 +169,9 @@ public struct ComplaintStats: Sendable {
                     byCity[city, default: Tally()].add(complaint, now: now)
                 }
                 if let station = complaint.stationID { byStation[station, default: Tally()].add(complaint, now: now) }
+                if let train = complaint.directTrain { byEnterprise[train.enterpriseCode, default: (train.enterpriseName, Report.DirectTrain())].train.add(train) }
             }
-            return (totals, byCity, byCounty, byStation)
+            return (totals, byCity, byCounty, byStation, byEnterprise)
         }
         let counties = snapshot.counties
         func groups(_ tallies: [String: Tally], name: (String) -> String) -> [Report.Group] {
@@ -179,7 +181,8 @@ public struct ComplaintStats: Sendable {
             filter: filter, asOf: now, totals: totals.metrics,
             byCity: groups(byCity) { code in counties.counties.first { $0.cityCode == code }?.cityName ?? "" },
             byCounty: groups(byCounty) { counties.county(code: $0)?.name ?? "" },
-            byStation: groups(byStation) { snapshot.station(id: $0)?.name ?? "" })
+            byStation: groups(byStation) { snapshot.station(id: $0)?.name ?? "" },
+            byEnterprise: byEnterprise.keys.sorted().map { Report.EnterpriseGroup(credit_code: $0, name: byEnterprise[$0]!.name, direct_train: byEnterprise[$0]!.train) })
     }
 
     /// The stored form of the first millisecond at or after `date`. Rounded to whole
@@ -201,15 +204,46 @@ public struct ComplaintStats: Sendable {
         var satisfaction = Report.Share()
         var overdue = 0
         var hoursToResolution: [Double] = []
+        var directTrain = Report.DirectTrain()
+        var urgent = Report.DeadlineShare()
+        var reviews = Report.Reviews()
+        var courtHandoffs = 0
+        var returnVisits = Report.ReturnVisits()
 
         mutating func add(_ c: Complaint, now: Date) {
             complaints += 1
             // A running clock is judged at `now`, or at the withdrawal (the last update of a
             // withdrawn complaint: nothing changes it afterwards).
             let judgedAt = c.status == .withdrawn ? min(c.updatedAt, now) : now
-            dispatch.add(deadline: c.deadlines.dispatchBy, stoppedAt: c.milestones.dispatchedAt, judgedAt: judgedAt)
-            response.add(deadline: c.deadlines.respondBy, stoppedAt: c.milestones.respondedAt, judgedAt: judgedAt)
-            acceptance.add(deadline: c.deadlines.acceptanceBy, stoppedAt: c.milestones.acceptedAt, judgedAt: judgedAt)
+            // A complaint the enterprise of the direct train kept (settled, withdrawn, or still
+            // with it) never reached the station clocks: they do not apply, rather than missing.
+            let leftEnterprise: Set<Complaint.DirectTrain.Outcome> = [.declined, .timed_out, .rejected, .recalled]
+            if c.directTrain.map({ $0.outcome.map(leftEnterprise.contains) ?? false }) ?? true {
+                dispatch.add(deadline: c.deadlines.dispatchBy, stoppedAt: c.milestones.dispatchedAt, judgedAt: judgedAt)
+                response.add(deadline: c.deadlines.respondBy, stoppedAt: c.milestones.respondedAt, judgedAt: judgedAt)
+                acceptance.add(deadline: c.deadlines.acceptanceBy, stoppedAt: c.milestones.acceptedAt, judgedAt: judgedAt)
+            }
+            if let train = c.directTrain { directTrain.add(train) }
+            if let u = c.urgent { urgent.add(deadline: u.dueBy, stoppedAt: u.metAt, judgedAt: judgedAt) }
+            if c.milestones.outcome != nil || c.directTrain?.outcome == .settled {
+                reviews.reviewed.add(met: c.review != nil)
+            }
+            if let review = c.review {
+                switch review.finding {
+                case nil:
+                    reviews.open += 1
+                    if review.dueBy <= now { reviews.overdue += 1 }
+                case .upheld: reviews.upheld += 1
+                case .reopened: reviews.reopened += 1
+                }
+            }
+            if c.courtHandoff != nil { courtHandoffs += 1 }
+            if let visit = c.returnVisit {
+                returnVisits.queued += 1
+                if visit.doneAt != nil { returnVisits.done += 1 }
+                if visit.reached == true { returnVisits.reached += 1 }
+                if visit.satisfied == true { returnVisits.satisfied += 1 }
+            }
             if let outcome = c.milestones.outcome, outcome == .resolved || outcome == .failed {
                 resolution.add(met: outcome == .resolved)
                 if outcome == .resolved, let at = c.milestones.outcomeAt {
@@ -223,7 +257,8 @@ public struct ComplaintStats: Sendable {
         var metrics: Report.Metrics {
             Report.Metrics(complaints: complaints, dispatch: dispatch, response: response, acceptance: acceptance, resolution: resolution,
                            medianHoursToResolution: Self.median(hoursToResolution).map { ($0 * 100).rounded() / 100 },
-                           satisfaction: satisfaction, overdue: overdue)
+                           satisfaction: satisfaction, overdue: overdue, directTrain: directTrain, urgent: urgent, reviews: reviews,
+                           courtHandoffs: courtHandoffs, returnVisits: returnVisits)
         }
 
         /// The middle value, or the mean of the two middle ones.

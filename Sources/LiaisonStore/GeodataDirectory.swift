@@ -9,6 +9,7 @@ public struct GeodataDirectory: Sendable {
     public static let stationsFile = "stations.geojson"
     public static let calendarFile = "working-calendar.json"
     public static let serviceLevelsFile = "service-levels.json"
+    public static let courtsFile = "courts.json"
 
     public init(url: URL) {
         self.url = url
@@ -66,5 +67,17 @@ public struct GeodataDirectory: Sendable {
             throw StoreError(message: "\(Self.serviceLevelsFile): \(error)")
         }
         return ServiceClock(rules: rules, calendar: calendar)
+    }
+
+    /// The courts failed mediations are handed to (`courts.json`).
+    public func courts() throws -> CourtRegister {
+        let file = url.appendingPathComponent(Self.courtsFile)
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw StoreError(message: "cannot read \(file.path): \(error.localizedDescription)")
+        }
+        do { return try CourtRegister(json: data) } catch {
+            throw StoreError(message: "\(Self.courtsFile): \(error)")
+        }
     }
 }

@@ -80,13 +80,25 @@ enum MerchantCases {
     /// Gives every complaint filed before merchant cases existed its case and repeat link, in
     /// the order they were filed. Runs once, in the migration that adds the columns.
     static func backfill(_ db: Database) throws {
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints ORDER BY submitted_at, number")
+        // Only the columns of that migration's time: later migrations add more.
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT number, consumer_name, consumer_phone, merchant_name, merchant_code, lat, lng, county_code, category, description,
+                   preferred_mode, submitted_at
+            FROM complaints ORDER BY submitted_at, number
+            """)
         while let row = try rows.next() {
-            let complaint = try ComplaintRecord.complaint(row)
-            let id = try caseID(for: complaint.intake, countyCode: complaint.countyCode, at: complaint.submittedAt, in: db)
-            let previous = try repeatOf(phone: complaint.intake.consumerPhone, caseID: id, at: complaint.submittedAt, in: db)
+            let number: String = row["number"]
+            guard let submittedAt = Timestamp.parse(row["submitted_at"]),
+                  let category = ComplaintCategory(rawValue: row["category"]), let mode = MediationMode(rawValue: row["preferred_mode"]) else {
+                throw StoreError(message: "complaint \(number) is malformed: it cannot be given a merchant case")
+            }
+            let intake = ComplaintIntake(location: Coordinate(latitude: row["lat"], longitude: row["lng"]), consumerName: row["consumer_name"],
+                                         consumerPhone: row["consumer_phone"], merchantName: row["merchant_name"], merchantCode: row["merchant_code"],
+                                         category: category, description: row["description"], preferredMode: mode)
+            let id = try caseID(for: intake, countyCode: row["county_code"], at: submittedAt, in: db)
+            let previous = try repeatOf(phone: intake.consumerPhone, caseID: id, at: submittedAt, in: db)
             try db.execute(sql: "UPDATE complaints SET merchant_key = ?, merchant_case = ?, repeat_of = ? WHERE number = ?",
-                           arguments: [Merchant.nameKey(complaint.intake.merchantName), id, previous, complaint.number])
+                           arguments: [Merchant.nameKey(intake.merchantName), id, previous, number])
         }
     }
 }

@@ -301,6 +301,174 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("v6 direct train, urgent track, reviews, court hand-off") { db in
+            // The enterprise register. An enrolled enterprise's API key is a token
+            // `enterprise-CODE` with role `enterprise:CODE` (digest only).
+            try db.execute(sql: """
+                CREATE TABLE enterprises (
+                    credit_code   TEXT PRIMARY KEY NOT NULL CHECK (length(credit_code) = 18),
+                    name          TEXT NOT NULL,
+                    merchant_id   TEXT UNIQUE,
+                    contact_name  TEXT NOT NULL,
+                    contact_phone TEXT NOT NULL,
+                    enrolled_at   TEXT,
+                    settle_days   INTEGER CHECK (settle_days IS NULL OR settle_days BETWEEN 1 AND 30),
+                    created_at    TEXT NOT NULL,
+                    updated_at    TEXT NOT NULL
+                );
+                CREATE INDEX enterprises_enrolled ON enterprises(credit_code) WHERE enrolled_at IS NOT NULL;
+                """)
+            // Two new states need a new CHECK on complaints.status: SQLite changes a CHECK only by
+            // rebuilding the table (https://sqlite.org/lang_altertable.html#otheralter). The
+            // SpatiaLite point column is unregistered first and registered again from the copied rows.
+            try db.expectOne("SELECT DiscardGeometryColumn('complaints', 'geom')")
+            try db.execute(sql: """
+                CREATE TABLE complaints_v6 (
+                    number            TEXT PRIMARY KEY NOT NULL
+                                      CHECK (number GLOB 'ZJ-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]'),
+                    tracking_token    TEXT NOT NULL UNIQUE,
+                    status            TEXT NOT NULL CHECK (status IN ('submitted', 'assigned', 'accepted', 'refused', 'mediating',
+                                                                      'resolved', 'failed', 'closed', 'withdrawn',
+                                                                      'with_enterprise', 'settlement_offered')),
+                    category          TEXT NOT NULL,
+                    description       TEXT NOT NULL,
+                    amount_fen        INTEGER CHECK (amount_fen IS NULL OR amount_fen > 0),
+                    preferred_mode    TEXT NOT NULL CHECK (preferred_mode IN ('offline', 'video')),
+                    mode              TEXT NOT NULL CHECK (mode IN ('offline', 'video')),
+                    consumer_name     TEXT NOT NULL,
+                    consumer_phone    TEXT NOT NULL,
+                    merchant_name     TEXT NOT NULL,
+                    merchant_address  TEXT,
+                    lat               REAL NOT NULL,
+                    lng               REAL NOT NULL,
+                    given_lat         REAL NOT NULL,
+                    given_lng         REAL NOT NULL,
+                    coordsys          TEXT NOT NULL,
+                    county_code       TEXT NOT NULL REFERENCES counties(adcode),
+                    station_id        TEXT REFERENCES stations(id),
+                    distance_m        REAL,
+                    assignment_reason TEXT,
+                    submitted_at      TEXT NOT NULL,
+                    updated_at        TEXT NOT NULL,
+                    appointment_starts_at TEXT,
+                    appointment_ends_at   TEXT,
+                    appointment_confirmed INTEGER,
+                    video_room            TEXT UNIQUE,
+                    video_scheduled_at    TEXT,
+                    video_confirmed       INTEGER,
+                    satisfaction      INTEGER CHECK (satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5),
+                    feedback_comment  TEXT,
+                    feedback_at       TEXT,
+                    dispatch_by       TEXT,
+                    respond_by        TEXT,
+                    acceptance_by     TEXT,
+                    mediation_by      TEXT,
+                    dispatched_at     TEXT,
+                    responded_at      TEXT,
+                    accepted_at       TEXT,
+                    outcome           TEXT CHECK (outcome IS NULL OR outcome IN ('resolved', 'failed')),
+                    outcome_at        TEXT,
+                    overdue           INTEGER NOT NULL DEFAULT 0,
+                    merchant_code     TEXT,
+                    merchant_key      TEXT,
+                    merchant_case     INTEGER REFERENCES merchant_cases(id),
+                    repeat_of         TEXT REFERENCES complaints(number),
+                    border_counties   TEXT,
+                    client            TEXT,
+                    -- v6: the merchant's platform id; the direct train (enterprise_code NULL: never referred).
+                    merchant_id       TEXT,
+                    enterprise_code   TEXT REFERENCES enterprises(credit_code),
+                    enterprise_name   TEXT,
+                    settle_by         TEXT,
+                    settlement        TEXT,
+                    settlement_at     TEXT,
+                    reply_by          TEXT,
+                    train_outcome     TEXT CHECK (train_outcome IS NULL OR train_outcome IN
+                                          ('settled', 'declined', 'timed_out', 'rejected', 'recalled', 'withdrawn')),
+                    train_ended_at    TEXT,
+                    -- The urgent track (urgent_reason NULL: not urgent).
+                    urgent_reason     TEXT,
+                    urgent_at         TEXT,
+                    urgent_by         TEXT,
+                    urgent_met_at     TEXT,
+                    -- The latest review of the outcome (review_trigger NULL: never reviewed).
+                    review_trigger    TEXT CHECK (review_trigger IS NULL OR review_trigger IN ('dissatisfied', 'rejected_settlement')),
+                    review_opened_at  TEXT,
+                    review_by         TEXT,
+                    review_finding    TEXT CHECK (review_finding IS NULL OR review_finding IN ('upheld', 'reopened')),
+                    review_found_at   TEXT,
+                    -- A return visit (visit_queued_at NULL: not sampled).
+                    visit_queued_at   TEXT,
+                    visit_done_at     TEXT,
+                    visit_reached     INTEGER,
+                    visit_satisfied   INTEGER,
+                    -- The court's mediation a failed mediation went to.
+                    court_id          TEXT,
+                    handed_off_at     TEXT,
+                    geom              BLOB
+                );
+                INSERT INTO complaints_v6 (number, tracking_token, status, category, description, amount_fen, preferred_mode, mode,
+                    consumer_name, consumer_phone, merchant_name, merchant_address, lat, lng, given_lat, given_lng, coordsys, county_code,
+                    station_id, distance_m, assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at,
+                    appointment_confirmed, video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
+                    dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at,
+                    overdue, merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client, geom)
+                SELECT number, tracking_token, status, category, description, amount_fen, preferred_mode, mode,
+                    consumer_name, consumer_phone, merchant_name, merchant_address, lat, lng, given_lat, given_lng, coordsys, county_code,
+                    station_id, distance_m, assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at,
+                    appointment_confirmed, video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
+                    dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at,
+                    overdue, merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client, geom
+                FROM complaints;
+                DROP TABLE complaints;
+                ALTER TABLE complaints_v6 RENAME TO complaints;
+                CREATE INDEX complaints_open_by_station ON complaints(station_id) WHERE status IN ('assigned', 'accepted', 'mediating');
+                CREATE INDEX complaints_by_station ON complaints(station_id, status, submitted_at);
+                CREATE INDEX complaints_by_county ON complaints(county_code, submitted_at);
+                CREATE INDEX complaints_by_phone ON complaints(consumer_phone, submitted_at);
+                CREATE INDEX complaints_by_case ON complaints(merchant_case, consumer_phone, submitted_at);
+                CREATE INDEX complaints_by_client ON complaints(client, number) WHERE client IS NOT NULL;
+                CREATE INDEX complaints_near_border ON complaints(status) WHERE border_counties IS NOT NULL;
+                CREATE INDEX complaints_by_enterprise ON complaints(enterprise_code, status, number) WHERE enterprise_code IS NOT NULL;
+                CREATE INDEX complaints_with_enterprise ON complaints(settle_by) WHERE status IN ('with_enterprise', 'settlement_offered');
+                CREATE INDEX complaints_urgent ON complaints(county_code, number) WHERE urgent_reason IS NOT NULL;
+                CREATE INDEX complaints_review_open ON complaints(county_code, review_by) WHERE review_trigger IS NOT NULL AND review_finding IS NULL;
+                CREATE INDEX complaints_visit_pending ON complaints(county_code, visit_queued_at) WHERE visit_queued_at IS NOT NULL AND visit_done_at IS NULL;
+                """)
+            try db.expectOne("SELECT RecoverGeometryColumn('complaints', 'geom', 4326, 'POINT', 'XY')")
+
+            // Texts to an enterprise's complaints contact: a third recipient, so the outbox's
+            // CHECK is rebuilt the same way.
+            try db.execute(sql: """
+                CREATE TABLE sms_outbox_v6 (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    number           TEXT NOT NULL REFERENCES complaints(number),
+                    event_seq        INTEGER NOT NULL REFERENCES complaint_events(seq),
+                    recipient        TEXT NOT NULL CHECK (recipient IN ('consumer', 'staff', 'enterprise')),
+                    phone            TEXT NOT NULL,
+                    template         TEXT NOT NULL,
+                    body             TEXT NOT NULL,
+                    status           TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  TEXT NOT NULL,
+                    last_error       TEXT,
+                    created_at       TEXT NOT NULL,
+                    sent_at          TEXT,
+                    claimed_by       TEXT,
+                    claim_expires_at TEXT
+                );
+                INSERT INTO sms_outbox_v6 (id, number, event_seq, recipient, phone, template, body, status, attempts, next_attempt_at,
+                                           last_error, created_at, sent_at, claimed_by, claim_expires_at)
+                SELECT id, number, event_seq, recipient, phone, template, body, status, attempts, next_attempt_at,
+                       last_error, created_at, sent_at, claimed_by, claim_expires_at FROM sms_outbox;
+                DROP TABLE sms_outbox;
+                ALTER TABLE sms_outbox_v6 RENAME TO sms_outbox;
+                CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX sms_outbox_by_number ON sms_outbox(number);
+                """)
+
+        }
+
         return migrator
     }
 }

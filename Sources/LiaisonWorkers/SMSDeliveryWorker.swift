@@ -181,23 +181,40 @@ public final class ComplaintWatch: Service, Sendable {
 
     /// One pass, if this watch holds the lease: what it dispatched and marked, or nil when
     /// another process holds the lease.
-    public func pass() throws -> (dispatched: Int, marked: Int, ratings: StationRatings.Summary?)? {
+    public func pass() throws -> Pass? {
         let now = Date()
         guard try desk.database.acquireLease(Self.leaseName, holder: holder, now: now, until: now.addingTimeInterval(leaseSeconds)) else {
             return nil
         }
+        // Enterprise windows and settlement replies first: what times out joins the waiting.
+        let (timedOut, lapsed) = try desk.sweepDirectTrain()
         // Station ratings are renewed once a day (Asia/Shanghai), by whichever process watches.
         let ratings = StationRatings(database: desk.database, finder: desk.finder, formula: desk.settings.serviceClock.rules.ratings)
-        return (try desk.dispatchWaiting(), try desk.markOverdue(), try ratings.computeIfDue(now: now))
+        return Pass(timedOut: timedOut, lapsed: lapsed, dispatched: try desk.dispatchWaiting(), marked: try desk.markOverdue(),
+                    ratings: try ratings.computeIfDue(now: now))
+    }
+
+    /// What one pass did.
+    public struct Pass: Sendable {
+        /// Complaints whose enterprise window passed (sent on to stations).
+        public let timedOut: Int
+        /// Settlements that stand because the consumer did not answer in time.
+        public let lapsed: Int
+        public let dispatched: Int
+        public let marked: Int
+        public let ratings: StationRatings.Summary?
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                if let (dispatched, marked, ratings) = try await NIOThreadPool.singleton.runIfActive({ try self.pass() }) {
-                    if dispatched > 0 { logger.info("waiting complaints dispatched", metadata: ["complaints.dispatched": "\(dispatched)"]) }
-                    if marked > 0 { logger.info("complaints overdue", metadata: ["complaints.marked": "\(marked)"]) }
-                    if let ratings {
+                if let pass = try await NIOThreadPool.singleton.runIfActive({ try self.pass() }) {
+                    if pass.timedOut + pass.lapsed > 0 {
+                        logger.info("direct train windows passed", metadata: ["complaints.timed_out": "\(pass.timedOut)", "complaints.lapsed": "\(pass.lapsed)"])
+                    }
+                    if pass.dispatched > 0 { logger.info("waiting complaints dispatched", metadata: ["complaints.dispatched": "\(pass.dispatched)"]) }
+                    if pass.marked > 0 { logger.info("complaints overdue", metadata: ["complaints.marked": "\(pass.marked)"]) }
+                    if let ratings = pass.ratings {
                         logger.info("station ratings computed", metadata: ["ratings.rated": "\(ratings.rated)", "ratings.changed": "\(ratings.changed)"])
                     }
                 }

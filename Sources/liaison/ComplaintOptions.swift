@@ -22,8 +22,9 @@ struct DispatchOptions: ParsableArguments {
     }
 
     func settings(_ store: StoreOptions) throws -> ComplaintDesk.Settings {
-        ComplaintDesk.Settings(serviceClock: try store.geodataDirectory().serviceClock(),
-                               policy: AssignmentPolicy(reachMeters: reachKilometers * 1000), videoBaseURL: videoBaseURL)
+        let geodata = try store.geodataDirectory()
+        return ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), policy: AssignmentPolicy(reachMeters: reachKilometers * 1000),
+                                      videoBaseURL: videoBaseURL, courts: try geodata.courts())
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonCaseFile
 import LiaisonCore
 import LiaisonStore
 
@@ -7,7 +8,7 @@ extension Liaison {
     struct Complaints: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "File, show, list and advance consumer complaints (the same rules as the HTTP API).",
-            subcommands: [Submit.self, Show.self, List.self, Advance.self, Overdue.self])
+            subcommands: [Submit.self, Show.self, List.self, Advance.self, Overdue.self, Sweep.self, CaseFile.self])
     }
 }
 
@@ -15,7 +16,8 @@ extension StoreOptions {
     /// The complaint desk over the database.
     func desk() throws -> ComplaintDesk {
         let database = try open()
-        let settings = ComplaintDesk.Settings(serviceClock: try geodataDirectory().serviceClock())
+        let geodata = try geodataDirectory()
+        let settings = ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), courts: try geodata.courts())
         return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: settings)
     }
 }
@@ -41,6 +43,8 @@ func deskCall<T>(flags: [String: String] = [:], _ body: () throws -> T) throws -
         throw notFound(error.description)
     } catch let error as ComplaintDesk.RateLimited {
         throw notFound(error.description)
+    } catch let error as EnterpriseRegister.Conflict {
+        throw notFound(error.description)
     }
 }
 
@@ -59,6 +63,8 @@ extension Liaison.Complaints {
         @Option(help: "One of \(ComplaintCategory.allowedNames).") var category: String
         @Option(help: "What happened (up to 2,000 characters).") var description: String
         @Option(help: "offline or video.") var mode: String
+        @Option(name: .customLong("merchant-code"), help: "The merchant's unified social credit code.") var merchantCode: String?
+        @Option(name: .customLong("merchant-id"), help: "The merchant's id on the consumer platform.") var merchantID: String?
         @Option(name: .customLong("amount-yuan"), help: "The amount in dispute, yuan.") var amountYuan: Double?
         @Option(name: .customLong("idempotency-key"), help: "A retry with the same key prints the first answer.") var idempotencyKey: String?
         @OptionGroup var store: StoreOptions
@@ -66,6 +72,7 @@ extension Liaison.Complaints {
         static let flags = [
             "location.lat": "--lat", "location.lng": "--lng", "location.coordsys": "--coordsys", "consumer.name": "--name",
             "consumer.phone": "--phone", "merchant.name": "--merchant", "merchant.address": "--merchant-address",
+            "merchant.code": "--merchant-code", "merchant.id": "--merchant-id",
             "category": "--category", "description": "--description", "preferred_mode": "--mode", "amount_yuan": "--amount-yuan",
             "Idempotency-Key": "--idempotency-key",
         ]
@@ -77,6 +84,10 @@ extension Liaison.Complaints {
                 "preferred_mode": mode,
             ]
             if let amountYuan { body["amount_yuan"] = amountYuan }
+            var merchantObject: [String: Any] = ["name": merchant, "address": merchantAddress ?? ""]
+            if let merchantCode { merchantObject["code"] = merchantCode }
+            if let merchantID { merchantObject["id"] = merchantID }
+            body["merchant"] = merchantObject
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             let desk = try store.desk()
             let submitted = try deskCall(flags: Self.flags) { try desk.submit(data, idempotencyKey: idempotencyKey) }
@@ -105,8 +116,26 @@ extension Liaison.Complaints {
                     consumer:  \(complaint.intake.consumerName) \(MobileNumber.masked(complaint.intake.consumerPhone))
                     station:   \(station.map { "\($0.id) \($0.name)" } ?? "none")
                     reason:    \(complaint.assignmentReason ?? "")
-
                     """)
+                if let train = complaint.directTrain {
+                    print("direct train: \(train.enterpriseName) (\(train.enterpriseCode)), settle by \(Timestamp.string(train.settleBy))"
+                          + (train.settlement.map { "; settlement: \($0)" } ?? "") + (train.replyBy.map { "; reply by \(Timestamp.string($0))" } ?? "")
+                          + (train.outcome.map { "; outcome \($0.rawValue)" } ?? ""))
+                }
+                if let urgent = complaint.urgent {
+                    print("urgent:    \(urgent.reason), due \(Timestamp.string(urgent.dueBy))" + (urgent.metAt.map { ", met \(Timestamp.string($0))" } ?? ", running"))
+                }
+                if let review = complaint.review {
+                    print("review:    \(review.trigger.rawValue), due \(Timestamp.string(review.dueBy)), " + (review.finding?.rawValue ?? "open"))
+                }
+                if let visit = complaint.returnVisit {
+                    print("return visit: queued \(Timestamp.string(visit.queuedAt))" + (visit.doneAt == nil ? ", pending"
+                          : ", reached \(visit.reached == true ? "yes" : "no")" + (visit.satisfied.map { ", satisfied \($0 ? "yes" : "no")" } ?? "")))
+                }
+                if let handoff = complaint.courtHandoff {
+                    print("court:     \(desk.settings.courts.court(id: handoff.courtID)?.name ?? handoff.courtID) since \(Timestamp.string(handoff.at))")
+                }
+                print("")
                 print(Table.render(["#", "AT", "ACTOR", "ACTION", "FROM", "TO", "STATION", "NOTE"], events.map {
                     ["\($0.seq)", Timestamp.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
                 }))
@@ -122,10 +151,12 @@ extension Liaison.Complaints {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Complaints by county, station and status, in number order.")
+        static let configuration = CommandConfiguration(abstract: "Complaints by county, station and status: urgent ones first, then in number order.")
         @Option(help: "A county adcode, e.g. 330106.") var county: String?
         @Option(help: "A station id.") var station: String?
         @Option(help: "One of \(ComplaintStatus.allowedNames).") var status: String?
+        @Flag(help: "Only urgent complaints.") var urgent = false
+        @Option(help: "A staff queue instead: reviews (open reviews) or return_visits (pending return visits).") var queue: String?
         @Option(help: "At most this many (1 to 10000).") var limit = 500
         @Option(help: "table or json.") var format = OutputFormat.table
         @OptionGroup var store: StoreOptions
@@ -136,21 +167,27 @@ extension Liaison.Complaints {
             }
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit: \(limit) is out of range: expected 1 to 10000") }
             if county != nil, station != nil { throw ValidationError("--county and --station: give one of them") }
+            if let queue, ComplaintDesk.Queue(rawValue: queue) == nil {
+                throw ValidationError("--queue: \"\(queue)\" is not allowed: expected reviews or return_visits")
+            }
+            if queue != nil, station != nil || status != nil || urgent { throw ValidationError("--queue: combine it with --county only") }
         }
 
         func run() throws {
             let desk = try store.desk()
             let status = self.status.flatMap(ComplaintStatus.init(rawValue:))
             let complaints = try deskCall {
-                if let station { return try desk.complaints(stationID: station, status: status, by: cliActor(), limit: limit) }
-                return try desk.complaints(countyCode: county, status: status, limit: limit)
+                if let queue = queue.flatMap(ComplaintDesk.Queue.init(rawValue:)) { return try desk.queue(queue, countyCode: county, limit: limit, after: nil) }
+                if let station { return try desk.complaints(stationID: station, status: status, by: cliActor(), limit: limit).filter { !urgent || $0.urgent != nil } }
+                return try desk.complaints(countyCode: county, status: status, urgentOnly: urgent, limit: limit)
             }
             let summaries = complaints.map { ComplaintSummary($0, seesPhone: false) }
             switch format {
             case .json: try printJSON(summaries)
             case .table:
-                print(Table.render(["NUMBER", "STATUS", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED"], summaries.map {
-                    [$0.number, $0.status, $0.mode, $0.category, $0.station_id ?? "", $0.county_code, $0.submitted_at]
+                print(Table.render(["NUMBER", "STATUS", "URGENT", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED", "REVIEW DUE"], summaries.map {
+                    [$0.number, $0.status, $0.urgent ? "yes" : "", $0.mode, $0.category, $0.station_id ?? $0.enterprise_code.map { "enterprise \($0)" } ?? "",
+                     $0.county_code, $0.submitted_at, $0.review_due_by ?? ""]
                 }))
             }
         }
@@ -183,12 +220,19 @@ extension Liaison.Complaints {
     struct Advance: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply a staff action, as POST /v1/complaints/{number}/events.",
-            discussion: "Actions: \(ComplaintAction.staffActionNames). refuse, reassign and fail need --note; schedule needs --starts-at.")
+            discussion: """
+                Actions: \(ComplaintAction.staffActionNames).
+                refuse, reassign, fail, mark_urgent, verify, uphold and reopen need --note; schedule needs --starts-at; \
+                return_visit needs --reached (and --satisfied when reached).
+                """)
         @Argument(help: "The complaint number.") var number: String
         @Option(help: "One of \(ComplaintAction.staffActionNames).") var action: String
         @Option(help: "Why (1 to 500 characters).") var note: String?
-        @Option(name: .customLong("station-id"), help: "For reassign: the station to hand it to.") var stationID: String?
+        @Option(name: .customLong("station-id"), help: "For reassign and reopen: the station to hand it to.") var stationID: String?
         @Option(name: .customLong("starts-at"), help: "For schedule: RFC 3339, e.g. 2026-12-02T10:00:00+08:00.") var startsAt: String?
+        @Option(name: .customLong("court-id"), help: "For hand_off: the court (default: the complaint's county's), e.g. 330106-C01.") var courtID: String?
+        @Option(help: "For return_visit: true when the consumer was reached, else false.") var reached: Bool?
+        @Option(help: "For return_visit: true when the consumer is satisfied, else false.") var satisfied: Bool?
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -196,11 +240,67 @@ extension Liaison.Complaints {
             if let note { body["note"] = note }
             if let stationID { body["station_id"] = stationID }
             if let startsAt { body["starts_at"] = startsAt }
-            let flags = ["action": "--action", "note": "--note", "station_id": "--station-id", "starts_at": "--starts-at"]
+            if let courtID { body["court_id"] = courtID }
+            if let reached { body["reached"] = reached }
+            if let satisfied { body["satisfied"] = satisfied }
+            let flags = ["action": "--action", "note": "--note", "station_id": "--station-id", "starts_at": "--starts-at", "court_id": "--court-id",
+                         "reached": "--reached", "satisfied": "--satisfied"]
             let command = try deskCall(flags: flags) { try StaffCommand.validate(JSONSerialization.data(withJSONObject: body)) }
             let desk = try store.desk()
             let (complaint, _) = try deskCall(flags: flags) { try desk.act(on: number, command, by: cliActor()) }
             print("\(complaint.number) \(complaint.status.rawValue)" + (complaint.stationID.map { " at \($0)" } ?? ""))
+        }
+    }
+}
+
+extension Liaison.Complaints {
+    struct Sweep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the complaint watch's timed work once: enterprise windows, settlement replies, waiting dispatch, overdue marks.",
+            discussion: """
+                `liaison serve` does this every minute in the process that holds the watch lease; this runs it now. \
+                --at runs it as of another instant (events are stamped with it): for drills on a copy of the store.
+                """)
+        @Option(help: "RFC 3339 instant to run as of (default: now).") var at: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            var instant = Date()
+            if let at {
+                guard let parsed = Timestamp.parse(at) else { throw lateUsageError("--at: \"\(at)\" is not an RFC 3339 time, e.g. 2026-12-10T09:00:00+08:00") }
+                instant = parsed
+            }
+            let desk = try store.desk()
+            let (timedOut, lapsed) = try deskCall { try desk.sweepDirectTrain(at: instant) }
+            let dispatched = try deskCall { try desk.dispatchWaiting(at: instant) }
+            let marked = try deskCall { try desk.markOverdue(at: instant) }
+            print("timed_out \(timedOut) lapsed \(lapsed) dispatched \(dispatched) marked_overdue \(marked)")
+        }
+    }
+
+    struct CaseFile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "case-file",
+            abstract: "The case file of a complaint for a court's mediation, as GET /v1/complaints/{number}/case-file: JSON or PDF.")
+        @Argument(help: "The complaint number.") var number: String
+        @Option(help: "json or pdf.") var format = "json"
+        @Option(name: [.short, .long], help: "Write to this file (default: standard output; a PDF needs a file or a pipe).") var output: String?
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard format == "json" || format == "pdf" else { throw ValidationError("--format: \"\(format)\" is not allowed: expected json or pdf") }
+        }
+
+        func run() throws {
+            let desk = try store.desk()
+            let file = try deskCall { try desk.caseFile(number, for: nil) }
+            let data = format == "pdf" ? try CaseFilePDF.render(file.document) : try JSONOutput.encode(file) + Data("\n".utf8)
+            if let output {
+                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+                FileHandle.standardError.write(Data("\(number): \(format) case file written to \(output) (\(data.count) bytes)\n".utf8))
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
         }
     }
 }
