@@ -35,6 +35,8 @@
 #   python3 tools/complaints_oracle.py --bin .build/debug/liaison [same options]
 #   python3 tools/complaints_oracle.py --selftest [--complaints 250]   # no server: a simulated
 #       perfect server must pass and mutated answers must fail
+#   tools/complaints-oracle --paths [--seed 1] [--keep]   # instead: tools/complaints_paths.py, the
+#       direct train, urgent track, reviews, return visits, court hand-off and their KPIs
 
 import argparse
 import json
@@ -596,7 +598,17 @@ def main(argv=None):
                     help="serve a register of every N-th station of geodata/ with capacity 1-3 and video at only "
                          "every 8th of those (a copy of geodata/ in the temp dir, --geodata): capacity and video run "
                          "out, so the video->offline fallback and 'submitted' without a station are exercised")
+    ap.add_argument("--paths", action="store_true",
+                    help="run tools/complaints_paths.py instead: every path of the direct train, urgent track, reviews, "
+                         "return visits and court hand-off, and the KPIs recomputed from the raw events (uses --bin, --seed, --keep)")
     a = ap.parse_args(argv)
+    if a.paths:
+        import complaints_paths
+        if a.selftest:
+            return complaints_paths.selftest()
+        if not a.bin:
+            ap.error("--bin is required (or --selftest)")
+        return complaints_paths.main(["--bin", a.bin, "--seed", str(a.seed)] + (["--keep"] if a.keep else []))
     if a.complaints < 20:
         ap.error("--complaints must be >= 20")
     if a.selftest:

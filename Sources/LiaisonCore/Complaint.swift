@@ -145,7 +145,7 @@ public struct Complaint: Sendable, Hashable {
     /// The deadline of one kind (`kind` is a single member of the set), the urgent and review ones included.
     public func deadline(_ kind: ServiceDeadline) -> Date? {
         if kind == .urgent { return urgent?.dueBy }
-        if kind == .review { return review?.dueBy }
+        if kind == .review { return review?.dueBy ?? nil }
         return deadlines[kind]
     }
 }
@@ -211,11 +211,12 @@ extension Complaint {
         }
         public var trigger: Trigger
         public var openedAt: Date
-        public var dueBy: Date
+        /// Nil only when the working-day calendar did not reach it (the event says so).
+        public var dueBy: Date?
         public var finding: Finding?
         public var foundAt: Date?
 
-        public init(trigger: Trigger, openedAt: Date, dueBy: Date, finding: Finding? = nil, foundAt: Date? = nil) {
+        public init(trigger: Trigger, openedAt: Date, dueBy: Date?, finding: Finding? = nil, foundAt: Date? = nil) {
             self.trigger = trigger
             self.openedAt = openedAt
             self.dueBy = dueBy
@@ -284,6 +285,7 @@ extension Complaint {
         func passed(_ deadline: Date?) -> Bool { deadline.map { now >= $0 } ?? false }
         // A review runs on finished complaints too.
         var late: ServiceDeadline = review.map { $0.isOpen && passed($0.dueBy) } == true ? .review : []
+
         guard !status.isTerminal else { return late }
         if let urgent, urgent.metAt == nil, passed(urgent.dueBy) { late.insert(.urgent) }
         if milestones.dispatchedAt == nil, passed(deadlines.dispatchBy) { late.insert(.dispatch) }

@@ -167,7 +167,8 @@ public enum ComplaintLifecycle {
         case (.settlement_offered, .accept_settlement), (.settlement_offered, .lapse):
             return .resolved
         // Beside the states: they record, they do not move (the desk checks what they need).
-        case (_, .mark_urgent) where !status.isTerminal && status != .resolved && status != .failed:
+        // Not while a settlement waits for the consumer: the consumer's answer (or silence) ends it.
+        case (_, .mark_urgent) where !status.isTerminal && status != .resolved && status != .failed && status != .settlement_offered:
             return status
         case (.assigned, .verify), (.accepted, .verify), (.mediating, .verify):
             return status

@@ -101,7 +101,7 @@ public struct ComplaintView: Sendable, Encodable {
         /// dissatisfied or rejected_settlement.
         let trigger: String
         let opened_at: String
-        let due_by: String
+        let due_by: String?
         /// upheld or reopened; nil while open.
         let finding: String?
         let found_at: String?
@@ -240,7 +240,7 @@ public struct ComplaintView: Sendable, Encodable {
                             outcome: t.outcome?.rawValue, ended_at: t.endedAt.map(Timestamp.string))
         }
         urgent = c.urgent.map { UrgentView(reason: $0.reason, marked_at: Timestamp.string($0.markedAt), due_by: Timestamp.string($0.dueBy), met_at: $0.metAt.map(Timestamp.string)) }
-        review = c.review.map { ReviewView(trigger: $0.trigger.rawValue, opened_at: Timestamp.string($0.openedAt), due_by: Timestamp.string($0.dueBy),
+        review = c.review.map { ReviewView(trigger: $0.trigger.rawValue, opened_at: Timestamp.string($0.openedAt), due_by: $0.dueBy.map(Timestamp.string),
                                            finding: $0.finding?.rawValue, found_at: $0.foundAt.map(Timestamp.string)) }
         return_visit = party == .staff ? c.returnVisit.map {
             ReturnVisitView(queued_at: Timestamp.string($0.queuedAt), done_at: $0.doneAt.map(Timestamp.string), reached: $0.reached, satisfied: $0.satisfied)
@@ -354,7 +354,7 @@ public struct ComplaintSummary: Sendable, Encodable {
     public init(_ c: Complaint, seesPhone: Bool) {
         urgent = c.urgent != nil && c.urgent?.metAt == nil
         enterprise_code = c.directTrain?.enterpriseCode
-        review_due_by = c.review.flatMap { $0.isOpen ? Timestamp.string($0.dueBy) : nil }
+        review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(Timestamp.string) : nil }
         return_visit_queued_at = c.returnVisit.flatMap { $0.doneAt == nil ? Timestamp.string($0.queuedAt) : nil }
         county_confidence = c.countyConfidence.rawValue
         repeat_of = c.repeatOf

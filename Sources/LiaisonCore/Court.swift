@@ -13,6 +13,16 @@ public struct Court: Sendable, Hashable, Codable {
     public let address: String
     public let phone: String
     public let hours: String
+
+    public init(id: String, county_code: String, name: String, court: String, address: String, phone: String, hours: String) {
+        self.id = id
+        self.county_code = county_code
+        self.name = name
+        self.court = court
+        self.address = address
+        self.phone = phone
+        self.hours = hours
+    }
 }
 
 /// The court register: by id and by county.

@@ -135,7 +135,7 @@ public enum SMSTemplates {
             let train = c.directTrain
             body = "您的投诉已受理，编号\(n)，已转\(shortName(train?.enterpriseName ?? "商家"))直接处理（直通车），企业将于\(train.map { localDay($0.settleBy) } ?? "")前与您协商；未和解的转联络站调解。"
         case .settle:
-            body = "企业就您的投诉\(n)提出和解方案，请在小程序查看，并于\(c.directTrain?.replyBy.map(localDay) ?? "")前接受或拒绝，逾期视为接受。"
+            body = "企业就您的投诉\(n)提出和解方案，请在小程序查看，\(c.directTrain?.replyBy.map { "并于" + localDay($0) + "前接受或拒绝，逾期视为接受。" } ?? "并尽快接受或拒绝。")"
         case .decline, .timeout, .recall, .reject_settlement:
             body = "您的投诉\(n)未能与企业和解，正在为您安排联络站调解。"
         case .accept_settlement:
@@ -147,7 +147,7 @@ public enum SMSTemplates {
         case .verify:
             body = "您的紧急投诉\(n)已由站点核实，正在处理中。"
         case .open_review:
-            body = "您对投诉\(n)的处理结果不满意，县级市场监管部门将于\(c.review.map { localDay($0.dueBy) } ?? "")前复核并告知结果。"
+            body = "您对投诉\(n)的处理结果不满意，县级市场监管部门将\(c.review?.dueBy.map { "于" + localDay($0) + "前" } ?? "尽快")复核并告知结果。"
         case .uphold:
             body = "投诉\(n)复核结果：维持原处理结果。如有异议可拨打12315。"
         case .reopen:

@@ -60,8 +60,8 @@ struct EnterprisesController {
     }
 
     @Sendable func add(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try QueryReader(request, allowed: []).check()
         _ = try await auth.admin(request)
+        try QueryReader(request, allowed: []).check()
         let body = try await collectBody(request, settings: settings)
         let enterprise: Enterprise
         do { enterprise = try Enterprise.validate(body, at: Date()) } catch { throw Problem.invalid(error) }
@@ -113,8 +113,8 @@ struct EnterprisesController {
 
     /// `{"settle_days": 5}` or an empty body (the service level's window).
     @Sendable func enrol(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try QueryReader(request, allowed: []).check()
         _ = try await auth.admin(request)
+        try QueryReader(request, allowed: []).check()
         let body = try await collectBody(request, settings: settings)
         var days: Int?
         if !body.allSatisfy({ [0x20, 0x0A, 0x0D, 0x09].contains($0) }) {
@@ -145,8 +145,8 @@ struct EnterprisesController {
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try QueryReader(request, allowed: []).check()
         _ = try await auth.admin(request)
+        try QueryReader(request, allowed: []).check()
         let code = self.code(context), register = self.register
         let (enterprise, recalled) = try await blocking { try register.revoke(code) }
         return try JSONResponse.encoding(RevokeResponse(enterprise: EnterpriseView(enterprise, defaultDays: defaultDays), recalled: recalled), for: request)

@@ -10,17 +10,25 @@ extension ComplaintDesk {
     // MARK: - Direct train
 
     /// At intake: the complaint goes to the enterprise first (`refer`); the station clocks
-    /// start when it leaves the enterprise.
-    func refer(_ complaint: inout Complaint, to enterprise: Enterprise, at: Date, events: inout [ComplaintEvent]) throws {
+    /// start when it leaves the enterprise. Returns false, and refers nothing, when the
+    /// enterprise's window cannot be computed (the working-day calendar does not reach its end):
+    /// the complaint then goes to a station as if the merchant were not enrolled.
+    func refer(_ complaint: inout Complaint, to enterprise: Enterprise, at: Date, events: inout [ComplaintEvent]) throws -> Bool {
         let clock = settings.serviceClock
         let window = enterprise.settleDays.map(ServicePeriod.workingDays) ?? clock.rules.enterpriseSettlement
-        let settleBy = try clock.deadline(window, from: at)
+        let settleBy: Date
+        do { settleBy = try clock.deadline(window, from: at) } catch {
+            events[events.count - 1].note = ([events[events.count - 1].note].compactMap { $0 }
+                + ["not sent to \(enterprise.name) in the direct train: its window (\(window)) cannot be computed: \(error)"]).joined(separator: "; ")
+            return false
+        }
         try transition(&complaint, .refer, party: .system, actor: "system",
                        note: "direct train: \(enterprise.name) (\(enterprise.creditCode)) settles first, within \(window), by \(Timestamp.string(settleBy))",
                        stationID: nil, at: at, events: &events)
         complaint.directTrain = Complaint.DirectTrain(enterpriseCode: enterprise.creditCode, enterpriseName: enterprise.name, settleBy: settleBy)
         complaint.deadlines = Complaint.Deadlines()
         complaint.assignmentReason = "with \(enterprise.name) in the direct train until \(Timestamp.string(settleBy))"
+        return true
     }
 
     func endDirectTrain(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, at: Date) throws {
@@ -34,6 +42,14 @@ extension ComplaintDesk {
     func leaveEnterprise(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, snapshot: StationSnapshot, at: Date,
                          events: inout [ComplaintEvent], in db: Database) throws {
         try endDirectTrain(&complaint, outcome, at: at)
+        startStationClocks(&complaint, at: at, events: &events)
+        complaint.assignmentReason = nil
+        try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
+    }
+
+    /// The dispatch, first-response and acceptance clocks, started at `at` (intake, or leaving the
+    /// enterprise); a deadline the calendar cannot reach is left unset and the last event says why.
+    func startStationClocks(_ complaint: inout Complaint, at: Date, events: inout [ComplaintEvent]) {
         let clock = settings.serviceClock
         var notes: [String] = []
         func deadline(_ name: String, _ period: ServicePeriod) -> Date? {
@@ -48,8 +64,6 @@ extension ComplaintDesk {
         if !notes.isEmpty, !events.isEmpty {
             events[events.count - 1].note = ([events[events.count - 1].note].compactMap { $0 } + notes).joined(separator: "; ")
         }
-        complaint.assignmentReason = nil
-        try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
     }
 
     /// An enterprise answers a complaint sent to it: a settlement (the consumer then accepts or
@@ -74,7 +88,12 @@ extension ComplaintDesk {
                 try transition(&complaint, .settle, party: .enterprise, actor: actor, note: agreement, stationID: nil, at: at, events: &events)
                 complaint.directTrain?.settlement = agreement
                 complaint.directTrain?.offeredAt = at
-                complaint.directTrain?.replyBy = try settings.serviceClock.deadline(settings.serviceClock.rules.settlementReply, from: at)
+                do {
+                    complaint.directTrain?.replyBy = try settings.serviceClock.deadline(settings.serviceClock.rules.settlementReply, from: at)
+                } catch {
+                    // No reply window: the settlement waits for the consumer's answer and never lapses.
+                    events[events.count - 1].note = agreement + "; reply window not set: \(error)"
+                }
             case .decline(let reason):
                 try transition(&complaint, .decline, party: .enterprise, actor: actor, note: reason, stationID: nil, at: at, events: &events)
                 try leaveEnterprise(&complaint, .declined, snapshot: snapshot, at: at, events: &events, in: db)
@@ -160,6 +179,10 @@ extension ComplaintDesk {
     // MARK: - Court hand-off
 
     func handOff(_ complaint: inout Complaint, courtID: String?, actor: String, note: String?, at: Date, events: inout [ComplaintEvent]) throws {
+        guard ComplaintLifecycle.next(from: complaint.status, on: .hand_off) != nil else {
+            throw IllegalTransition(number: complaint.number, status: complaint.status, action: .hand_off,
+                                    allowed: ComplaintView.allowedActions(complaint, party: .staff))
+        }
         guard complaint.courtHandoff == nil else {
             throw Unfulfillable(description: "complaint \(complaint.number) was already handed to court \(complaint.courtHandoff!.courtID)")
         }
@@ -186,11 +209,19 @@ extension ComplaintDesk {
     // MARK: - Reviews
 
     func openReview(_ complaint: inout Complaint, _ trigger: Complaint.Review.Trigger, at: Date, events: inout [ComplaintEvent]) throws {
-        let dueBy = try settings.serviceClock.deadline(settings.serviceClock.rules.review, from: at)
+        var due: String
+        let dueBy: Date?
+        do {
+            dueBy = try settings.serviceClock.deadline(settings.serviceClock.rules.review, from: at)
+            due = "due \(Timestamp.string(dueBy!))"
+        } catch {
+            dueBy = nil
+            due = "review deadline not set: \(error)"
+        }
         complaint.review = Complaint.Review(trigger: trigger, openedAt: at, dueBy: dueBy)
         complaint.overdueReported.remove(.review)
         let why = trigger == .dissatisfied ? "the consumer is dissatisfied with the outcome" : "the consumer rejected the enterprise's settlement"
-        try transition(&complaint, .open_review, party: .system, actor: "system", note: "review by the county: \(why); due \(Timestamp.string(dueBy))",
+        try transition(&complaint, .open_review, party: .system, actor: "system", note: "review by the county: \(why); \(due)",
                        stationID: nil, at: at, events: &events)
     }
 
@@ -209,7 +240,7 @@ extension ComplaintDesk {
         }
         guard ComplaintLifecycle.next(from: complaint.status, on: .reopen) != nil else {
             throw IllegalTransition(number: complaint.number, status: complaint.status, action: .reopen,
-                                    allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
+                                    allowed: ComplaintView.allowedActions(complaint, party: .staff))
         }
         let station: Station
         var distance: Double

@@ -188,8 +188,8 @@ public final class ComplaintDesk: Sendable {
         let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
         var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
-        if let enterprise {
-            try refer(&complaint, to: enterprise, at: at, events: &events)
+        if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
+            // With the enterprise; no station yet.
         } else {
             try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
         }
@@ -257,7 +257,7 @@ public final class ComplaintDesk: Sendable {
                             stationID: String?, at: Date, events: inout [ComplaintEvent]) throws {
         guard let next = ComplaintLifecycle.next(from: complaint.status, on: action) else {
             throw IllegalTransition(number: complaint.number, status: complaint.status, action: action,
-                                    allowed: ComplaintLifecycle.allowed(in: complaint.status, for: party))
+                                    allowed: ComplaintView.allowedActions(complaint, party: party))
         }
         events.append(ComplaintEvent(at: at, actor: actor, action: action, from: complaint.status, to: next,
                                      stationID: stationID ?? complaint.stationID, note: note))
@@ -337,9 +337,12 @@ public final class ComplaintDesk: Sendable {
                 try redispatch(&complaint, excluding: refused, snapshot: snapshot, at: at, events: &events, in: db)
             case .reassign:
                 guard ComplaintLifecycle.next(from: complaint.status, on: .reassign) != nil else {
-                    throw IllegalTransition(number: number, status: complaint.status, action: .reassign, allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
+                    throw IllegalTransition(number: number, status: complaint.status, action: .reassign, allowed: ComplaintView.allowedActions(complaint, party: .staff))
                 }
-                if complaint.status == .with_enterprise { try endDirectTrain(&complaint, .recalled, at: at) }
+                // Taken from the enterprise by staff: the station clocks start now.
+                let fromEnterprise = complaint.status == .with_enterprise
+                if fromEnterprise { try endDirectTrain(&complaint, .recalled, at: at) }
+                defer { if fromEnterprise { startStationClocks(&complaint, at: at, events: &events) } }
                 if let targetID = command.stationID {
                     let target = try reassignmentTarget(targetID, for: complaint, snapshot: snapshot, in: db)
                     let distance = Geodesic.wgs84.inverse(from: complaint.intake.location, to: target.location).distanceMeters
@@ -407,7 +410,7 @@ public final class ComplaintDesk: Sendable {
                        events: inout [ComplaintEvent], in db: Database) throws {
         guard ComplaintLifecycle.next(from: complaint.status, on: .claim) != nil else {
             throw IllegalTransition(number: complaint.number, status: complaint.status, action: .claim,
-                                    allowed: ComplaintLifecycle.allowed(in: complaint.status, for: .staff))
+                                    allowed: ComplaintView.allowedActions(complaint, party: .staff))
         }
         guard case .county(let code) = staff.role, let county = snapshot.counties.county(code: code) else {
             throw Forbidden(description: "only the staff of a county the complaint's location may be in can claim it")

@@ -61,7 +61,7 @@ enum ComplaintRecord {
             c.directTrain?.settlement, c.directTrain?.offeredAt.map(text), c.directTrain?.replyBy.map(text), c.directTrain?.outcome?.rawValue,
             c.directTrain?.endedAt.map(text),
             c.urgent?.reason, c.urgent.map { text($0.markedAt) }, c.urgent.map { text($0.dueBy) }, c.urgent?.metAt.map(text),
-            c.review?.trigger.rawValue, c.review.map { text($0.openedAt) }, c.review.map { text($0.dueBy) }, c.review?.finding?.rawValue,
+            c.review?.trigger.rawValue, c.review.map { text($0.openedAt) }, c.review?.dueBy.map(text), c.review?.finding?.rawValue,
             c.review?.foundAt.map(text),
             c.returnVisit.map { text($0.queuedAt) }, c.returnVisit?.doneAt.map(text), c.returnVisit?.reached, c.returnVisit?.satisfied,
             c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) },
@@ -139,7 +139,7 @@ enum ComplaintRecord {
         }
         if row["review_trigger"] as String? != nil {
             complaint.review = Complaint.Review(trigger: try value("review_trigger", as: Complaint.Review.Trigger.self), openedAt: try date("review_opened_at"),
-                                                dueBy: try date("review_by"),
+                                                dueBy: try optionalDate("review_by"),
                                                 finding: (row["review_finding"] as String?).flatMap(Complaint.Review.Finding.init(rawValue:)),
                                                 foundAt: try optionalDate("review_found_at"))
         }

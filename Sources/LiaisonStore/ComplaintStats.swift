@@ -26,7 +26,7 @@ import LiaisonCore
 /// - `median_hours_to_resolution`: the median of `outcome_at - submitted_at` over resolved
 ///   complaints, hours to 2 decimals; nil when none was resolved.
 /// - `satisfaction_rate`: 4 or 5 of the complaints with feedback.
-/// - `overdue`: complaints overdue at `now` as ``Complaint/overdue(at:)`` says (a deadline
+/// - `overdue`: complaints overdue at `now` on a service clock as ``Complaint/overdue(at:)`` says (a deadline
 ///   passed with its clock still running, closed and withdrawn never), computed rather than
 ///   read from the `overdue` column, whose bits depend on when the overdue worker last ran.
 ///
@@ -232,7 +232,7 @@ public struct ComplaintStats: Sendable {
                 switch review.finding {
                 case nil:
                     reviews.open += 1
-                    if review.dueBy <= now { reviews.overdue += 1 }
+                    if let due = review.dueBy, due <= now { reviews.overdue += 1 }
                 case .upheld: reviews.upheld += 1
                 case .reopened: reviews.reopened += 1
                 }
@@ -251,7 +251,8 @@ public struct ComplaintStats: Sendable {
                 }
             }
             if let feedback = c.feedback { satisfaction.add(met: feedback.satisfaction >= 4) }
-            if !c.overdue(at: now).isEmpty { overdue += 1 }
+            // The service clocks; an overdue review is counted under reviews.
+            if !c.overdue(at: now).subtracting(.review).isEmpty { overdue += 1 }
         }
 
         var metrics: Report.Metrics {

@@ -10,9 +10,14 @@ enum EnterpriseRecord {
         try Row.fetchOne(db, sql: "SELECT \(columns) FROM enterprises WHERE credit_code = ?", arguments: [code]).map(enterprise)
     }
 
-    /// The enrolled enterprise a complaint names, by credit code or else by platform merchant id.
+    /// The enrolled enterprise a complaint names: by credit code when it gives one (the code is
+    /// the legal identity: a merchant id that points elsewhere does not override it), else by
+    /// platform merchant id.
     static func enrolled(code: String?, merchantID: String?, in db: Database) throws -> Enterprise? {
-        if let code, let found = try fetchOne(db, code: code), found.isEnrolled { return found }
+        if let code {
+            guard let found = try fetchOne(db, code: code), found.isEnrolled else { return nil }
+            return found
+        }
         guard let merchantID else { return nil }
         return try Row.fetchOne(db, sql: "SELECT \(columns) FROM enterprises WHERE merchant_id = ? AND enrolled_at IS NOT NULL",
                                 arguments: [merchantID]).map(enterprise)

@@ -126,7 +126,7 @@ extension Liaison.Complaints {
                     print("urgent:    \(urgent.reason), due \(Timestamp.string(urgent.dueBy))" + (urgent.metAt.map { ", met \(Timestamp.string($0))" } ?? ", running"))
                 }
                 if let review = complaint.review {
-                    print("review:    \(review.trigger.rawValue), due \(Timestamp.string(review.dueBy)), " + (review.finding?.rawValue ?? "open"))
+                    print("review:    \(review.trigger.rawValue), due \(review.dueBy.map(Timestamp.string) ?? "not set"), " + (review.finding?.rawValue ?? "open"))
                 }
                 if let visit = complaint.returnVisit {
                     print("return visit: queued \(Timestamp.string(visit.queuedAt))" + (visit.doneAt == nil ? ", pending"

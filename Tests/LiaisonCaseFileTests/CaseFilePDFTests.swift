@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
+import Testing
 @testable import LiaisonCaseFile
 
 /// Checks real PDF output with poppler (pdftotext / pdfinfo / pdffonts from poppler-utils).
-final class CaseFilePDFTests: XCTestCase {
+@Suite struct CaseFilePDFTests {
     // MARK: Fixtures
 
     static func timeline(_ count: Int) -> CaseFileDocument.Table {
@@ -29,42 +29,42 @@ final class CaseFilePDFTests: XCTestCase {
 
     // MARK: Tests
 
-    func testChineseTextIsExtractable() throws {
+    @Test func chineseTextIsExtractable() throws {
         let pdf = try PDFOutput(CaseFilePDF.render(Self.document()))
         let text = try pdf.text().squeezed
-        XCTAssertTrue(text.contains("消费纠纷诉调对接案卷"), "title missing:\n\(text)")
-        XCTAssertTrue(text.contains("投诉编号ZJ-20261203-000001"), "subtitle missing:\n\(text)")
-        XCTAssertTrue(text.contains("被投诉方") && text.contains("杭州某某电器有限公司"), "row missing:\n\(text)")
-        XCTAssertTrue(text.contains("调解员联系商家第3次"), "timeline cell missing:\n\(text)")
-        XCTAssertTrue(text.contains("商家退还货款人民币1,299元"), "paragraph missing:\n\(text)")
+        #expect(text.contains("消费纠纷诉调对接案卷"), "title missing:\n\(text)")
+        #expect(text.contains("投诉编号ZJ-20261203-000001"), "subtitle missing:\n\(text)")
+        #expect(text.contains("被投诉方") && text.contains("杭州某某电器有限公司"), "row missing:\n\(text)")
+        #expect(text.contains("调解员联系商家第3次"), "timeline cell missing:\n\(text)")
+        #expect(text.contains("商家退还货款人民币1,299元"), "paragraph missing:\n\(text)")
     }
 
-    func testLongTimelinePaginatesWithFooterAndRepeatedHeader() throws {
+    @Test func longTimelinePaginatesWithFooterAndRepeatedHeader() throws {
         let pdf = try PDFOutput(CaseFilePDF.render(Self.document(timelineRows: 300)))
-        let pages = try XCTUnwrap(Int(pdf.info()["Pages"] ?? ""), "no Pages in pdfinfo")
-        XCTAssertGreaterThan(pages, 1)
+        let pages = try #require(Int(pdf.info()["Pages"] ?? ""), "no Pages in pdfinfo")
+        #expect(pages > 1)
         let pageTexts = try pdf.text().components(separatedBy: "\u{0C}").map(\.squeezed).filter { !$0.isEmpty }
-        XCTAssertEqual(pageTexts.count, pages)
+        #expect(pageTexts.count == pages)
         for (i, page) in pageTexts.enumerated() {
-            XCTAssertTrue(page.contains("第\(i + 1)页/共\(pages)页"), "page \(i + 1) footer wrong:\n\(page)")
-            XCTAssertTrue(page.contains("ZJ-20261203-000001·浙江省消费维权联络站"), "page \(i + 1) footer text missing")
-            XCTAssertTrue(i == 0 || page.contains("处理时间"), "table header not repeated on page \(i + 1)")
+            #expect(page.contains("第\(i + 1)页/共\(pages)页"), "page \(i + 1) footer wrong:\n\(page)")
+            #expect(page.contains("ZJ-20261203-000001·浙江省消费维权联络站"), "page \(i + 1) footer text missing")
+            #expect(i == 0 || page.contains("处理时间"), "table header not repeated on page \(i + 1)")
         }
         // Every row made it, once, in order.
         let all = pageTexts.joined()
         let found = (1...300).filter { all.contains("联系商家第\($0)次，") }
-        XCTAssertEqual(found.count, 300, "missing rows: \(Set(1...300).subtracting(found).sorted().prefix(10))")
+        #expect(found.count == 300, "missing rows: \(Set(1...300).subtracting(found).sorted().prefix(10))")
     }
 
-    func testFontIsEmbedded() throws {
+    @Test func fontIsEmbedded() throws {
         let pdf = try PDFOutput(CaseFilePDF.render(Self.document()))
         let fonts = try pdf.fonts()
-        XCTAssertFalse(fonts.isEmpty, "pdffonts lists no fonts")
-        for font in fonts { XCTAssertEqual(font.embedded, "yes", "font \(font.name) not embedded") }
-        XCTAssertTrue(fonts.contains { $0.name.contains("WenQuanYi") || $0.name.contains("Noto") }, "\(fonts)")
+        #expect(!(fonts.isEmpty), "pdffonts lists no fonts")
+        for font in fonts { #expect(font.embedded == "yes", "font \(font.name) not embedded") }
+        #expect(fonts.contains { $0.name.contains("WenQuanYi") || $0.name.contains("Noto") }, "\(fonts)")
     }
 
-    func testLongTokensWrapWithinThePage() throws {
+    @Test func longTokensWrapWithinThePage() throws {
         let cjk = String((0..<2000).map { Character(Unicode.Scalar(0x4E00 + $0 % 500)!) })
         let latin = String(repeating: "abcdefghij", count: 200)
         let doc = Self.document(extra: [
@@ -74,26 +74,26 @@ final class CaseFilePDFTests: XCTestCase {
         let lines = try pdf.text().split(whereSeparator: \.isNewline)
         let cjkWidth: Int = lines.map { line in line.unicodeScalars.filter { $0.value >= 0x2E80 }.count }.max() ?? 0
         let latinWidth: Int = lines.map { line in line.unicodeScalars.filter { $0.isASCII && $0.value > 0x20 }.count }.max() ?? 0
-        XCTAssertLessThanOrEqual(cjkWidth, 50, "a line holds \(cjkWidth) CJK characters (A4 minus margins holds ~49 at 10 pt)")
-        XCTAssertLessThanOrEqual(latinWidth, 110, "a line holds \(latinWidth) ASCII characters (~105 narrow letters fit)")
+        #expect(cjkWidth <= 50, "a line holds \(cjkWidth) CJK characters (A4 minus margins holds ~49 at 10 pt)")
+        #expect(latinWidth <= 110, "a line holds \(latinWidth) ASCII characters (~105 narrow letters fit)")
         // Nothing was lost: both copies of the CJK string and the whole Latin token are in the text
         // (footers and the repeated table header interrupt the flow at page breaks, so drop them).
         let flat = lines.filter { !$0.contains("联络站") && $0.squeezed != "备注" }.joined().squeezed
-        XCTAssertEqual(flat.components(separatedBy: cjk).count - 1, 2, "the 2,000-character string is not complete (twice) in the output")
-        XCTAssertTrue(flat.contains(latin), "the 2,000-character Latin token is not complete in the output")
+        #expect(flat.components(separatedBy: cjk).count - 1 == 2, "the 2,000-character string is not complete (twice) in the output")
+        #expect(flat.contains(latin), "the 2,000-character Latin token is not complete in the output")
     }
 
-    func testMetadata() throws {
+    @Test func metadata() throws {
         let date = Date(timeIntervalSince1970: 1_796_299_200)  // 2026-12-03 12:00:00 UTC
         let info = try PDFOutput(CaseFilePDF.render(Self.document(), createdAt: date)).info()
-        XCTAssertEqual(info["Title"], "消费纠纷诉调对接案卷")
-        XCTAssertEqual(info["Author"], "浙江省消费维权联络站")
-        XCTAssertEqual(info["Creator"], "liaison")
-        XCTAssertTrue(info["CreationDate"]?.contains("2026") == true, "CreationDate: \(info["CreationDate"] ?? "nil")")
-        XCTAssertTrue(info["Page size"]?.hasPrefix("595.28 x 841.89") == true, "Page size: \(info["Page size"] ?? "nil")")
+        #expect(info["Title"] == "消费纠纷诉调对接案卷")
+        #expect(info["Author"] == "浙江省消费维权联络站")
+        #expect(info["Creator"] == "liaison")
+        #expect(info["CreationDate"]?.contains("2026") == true, "CreationDate: \(info["CreationDate"] ?? "nil")")
+        #expect(info["Page size"]?.hasPrefix("595.28 x 841.89") == true, "Page size: \(info["Page size"] ?? "nil")")
     }
 
-    func testHostileInputDoesNotCrash() throws {
+    @Test func hostileInputDoesNotCrash() throws {
         let doc = CaseFileDocument(
             title: "", subtitle: "", footer: String(repeating: "很长的页脚", count: 500),
             sections: [
@@ -105,32 +105,31 @@ final class CaseFilePDFTests: XCTestCase {
             ])
         let pdf = try PDFOutput(CaseFilePDF.render(doc))
         let text = try pdf.text()
-        XCTAssertTrue(text.squeezed.contains("控制字符[31m"), "control characters not stripped:\n\(text.prefix(500))")
-        XCTAssertTrue(text.contains("前后"), "text after NUL lost")
-        XCTAssertTrue(text.contains("只有一格"))
-        XCTAssertTrue(text.squeezed.contains("…第1页/共"), "long footer not truncated before the page label")
-        XCTAssertFalse(text.unicodeScalars.contains { $0.value < 0x20 && !"\n\u{0C}".unicodeScalars.contains($0) })
+        #expect(text.squeezed.contains("控制字符[31m"), "control characters not stripped:\n\(text.prefix(500))")
+        #expect(text.contains("前后"), "text after NUL lost")
+        #expect(text.contains("只有一格"))
+        #expect(text.squeezed.contains("…第1页/共"), "long footer not truncated before the page label")
+        #expect(!(text.unicodeScalars.contains { $0.value < 0x20 && !"\n\u{0C}".unicodeScalars.contains($0) }))
         let empty = try PDFOutput(CaseFilePDF.render(CaseFileDocument(title: "", subtitle: nil, footer: "", sections: [])))
-        XCTAssertEqual(try empty.info()["Pages"], "1")
+        #expect(try empty.info()["Pages"] == "1")
     }
 
-    func testMissingCJKFontGivesClearError() throws {
+    @Test func missingCJKFontGivesClearError() throws {
         // DejaVu Sans (fonts-dejavu-core, a dependency of fontconfig) has no Chinese glyphs.
-        XCTAssertThrowsError(try CaseFilePDF.makeFontFaces(families: ["DejaVu Sans"])) { error in
-            XCTAssertEqual(error as? CaseFilePDFError, .noCJKFont(tried: ["DejaVu Sans"]))
-            XCTAssertTrue("\(error)".contains("fonts-wqy-microhei"), "\(error)")
-        }
+        let error = #expect(throws: CaseFilePDFError.self) { try CaseFilePDF.makeFontFaces(families: ["DejaVu Sans"]) }
+        #expect(error == .noCJKFont(tried: ["DejaVu Sans"]))
+        #expect("\(error.map { "\($0)" } ?? "")".contains("fonts-wqy-microhei"), "\(String(describing: error))")
     }
 
-    func testConcurrentRendering() throws {
-        let results = UnsafeSendableBox(Array<Data?>(repeating: nil, count: 8))
+    @Test func concurrentRendering() throws {
+        let results = LockedBox(Array<Data?>(repeating: nil, count: 8))
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             let data = try? CaseFilePDF.render(Self.document(timelineRows: 40 + i))
             results.withLock { $0[i] = data }
         }
         for (i, data) in results.withLock({ $0 }).enumerated() {
-            let data = try XCTUnwrap(data, "render \(i) failed")
-            XCTAssertTrue(try PDFOutput(data).text().contains("联系商家第\(40 + i)次，"))
+            let data = try #require(data, "render \(i) failed")
+            #expect(try PDFOutput(data).text().contains("联系商家第\(40 + i)次，"))
         }
     }
 }
@@ -141,7 +140,7 @@ extension StringProtocol {
 }
 
 /// Lock-protected box for collecting results from concurrentPerform.
-final class UnsafeSendableBox<Value>: @unchecked Sendable {
+final class LockedBox<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()
     init(_ value: Value) { self.value = value }
@@ -154,7 +153,7 @@ final class PDFOutput {
     deinit { try? FileManager.default.removeItem(at: url) }
 
     init(_ data: Data) throws {
-        XCTAssertTrue(data.starts(with: Array("%PDF-".utf8)), "not a PDF")
+        #expect(data.starts(with: Array("%PDF-".utf8)), "not a PDF")
         url = FileManager.default.temporaryDirectory.appendingPathComponent("casefile-\(UUID().uuidString).pdf")
         try data.write(to: url)
     }
@@ -199,7 +198,7 @@ final class PDFOutput {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let path else {
-            XCTFail("\(tool) not found on PATH: apt-get install poppler-utils")
+            Issue.record("\(tool) not found on PATH: apt-get install poppler-utils")
             throw CocoaError(.fileNoSuchFile)
         }
         let process = Process()
@@ -211,7 +210,7 @@ final class PDFOutput {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            XCTFail("\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            Issue.record("\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
             throw CocoaError(.fileReadCorruptFile)
         }
         return String(decoding: data, as: UTF8.self)

@@ -51,7 +51,7 @@ import Testing
         #expect(Self.phone(view) == "138****8000")
         #expect(Self.links(view)?["mediator"] == "https://meet.example.org/zj-abcdefghijklmnopqrstuvwxyz#role=mediator")
         #expect(Self.links(view)?.count == 3)
-        #expect(view["allowed_actions"] as? [String] == ["reassign", "schedule", "start_mediation"])
+        #expect(view["allowed_actions"] as? [String] == ["reassign", "schedule", "start_mediation", "mark_urgent"])
     }
 
     @Test func staffOfTheCountySeeTheFullPhone() throws {

@@ -23,7 +23,8 @@ enum Fixture {
     static let snapshot: StationSnapshot = try! database.snapshot()
 
     /// The shipped service levels and working-day calendar.
-    static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: repo.appendingPathComponent("geodata")).serviceClock())
+    static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: repo.appendingPathComponent("geodata")).serviceClock(),
+                                                   courts: try! GeodataDirectory(url: repo.appendingPathComponent("geodata")).courts())
 
     static func settings(port: Int = 0) -> ServerSettings { ServerSettings(port: port, complaints: complaints) }
 

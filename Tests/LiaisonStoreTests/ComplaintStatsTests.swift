@@ -368,7 +368,8 @@ final class ManualClock: Sendable {
         let json = try #require(try JSONSerialization.jsonObject(with: JSONOutput.encode(report)) as? [String: Any])
         let county = try #require((json["by_county"] as? [[String: Any]])?.first)
         #expect(Set(county.keys) == ["code", "name", "complaints", "dispatched_within_2h", "answered_within_24h", "accepted_within_7_working_days",
-                                     "resolution_rate", "median_hours_to_resolution", "satisfaction_rate", "overdue"])
+                                     "resolution_rate", "median_hours_to_resolution", "satisfaction_rate", "overdue",
+                                     "direct_train", "urgent_within_24h", "reviews", "court_handoffs", "return_visits"])
         let share = try #require(county["resolution_rate"] as? [String: Any])
         let met = try #require(share["met"] as? Int), of = try #require(share["of"] as? Int)
         #expect(share["share"] as? Double == (Double(met) / Double(of) * 10_000).rounded() / 10_000)

@@ -1,0 +1,71 @@
+import Foundation
+import Geodesy
+import LiaisonCore
+import Testing
+
+/// Every text of every action fits two SMS segments, signed, with the complaint number, even
+/// with the longest names the register and the enterprise register allow.
+@Suite struct SMSTemplateTests {
+    static let at = Date(timeIntervalSince1970: 1_796_000_000)
+
+    static func worstCase(status: ComplaintStatus) -> Complaint {
+        let intake = ComplaintIntake(location: .init(latitude: 30.26, longitude: 120.13), consumerName: "张三", consumerPhone: "13800138000",
+                                     merchantName: "某某超市", category: .after_sales, description: "多收费", preferredMode: .video)
+        var c = Complaint(number: "ZJ-20261203-000123", trackingToken: "trk_x", status: status, intake: intake, countyCode: "330106",
+                          mode: .video, stationID: "330106-0001", submittedAt: at, updatedAt: at,
+                          deadlines: .init(dispatchBy: at, respondBy: at, acceptanceBy: at, mediationBy: at))
+        var train = Complaint.DirectTrain(enterpriseCode: "91350100M000100Y43", enterpriseName: String(repeating: "长", count: 100), settleBy: at)
+        train.replyBy = at
+        c.directTrain = train
+        c.urgent = Complaint.Urgent(reason: String(repeating: "急", count: 60), markedAt: at, dueBy: at)
+        c.review = Complaint.Review(trigger: .dissatisfied, openedAt: at, dueBy: at)
+        c.courtHandoff = Complaint.CourtHandoff(courtID: "330106-C01", at: at)
+        c.appointment = Complaint.Appointment(startsAt: at, endsAt: at, confirmed: false)
+        return c
+    }
+
+    static let station = {
+        var station = AssignmentPolicyTests.station("330106-0001", at: .init(latitude: 30.26, longitude: 120.13))
+        station.name = String(repeating: "站", count: 60)
+        return station
+    }()
+    static let court = Court(id: "330106-C01", county_code: "330106", name: String(repeating: "院", count: 40), court: "法院",
+                             address: "地址", phone: "0571-80077472", hours: "周一至周五")
+
+    @Test(arguments: ComplaintAction.allCases)
+    func everyTextFits(action: ComplaintAction) {
+        let complaint = Self.worstCase(status: .assigned)
+        let event = ComplaintEvent(seq: 7, at: Self.at, actor: "system", action: action, from: .submitted, to: .assigned,
+                                   stationID: "330106-0001", note: nil)
+        let messages = SMSTemplates.messages(for: [event], complaint: complaint, station: { _ in Self.station },
+                                             court: { _ in Self.court }, enterprisePhone: "13900001111")
+        for message in messages {
+            #expect(message.text.count <= SMSTemplates.maxCharacters, "\(message.template): \(message.text.count) characters: \(message.text)")
+            #expect(message.text.hasPrefix(SMSTemplates.signature) && message.text.contains(complaint.number), "\(message.template)")
+        }
+        // Who hears of what: the consumer of every step but the silent ones; the enterprise of a referral.
+        let silent: Set<ComplaintAction> = [.overdue, .return_visit]
+        #expect(messages.contains { $0.recipient == .consumer } == !silent.contains(action), "\(action.rawValue)")
+        #expect(messages.contains { $0.recipient == .enterprise } == (action == .refer), "\(action.rawValue)")
+        let toStation: Set<ComplaintAction> = [.assign, .reassign, .claim, .reopen, .mark_urgent]
+        #expect(messages.contains { $0.recipient == .staff } == toStation.contains(action), "\(action.rawValue)")
+    }
+
+    @Test func aReferralIsOneConsumerTextNotTwo() {
+        let complaint = Self.worstCase(status: .with_enterprise)
+        let events = [ComplaintEvent(seq: 1, at: Self.at, actor: "consumer", action: .submit, from: nil, to: .submitted, stationID: nil, note: nil),
+                      ComplaintEvent(seq: 2, at: Self.at, actor: "system", action: .refer, from: .submitted, to: .with_enterprise, stationID: nil, note: nil)]
+        let messages = SMSTemplates.messages(for: events, complaint: complaint, station: { _ in nil }, enterprisePhone: "13900001111")
+        #expect(messages.map(\.template) == ["consumer.refer", "enterprise.refer"])
+        #expect(messages.map(\.id) == ["ZJ-20261203-000123-2-c", "ZJ-20261203-000123-2-e"])
+    }
+
+    @Test func leavingTheEnterpriseForAStationIsToldByTheAssignment() {
+        let complaint = Self.worstCase(status: .assigned)
+        let events = [ComplaintEvent(seq: 5, at: Self.at, actor: "enterprise:x", action: .decline, from: .with_enterprise, to: .submitted, stationID: nil, note: nil),
+                      ComplaintEvent(seq: 6, at: Self.at, actor: "system", action: .assign, from: .submitted, to: .assigned, stationID: "330106-0001", note: nil)]
+        let consumer = SMSTemplates.messages(for: events, complaint: complaint, station: { _ in Self.station }).filter { $0.recipient == .consumer }
+        #expect(consumer.map(\.template) == ["consumer.assign"])
+        #expect(consumer.first?.text.contains("已转至") == true)
+    }
+}
