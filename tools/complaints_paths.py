@@ -238,7 +238,7 @@ def compute_kpis(events, now, cal, rules):
          "court_handoffs": 0, "return_visits": {"queued": 0, "done": 0, "reached": 0, "satisfied": 0},
          "resolution_rate": {"met": 0, "of": 0}, "satisfaction_rate": {"met": 0, "of": 0},
          "dispatched_within_2h": new_deadline_share(), "answered_within_24h": new_deadline_share(),
-         "accepted_within_7_working_days": new_deadline_share()}
+         "accepted_within_7_working_days": new_deadline_share(), "overdue": 0}
     by_ent = defaultdict(new_train)
     urgent_hours = rules["urgent"]
     share = rules.get("return_visits", {}).get("share", 0.1)
@@ -261,17 +261,33 @@ def compute_kpis(events, now, cal, rules):
                     tally["self_settlement_rate"]["met"] += outcome == "settled"
 
         # the station clocks: from intake, or from leaving the enterprise; not for what it kept
+        late = False   # overdue now on a service clock (dispatch, response, acceptance, mediation, urgent)
+        terminal = status in ("closed", "withdrawn")
+
+        def passed(deadline, stopped):
+            return not terminal and stopped is None and deadline is not None and now >= deadline
+
+        def first(actions):
+            return next((e["at"] for e in evs if e["action"] in actions), None)
         if refer is None or outcome in LEFT_ENTERPRISE:
             start = evs[0]["at"] if refer is None else ending["at"]
-
-            def first(actions):
-                return next((e["at"] for e in evs if e["action"] in actions), None)
-            judge(t["dispatched_within_2h"], period_end(cal, rules["dispatch"], start),
-                  first({"assign", "reassign", "claim"}), judged_at)
-            judge(t["answered_within_24h"], period_end(cal, rules["first_response"], start),
-                  first({"accept", "refuse", "schedule", "start_mediation", "resolve", "fail"}), judged_at)
-            judge(t["accepted_within_7_working_days"], period_end(cal, rules["acceptance"], start),
-                  first({"accept"}), judged_at)
+            clocks = [(t["dispatched_within_2h"], period_end(cal, rules["dispatch"], start), first({"assign", "reassign", "claim"})),
+                      (t["answered_within_24h"], period_end(cal, rules["first_response"], start),
+                       first({"accept", "refuse", "schedule", "start_mediation", "resolve", "fail"})),
+                      (t["accepted_within_7_working_days"], period_end(cal, rules["acceptance"], start), first({"accept"}))]
+            for acc, deadline, stopped in clocks:
+                judge(acc, deadline, stopped, judged_at)
+                late |= passed(deadline, stopped)
+        # the mediation clock: from the last acceptance, stopped by an outcome; a reopen clears it
+        mediation_by = outcome_at = None
+        for e in evs:
+            if e["action"] == "accept":
+                mediation_by = period_end(cal, rules["mediation"], e["at"])
+            elif e["action"] in ("resolve", "fail"):
+                outcome_at = e["at"]
+            elif e["action"] == "reopen":
+                mediation_by = outcome_at = None
+        late |= first({"accept"}) is not None and passed(mediation_by, outcome_at)
 
         # urgent: marked at intake (the submit note says so) or by mark_urgent
         mark = None
@@ -283,6 +299,8 @@ def compute_kpis(events, now, cal, rules):
             due = period_end(cal, urgent_hours, evs[mark]["at"])
             met = next((e["at"] for e in evs[mark + 1:] if e["action"] in ("start_mediation", "resolve", "fail", "verify")), None)
             judge(t["urgent_within_24h"], due, met, judged_at)
+            late |= passed(due, met)
+        t["overdue"] += late   # an overdue review counts under reviews.overdue, not here
 
         # outcomes: a mediation's (reopen takes it back) or a settlement that stands
         mediation = None
@@ -340,7 +358,7 @@ def compute_kpis(events, now, cal, rules):
 
 KPI_KEYS = ["complaints", "direct_train", "urgent_within_24h", "reviews", "court_handoffs", "return_visits",
             "resolution_rate", "satisfaction_rate", "dispatched_within_2h", "answered_within_24h",
-            "accepted_within_7_working_days"]
+            "accepted_within_7_working_days", "overdue"]
 
 
 def diff(expected, got, path=""):
@@ -425,7 +443,6 @@ class Paths:
         self.complaints = {}     # number -> Complaint
         self.ents = {}           # "E1" -> {"code", "name", "merchant_id", "phone", "key", "days"}
         self.sweeps = []         # (instant, stdout)
-        self.findings = []
         self.db = work / "paths.sqlite"
         self.phone_seq = 0
         self.anchors = self.pick_anchors()
@@ -556,6 +573,15 @@ class Paths:
         self.enrol("E1", {"settle_days": 2})
         self.enrol("E1", {})
         self.enrol("E2", None)
+        # E5: the longest window (30 working days). Near the end of the working-day calendar its
+        # window cannot be computed, and a complaint naming it goes to a station instead.
+        base = "91330108MA" + "".join(self.rng.choice(CREDIT_ALPHABET) for _ in range(7))
+        e5 = {"key_name": "E5", "code": credit_code(base), "name": "滨江长窗口科技有限公司", "merchant_id": None, "phone": self.phone(),
+              "days": 30, "key": None, "old_keys": []}
+        self.expect(self.req("POST", "/v1/enterprises", {"credit_code": e5["code"], "name": e5["name"],
+                                                         "contact": {"name": "赵经理", "phone": e5["phone"]}}, token=self.admin), 201, "register E5")
+        self.ents["E5"] = e5
+        self.enrol("E5", {"settle_days": 30})
         for key in ("E1", "E2", "E3"):
             e = self.ents[key]
             doc = self.expect(self.staff_get(f"/v1/enterprises/{e['code']}"), 200, f"GET enterprise {key}")
@@ -568,7 +594,7 @@ class Paths:
         doc = self.expect(self.staff_get("/v1/enterprises?enrolled=true"), 200, "list enrolled enterprises")
         if doc:
             got = sorted(e["credit_code"] for e in doc.get("enterprises", []))
-            self.ck.check(got == sorted(self.ents[k]["code"] for k in ("E1", "E2")), f"enrolled enterprises {got}")
+            self.ck.check(got == sorted(self.ents[k]["code"] for k in ("E1", "E2", "E5")), f"enrolled enterprises {got}")
 
     def enrol(self, key, body):
         e = self.ents[key]
@@ -597,8 +623,8 @@ class Paths:
                 merchant["code"] = e["code"]
             elif how == "id":
                 merchant["id"] = e["merchant_id"]
-            elif how == "id-E1":
-                merchant["id"] = self.ents["E1"]["merchant_id"]
+            elif how.startswith("id-E"):
+                merchant["id"] = self.ents[how[3:]]["merchant_id"]
             elif how == "unknown-code":
                 merchant["code"] = credit_code("91330000MA" + "".join(self.rng.choice(CREDIT_ALPHABET) for _ in range(7)))
         body = {"location": {"lat": lat, "lng": lng, "coordsys": "wgs84"},
@@ -622,6 +648,14 @@ class Paths:
         self.complaints[c.number] = c
         c.view = doc
         c.ent = spec.get("refer")
+        if spec.get("refer_if_window"):
+            # referred only when the enterprise's window ends inside the working-day calendar;
+            # else to a station, as if it were not enrolled, and the submit event says why
+            key = spec["refer_if_window"]
+            days = self.ents[key]["days"] or self.rules["enterprise_settlement"]["working_days"]
+            reachable = self.cal.deadline(ts(doc["submitted_at"]), days) is not None
+            c.ent = key if reachable else None
+            c.not_sent_to = None if reachable else key
         c.urgent_rule = spec.get("urgent")
         c.exp.append(("submit", None, "submitted"))
         if c.ent:
@@ -673,7 +707,10 @@ class Paths:
         dict(path="below-urgent-amount", ent="E1", by="code", refer="E1", amount=49999.99),
         dict(path="food-no-harm-timeout", ent="E1", by="code", refer="E1", category="food_safety",
              description="买到的牛奶口味异常，要求退款"),
-        dict(path="unknown-code-E1-id-decline", ent="E1", by="unknown-code+id", refer="E1"),
+        # the credit code decides the enterprise; the merchant id only when there is no code
+        dict(path="unknown-code-E1-id-station", ent="E1", by="unknown-code+id"),
+        dict(path="e3-code-E1-id-station", ent="E3", by="code+id-E1"),
+        dict(path="e1-code-E3-id-timeout", ent="E1", by="code+id-E3", refer="E1"),
         dict(path="staff-reassign-from-enterprise", ent="E1", by="code", refer="E1"),
         # E2: the default window
         dict(path="e2-settle-accept", ent="E2", by="code", refer="E2"),
@@ -685,6 +722,8 @@ class Paths:
         dict(path="e2-offered-at-revocation-accept", ent="E2", by="code", refer="E2"),
         dict(path="e2-offered-at-revocation-lapse", ent="E2", by="id", refer="E2"),
         dict(path="e2-code-wins-over-E1-id", ent="E2", by="code+id-E1", refer="E2"),
+        # E5: settle_days 30; past the working-day calendar (December) it is not referred
+        dict(path="e5-long-window", ent="E5", by="code", refer_if_window="E5"),
         # urgent by rule: straight to a station even when the enterprise is enrolled
         dict(path="urgent-food-mediate", ent="E1", by="code", urgent="食品安全且有健康损害", category="food_safety",
              description="吃了店里的凉菜后腹泻，已就医"),
@@ -830,8 +869,11 @@ class Paths:
         self.enterprise(k1, c, "settle", {"agreement": "改主意"}, code=409)
         c = self.one("decline-fail-handoff")
         decline(c, k1)
-        c = self.one("unknown-code-E1-id-decline")
-        decline(c, k1)
+        # named by a credit code that is not E1's: E1's merchant id does not bring them to E1
+        for c in self.by_path("unknown-code-E1-id-station") + self.by_path("e3-code-E1-id-station"):
+            self.expect(self.req("GET", f"/v1/enterprise/complaints/{c.number}", token=k1), 404,
+                        f"{c.number} ({c.path}): E1 GETs a complaint naming another credit code with E1's merchant id")
+            self.enterprise(k1, c, "decline", {"reason": "不是我们"}, code=404)
 
         c = self.one("withdraw-with-enterprise")
         self.consumer(c, "withdraw", {"reason": "已自行解决"}, tuples=[("withdraw", "with_enterprise", "withdrawn")])
@@ -858,12 +900,11 @@ class Paths:
         self.staff(c, "accept", tuples=[("accept", "assigned", "accepted")])
         self.staff(c, "start_mediation", tuples=[("start_mediation", "accepted", "mediating")])
 
-        # Urgent while the settlement waits for the consumer: the state machine lets mark_urgent
-        # through without recalling it (it is not with the enterprise any more).
+        # Urgent while the settlement waits for the consumer: refused (409 illegal-transition),
+        # nothing could stop its clock; no event, no text, no urgent record.
         c = self.one("urgent-while-settlement-offered")
         settle(c, k1)
-        self.staff(c, "mark_urgent", note="消费者称商品有安全隐患",
-                   tuples=[("mark_urgent", "settlement_offered", "settlement_offered")])
+        self.refused_unchanged(c, "mark_urgent", note="消费者称商品有安全隐患")
         self.staff(c, "verify", note="核实", code=409)
         accept(c)
 
@@ -933,6 +974,26 @@ class Paths:
                 break
         want = sorted((c.number for c in self.complaints.values() if c.ent == "E1"), reverse=True)
         self.ck.check(pages == want, f"E1: pages of 4 {pages}, expected {want}")
+
+    def complaint_state(self, n):
+        """(status, urgent, event seqs, notification ids) as staff see them now."""
+        doc = self.expect(self.staff_get(f"/v1/complaints/{n}"), 200, f"staff GET {n}") or {}
+        texts = self.expect(self.staff_get(f"/v1/complaints/{n}/notifications"), 200, f"GET {n}/notifications") or {}
+        return (doc.get("status"), doc.get("urgent"), [e.get("seq") for e in doc.get("events", [])],
+                sorted(x.get("id") for x in texts.get("notifications", [])))
+
+    def refused_unchanged(self, c, action, **fields):
+        """A staff action that must be refused as an illegal transition and change nothing."""
+        before = self.complaint_state(c.number)
+        s, _, raw = self.req("POST", f"/v1/complaints/{c.number}/events", {"action": action, **fields}, token=self.admin)
+        doc = json_of(raw) or {}
+        self.ck.check(s == 409 and str(doc.get("type", "")).endswith("/illegal-transition"),
+                      f"{c.number} ({c.path}): staff {action} while {c.status}: HTTP {s} type {doc.get('type')!r}, "
+                      f"expected 409 illegal-transition: {raw[:300]!r}")
+        after = self.complaint_state(c.number)
+        self.ck.check(after == before and after[1] is None,
+                      f"{c.number} ({c.path}): refused {action} changed the complaint: (status, urgent, events, texts) "
+                      f"{before} -> {after}")
 
     def check_urgent_view(self, c):
         u = (c.view or {}).get("urgent") or {}
@@ -1152,7 +1213,7 @@ class Paths:
         for c in self.complaints.values():
             if c.status == "with_enterprise":
                 due.append((ts(c.view["direct_train"]["settle_by"]), "timeout", c))
-            elif c.status == "settlement_offered":
+            elif c.status == "settlement_offered" and c.view["direct_train"].get("reply_by"):
                 due.append((ts(c.view["direct_train"]["reply_by"]), "lapse", c))
         if not due:
             self.ck.check(False, "nothing waits for the timed work: no timeout or lapse path")
@@ -1260,12 +1321,40 @@ class Paths:
                 refer = next((e for e in events.get(n, []) if e["action"] == "refer"), None)
                 m = REFER_CODE.search((refer or {}).get("note") or "")
                 self.ck.check(m and m.group(1) == self.ents[c.ent]["code"], f"{n}: refer note {(refer or {}).get('note')!r}, expected {c.ent}")
+            self.check_notes(c, events.get(n, []))
             # the station of each assignment is in the register and active
             for e in events.get(n, []):
                 if e["action"] in ("assign", "reopen"):
                     st = self.station_by_id.get(e["station_id"])
                     self.ck.check(st is not None and st.status == "active", f"{n}: {e['action']} to {e['station_id']!r}")
             c.staff_view = doc
+
+    def check_notes(self, c, evs):
+        """What the notes must say: why an enrolled enterprise was passed over, and the review
+        and reply windows (or that the calendar could not reach them)."""
+        n = c.number
+        submit = evs[0] if evs else {}
+        why = getattr(c, "not_sent_to", None)
+        if why:
+            e = self.ents[why]
+            pattern = (re.escape(f"not sent to {e['name']} in the direct train: its window ({e['days']} working days) cannot be computed: ")
+                       + r"\S")
+            self.ck.check(re.search(pattern, submit.get("note") or "") is not None,
+                          f"{n} ({c.path}): submit note {submit.get('note')!r}, expected 'not sent to {e['name']} in the direct "
+                          f"train: its window ({e['days']} working days) cannot be computed: ...'")
+        else:
+            self.ck.check("not sent to" not in (submit.get("note") or ""), f"{n} ({c.path}): submit note {submit.get('note')!r}")
+        for e in evs:
+            if e["action"] == "open_review":
+                due = self.cal.deadline(e["at"], self.rules["review"]["working_days"])
+                ok = (e["note"] or "").endswith(f"; due {fmt(due)}") if due else "; review deadline not set: " in (e["note"] or "")
+                self.ck.check(ok, f"{n} ({c.path}): open_review note {e['note']!r}, expected "
+                                  + (f"'...; due {fmt(due)}'" if due else "'...; review deadline not set: ...'"))
+            elif e["action"] == "settle":
+                due = self.cal.deadline(e["at"], self.rules["settlement_reply"]["working_days"])
+                ok = ("reply window not set" not in (e["note"] or "")) if due else "; reply window not set: " in (e["note"] or "")
+                self.ck.check(ok, f"{n} ({c.path}): settle note {e['note']!r}, reply window "
+                                  + (f"{fmt(due)}" if due else "past the calendar: expected '...; reply window not set: ...'"))
 
     def expected_texts(self, c, evs):
         """(seq, recipient, template) of the texts the events should send, staff ones once per
@@ -1370,49 +1459,15 @@ class Paths:
         print(f"{TAG} self-check: {caught} perturbed expectations, {caught} caught")
         self.totals = exp_totals
 
-    # ---- observations that are not contract checks
-    def observe(self, events):
-        # urgent but resolved through the settlement: is its clock still running?
+    # ---- after everything: the refused mark_urgent left no urgent track behind
+    def after_refusals(self, events):
         c = self.one("urgent-while-settlement-offered")
         evs = events.get(c.number, [])
         late = [e for e in evs if e["action"] == "overdue" and "urgent" in (e["note"] or "")]
-        u = (getattr(c, "staff_view", None) or {}).get("urgent") or {}
-        self.ck.check(u.get("met_at") is not None or not late,
-                      f"{c.number} (urgent-while-settlement-offered): urgent, then resolved by the consumer accepting the "
-                      f"settlement within minutes, yet its urgent clock never stops (met_at {u.get('met_at')}) and the sweep marks "
-                      f"it overdue while it is {c.status}: {[(e['at_text'], e['note']) for e in late]}")
-
-    # ---- after the KPIs (they add complaints): edges of the direct train
-    def edges(self):
-        # An enterprise with the longest window: when the window runs past the working calendar,
-        # the complaint must still be filed (the station clocks go without a deadline then).
-        base = "91330108MA" + "".join(self.rng.choice(CREDIT_ALPHABET) for _ in range(7))
-        e5 = {"code": credit_code(base), "name": "滨江长窗口科技有限公司", "merchant_id": None, "phone": self.phone(), "days": 30,
-              "key": None, "old_keys": []}
-        self.expect(self.req("POST", "/v1/enterprises", {"credit_code": e5["code"], "name": e5["name"],
-                                                         "contact": {"name": "赵经理", "phone": e5["phone"]}}, token=self.admin), 201, "register E5")
-        self.ents["E5"] = e5
-        self.enrol("E5", {"settle_days": 30})
-        body = self.body_for(dict(path="e5-long-window", ent="E5", by="code"), len(self.complaints))
-        started = dt.datetime.now(UTC)
-        s, _, raw = request("POST", self.url + "/v1/complaints", json_body=body)
-        doc = json_of(raw) or {}
-        want = self.cal.deadline(started, 30)
-        if want is None:
-            self.ck.check(s == 201, f"intake naming E5 (enrolled, settle_days 30): the window runs past the working calendar "
-                                    f"(last day {self.cal.last}), and the complaint is refused: HTTP {s}: {raw[:300]!r}")
-        else:
-            got = (doc.get("direct_train") or {}).get("settle_by")
-            self.ck.check(s == 201 and got == fmt(want), f"intake naming E5 (settle_days 30): HTTP {s}, settle_by {got}, expected {fmt(want)}")
-        # A credit code of a registered but unenrolled enterprise with the merchant id of an
-        # enrolled one: the register says these are two enterprises. Where does it go?
-        body = self.body_for(dict(path="e3-code-E1-id", ent="E3", by="code+id-E1"), len(self.complaints) + 1)
-        s, _, raw = request("POST", self.url + "/v1/complaints", json_body=body)
-        doc = json_of(raw) or {}
-        to = ((doc.get("direct_train") or {}).get("enterprise") or {}).get("credit_code")
-        who = next((k for k, e in self.ents.items() if e["code"] == to), to)
-        self.findings.append(f"a complaint naming E3's credit code (registered, not enrolled) and E1's merchant id: HTTP {s}, "
-                             f"status {doc.get('status')!r}, sent to {who or 'no enterprise'}")
+        u = (getattr(c, "staff_view", None) or {}).get("urgent")
+        self.ck.check(u is None and not late and not any(e["action"] == "mark_urgent" for e in evs),
+                      f"{c.number} (urgent-while-settlement-offered): mark_urgent was refused while the settlement was "
+                      f"offered, yet urgent {u}, overdue on urgent {[(e['at_text'], e['note']) for e in late]}")
 
     # ---- all of it
     def run(self):
@@ -1440,10 +1495,7 @@ class Paths:
         self.check_events(events)
         self.check_texts(events)
         self.kpis(events)
-        self.observe(events)
-        self.edges()
-        for f in self.findings:
-            print(f"{TAG} observation: {f}")
+        self.after_refusals(events)
         paths = Counter(c.path for c in self.complaints.values())
         n_texts = sum(len(self.expected_texts(c, events.get(c.number, []))) for c in self.complaints.values())
         n_events = sum(len(v) for v in events.values())

@@ -56,6 +56,28 @@ extension Liaison {
             var lines = ["KPIs as of \(Timestamp.string(r.asOf)), complaints \(period)" + (scope.isEmpty ? "" : ", " + scope.joined(separator: ", "))]
             lines.append(Table.render(["LEVEL", "CODE", "NAME", "COMPLAINTS", "DISPATCHED ON TIME", "ANSWERED ON TIME", "ACCEPTED ON TIME",
                                        "RESOLVED", "MEDIAN H", "SATISFIED", "OVERDUE"], rows, rightAligned: [3, 8, 10]))
+            // The other tracks, per group.
+            func tracks(_ level: String, _ code: String, _ name: String, _ m: ComplaintStats.Report.Metrics) -> [String] {
+                let t = m.directTrain
+                return [level, code, name, "\(t.sent)", share(t.self_settlement_rate), "\(t.declined)/\(t.timed_out)/\(t.rejected)", share(m.urgent.counted),
+                        share(m.reviews.reviewed), "\(m.reviews.upheld)/\(m.reviews.reopened)/\(m.reviews.open)", "\(m.courtHandoffs)",
+                        "\(m.returnVisits.done)/\(m.returnVisits.queued)"]
+            }
+            var trackRows = [tracks("total", "", "", r.totals)]
+            trackRows += r.byCity.map { tracks("city", $0.code, $0.name, $0.metrics) }
+            trackRows += r.byCounty.map { tracks("county", $0.code, $0.name, $0.metrics) }
+            lines.append("")
+            lines.append(Table.render(["LEVEL", "CODE", "NAME", "TO ENTERPRISES", "SELF-SETTLED", "DECL/TIMEOUT/REJ", "URGENT IN 24H",
+                                       "REVIEWED", "UPHELD/REOPENED/OPEN", "TO COURT", "VISITS DONE"], trackRows, rightAligned: [3, 9]))
+            if !r.byEnterprise.isEmpty {
+                lines.append("")
+                lines.append(Table.render(["ENTERPRISE", "NAME", "SENT", "PENDING", "SELF-SETTLED", "DECLINED", "TIMED OUT", "REJECTED", "RECALLED", "WITHDRAWN"],
+                                          r.byEnterprise.map { e in
+                                              let t = e.direct_train
+                                              return [e.credit_code, e.name, "\(t.sent)", "\(t.pending)", share(t.self_settlement_rate), "\(t.declined)",
+                                                      "\(t.timed_out)", "\(t.rejected)", "\(t.recalled)", "\(t.withdrawn)"]
+                                          }, rightAligned: [2, 3, 5, 6, 7, 8, 9]))
+            }
             let excluded = r.totals.acceptance.excludedNoDeadline
             if excluded > 0 {
                 lines.append("\(excluded) complaints have no acceptance deadline (the working-day calendar does not reach it) and are left out of ACCEPTED ON TIME.")
