@@ -1556,6 +1556,17 @@ def selftest():
         fails.append(f"reviews {totals['reviews']}")
     if totals["court_handoffs"] != 1 or (totals["dispatched_within_2h"]["met"], totals["dispatched_within_2h"]["of"]) != (2, 2):
         fails.append(f"court_handoffs {totals['court_handoffs']}, dispatch {totals['dispatched_within_2h']}")
+    if totals["overdue"] != 1:
+        fails.append(f"overdue {totals['overdue']}: the urgent complaint nobody responded to within 24 h is overdue on response")
+    # a review past its deadline on a resolved complaint: reviews.overdue, not overdue
+    rejected = [ev(18, 0, "submit", None, "submitted"), ev(19, 0, "refer", "submitted", "with_enterprise", refer),
+                ev(20, 5, "settle", "with_enterprise", "settlement_offered"),
+                ev(21, 10, "reject_settlement", "settlement_offered", "submitted"), ev(22, 10, "assign", "submitted", "assigned"),
+                ev(23, 10, "open_review", "assigned", "assigned"), ev(24, 20, "accept", "assigned", "accepted"),
+                ev(25, 30, "start_mediation", "accepted", "mediating"), ev(26, 40, "resolve", "mediating", "resolved")]
+    late, _ = compute_kpis({"ZJ-20261203-000004": rejected}, t0 + dt.timedelta(days=10), cal, rules)
+    if (late["overdue"], late["reviews"]["overdue"], late["reviews"]["open"]) != (0, 1, 1):
+        fails.append(f"an overdue review alone: overdue {late['overdue']}, reviews {late['reviews']}")
     if share_of(1, 3) != 0.3333 or share_of(2, 3) != 0.6667 or share_of(0, 0) is not None:
         fails.append("share rounding")
     bad = perturbed(totals["direct_train"])
