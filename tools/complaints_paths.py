@@ -9,26 +9,35 @@
 #   1. A fresh database in a temp dir and an admin token (as tools/complaints_oracle.py does), and
 #      `liaison serve --port 0 --overdue-interval 3600` (its own watch never fires during the run;
 #      the timed work is run with `liaison complaints sweep --at`, at instants days ahead).
-#   2. Registers 4 enterprises (GB 32100 credit codes with the check character computed here),
-#      enrols E1 (settle_days 2) and E2 (the default window), leaves E3 and E4 unenrolled.
+#   2. Registers 5 enterprises (GB 32100 credit codes with the check character computed here),
+#      enrols E1 (settle_days 2), E2 (the default window) and E5 (settle_days 30), leaves E3 and E4
+#      unenrolled.
 #   3. Files ~60 seeded complaints at points near stations of counties with a court, naming the
 #      enterprises by credit code, merchant id or both, some urgent by rule, and drives each along
 #      its path: enterprise settles -> consumer accepts / rejects / is silent (sweep: lapse);
 #      enterprise declines / is silent (sweep: timeout); consumer withdraws with the enterprise;
-#      staff mark_urgent (recall); revocation of E2 (recall), re-enrolment (new key); station
-#      mediation to resolve / fail; feedback 1-2 -> review -> uphold / reopen; return visits;
-#      fail -> hand_off -> case file (JSON and PDF).
+#      staff mark_urgent (recall; refused, with nothing changed, while a settlement is offered);
+#      staff reassign out of the direct train (the station clocks start then); revocation of E2
+#      (recall), re-enrolment (new key); station mediation to resolve / fail; feedback 1-2 ->
+#      review -> uphold / reopen; return visits; fail -> hand_off -> case file (JSON and PDF).
+#      The credit code decides the enterprise (a code other than an enrolled enterprise's is not
+#      referred, whatever merchant.id says); without a code, merchant.id does. A window the
+#      working-day calendar cannot reach (E5's 30 days, late in the calendar's last year) refers
+#      nothing: the complaint goes to a station and the submit note says why.
 #   4. Checks, for every complaint, that its events are exactly the (action, from, to) its path
 #      should give (the API's and the database's, which must agree), the texts each event sends
 #      (consumer, enterprise, station staff) as SMSTemplates says, the deadlines (settle_by,
 #      reply_by, review due_by: own working-day calendar from geodata/working-calendar.json;
-#      urgent due_by: +24 h), 409 for illegal actions, 404 for another enterprise's complaint,
+#      urgent due_by: +24 h; a review or reply window past the calendar is unset and its event note
+#      says "review deadline not set" / "reply window not set"), 409 for illegal actions, 404 for another enterprise's complaint,
 #      403/401 across the staff / enterprise boundary and for revoked keys, the queues and lists.
 #   5. Recomputes the KPIs from the raw events (complaint_events read-only with sqlite3, plus the
 #      enterprise names registered here, the calendar and the return-visit draw, SHA-256 of the
 #      number): direct_train, urgent_within_24h, reviews, court_handoffs, return_visits,
-#      by_enterprise, and also complaints, resolution/satisfaction rates and the three station
-#      clocks (which leave out what the enterprise kept), and compares them with GET /v1/stats.
+#      by_enterprise, and also complaints, resolution/satisfaction rates, the three station
+#      clocks (which leave out what the enterprise kept) and `overdue` (complaints past a running
+#      service clock: dispatch, response, acceptance, mediation, urgent; an overdue review counts
+#      in reviews.overdue only), and compares them with GET /v1/stats.
 #      Then, as a self-check, perturbs each computed KPI and makes sure the comparison catches it.
 #   Prints one line per KPI and `complaints-oracle: paths: N checks, F failed`; exit 1 on any
 #   failure, 2 on setup errors.
