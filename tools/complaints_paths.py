@@ -28,9 +28,10 @@
 #      should give (the API's and the database's, which must agree), the texts each event sends
 #      (consumer, enterprise, station staff) as SMSTemplates says, the deadlines (settle_by,
 #      reply_by, review due_by: own working-day calendar from geodata/working-calendar.json;
-#      urgent due_by: +24 h; a review or reply window past the calendar is unset and its event note
-#      says "review deadline not set" / "reply window not set"), 409 for illegal actions, 404 for another enterprise's complaint,
-#      403/401 across the staff / enterprise boundary and for revoked keys, the queues and lists.
+#      urgent due_by: +24 h; a review or reply window past the calendar is unset and its event
+#      note says "review deadline not set" / "reply window not set"), 409 for illegal actions, 404
+#      for another enterprise's complaint, 403/401 across the staff / enterprise boundary and for
+#      revoked keys, the queues and lists.
 #   5. Recomputes the KPIs from the raw events (complaint_events read-only with sqlite3, plus the
 #      enterprise names registered here, the calendar and the return-visit draw, SHA-256 of the
 #      number): direct_train, urgent_within_24h, reviews, court_handoffs, return_visits,
@@ -721,6 +722,7 @@ class Paths:
         dict(path="e3-code-E1-id-station", ent="E3", by="code+id-E1"),
         dict(path="e1-code-E3-id-timeout", ent="E1", by="code+id-E3", refer="E1"),
         dict(path="staff-reassign-from-enterprise", ent="E1", by="code", refer="E1"),
+        dict(path="staff-reassign-from-enterprise-to-station", ent="E1", by="id", refer="E1"),
         # E2: the default window
         dict(path="e2-settle-accept", ent="E2", by="code", refer="E2"),
         dict(path="e2-decline", ent="E2", by="id", refer="E2"),
@@ -919,18 +921,8 @@ class Paths:
 
         # Staff take a complaint from the enterprise by reassigning it: the train ends (recalled)
         # and, as for any other way out, the station clocks start now.
-        c = self.one("staff-reassign-from-enterprise")
-        self.staff(c, "reassign", note="企业联系不上，转站点", tuples=[("reassign", "with_enterprise", "assigned")])
-        if c.view:
-            dl, at = c.view.get("deadlines") or {}, ts(c.view["updated_at"])
-            want = {"dispatch_by": period_end(self.cal, self.rules["dispatch"], at),
-                    "respond_by": period_end(self.cal, self.rules["first_response"], at),
-                    "acceptance_by": period_end(self.cal, self.rules["acceptance"], at)}
-            want = {k: fmt(v) for k, v in want.items() if v}
-            self.ck.check({k: dl.get(k) for k in want} == want and (c.view.get("direct_train") or {}).get("outcome") == "recalled",
-                          f"{c.number}: reassigned by staff out of the direct train: deadlines {dl}, expected {want} (the station "
-                          f"clocks start when it leaves the enterprise); direct_train outcome {(c.view.get('direct_train') or {}).get('outcome')}")
-        self.enterprise(k1, c, "settle", {"agreement": "迟到"}, code=409)
+        for c in self.by_path("staff-reassign-from-enterprise") + self.by_path("staff-reassign-from-enterprise-to-station"):
+            self.reassign_from_enterprise(c, k1)
 
         c = self.one("below-urgent-amount")
         settle(c, k1)
@@ -961,8 +953,8 @@ class Paths:
                     "E1: settle a malformed number")
         self.consumer(c, "settlement/accept", code=409)
 
-        # the lists by status
-        for key, ek in (("E1", k1), ("E2", k2)):
+        # the lists by status (E5's: what was referred to it, nothing when its window ran past the calendar)
+        for key, ek in (("E1", k1), ("E2", k2), ("E5", self.ents["E5"]["key"])):
             for status in ("with_enterprise", "settlement_offered", "all"):
                 doc = self.expect(self.req("GET", f"/v1/enterprise/complaints?status={status}&limit=200", token=ek), 200, f"{key}: list {status}")
                 want = sorted((c.number for c in self.complaints.values()
@@ -983,6 +975,26 @@ class Paths:
                 break
         want = sorted((c.number for c in self.complaints.values() if c.ent == "E1"), reverse=True)
         self.ck.check(pages == want, f"E1: pages of 4 {pages}, expected {want}")
+
+    def reassign_from_enterprise(self, c, k1):
+        fields = {}
+        if c.path.endswith("-to-station"):
+            fields["station_id"] = self.anchors[list(self.complaints).index(c.number) % len(self.anchors)].id
+        self.staff(c, "reassign", note="企业联系不上，转站点", tuples=[("reassign", "with_enterprise", "assigned")], **fields)
+        if fields:
+            self.ck.check(c.station == fields["station_id"], f"{c.number} ({c.path}): reassigned to {c.station}, asked for {fields['station_id']}")
+        if c.view:
+            dl = c.view.get("deadlines") or {}
+            moved = next((e for e in reversed(c.view.get("events") or []) if e.get("action") == "reassign"), None)
+            at = ts(moved["at"] if moved else c.view["updated_at"])
+            want = {"dispatch_by": period_end(self.cal, self.rules["dispatch"], at),
+                    "respond_by": period_end(self.cal, self.rules["first_response"], at),
+                    "acceptance_by": period_end(self.cal, self.rules["acceptance"], at)}
+            want = {k: v and fmt(v) for k, v in want.items()}   # None: past the calendar, left unset
+            self.ck.check({k: dl.get(k) for k in want} == want and (c.view.get("direct_train") or {}).get("outcome") == "recalled",
+                          f"{c.number}: reassigned by staff out of the direct train: deadlines {dl}, expected {want} (the station "
+                          f"clocks start when it leaves the enterprise); direct_train outcome {(c.view.get('direct_train') or {}).get('outcome')}")
+        self.enterprise(k1, c, "settle", {"agreement": "迟到"}, code=409)
 
     def complaint_state(self, n):
         """(status, urgent, event seqs, notification ids) as staff see them now."""
@@ -1432,7 +1444,7 @@ class Paths:
             print(f"{TAG} --break: expecting {self.a.break_kpi} = {node[path[-1]]} (one more than computed)")
         totals = doc.get("totals") or {}
         for key in KPI_KEYS:
-            d = diff(exp_totals[key], totals.get(key))
+            d = diff(exp_totals[key], totals.get(key), key)
             verdict = "agree" if not d else "DISAGREE " + "; ".join(f"{p}: computed {e}, server {g}" for p, e, g in d)
             self.ck.check(not d, f"KPI {key}: {verdict}")
             print(f"{TAG} {summary(key, exp_totals[key])} {verdict}")
