@@ -63,8 +63,10 @@ public struct Enterprise: Sendable, Hashable {
         if code == nil || !Merchant.isCreditCode(code!) {
             problems.append(InvalidParameter(name: "credit_code", reason: "\(code.map { "\"\($0)\"" } ?? "missing"): expected \(Merchant.creditCodeAllowed)"))
         }
-        let name = (object["name"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name == nil || name!.isEmpty || name!.count > 100 {
+        // Lengths count Unicode code points of the text as sent, as everywhere in the API (and JSON Schema's maxLength).
+        let rawName = object["name"] as? String
+        let name = rawName?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if rawName == nil || !ComplaintIntake.fits(rawName!, trimmed: name!, max: 100) {
             problems.append(InvalidParameter(name: "name", reason: "expected 1 to 100 characters"))
         }
         var merchantID: String?
@@ -76,8 +78,9 @@ public struct Enterprise: Sendable, Hashable {
         var contactName: String?, contactPhone: String?
         if let contact = object["contact"] as? [String: Any] {
             problems += StationDraft.unknownFields(contact, allowed: ["name", "phone"], prefix: "contact.")
-            contactName = (contact["name"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
-            if contactName == nil || contactName!.isEmpty || contactName!.count > 50 {
+            let rawContact = contact["name"] as? String
+            contactName = rawContact?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if rawContact == nil || !ComplaintIntake.fits(rawContact!, trimmed: contactName!, max: 50) {
                 problems.append(InvalidParameter(name: "contact.name", reason: "expected 1 to 50 characters"))
             }
             contactPhone = (contact["phone"] as? String).flatMap(ContactPhone.normalized)

@@ -125,6 +125,9 @@ struct EnterprisesController {
             if let unknown = object.keys.sorted().first(where: { $0 != "settle_days" }) {
                 throw Problem.invalid(InvalidInput(name: unknown, reason: "unknown field: expected only settle_days"))
             }
+            if object["settle_days"] is NSNull {
+                throw Problem.invalid(InvalidInput(name: "settle_days", reason: "is null: leave the field out instead (an empty body keeps the window)"))
+            }
             guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else {
                 throw Problem.invalid(InvalidInput(name: "settle_days", reason: "expected an integer from 1 to 30 (working days)"))
             }

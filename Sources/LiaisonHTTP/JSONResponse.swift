@@ -14,7 +14,8 @@ enum JSONResponse {
         let etag = self.etag(of: body)
         headers[.eTag] = etag
         headers[.cacheControl] = "no-cache"
-        if let condition = request.headers[.ifNoneMatch], matches(condition, etag) {
+        // A conditional GET only: a write has already happened, and its answer must be seen.
+        if request.method == .get || request.method == .head, let condition = request.headers[.ifNoneMatch], matches(condition, etag) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }

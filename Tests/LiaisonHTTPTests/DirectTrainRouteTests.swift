@@ -48,6 +48,20 @@ import Testing
             #expect(try badDays.invalidParameterNames() == ["settle_days"])
             let unknown = try await client.execute(uri: "/v1/enterprises/91330106MA2KY0AB10/enrolment", method: .post, headers: admin)
             #expect(unknown.status == .notFound)
+            // Found by Schemathesis: a null field is refused as everywhere else.
+            let nullDays = try await client.execute(uri: "/v1/enterprises/\(Self.code)/enrolment", method: .post, headers: admin,
+                                                    body: ByteBuffer(string: #"{"settle_days":null}"#))
+            #expect(try nullDays.invalidParameterNames() == ["settle_days"])
+            // A write answers with what it did whatever If-None-Match says (the key is shown once).
+            var conditional = admin
+            conditional[.ifNoneMatch] = "*"
+            let enrolled = try await client.execute(uri: "/v1/enterprises/\(Self.code)/enrolment", method: .post, headers: conditional)
+            #expect(enrolled.status == .ok)
+            #expect((try enrolled.json()["key"] as? String)?.hasPrefix("ent_") == true)
+            // Lengths count code points as sent: 101 of them is too long even if they display as fewer.
+            let long = try await client.execute(uri: "/v1/enterprises", method: .post, headers: admin, body: ByteBuffer(string:
+                #"{"credit_code":"91330106MA2KY0AB10","name":" "# + String(repeating: "店", count: 100) + #"","contact":{"name":"王","phone":"13900001111"}}"#))
+            #expect(try long.invalidParameterNames() == ["name"])
         }
     }
 
