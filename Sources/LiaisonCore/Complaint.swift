@@ -125,6 +125,9 @@ public struct Complaint: Sendable, Hashable {
         public var respondBy: Date?
         public var acceptanceBy: Date?
         public var mediationBy: Date?
+        /// The deadlines counted over days only the law layer of the calendar answers for (no
+        /// official notice for their year yet): they may still move when the notice is loaded.
+        public var provisional: ServiceDeadline = []
 
         public init(dispatchBy: Date? = nil, respondBy: Date? = nil, acceptanceBy: Date? = nil, mediationBy: Date? = nil) {
             self.dispatchBy = dispatchBy

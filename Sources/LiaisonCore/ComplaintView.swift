@@ -65,6 +65,9 @@ public struct ComplaintView: Sendable, Encodable {
         let respond_by: String?
         let acceptance_by: String?
         let mediation_by: String?
+        /// The deadlines counted by the law alone (no official schedule for their year yet): they
+        /// may move when the year's notice is loaded.
+        let provisional: [String]
     }
 
     public struct FeedbackView: Sendable, Encodable {
@@ -215,7 +218,8 @@ public struct ComplaintView: Sendable, Encodable {
         submitted_at = Timestamp.string(c.submittedAt)
         updated_at = Timestamp.string(c.updatedAt)
         deadlines = DeadlinesView(dispatch_by: c.deadlines.dispatchBy.map(Timestamp.string), respond_by: c.deadlines.respondBy.map(Timestamp.string),
-                                  acceptance_by: c.deadlines.acceptanceBy.map(Timestamp.string), mediation_by: c.deadlines.mediationBy.map(Timestamp.string))
+                                  acceptance_by: c.deadlines.acceptanceBy.map(Timestamp.string), mediation_by: c.deadlines.mediationBy.map(Timestamp.string),
+                                  provisional: c.deadlines.provisional.names)
         appointment = c.appointment.map {
             AppointmentView(starts_at: Timestamp.string($0.startsAt), ends_at: Timestamp.string($0.endsAt),
                             status: $0.confirmed ? "confirmed" : "proposed", place: station.map { $0.name + " (" + $0.address.line + ")" })
@@ -350,8 +354,11 @@ public struct ComplaintSummary: Sendable, Encodable {
     /// An open review's deadline, a pending return visit's queueing time.
     public let review_due_by: String?
     public let return_visit_queued_at: String?
+    /// Deadlines counted by the law alone (see ``Complaint/Deadlines/provisional``).
+    public let provisional_deadlines: [String]
 
     public init(_ c: Complaint, seesPhone: Bool) {
+        provisional_deadlines = c.deadlines.provisional.names
         urgent = c.urgent != nil && c.urgent?.metAt == nil
         enterprise_code = c.directTrain?.enterpriseCode
         review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(Timestamp.string) : nil }

@@ -46,12 +46,19 @@ public struct ServiceClock: Sendable {
     ///
     /// - Throws: ``CalendarError/outOfRange(_:range:)`` for working days the calendar does not cover.
     public func deadline(_ period: ServicePeriod, from start: Date) throws(CalendarError) -> Date {
+        try counted(period, from: start).deadline
+    }
+
+    /// The end of `period` started at `start`, and whether it is provisional: counted over a day
+    /// that only the law layer answers for (its year's official notice is not loaded yet, so a
+    /// weekend swap or an extra day off may still move it). Hours are never provisional.
+    public func counted(_ period: ServicePeriod, from start: Date) throws(CalendarError) -> (deadline: Date, provisional: Bool) {
         switch period {
         case .hours(let hours):
-            return start.addingTimeInterval(Double(hours) * 3600)
+            return (start.addingTimeInterval(Double(hours) * 3600), false)
         case .workingDays(let days):
-            let last = try calendar.workingDay(days, after: LocalDate(inShanghai: start))
-            return last.adding(days: 1).startInShanghai
+            let (last, provisional) = try calendar.counted(days, after: LocalDate(inShanghai: start))
+            return (last.adding(days: 1).startInShanghai, provisional)
         }
     }
 

@@ -24,11 +24,49 @@ public struct WorkingCalendar: Sendable {
     public let holidays: [LocalDate: String]
     /// Saturday and Sunday dates that are working days, with the holiday they make up for.
     public let adjustedWorkingDays: [LocalDate: String]
+    /// The law layer: the statutory holidays of each year (``StatutoryHolidays``), which answer
+    /// for the years after the notices: weekends and statutory days off, no adjusted working days.
+    /// Nil: the notices alone.
+    public let law: StatutoryHolidays?
 
     /// The only time zone the calendar counts in; see ``LocalDate/shanghaiOffsetSeconds``.
     public static let timeZone = "Asia/Shanghai"
 
+    /// The days the notices (the official schedules) answer for.
     public var range: ClosedRange<LocalDate> { firstDay...lastDay }
+
+    /// Every day the calendar answers for: the notices', then the law's years after them.
+    public var coverage: ClosedRange<LocalDate> {
+        guard let law, let end = LocalDate(year: law.lastYear, month: 12, day: 31), end > lastDay else { return range }
+        return firstDay...end
+    }
+
+    /// The notices' calendar with the law layer after them.
+    public func with(law: StatutoryHolidays) -> WorkingCalendar {
+        WorkingCalendar(source: source, firstDay: firstDay, lastDay: lastDay, holidays: holidays, adjustedWorkingDays: adjustedWorkingDays, law: law)
+    }
+
+    private init(source: String, firstDay: LocalDate, lastDay: LocalDate, holidays: [LocalDate: String], adjustedWorkingDays: [LocalDate: String],
+                 law: StatutoryHolidays?) {
+        self.source = source
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+        self.holidays = holidays
+        self.adjustedWorkingDays = adjustedWorkingDays
+        self.law = law
+    }
+
+    /// Whether `day` is answered by the law alone (no notice covers it): a deadline counted
+    /// over such a day is provisional until its year's notice is loaded.
+    public func isProvisional(_ day: LocalDate) -> Bool { !(range ~= day) }
+
+    /// Days off: the notices' holidays, and the law's statutory days after the notices (no
+    /// mediation sessions are proposed on them).
+    public var daysOff: Set<LocalDate> {
+        var days = Set(holidays.keys)
+        if let law { days.formUnion(law.days.keys.filter { $0 > lastDay }) }
+        return days
+    }
 
     /// Parses and validates a working-calendar file (the format is in `geodata/README.md`).
     ///
@@ -100,20 +138,19 @@ public struct WorkingCalendar: Sendable {
         let adjusted = entries(file.adjusted_working_days, field: "adjusted_working_days", weekend: true)
         guard problems.isEmpty else { throw InvalidInput(problems) }
 
-        self.source = file.source
-        self.firstDay = first
-        self.lastDay = last
-        self.holidays = holidays
-        self.adjustedWorkingDays = adjusted
+        self.init(source: file.source, firstDay: first, lastDay: last, holidays: holidays, adjustedWorkingDays: adjusted, law: nil)
     }
 
     /// Whether `day` is a working day.
     /// - Throws: ``CalendarError/outOfRange(_:range:)`` when `day` is outside ``firstDay``...``lastDay``.
     public func isWorkingDay(_ day: LocalDate) throws(CalendarError) -> Bool {
-        guard range ~= day else { throw .outOfRange(day, range: range) }
-        if holidays[day] != nil { return false }
-        if adjustedWorkingDays[day] != nil { return true }
-        return !day.weekday.isWeekend
+        if range ~= day {
+            if holidays[day] != nil { return false }
+            if adjustedWorkingDays[day] != nil { return true }
+            return !day.weekday.isWeekend
+        }
+        guard let law, coverage ~= day else { throw .outOfRange(day, range: coverage) }
+        return !day.weekday.isWeekend && law.days[day] == nil
     }
 
     /// The `count`th working day after `day`, not counting `day` itself (which need not be a
@@ -123,15 +160,23 @@ public struct WorkingCalendar: Sendable {
     ///   ``CalendarError/outOfRange(_:range:)`` when `day` is outside the calendar or the count
     ///   runs past ``lastDay`` (naming the first day the calendar cannot answer for).
     public func workingDay(_ count: Int, after day: LocalDate) throws(CalendarError) -> LocalDate {
+        try counted(count, after: day).day
+    }
+
+    /// The `count`th working day after `day`, and whether any day counted was answered by the law
+    /// alone (the result is then provisional: its year's notice may add or move days off).
+    public func counted(_ count: Int, after day: LocalDate) throws(CalendarError) -> (day: LocalDate, provisional: Bool) {
         guard count >= 1 else { throw .countNotPositive(count) }
-        guard range ~= day else { throw .outOfRange(day, range: range) }
+        guard coverage ~= day else { throw .outOfRange(day, range: coverage) }
         var current = day
         var remaining = count
+        var provisional = false
         while remaining > 0 {
             current = current.adding(days: 1)
+            if isProvisional(current) { provisional = true }
             if try isWorkingDay(current) { remaining -= 1 }
         }
-        return current
+        return (current, provisional)
     }
 
     private struct File: Decodable {
@@ -160,9 +205,64 @@ public enum CalendarError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .outOfRange(let date, let range):
             "\(date) is outside the working calendar (\(range.lowerBound)...\(range.upperBound)): "
-                + "add the State Council's holiday schedule for \(date.year) to geodata/working-calendar.json"
+                + "the notices (geodata/working-calendar.json) and the law (geodata/statutory-holidays.json) do not reach it"
         case .countNotPositive(let count):
             "\(count) working days: expected a count of 1 or more"
         }
+    }
+}
+
+/// The law layer of the calendar: the statutory holidays of every year from the law
+/// (全国年节及纪念日放假办法 as revised in 2024: 13 days), from `geodata/statutory-holidays.json`
+/// (generated by `tools/make_statutory_holidays.py`; provenance in `geodata/README.md`).
+public struct StatutoryHolidays: Sendable, Hashable {
+    public let firstYear: Int
+    public let lastYear: Int
+    /// Each statutory day off, with the holiday's Chinese name.
+    public let days: [LocalDate: String]
+
+    /// - Throws: ``InvalidInput`` naming the entry at fault: dates must be in their year, each
+    ///   year must list the law's 13 days, a day may be listed once per holiday.
+    public init(json: Data) throws(InvalidInput) {
+        struct Day: Decodable { let date: String; let holiday: String }
+        struct File: Decodable { let time_zone: String; let first_year: Int; let last_year: Int; let names: [String: String]; let years: [String: [Day]] }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: json) } catch {
+            throw InvalidInput([RegisterFile.parameter(for: error)])
+        }
+        var problems: [InvalidParameter] = []
+        if file.time_zone != WorkingCalendar.timeZone {
+            problems.append(InvalidParameter(name: "time_zone", reason: "\"\(file.time_zone)\" is not supported: expected \"\(WorkingCalendar.timeZone)\""))
+        }
+        var days: [LocalDate: String] = [:]
+        for year in file.first_year...max(file.first_year, file.last_year) {
+            let listed = file.years[String(year)] ?? []
+            if listed.count != 13 {
+                problems.append(InvalidParameter(name: "years.\(year)", reason: "has \(listed.count) days: the law gives 13"))
+            }
+            for (i, entry) in listed.enumerated() {
+                guard let day = LocalDate(entry.date), day.year == year else {
+                    problems.append(InvalidParameter(name: "years.\(year)[\(i)].date", reason: "\"\(entry.date)\" is not a date of \(year)"))
+                    continue
+                }
+                // Two holidays may fall on one day (Mid-Autumn within National Day, as in 2028):
+                // the day is listed under each; the notice of such a year usually adds a day in lieu,
+                // which the law alone cannot place.
+                let name = file.names[entry.holiday] ?? entry.holiday
+                if let other = days[day] {
+                    guard !other.split(separator: "、").contains(Substring(name)) else {
+                        problems.append(InvalidParameter(name: "years.\(year)[\(i)].date", reason: "\(day) is listed twice for \(name)"))
+                        continue
+                    }
+                    days[day] = other + "、" + name
+                } else {
+                    days[day] = name
+                }
+            }
+        }
+        guard problems.isEmpty else { throw InvalidInput(problems) }
+        firstYear = file.first_year
+        lastYear = file.last_year
+        self.days = days
     }
 }

@@ -67,7 +67,7 @@ public final class ComplaintDesk: Sendable {
         self.finder = finder
         self.settings = settings
         self.now = now
-        holidays = Set(settings.serviceClock.calendar.holidays.keys)
+        holidays = settings.serviceClock.calendar.daysOff
     }
 
     // MARK: - Errors
@@ -157,18 +157,10 @@ public final class ComplaintDesk: Sendable {
         try checkRateLimit(phone: intake.consumerPhone, at: at, in: db)
         let clock = settings.serviceClock
         var notes: [String] = []
-        func deadline(_ name: String, _ period: ServicePeriod) -> Date? {
-            do { return try clock.deadline(period, from: at) } catch {
-                notes.append("\(name) deadline not set: \(error)")
-                return nil
-            }
-        }
         var complaint = Complaint(
             number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
             trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
-            mode: intake.preferredMode, submittedAt: at, updatedAt: at,
-            deadlines: Complaint.Deadlines(dispatchBy: deadline("dispatch", clock.rules.dispatch), respondBy: deadline("first_response", clock.rules.firstResponse),
-                                           acceptanceBy: deadline("acceptance", clock.rules.acceptance)))
+            mode: intake.preferredMode, submittedAt: at, updatedAt: at)
         complaint.client = client
         complaint.borderCounties = border.candidates.map(BorderCounty.init)
         if !complaint.borderCounties.isEmpty {
@@ -188,6 +180,7 @@ public final class ComplaintDesk: Sendable {
         let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
         var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
+        startStationClocks(&complaint, at: at, events: &events)
         if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
             // With the enterprise; no station yet.
         } else {
@@ -284,9 +277,12 @@ public final class ComplaintDesk: Sendable {
             // restarts the mediation clock, not the acceptance record.
             if complaint.milestones.acceptedAt == nil { complaint.milestones.acceptedAt = at }
             do {
-                complaint.deadlines.mediationBy = try settings.serviceClock.mediationDeadline(acceptedAt: at)
+                let (mediationBy, provisional) = try settings.serviceClock.counted(settings.serviceClock.rules.mediation, from: at)
+                complaint.deadlines.mediationBy = mediationBy
+                if provisional { complaint.deadlines.provisional.insert(.mediation) } else { complaint.deadlines.provisional.remove(.mediation) }
             } catch {
                 complaint.deadlines.mediationBy = nil
+                complaint.deadlines.provisional.remove(.mediation)
                 events[events.count - 1].note = [events[events.count - 1].note, "mediation deadline not set: \(error)"].compactMap { $0 }.joined(separator: "; ")
             }
         case .resolve, .fail:

@@ -14,7 +14,7 @@ enum ComplaintRecord {
         merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client,
         merchant_id, enterprise_code, enterprise_name, settle_by, settlement, settlement_at, reply_by, train_outcome, train_ended_at,
         urgent_reason, urgent_at, urgent_by, urgent_met_at, review_trigger, review_opened_at, review_by, review_finding, review_found_at,
-        visit_queued_at, visit_done_at, visit_reached, visit_satisfied, court_id, handed_off_at
+        visit_queued_at, visit_done_at, visit_reached, visit_satisfied, court_id, handed_off_at, provisional_deadlines
         """
     private static let columnCount = columns.split(separator: ",").count
 
@@ -64,7 +64,7 @@ enum ComplaintRecord {
             c.review?.trigger.rawValue, c.review.map { text($0.openedAt) }, c.review?.dueBy.map(text), c.review?.finding?.rawValue,
             c.review?.foundAt.map(text),
             c.returnVisit.map { text($0.queuedAt) }, c.returnVisit?.doneAt.map(text), c.returnVisit?.reached, c.returnVisit?.satisfied,
-            c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) },
+            c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) }, c.deadlines.provisional.rawValue,
         ]
     }
 
@@ -115,6 +115,7 @@ enum ComplaintRecord {
             dispatchedAt: try optionalDate("dispatched_at"), respondedAt: try optionalDate("responded_at"), acceptedAt: try optionalDate("accepted_at"),
             outcome: (row["outcome"] as String?).flatMap(ComplaintStatus.init(rawValue:)), outcomeAt: try optionalDate("outcome_at"))
         complaint.overdueReported = ServiceDeadline(rawValue: row["overdue"])
+        complaint.deadlines.provisional = ServiceDeadline(rawValue: row["provisional_deadlines"])
         if let border: String = row["border_counties"] {
             guard let counties = try? JSONDecoder().decode([BorderCounty].self, from: Data(border.utf8)) else {
                 throw StoreError(message: "complaints.border_counties of \(complaint.number) is not a list of counties")

@@ -79,6 +79,8 @@ extension ComplaintStats {
         public struct DeadlineShare: Sendable, Hashable, Encodable {
             public internal(set) var counted = Share()
             public internal(set) var excludedNoDeadline = 0
+            /// Of `of`, those judged on a provisional deadline (counted by the law alone).
+            public internal(set) var provisional = 0
 
             public var met: Int { counted.met }
             public var of: Int { counted.of }
@@ -87,16 +89,18 @@ extension ComplaintStats {
             /// - Parameters:
             ///   - stoppedAt: when the clock stopped, nil while it runs.
             ///   - judgedAt: when a running clock is judged (now, or the withdrawal).
-            mutating func add(deadline: Date?, stoppedAt: Date?, judgedAt: Date) {
+            mutating func add(deadline: Date?, stoppedAt: Date?, judgedAt: Date, provisional: Bool = false) {
                 guard let deadline else { excludedNoDeadline += 1; return }
+                let before = counted.of
                 if let stoppedAt {
                     counted.add(met: stoppedAt <= deadline)
                 } else if deadline <= judgedAt {
                     counted.add(met: false)
                 }
+                if provisional, counted.of > before { self.provisional += 1 }
             }
 
-            enum CodingKeys: String, CodingKey { case share, of, met, excludedNoDeadline = "excluded_no_deadline" }
+            enum CodingKeys: String, CodingKey { case share, of, met, excludedNoDeadline = "excluded_no_deadline", provisional }
 
             public func encode(to encoder: any Encoder) throws {
                 var c = encoder.container(keyedBy: CodingKeys.self)
@@ -104,6 +108,7 @@ extension ComplaintStats {
                 try c.encode(of, forKey: .of)
                 try c.encode(met, forKey: .met)
                 try c.encode(excludedNoDeadline, forKey: .excludedNoDeadline)
+                try c.encode(provisional, forKey: .provisional)
             }
         }
 

@@ -221,7 +221,8 @@ public struct ComplaintStats: Sendable {
             if c.directTrain.map({ $0.outcome.map(leftEnterprise.contains) ?? false }) ?? true {
                 dispatch.add(deadline: c.deadlines.dispatchBy, stoppedAt: c.milestones.dispatchedAt, judgedAt: judgedAt)
                 response.add(deadline: c.deadlines.respondBy, stoppedAt: c.milestones.respondedAt, judgedAt: judgedAt)
-                acceptance.add(deadline: c.deadlines.acceptanceBy, stoppedAt: c.milestones.acceptedAt, judgedAt: judgedAt)
+                acceptance.add(deadline: c.deadlines.acceptanceBy, stoppedAt: c.milestones.acceptedAt, judgedAt: judgedAt,
+                               provisional: c.deadlines.provisional.contains(.acceptance))
             }
             if let train = c.directTrain { directTrain.add(train) }
             if let u = c.urgent { urgent.add(deadline: u.dueBy, stoppedAt: u.metAt, judgedAt: judgedAt) }

@@ -10,6 +10,7 @@ public struct GeodataDirectory: Sendable {
     public static let calendarFile = "working-calendar.json"
     public static let serviceLevelsFile = "service-levels.json"
     public static let courtsFile = "courts.json"
+    public static let statutoryHolidaysFile = "statutory-holidays.json"
 
     public init(url: URL) {
         self.url = url
@@ -51,7 +52,9 @@ public struct GeodataDirectory: Sendable {
         }
     }
 
-    /// The complaint deadlines: `service-levels.json` and the working days of `working-calendar.json`.
+    /// The complaint deadlines: `service-levels.json`, and the working days of the official
+    /// schedules in `working-calendar.json` with the law's statutory holidays of
+    /// `statutory-holidays.json` for the years after them.
     public func serviceClock() throws -> ServiceClock {
         func read(_ name: String) throws -> Data {
             do { return try Data(contentsOf: url.appendingPathComponent(name)) } catch {
@@ -62,11 +65,15 @@ public struct GeodataDirectory: Sendable {
         do { calendar = try WorkingCalendar(json: try read(Self.calendarFile)) } catch let error as InvalidInput {
             throw StoreError(message: "\(Self.calendarFile): \(error)")
         }
+        let law: StatutoryHolidays
+        do { law = try StatutoryHolidays(json: try read(Self.statutoryHolidaysFile)) } catch let error as InvalidInput {
+            throw StoreError(message: "\(Self.statutoryHolidaysFile): \(error)")
+        }
         let rules: ServiceLevelRules
         do { rules = try ServiceLevelRules(json: try read(Self.serviceLevelsFile)) } catch let error as InvalidInput {
             throw StoreError(message: "\(Self.serviceLevelsFile): \(error)")
         }
-        return ServiceClock(rules: rules, calendar: calendar)
+        return ServiceClock(rules: rules, calendar: calendar.with(law: law))
     }
 
     /// The courts failed mediations are handed to (`courts.json`).

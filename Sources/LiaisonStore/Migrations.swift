@@ -469,6 +469,12 @@ enum Migrations {
 
         }
 
+        migrator.registerMigration("v7 provisional deadlines") { db in
+            // Deadlines counted by the law layer alone (no official schedule for their year yet),
+            // one bit each (ServiceDeadline); recomputed when the year's notice is loaded.
+            try db.execute(sql: "ALTER TABLE complaints ADD COLUMN provisional_deadlines INTEGER NOT NULL DEFAULT 0")
+        }
+
         return migrator
     }
 }

@@ -117,6 +117,10 @@ extension Liaison.Complaints {
                     station:   \(station.map { "\($0.id) \($0.name)" } ?? "none")
                     reason:    \(complaint.assignmentReason ?? "")
                     """)
+                let deadlines = ServiceDeadline.all.compactMap { kind, name in
+                    complaint.deadline(kind).map { "\(name) \(Timestamp.string($0))" + (complaint.deadlines.provisional.contains(kind) ? " (provisional)" : "") }
+                }
+                if !deadlines.isEmpty { print("deadlines: " + deadlines.joined(separator: ", ")) }
                 if let train = complaint.directTrain {
                     print("direct train: \(train.enterpriseName) (\(train.enterpriseCode)), settle by \(Timestamp.string(train.settleBy))"
                           + (train.settlement.map { "; settlement: \($0)" } ?? "") + (train.replyBy.map { "; reply by \(Timestamp.string($0))" } ?? "")
@@ -185,9 +189,9 @@ extension Liaison.Complaints {
             switch format {
             case .json: try printJSON(summaries)
             case .table:
-                print(Table.render(["NUMBER", "STATUS", "URGENT", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED", "REVIEW DUE"], summaries.map {
+                print(Table.render(["NUMBER", "STATUS", "URGENT", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED", "REVIEW DUE", "PROVISIONAL"], summaries.map {
                     [$0.number, $0.status, $0.urgent ? "yes" : "", $0.mode, $0.category, $0.station_id ?? $0.enterprise_code.map { "enterprise \($0)" } ?? "",
-                     $0.county_code, $0.submitted_at, $0.review_due_by ?? ""]
+                     $0.county_code, $0.submitted_at, $0.review_due_by ?? "", $0.provisional_deadlines.joined(separator: ",")]
                 }))
             }
         }

@@ -78,6 +78,10 @@ extension Liaison {
                                                       "\(t.timed_out)", "\(t.rejected)", "\(t.recalled)", "\(t.withdrawn)"]
                                           }, rightAligned: [2, 3, 5, 6, 7, 8, 9]))
             }
+            let provisional = r.totals.acceptance.provisional
+            if provisional > 0 {
+                lines.append("\(provisional) of ACCEPTED ON TIME are judged on provisional deadlines (counted by the law alone: no official schedule for their year yet).")
+            }
             let excluded = r.totals.acceptance.excludedNoDeadline
             if excluded > 0 {
                 lines.append("\(excluded) complaints have no acceptance deadline (the working-day calendar does not reach it) and are left out of ACCEPTED ON TIME.")

@@ -58,9 +58,24 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
         #expect(expected == instant("2026-12-11T00:00:00+08:00"))
     }
 
-    /// A deadline the calendar cannot reach is left unset and said so on the event, not guessed.
-    @Test func aDeadlineBeyondTheCalendarIsNotGuessed() throws {
+    /// Past the official schedules the law layer counts, and the deadline is marked provisional
+    /// (issue 12): filed Monday 2026-12-28, the 7 working days are Dec 29, 30, 31 and, by the law
+    /// alone, Jan 4, 5, 6, 7 (Jan 1 is New Year's Day, Jan 2-3 a weekend).
+    @Test func aDeadlinePastTheNoticesIsProvisionalNotUnset() throws {
         clock.set(instant("2026-12-28T09:00:00+08:00"))
+        let desk = try self.desk()
+        let submitted = try desk.submit(complaintBody(), idempotencyKey: nil)
+        let (complaint, events) = try desk.complaint(submitted.number, for: admin)
+        #expect(complaint.deadlines.acceptanceBy == instant("2027-01-08T00:00:00+08:00"))
+        #expect(complaint.deadlines.provisional == [.acceptance])
+        #expect(events[0].note?.contains("provisional: acceptance") == true, "\(events[0].note ?? "")")
+        let view = try #require(try JSONSerialization.jsonObject(with: desk.render(complaint, events: events, audience: .consumer)) as? [String: Any])
+        #expect((view["deadlines"] as? [String: Any])?["provisional"] as? [String] == ["acceptance"])
+    }
+
+    /// Where even the law layer ends (2100), a deadline is left unset and said so, not guessed.
+    @Test func aDeadlineBeyondTheLawIsNotGuessed() throws {
+        clock.set(instant("2100-12-28T09:00:00+08:00"))
         let desk = try self.desk()
         let submitted = try desk.submit(complaintBody(), idempotencyKey: nil)
         let (complaint, events) = try desk.complaint(submitted.number, for: admin)
