@@ -86,6 +86,8 @@ public enum ComplaintAction: String, Sendable, Hashable, CaseIterable, Codable {
     case lapse
     /// A review of the outcome is opened (feedback of 1 or 2, or a rejected settlement).
     case open_review
+    /// A provisional deadline moved when its year's official holiday schedule was imported.
+    case deadline_update
     // Staff.
     case accept, refuse, reassign, schedule, start_mediation, resolve, fail, close
     /// Staff of a county the location may be in (near a border) take the complaint over.
@@ -109,7 +111,7 @@ public enum ComplaintAction: String, Sendable, Hashable, CaseIterable, Codable {
 
     public var party: ComplaintParty {
         switch self {
-        case .submit, .assign, .overdue, .refer, .timeout, .recall, .lapse, .open_review: .system
+        case .submit, .assign, .overdue, .refer, .timeout, .recall, .lapse, .open_review, .deadline_update: .system
         case .accept, .refuse, .reassign, .schedule, .start_mediation, .resolve, .fail, .close, .claim,
              .mark_urgent, .verify, .hand_off, .uphold, .reopen, .return_visit: .staff
         case .settle, .decline: .enterprise
@@ -184,6 +186,8 @@ public enum ComplaintLifecycle {
             return .assigned
         case (.closed, .return_visit):
             return .closed
+        case (_, .deadline_update) where !status.isTerminal:
+            return status
         default:
             return nil
         }

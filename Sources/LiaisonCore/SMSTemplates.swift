@@ -155,6 +155,12 @@ public enum SMSTemplates {
         case .hand_off:
             let desk = c.courtHandoff.flatMap { court($0.courtID) }
             body = "您的投诉\(n)已移交\(desk.map { shortName($0.name) } ?? "人民法院")（\(desk?.phone ?? "")）诉调对接，法院将与您联系。"
+        case .deadline_update:
+            let changed = [("受理期限", ServiceDeadline.acceptance, "acceptance"), ("调解期限", ServiceDeadline.mediation, "mediation")].compactMap { label, kind, name in
+                (event.note?.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") } == true)
+                    ? c.deadline(kind).map { label + localDay($0) } : nil
+            }
+            body = changed.isEmpty ? nil : "您的投诉\(n)按国务院节假日安排调整\(changed.joined(separator: "、"))。"
         case .overdue, .return_visit:
             body = nil
         }

@@ -28,6 +28,8 @@ public struct WorkingCalendar: Sendable {
     /// for the years after the notices: weekends and statutory days off, no adjusted working days.
     /// Nil: the notices alone.
     public let law: StatutoryHolidays?
+    /// Notices of later years imported into the store (`liaison calendar import`), by year.
+    public let imported: [Int: CalendarNotice]
 
     /// The only time zone the calendar counts in; see ``LocalDate/shanghaiOffsetSeconds``.
     public static let timeZone = "Asia/Shanghai"
@@ -43,28 +45,46 @@ public struct WorkingCalendar: Sendable {
 
     /// The notices' calendar with the law layer after them.
     public func with(law: StatutoryHolidays) -> WorkingCalendar {
-        WorkingCalendar(source: source, firstDay: firstDay, lastDay: lastDay, holidays: holidays, adjustedWorkingDays: adjustedWorkingDays, law: law)
+        WorkingCalendar(source: source, firstDay: firstDay, lastDay: lastDay, holidays: holidays, adjustedWorkingDays: adjustedWorkingDays,
+                        law: law, imported: imported)
+    }
+
+    /// This calendar with imported notices of years after ``lastDay`` (each replaces the law
+    /// for its year).
+    public func with(imported notices: [CalendarNotice]) -> WorkingCalendar {
+        var byYear = imported
+        for notice in notices where notice.year > lastDay.year { byYear[notice.year] = notice }
+        return WorkingCalendar(source: source, firstDay: firstDay, lastDay: lastDay, holidays: holidays, adjustedWorkingDays: adjustedWorkingDays,
+                               law: law, imported: byYear)
     }
 
     private init(source: String, firstDay: LocalDate, lastDay: LocalDate, holidays: [LocalDate: String], adjustedWorkingDays: [LocalDate: String],
-                 law: StatutoryHolidays?) {
+                 law: StatutoryHolidays?, imported: [Int: CalendarNotice]) {
         self.source = source
         self.firstDay = firstDay
         self.lastDay = lastDay
         self.holidays = holidays
         self.adjustedWorkingDays = adjustedWorkingDays
         self.law = law
+        self.imported = imported
     }
 
     /// Whether `day` is answered by the law alone (no notice covers it): a deadline counted
     /// over such a day is provisional until its year's notice is loaded.
-    public func isProvisional(_ day: LocalDate) -> Bool { !(range ~= day) }
+    public func isProvisional(_ day: LocalDate) -> Bool { !(range ~= day) && imported[day.year] == nil }
 
-    /// Days off: the notices' holidays, and the law's statutory days after the notices (no
-    /// mediation sessions are proposed on them).
+    /// Where the answer for `day` comes from: `notice` (the shipped schedules), `imported notice`, or `law`.
+    public func source(of day: LocalDate) -> String {
+        if range ~= day { return "notice" }
+        return imported[day.year] != nil ? "imported notice" : "law"
+    }
+
+    /// Days off: the notices' holidays (shipped and imported), and the law's statutory days in
+    /// the years without a notice (no mediation sessions are proposed on them).
     public var daysOff: Set<LocalDate> {
         var days = Set(holidays.keys)
-        if let law { days.formUnion(law.days.keys.filter { $0 > lastDay }) }
+        for notice in imported.values { days.formUnion(notice.holidays.keys) }
+        if let law { days.formUnion(law.days.keys.filter { $0 > lastDay && imported[$0.year] == nil }) }
         return days
     }
 
@@ -138,7 +158,7 @@ public struct WorkingCalendar: Sendable {
         let adjusted = entries(file.adjusted_working_days, field: "adjusted_working_days", weekend: true)
         guard problems.isEmpty else { throw InvalidInput(problems) }
 
-        self.init(source: file.source, firstDay: first, lastDay: last, holidays: holidays, adjustedWorkingDays: adjusted, law: nil)
+        self.init(source: file.source, firstDay: first, lastDay: last, holidays: holidays, adjustedWorkingDays: adjusted, law: nil, imported: [:])
     }
 
     /// Whether `day` is a working day.
@@ -147,6 +167,11 @@ public struct WorkingCalendar: Sendable {
         if range ~= day {
             if holidays[day] != nil { return false }
             if adjustedWorkingDays[day] != nil { return true }
+            return !day.weekday.isWeekend
+        }
+        if let notice = imported[day.year] {
+            if notice.holidays[day] != nil { return false }
+            if notice.adjustedWorkingDays[day] != nil { return true }
             return !day.weekday.isWeekend
         }
         guard let law, coverage ~= day else { throw .outOfRange(day, range: coverage) }
@@ -264,5 +289,103 @@ public struct StatutoryHolidays: Sendable, Hashable {
         firstYear = file.first_year
         lastYear = file.last_year
         self.days = days
+    }
+}
+
+/// One year's official holiday schedule (国务院办公厅关于YYYY年部分节假日安排的通知), entered
+/// without a release with `liaison calendar import FILE`:
+///
+/// ```json
+/// {"year": 2027, "source": "国办发明电〔2026〕N号",
+///  "holidays": [{"from": "2027-01-01", "to": "2027-01-03", "name": "元旦"},
+///               {"from": "2027-02-05", "to": "2027-02-11", "name": "春节"}, ...],
+///  "adjusted_working_days": [{"date": "2027-02-14", "name": "春节"}]}
+/// ```
+/// Holidays are ranges as the notice publishes them (weekend days inside are days off anyway);
+/// adjusted working days are the weekend days worked (调休).
+public struct CalendarNotice: Sendable, Hashable {
+    public let year: Int
+    public let source: String
+    /// Every day off of the notice (weekend days inside its ranges included), with its holiday.
+    public let holidays: [LocalDate: String]
+    public let adjustedWorkingDays: [LocalDate: String]
+
+    /// The canonical JSON of the notice as stored (sorted keys, one form whatever the input's).
+    public let canonical: Data
+
+    /// Parses and validates a notice: dates in that year, ranges in order, adjusted working days
+    /// on weekends, no day both off and worked, and every statutory day of the year off.
+    ///
+    /// - Parameters:
+    ///   - law: the statutory days the notice must cover; `firstYear`: the first year a notice may be imported for.
+    /// - Throws: ``InvalidInput`` naming each bad entry (`holidays[2].to`, `adjusted_working_days[0].date`, `year`...).
+    public init(json: Data, law: StatutoryHolidays, firstYear: Int) throws(InvalidInput) {
+        struct Range: Codable { let from: String; let to: String; let name: String }
+        struct Worked: Codable { let date: String; let name: String }
+        struct File: Codable { let year: Int; let source: String; let holidays: [Range]; let adjusted_working_days: [Worked] }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: json) } catch {
+            throw InvalidInput([RegisterFile.parameter(for: error)])
+        }
+        var problems: [InvalidParameter] = []
+        let years = max(firstYear, law.firstYear)...law.lastYear
+        guard years ~= file.year else {
+            throw InvalidInput(name: "year", reason: "\(file.year) is not allowed: expected \(years.lowerBound) to \(years.upperBound) (earlier years ship in geodata/working-calendar.json)")
+        }
+        if file.source.trimmingCharacters(in: .whitespaces).isEmpty {
+            problems.append(InvalidParameter(name: "source", reason: "is empty: name the notice (e.g. 国办发明电〔2026〕N号)"))
+        }
+        func day(_ text: String, field: String) -> LocalDate? {
+            guard let date = LocalDate(text), date.year == file.year else {
+                problems.append(InvalidParameter(name: field, reason: "\"\(text)\" is not a date of \(file.year) (YYYY-MM-DD)"))
+                return nil
+            }
+            return date
+        }
+        var off: [LocalDate: String] = [:]
+        for (i, range) in file.holidays.enumerated() {
+            if range.name.trimmingCharacters(in: .whitespaces).isEmpty {
+                problems.append(InvalidParameter(name: "holidays[\(i)].name", reason: "is empty: expected the holiday's name"))
+            }
+            guard let from = day(range.from, field: "holidays[\(i)].from"), let to = day(range.to, field: "holidays[\(i)].to") else { continue }
+            guard from <= to, to.daysSince1970 - from.daysSince1970 < 31 else {
+                problems.append(InvalidParameter(name: "holidays[\(i)].to", reason: "\(to) is not 0 to 30 days after from \(from)"))
+                continue
+            }
+            var current = from
+            while current <= to {
+                if off[current] != nil {
+                    problems.append(InvalidParameter(name: "holidays[\(i)]", reason: "\(current) is also in an earlier range"))
+                    break
+                }
+                off[current] = range.name
+                current = current.adding(days: 1)
+            }
+        }
+        var worked: [LocalDate: String] = [:]
+        for (i, entry) in file.adjusted_working_days.enumerated() {
+            guard let date = day(entry.date, field: "adjusted_working_days[\(i)].date") else { continue }
+            if !date.weekday.isWeekend {
+                problems.append(InvalidParameter(name: "adjusted_working_days[\(i)].date", reason: "\(date) is a \(date.weekday), a working day anyway: list only Saturdays and Sundays worked"))
+            } else if off[date] != nil {
+                problems.append(InvalidParameter(name: "adjusted_working_days[\(i)].date", reason: "\(date) is also a holiday of the notice"))
+            } else if worked[date] != nil {
+                problems.append(InvalidParameter(name: "adjusted_working_days[\(i)].date", reason: "\(date) is listed twice"))
+            }
+            worked[date] = entry.name
+        }
+        let missing = law.days.keys.filter { $0.year == file.year && off[$0] == nil }.sorted()
+        if !missing.isEmpty {
+            problems.append(InvalidParameter(name: "holidays", reason: "leave out statutory days: " + missing.map { "\($0) (\(law.days[$0]!))" }.joined(separator: ", ")
+                + ": a notice gives every day of the law off"))
+        }
+        guard problems.isEmpty else { throw InvalidInput(problems) }
+        year = file.year
+        source = file.source
+        holidays = off
+        adjustedWorkingDays = worked
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        canonical = (try? encoder.encode(file)) ?? json
     }
 }

@@ -14,7 +14,7 @@ extension ComplaintDesk {
     /// enterprise's window cannot be computed (the working-day calendar does not reach its end):
     /// the complaint then goes to a station as if the merchant were not enrolled.
     func refer(_ complaint: inout Complaint, to enterprise: Enterprise, at: Date, events: inout [ComplaintEvent]) throws -> Bool {
-        let clock = settings.serviceClock
+        let clock = self.clock
         let window = enterprise.settleDays.map(ServicePeriod.workingDays) ?? clock.rules.enterpriseSettlement
         let settleBy: Date
         do { settleBy = try clock.deadline(window, from: at) } catch {
@@ -50,7 +50,7 @@ extension ComplaintDesk {
     /// The dispatch, first-response and acceptance clocks, started at `at` (intake, or leaving the
     /// enterprise); a deadline the calendar cannot reach is left unset and the last event says why.
     func startStationClocks(_ complaint: inout Complaint, at: Date, events: inout [ComplaintEvent]) {
-        let clock = settings.serviceClock
+        let clock = self.clock
         var notes: [String] = []
         var provisional: ServiceDeadline = []
         func deadline(_ kind: ServiceDeadline, _ name: String, _ period: ServicePeriod) -> Date? {
@@ -83,7 +83,7 @@ extension ComplaintDesk {
     @discardableResult
     public func act(on number: String, _ command: EnterpriseCommand, enterprise code: String, actor: String) throws -> (Complaint, [ComplaintEvent]) {
         try database.writeImmediate { db in
-            let snapshot = try database.snapshot(current: finder, in: db)
+            let snapshot = try current(in: db)
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number), let train = complaint.directTrain, train.enterpriseCode == code else {
                 throw NotFound(what: "complaint", id: number)
             }
@@ -98,7 +98,7 @@ extension ComplaintDesk {
                 complaint.directTrain?.settlement = agreement
                 complaint.directTrain?.offeredAt = at
                 do {
-                    complaint.directTrain?.replyBy = try settings.serviceClock.deadline(settings.serviceClock.rules.settlementReply, from: at)
+                    complaint.directTrain?.replyBy = try clock.deadline(clock.rules.settlementReply, from: at)
                 } catch {
                     // No reply window: the settlement waits for the consumer's answer and never lapses.
                     events[events.count - 1].note = agreement + "; reply window not set: \(error)"
@@ -143,7 +143,7 @@ extension ComplaintDesk {
         let at = now ?? self.now()
         let stamp = Timestamp.string(at)
         return try database.writeImmediate { db in
-            let snapshot = try database.snapshot(current: finder, in: db)
+            let snapshot = try current(in: db)
             var timedOut = 0, lapsed = 0
             for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE status = 'with_enterprise' AND settle_by <= ?", arguments: [stamp], limit: limit) {
                 var events: [ComplaintEvent] = []
@@ -174,7 +174,7 @@ extension ComplaintDesk {
         guard complaint.urgent == nil else {
             throw Unfulfillable(description: "complaint \(complaint.number) is already urgent (\(complaint.urgent!.reason))")
         }
-        let dueBy = try settings.serviceClock.deadline(settings.serviceClock.rules.urgent, from: at)
+        let dueBy = try clock.deadline(clock.rules.urgent, from: at)
         complaint.urgent = Complaint.Urgent(reason: reason, markedAt: at, dueBy: dueBy)
         try transition(&complaint, .mark_urgent, party: .staff, actor: actor, note: reason, stationID: nil, at: at, events: &events)
         // Urgent complaints do not wait for an enterprise.
@@ -221,7 +221,7 @@ extension ComplaintDesk {
         var due: String
         let dueBy: Date?
         do {
-            dueBy = try settings.serviceClock.deadline(settings.serviceClock.rules.review, from: at)
+            dueBy = try clock.deadline(clock.rules.review, from: at)
             due = "due \(Timestamp.string(dueBy!))"
         } catch {
             dueBy = nil

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 import Geodesy
 import LiaisonCore
 
@@ -59,15 +60,27 @@ public final class ComplaintDesk: Sendable {
     public let finder: StationFinder
     public let settings: Settings
     let now: @Sendable () -> Date
-    /// Public holidays of the calendar: no mediation sessions are proposed or scheduled on them.
-    private let holidays: Set<LocalDate>
+    /// The service clock with the official schedules imported into the store
+    /// (`calendar_notices`), reloaded in a write transaction when they change; with the days off
+    /// on which no mediation sessions are proposed or scheduled.
+    let clockCache: Mutex<(key: String, clock: ServiceClock, daysOff: Set<LocalDate>)>
 
     public init(database: LiaisonDatabase, finder: StationFinder, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.finder = finder
         self.settings = settings
         self.now = now
-        holidays = settings.serviceClock.calendar.daysOff
+        clockCache = Mutex(("", settings.serviceClock, settings.serviceClock.calendar.daysOff))
+    }
+
+    /// The deadlines' clock as of the last refresh (``current(in:)``).
+    public var clock: ServiceClock { clockCache.withLock { $0.clock } }
+    var holidays: Set<LocalDate> { clockCache.withLock { $0.daysOff } }
+
+    /// The stations as committed now, after bringing the clock up to the store's imported notices.
+    func current(in db: Database) throws -> StationSnapshot {
+        try refreshClock(db)
+        return try database.snapshot(current: finder, in: db)
     }
 
     // MARK: - Errors
@@ -151,11 +164,11 @@ public final class ComplaintDesk: Sendable {
     private func file(_ intake: ComplaintIntake, client: String?, in db: Database)
         throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
         // The stations as committed now: another process may have changed the register.
-        let snapshot = try database.snapshot(current: finder, in: db)
+        let snapshot = try current(in: db)
         let (county, border) = try snapshot.counties.servingPlacement(of: intake.location)
         let at = now()
         try checkRateLimit(phone: intake.consumerPhone, at: at, in: db)
-        let clock = settings.serviceClock
+        let clock = self.clock
         var notes: [String] = []
         var complaint = Complaint(
             number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
@@ -257,7 +270,7 @@ public final class ComplaintDesk: Sendable {
         complaint.status = next
         complaint.updatedAt = at
         stopClocks(&complaint, on: action, at: at, events: &events)
-        if next == .closed, complaint.returnVisit == nil, settings.serviceClock.rules.returnVisits.draws(digestPrefix: Self.samplePrefix(complaint.number)) {
+        if next == .closed, complaint.returnVisit == nil, clock.rules.returnVisits.draws(digestPrefix: Self.samplePrefix(complaint.number)) {
             complaint.returnVisit = Complaint.ReturnVisit(queuedAt: at)
         }
     }
@@ -277,7 +290,7 @@ public final class ComplaintDesk: Sendable {
             // restarts the mediation clock, not the acceptance record.
             if complaint.milestones.acceptedAt == nil { complaint.milestones.acceptedAt = at }
             do {
-                let (mediationBy, provisional) = try settings.serviceClock.counted(settings.serviceClock.rules.mediation, from: at)
+                let (mediationBy, provisional) = try clock.counted(clock.rules.mediation, from: at)
                 complaint.deadlines.mediationBy = mediationBy
                 if provisional { complaint.deadlines.provisional.insert(.mediation) } else { complaint.deadlines.provisional.remove(.mediation) }
             } catch {
@@ -309,7 +322,7 @@ public final class ComplaintDesk: Sendable {
     @discardableResult
     public func act(on number: String, _ command: StaffCommand, by staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
         return try database.writeImmediate { db in
-            let snapshot = try database.snapshot(current: finder, in: db)
+            let snapshot = try current(in: db)
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number) else { throw NotFound(what: "complaint", id: number) }
             if command.action == .claim {
                 try authorizeClaim(staff, of: complaint)
@@ -390,7 +403,7 @@ public final class ComplaintDesk: Sendable {
                 visit.reached = command.reached
                 visit.satisfied = command.reached == true ? command.satisfied : nil
                 complaint.returnVisit = visit
-            case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback, .refer, .timeout, .recall, .lapse, .open_review,
+            case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback, .refer, .timeout, .recall, .lapse, .open_review, .deadline_update,
                  .settle, .decline, .accept_settlement, .reject_settlement:
                 throw InvalidInput(name: "action", reason: "\(command.action.rawValue) is not a staff action: expected one of \(ComplaintAction.staffActionNames)")
             }
@@ -454,7 +467,7 @@ public final class ComplaintDesk: Sendable {
     public func dispatchWaiting(at now: Date? = nil) throws -> Int {
         let at = now ?? self.now()
         return try database.writeImmediate { db in
-            let snapshot = try database.snapshot(current: finder, in: db)
+            let snapshot = try current(in: db)
             let waiting = try ComplaintRecord.fetchAll(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
                                                        arguments: [], limit: 10_000, urgentFirst: true)
             var assigned = 0
@@ -597,7 +610,7 @@ public final class ComplaintDesk: Sendable {
     public func markOverdue(at now: Date? = nil) throws -> Int {
         let at = now ?? self.now()
         return try database.writeImmediate { db in
-            let snapshot = try database.snapshot(current: finder, in: db)
+            let snapshot = try current(in: db)
             let stamp = Timestamp.string(at)
             let candidates = try ComplaintRecord.fetchAll(db, sql: Self.deadlinePassed, arguments: Self.deadlineArguments(stamp), limit: 100_000)
             var marked = 0
@@ -658,7 +671,7 @@ public final class ComplaintDesk: Sendable {
     public func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
         return try database.writeImmediate { db in
-            let snapshot = try database.snapshot(current: finder, in: db)
+            let snapshot = try current(in: db)
             guard var complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
             let at = now()
             var events: [ComplaintEvent] = []

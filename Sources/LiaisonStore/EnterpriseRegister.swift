@@ -126,7 +126,7 @@ public struct EnterpriseRegister: Sendable {
             try db.execute(sql: "UPDATE enterprises SET enrolled_at = NULL, settle_days = NULL, updated_at = ? WHERE credit_code = ?", arguments: [stamp, code])
             try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE role = ? AND revoked_at IS NULL",
                            arguments: [stamp, StaffRole.enterprise(code).description])
-            let snapshot = try database.snapshot(current: desk.finder, in: db)
+            let snapshot = try desk.current(in: db)
             var recalled: [String] = []
             // Bounded: an enterprise has at most a window's worth of complaints waiting.
             for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE enterprise_code = ? AND status = 'with_enterprise'", arguments: [code], limit: 100_000) {

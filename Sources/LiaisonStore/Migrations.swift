@@ -473,6 +473,17 @@ enum Migrations {
             // Deadlines counted by the law layer alone (no official schedule for their year yet),
             // one bit each (ServiceDeadline); recomputed when the year's notice is loaded.
             try db.execute(sql: "ALTER TABLE complaints ADD COLUMN provisional_deadlines INTEGER NOT NULL DEFAULT 0")
+            // Official holiday schedules of years after geodata/working-calendar.json, imported
+            // with `liaison calendar import`: one per year, its canonical JSON.
+            try db.execute(sql: """
+                CREATE TABLE calendar_notices (
+                    year        INTEGER PRIMARY KEY NOT NULL CHECK (year BETWEEN 2025 AND 2100),
+                    source      TEXT NOT NULL,
+                    body        BLOB NOT NULL,
+                    imported_at TEXT NOT NULL,
+                    imported_by TEXT NOT NULL
+                )
+                """)
         }
 
         return migrator

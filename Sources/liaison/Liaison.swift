@@ -13,7 +13,7 @@ struct Liaison: AsyncParsableCommand {
             LIAISON_DB). When it does not exist yet it is created from geodata/: the counties and \
             the stations, or with --empty the counties only.
             """,
-        subcommands: [Nearest.self, Where.self, Stations.self, Complaints.self, Enterprises.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Serve.self, Notify.self, Tokens.self]
+        subcommands: [Nearest.self, Where.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Serve.self, Notify.self, Tokens.self]
     )
 
     /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).

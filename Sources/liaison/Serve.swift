@@ -50,6 +50,12 @@ extension Liaison {
             let host = self.host
             let complaints = try dispatch.settings(store)
             let desk = ComplaintDesk(database: database, finder: finder, settings: complaints)
+            // Deadlines set by an older calendar (provisional, or missing before the law layer) are
+            // counted again with the calendar of this start: geodata/ and the imported notices.
+            let (examined, moved) = try desk.recomputeDeadlines(reason: "the working calendar at start")
+            if !moved.isEmpty {
+                logger("liaison.sla").notice("deadlines recomputed at start", metadata: ["complaints.examined": "\(examined)", "complaints.moved": "\(moved.count)"])
+            }
             // The workers: texts go out through the gateway (claimed, so several processes can
             // share a store); deadlines are watched by one process at a time; the register is
             // re-read when another process changes it.

@@ -6,30 +6,30 @@ import Testing
     /// The closed loop as the product describes it, written out by hand: every transition
     /// there is. A pair missing here must not be allowed.
     static let expected: [ComplaintStatus: [ComplaintAction: ComplaintStatus]] = [
-        .submitted: [.assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned, .refer: .with_enterprise,
+        .submitted: [.deadline_update: .submitted, .assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned, .refer: .with_enterprise,
                      .mark_urgent: .submitted, .open_review: .submitted, .uphold: .submitted],
-        .assigned: [.accept: .accepted, .refuse: .refused, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned,
+        .assigned: [.deadline_update: .assigned, .accept: .accepted, .refuse: .refused, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned,
                     .mark_urgent: .assigned, .verify: .assigned, .open_review: .assigned, .uphold: .assigned],
-        .accepted: [.reassign: .assigned, .schedule: .accepted, .confirm_appointment: .accepted,
+        .accepted: [.deadline_update: .accepted, .reassign: .assigned, .schedule: .accepted, .confirm_appointment: .accepted,
                     .start_mediation: .mediating, .withdraw: .withdrawn, .mark_urgent: .accepted, .verify: .accepted, .uphold: .accepted],
-        .refused: [.assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned, .mark_urgent: .refused,
+        .refused: [.deadline_update: .refused, .assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned, .mark_urgent: .refused,
                    .open_review: .refused, .uphold: .refused],
-        .mediating: [.schedule: .mediating, .confirm_appointment: .mediating, .resolve: .resolved, .fail: .failed,
+        .mediating: [.deadline_update: .mediating, .schedule: .mediating, .confirm_appointment: .mediating, .resolve: .resolved, .fail: .failed,
                      .withdraw: .withdrawn, .mark_urgent: .mediating, .verify: .mediating, .uphold: .mediating],
-        .resolved: [.feedback: .closed, .close: .closed, .open_review: .resolved, .uphold: .resolved, .reopen: .assigned],
-        .failed: [.feedback: .closed, .close: .closed, .hand_off: .closed, .open_review: .failed, .uphold: .failed, .reopen: .assigned],
+        .resolved: [.deadline_update: .resolved, .feedback: .closed, .close: .closed, .open_review: .resolved, .uphold: .resolved, .reopen: .assigned],
+        .failed: [.deadline_update: .failed, .feedback: .closed, .close: .closed, .hand_off: .closed, .open_review: .failed, .uphold: .failed, .reopen: .assigned],
         .closed: [.hand_off: .closed, .open_review: .closed, .uphold: .closed, .reopen: .assigned, .return_visit: .closed],
         .withdrawn: [.uphold: .withdrawn],
-        .with_enterprise: [.settle: .settlement_offered, .decline: .submitted, .timeout: .submitted, .recall: .submitted,
+        .with_enterprise: [.deadline_update: .with_enterprise, .settle: .settlement_offered, .decline: .submitted, .timeout: .submitted, .recall: .submitted,
                            .reassign: .assigned, .withdraw: .withdrawn, .mark_urgent: .with_enterprise],
-        .settlement_offered: [.accept_settlement: .resolved, .reject_settlement: .submitted, .lapse: .resolved,
+        .settlement_offered: [.deadline_update: .settlement_offered, .accept_settlement: .resolved, .reject_settlement: .submitted, .lapse: .resolved,
                               .withdraw: .withdrawn],
     ]
 
     @Test func theTableCoversEveryStateAndAction() {
         // If a state or action is added, the table above (and this test) must be revisited.
         #expect(ComplaintStatus.allCases.count == 11)
-        #expect(ComplaintAction.allCases.count == 30)
+        #expect(ComplaintAction.allCases.count == 31)
         #expect(Set(Self.expected.keys) == Set(ComplaintStatus.allCases))
     }
 
@@ -44,17 +44,17 @@ import Testing
     /// Who may act in each state, in the actions' declaration order (before the preconditions
     /// ``ComplaintView/allowedActions(_:party:)`` adds: an urgent complaint, an open review...).
     static let allowed: [(ComplaintStatus, staff: [ComplaintAction], consumer: [ComplaintAction], system: [ComplaintAction], enterprise: [ComplaintAction])] = [
-        (.submitted, [.reassign, .claim, .mark_urgent, .uphold], [.withdraw], [.assign, .refer, .open_review], []),
-        (.assigned, [.accept, .refuse, .reassign, .claim, .mark_urgent, .verify, .uphold], [.withdraw], [.open_review], []),
-        (.accepted, [.reassign, .schedule, .start_mediation, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [], []),
-        (.refused, [.reassign, .claim, .mark_urgent, .uphold], [.withdraw], [.assign, .open_review], []),
-        (.mediating, [.schedule, .resolve, .fail, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [], []),
-        (.resolved, [.close, .uphold, .reopen], [.feedback], [.open_review], []),
-        (.failed, [.close, .hand_off, .uphold, .reopen], [.feedback], [.open_review], []),
+        (.submitted, [.reassign, .claim, .mark_urgent, .uphold], [.withdraw], [.assign, .refer, .open_review, .deadline_update], []),
+        (.assigned, [.accept, .refuse, .reassign, .claim, .mark_urgent, .verify, .uphold], [.withdraw], [.open_review, .deadline_update], []),
+        (.accepted, [.reassign, .schedule, .start_mediation, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [.deadline_update], []),
+        (.refused, [.reassign, .claim, .mark_urgent, .uphold], [.withdraw], [.assign, .open_review, .deadline_update], []),
+        (.mediating, [.schedule, .resolve, .fail, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [.deadline_update], []),
+        (.resolved, [.close, .uphold, .reopen], [.feedback], [.open_review, .deadline_update], []),
+        (.failed, [.close, .hand_off, .uphold, .reopen], [.feedback], [.open_review, .deadline_update], []),
         (.closed, [.hand_off, .uphold, .reopen, .return_visit], [], [.open_review], []),
         (.withdrawn, [.uphold], [], [], []),
-        (.with_enterprise, [.reassign, .mark_urgent], [.withdraw], [.timeout, .recall], [.settle, .decline]),
-        (.settlement_offered, [], [.withdraw, .accept_settlement, .reject_settlement], [.lapse], []),
+        (.with_enterprise, [.reassign, .mark_urgent], [.withdraw], [.timeout, .recall, .deadline_update], [.settle, .decline]),
+        (.settlement_offered, [], [.withdraw, .accept_settlement, .reject_settlement], [.lapse, .deadline_update], []),
     ]
 
     @Test func allowedActionsPerParty() {
@@ -71,7 +71,7 @@ import Testing
         #expect(ComplaintAction.staffActions == [.accept, .refuse, .reassign, .schedule, .start_mediation, .resolve, .fail, .close, .claim,
                                                  .mark_urgent, .verify, .hand_off, .uphold, .reopen, .return_visit])
         #expect(ComplaintAction.allCases.filter { $0.party == .consumer } == [.confirm_appointment, .withdraw, .feedback, .accept_settlement, .reject_settlement])
-        #expect(ComplaintAction.allCases.filter { $0.party == .system } == [.submit, .assign, .overdue, .refer, .timeout, .recall, .lapse, .open_review])
+        #expect(ComplaintAction.allCases.filter { $0.party == .system } == [.submit, .assign, .overdue, .refer, .timeout, .recall, .lapse, .open_review, .deadline_update])
         #expect(ComplaintAction.allCases.filter { $0.party == .enterprise } == [.settle, .decline])
     }
 

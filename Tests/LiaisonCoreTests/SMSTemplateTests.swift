@@ -44,7 +44,7 @@ import Testing
             #expect(message.text.hasPrefix(SMSTemplates.signature) && message.text.contains(complaint.number), "\(message.template)")
         }
         // Who hears of what: the consumer of every step but the silent ones; the enterprise of a referral.
-        let silent: Set<ComplaintAction> = [.overdue, .return_visit]
+        let silent: Set<ComplaintAction> = [.overdue, .return_visit, .deadline_update]   // deadline_update: only with a moved date in its note
         #expect(messages.contains { $0.recipient == .consumer } == !silent.contains(action), "\(action.rawValue)")
         #expect(messages.contains { $0.recipient == .enterprise } == (action == .refer), "\(action.rawValue)")
         let toStation: Set<ComplaintAction> = [.assign, .reassign, .claim, .reopen, .mark_urgent]
