@@ -21,25 +21,40 @@
 #      (recall), re-enrolment (new key); station mediation to resolve / fail; feedback 1-2 ->
 #      review -> uphold / reopen; return visits; fail -> hand_off -> case file (JSON and PDF).
 #      The credit code decides the enterprise (a code other than an enrolled enterprise's is not
-#      referred, whatever merchant.id says); without a code, merchant.id does. A window the
-#      working-day calendar cannot reach (E5's 30 days, late in the calendar's last year) refers
-#      nothing: the complaint goes to a station and the submit note says why.
+#      referred, whatever merchant.id says); without a code, merchant.id does. E5's 30 working
+#      days run into the next year, which the law layer of the calendar counts: it is referred,
+#      times out there and is then accepted. (Only a window past 2100 refers nothing: the
+#      complaint then goes to a station and the submit note says why.) A complaint reopened by a
+#      review waits, not accepted again, with no mediation clock.
 #   4. Checks, for every complaint, that its events are exactly the (action, from, to) its path
 #      should give (the API's and the database's, which must agree), the texts each event sends
 #      (consumer, enterprise, station staff) as SMSTemplates says, the deadlines (settle_by,
-#      reply_by, review due_by: own working-day calendar from geodata/working-calendar.json;
-#      urgent due_by: +24 h; a review or reply window past the calendar is unset and its event
-#      note says "review deadline not set" / "reply window not set"), 409 for illegal actions, 404
-#      for another enterprise's complaint, 403/401 across the staff / enterprise boundary and for
-#      revoked keys, the queues and lists.
+#      reply_by, review due_by, and the four of deadlines{}: own working-day calendar in two
+#      layers, geodata/working-calendar.json then the law of geodata/statutory-holidays.json;
+#      urgent due_by: +24 h; only a window past 2100 is unset and its event note says "review
+#      deadline not set" / "reply window not set"), which deadlines are provisional (counted over
+#      a day the law alone answers for: deadlines.provisional, provisional_deadlines in lists, and
+#      "provisional: acceptance counted by the law alone ..." on the event that started the
+#      station clocks, and on no other), 409 for illegal actions, 404 for another enterprise's
+#      complaint, 403/401 across the staff / enterprise boundary and for revoked keys, the queues
+#      and lists.
 #   5. Recomputes the KPIs from the raw events (complaint_events read-only with sqlite3, plus the
 #      enterprise names registered here, the calendar and the return-visit draw, SHA-256 of the
 #      number): direct_train, urgent_within_24h, reviews, court_handoffs, return_visits,
 #      by_enterprise, and also complaints, resolution/satisfaction rates, the three station
 #      clocks (which leave out what the enterprise kept) and `overdue` (complaints past a running
 #      service clock: dispatch, response, acceptance, mediation, urgent; an overdue review counts
-#      in reviews.overdue only), and compares them with GET /v1/stats.
+#      in reviews.overdue only), with `provisional` in each deadline share (of `of`, those judged on
+#      a deadline the law alone counted), and compares them with GET /v1/stats.
 #      Then, as a self-check, perturbs each computed KPI and makes sure the comparison catches it.
+#   6. Imports a made-up notice for the year after the shipped ones with `liaison calendar import`
+#      while the server runs (a bad one first: refused, nothing written) and checks that every
+#      open complaint's provisional deadline (acceptance, mediation; README "Service levels") is
+#      counted again: one that moves gets exactly one deadline_update event noting "old → new"
+#      and a consumer.deadline_update text naming the new last day, one that does not just loses
+#      its mark; `liaison calendar show` agrees day by day with this tool's calendar before and
+#      after; the same notice again and a restart of the server change nothing; then the events,
+#      texts, deadlines, lists and KPIs once more.
 #   Prints one line per KPI and `complaints-oracle: paths: N checks, F failed`; exit 1 on any
 #   failure, 2 on setup errors.
 #
@@ -124,41 +139,138 @@ def fmt(t):
 
 
 class Calendar:
-    """geodata/working-calendar.json: a day works when it is an adjusted working day, or a
-    weekday that is no holiday. A period of n working days from an instant ends at 00:00
-    Asia/Shanghai after the nth working day following the instant's Shanghai day; None when the
-    calendar does not reach that far."""
+    """The working-day calendar in two layers, as the service counts it.
 
-    def __init__(self, path=GEODATA / "working-calendar.json"):
+    1. The official notices: geodata/working-calendar.json (first_day...last_day): a day works
+       when it is an adjusted working day, or a weekday that is no holiday.
+    2. After them, each later year up to statutory-holidays.json's last_year: the notice imported
+       for that year (`liaison calendar import`; ranges of days off, worked weekend days), else
+       the LAW: weekends and the statutory days off (a date may be listed twice, Mid-Autumn in
+       National Day), no swaps. A count over a day the law alone answers for is provisional.
+
+    A period of n working days from an instant ends at 00:00 Asia/Shanghai after the nth working
+    day following the instant's Shanghai day; None when even the law does not reach that far."""
+
+    def __init__(self, path=GEODATA / "working-calendar.json", law_path=GEODATA / "statutory-holidays.json", notices=()):
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         self.first, self.last = dt.date.fromisoformat(d["first_day"]), dt.date.fromisoformat(d["last_day"])
         self.holidays = {dt.date.fromisoformat(e["date"]) for e in d["holidays"]}
         self.adjusted = {dt.date.fromisoformat(e["date"]) for e in d["adjusted_working_days"]}
+        law = json.loads(Path(law_path).read_text(encoding="utf-8"))
+        self.law_years = range(law["first_year"], law["last_year"] + 1)
+        self.law = set()
+        for year in self.law_years:
+            for e in law["years"].get(str(year), []):
+                day = dt.date.fromisoformat(e["date"])
+                assert day.year == year, (year, e)
+                self.law.add(day)
+        self.end = max(self.last, dt.date(self.law_years[-1], 12, 31))
+        self.imported = {}      # year -> (days off, worked weekend days)
+        self.notices = []
+        for notice in notices:
+            self.add_notice(notice)
+
+    def with_notice(self, notice):
+        """This calendar with one more imported notice (the JSON document, as a dict)."""
+        c = copy.copy(self)
+        c.imported, c.notices = dict(self.imported), list(self.notices)
+        c.add_notice(notice)
+        return c
+
+    def add_notice(self, notice):
+        year = notice["year"]
+        off, worked = set(), set()
+        for r in notice["holidays"]:
+            day, to = dt.date.fromisoformat(r["from"]), dt.date.fromisoformat(r["to"])
+            while day <= to:
+                off.add(day)
+                day += dt.timedelta(days=1)
+        worked = {dt.date.fromisoformat(e["date"]) for e in notice["adjusted_working_days"]}
+        # what the service checks too: the year, weekends worked, every statutory day off
+        assert year > self.last.year and year in self.law_years, year
+        assert all(d.year == year for d in off | worked) and not off & worked, notice
+        assert all(d.weekday() >= 5 for d in worked), sorted(d for d in worked if d.weekday() < 5)
+        assert {d for d in self.law if d.year == year} <= off, sorted(d for d in self.law if d.year == year and d not in off)
+        self.imported[year] = (off, worked)
+        self.notices.append(notice)
+
+    def provisional(self, day):
+        return not self.first <= day <= self.last and day.year not in self.imported
 
     def working(self, day):
-        if day in self.holidays:
-            return False
-        return day in self.adjusted or day.weekday() < 5
+        if self.first <= day <= self.last:
+            if day in self.holidays:
+                return False
+            return day in self.adjusted or day.weekday() < 5
+        if day.year in self.imported:
+            off, worked = self.imported[day.year]
+            if day in off:
+                return False
+            return day in worked or day.weekday() < 5
+        return day.weekday() < 5 and day not in self.law
 
-    def deadline(self, start, days):
+    def counted(self, start, days):
+        """(deadline, provisional) of n working days from start; (None, False) past the calendar."""
         day = start.astimezone(SHANGHAI).date()
-        if not self.first <= day <= self.last:
-            return None
-        left = days
+        if not self.first <= day <= self.end:
+            return None, False
+        left, provisional = days, False
         while left:
             day += dt.timedelta(days=1)
-            if day > self.last:
-                return None
+            if day > self.end:
+                return None, False
+            provisional |= self.provisional(day)
             if self.working(day):
                 left -= 1
-        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), SHANGHAI).astimezone(UTC)
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), SHANGHAI).astimezone(UTC), provisional
+
+    def deadline(self, start, days):
+        return self.counted(start, days)[0]
+
+
+def made_up_notice(year, law_path=GEODATA / "statutory-holidays.json"):
+    """A made-up official schedule for `year`, as `liaison calendar import` takes it: each
+    holiday's statutory days as a range (overlapping ones merged), the Spring Festival made
+    eight days long, and the first weekend day after it worked (调休). Not any real notice."""
+    law = json.loads(Path(law_path).read_text(encoding="utf-8"))
+    groups = defaultdict(list)
+    for e in law["years"][str(year)]:
+        groups[e["holiday"]].append(dt.date.fromisoformat(e["date"]))
+    ranges = []
+    for key, days in sorted(groups.items(), key=lambda kv: min(kv[1])):
+        a, b = min(days), max(days)
+        if key == "spring_festival":
+            b = max(b, a + dt.timedelta(days=7))
+        if ranges and a <= ranges[-1][1] + dt.timedelta(days=1):
+            ranges[-1][1] = max(ranges[-1][1], b)
+        else:
+            ranges.append([a, b, law["names"].get(key, key)])
+    spring = next(r for r in ranges if r[2] == law["names"]["spring_festival"])
+    worked = spring[1] + dt.timedelta(days=1)
+    while worked.weekday() < 5:
+        worked += dt.timedelta(days=1)
+    return {"year": year, "source": f"complaints-paths: a made-up {year} notice (not any real 国办发明电)",
+            "holidays": [{"from": a.isoformat(), "to": b.isoformat(), "name": name} for a, b, name in ranges],
+            "adjusted_working_days": [{"date": worked.isoformat(), "name": spring[2]}]}
+
+
+def local_day(exclusive_end):
+    """SMSTemplates.localDay: the last day before an exclusive deadline, \"2月14日\"."""
+    t = (exclusive_end - dt.timedelta(seconds=1)).astimezone(SHANGHAI)
+    return f"{t.month}月{t.day}日"
+
+
+def period_counted(cal, rule, start):
+    """(end, provisional) of a service-levels.json period ({"hours": n} or {"working_days": n})
+    from start; hours are never provisional."""
+    if "hours" in rule:
+        return start + dt.timedelta(hours=rule["hours"]), False
+    return cal.counted(start, rule["working_days"])
 
 
 def period_end(cal, rule, start):
-    """End of a service-levels.json period ({"hours": n} or {"working_days": n}) from start."""
-    if "hours" in rule:
-        return start + dt.timedelta(hours=rule["hours"])
-    return cal.deadline(start, rule["working_days"])
+    """End of a service-levels.json period from start (None past the calendar)."""
+    return period_counted(cal, rule, start)[0]
 
 
 def visit_drawn(number, share):
@@ -209,18 +321,23 @@ def new_train():
 
 
 def new_deadline_share():
-    return {"met": 0, "of": 0, "excluded_no_deadline": 0}
+    return {"met": 0, "of": 0, "excluded_no_deadline": 0, "provisional": 0}
 
 
-def judge(acc, deadline, stopped, judged_at):
-    """A service-level clock: counted when it stopped, or when its deadline passed running."""
+def judge(acc, deadline, stopped, judged_at, provisional=False):
+    """A service-level clock: counted when it stopped, or when its deadline passed running; of
+    those counted, `provisional` when the deadline was counted by the law alone."""
     if deadline is None:
         acc["excluded_no_deadline"] += 1
-    elif stopped is not None:
+        return
+    if stopped is not None:
         acc["of"] += 1
         acc["met"] += stopped <= deadline
     elif deadline <= judged_at:
         acc["of"] += 1
+    else:
+        return
+    acc["provisional"] += bool(provisional)
 
 
 def train_outcome(evs):
@@ -240,9 +357,52 @@ def train_outcome(evs):
     return evs[i], "pending", None
 
 
+PROVISIONAL_NOTE = "provisional: acceptance counted by the law alone (no official schedule for its year yet)"
+
+
+def clocks_start(evs):
+    """Where the dispatch, first-response and acceptance clocks started: (event whose note says
+    so, instant), or (None, None) while the enterprise has it or after it settled."""
+    refer, outcome, ending = train_outcome(evs)
+    if refer is None:
+        return evs[0], evs[0]["at"]
+    if outcome in LEFT_ENTERPRISE:
+        return ending, ending["at"]
+    return None, None
+
+
+def expected_deadlines(evs, cal, rules):
+    """The four deadlines of GET /v1/complaints/N and which are provisional, from the events:
+    the station clocks from their start, the mediation clock from the last acceptance (a reopen
+    clears it: the next acceptance starts it again). Datetimes (or None), and the names of the
+    provisional ones in the service's order."""
+    _, start = clocks_start(evs)
+    out = {"dispatch_by": None, "respond_by": None, "acceptance_by": None, "mediation_by": None}
+    marks = set()
+    if start is not None:
+        out["dispatch_by"] = period_end(cal, rules["dispatch"], start)
+        out["respond_by"] = period_end(cal, rules["first_response"], start)
+        out["acceptance_by"], prov = period_counted(cal, rules["acceptance"], start)
+        if prov:
+            marks.add("acceptance")
+    for e in evs:
+        if e["action"] == "accept":
+            out["mediation_by"], prov = period_counted(cal, rules["mediation"], e["at"])
+            marks.discard("mediation")
+            if prov:
+                marks.add("mediation")
+        elif e["action"] == "reopen":
+            out["mediation_by"] = None
+            marks.discard("mediation")
+    return out, [k for k in ("dispatch", "first_response", "acceptance", "mediation", "urgent", "review") if k in marks]
+
+
 def compute_kpis(events, now, cal, rules):
-    """events: {number: [event dicts sorted by seq: seq, at (datetime), action, from, to, note]}.
+    """events: {number: [event dicts sorted by seq: seq, at (datetime), action, from, to, note]};
+    cal: a Calendar, or a function of the complaint number giving the one its deadlines were
+    counted with (after a notice import, the open complaints' were counted again).
     Returns (totals, by_enterprise) shaped like GET /v1/stats (the keys this tool compares)."""
+    cal_of = cal if callable(cal) else (lambda number: cal)
     t = {"complaints": 0, "direct_train": new_train(), "urgent_within_24h": new_deadline_share(),
          "reviews": {"reviewed": {"met": 0, "of": 0}, "open": 0, "upheld": 0, "reopened": 0, "overdue": 0},
          "court_handoffs": 0, "return_visits": {"queued": 0, "done": 0, "reached": 0, "satisfied": 0},
@@ -253,6 +413,7 @@ def compute_kpis(events, now, cal, rules):
     urgent_hours = rules["urgent"]
     share = rules.get("return_visits", {}).get("share", 0.1)
     for number, evs in events.items():
+        cal = cal_of(number)
         t["complaints"] += 1
         status = evs[-1]["to"]
         withdrawn_at = next((e["at"] for e in reversed(evs) if e["action"] == "withdraw"), None)
@@ -281,12 +442,13 @@ def compute_kpis(events, now, cal, rules):
             return next((e["at"] for e in evs if e["action"] in actions), None)
         if refer is None or outcome in LEFT_ENTERPRISE:
             start = evs[0]["at"] if refer is None else ending["at"]
-            clocks = [(t["dispatched_within_2h"], period_end(cal, rules["dispatch"], start), first({"assign", "reassign", "claim"})),
-                      (t["answered_within_24h"], period_end(cal, rules["first_response"], start),
+            # only acceptance is ever provisional: dispatch and first response count hours
+            clocks = [(t["dispatched_within_2h"], period_counted(cal, rules["dispatch"], start), first({"assign", "reassign", "claim"})),
+                      (t["answered_within_24h"], period_counted(cal, rules["first_response"], start),
                        first({"accept", "refuse", "schedule", "start_mediation", "resolve", "fail"})),
-                      (t["accepted_within_7_working_days"], period_end(cal, rules["acceptance"], start), first({"accept"}))]
-            for acc, deadline, stopped in clocks:
-                judge(acc, deadline, stopped, judged_at)
+                      (t["accepted_within_7_working_days"], period_counted(cal, rules["acceptance"], start), first({"accept"}))]
+            for acc, (deadline, provisional), stopped in clocks:
+                judge(acc, deadline, stopped, judged_at, provisional)
                 late |= passed(deadline, stopped)
         # the mediation clock: from the last acceptance, stopped by an outcome; a reopen clears it
         mediation_by = outcome_at = None
@@ -391,7 +553,7 @@ def summary(key, v):
     for k, x in v.items():
         if isinstance(x, dict):
             parts.append(f"{k} {x.get('met')}/{x.get('of')}")
-        elif k == "share" or (k == "excluded_no_deadline" and not x):
+        elif k == "share" or (k in ("excluded_no_deadline", "provisional") and not x):
             continue
         else:
             parts.append(f"{k} {x}")
@@ -440,7 +602,9 @@ class Paths:
         self.a, self.binary, self.work = a, binary, work
         self.ck = Checks(a.verbose)
         self.rng = __import__("random").Random(a.seed)
-        self.cal = Calendar()
+        self.cal = Calendar()       # the calendar of the run: the notices, then the law
+        self.cal_after = None       # with the made-up notice imported at the end
+        self.recounted = set()      # the complaints whose provisional deadlines the import counted again
         self.rules = json.loads((GEODATA / "service-levels.json").read_text(encoding="utf-8"))
         courts = json.loads((GEODATA / "courts.json").read_text(encoding="utf-8"))["courts"]
         self.courts = {c["id"]: c for c in courts}
@@ -456,6 +620,10 @@ class Paths:
         self.db = work / "paths.sqlite"
         self.phone_seq = 0
         self.anchors = self.pick_anchors()
+
+    def cal_of(self, number):
+        """The calendar a complaint's deadlines were last counted with."""
+        return self.cal_after if number in self.recounted else self.cal
 
     # ---- plumbing
     def req(self, method, path, body=None, token=None, headers=None, raw=None):
@@ -583,8 +751,9 @@ class Paths:
         self.enrol("E1", {"settle_days": 2})
         self.enrol("E1", {})
         self.enrol("E2", None)
-        # E5: the longest window (30 working days). Near the end of the working-day calendar its
-        # window cannot be computed, and a complaint naming it goes to a station instead.
+        # E5: the longest window (30 working days). From December on it runs into a year the
+        # notices do not cover: the law layer counts it (before the law layer it could not be
+        # computed and the complaint went to a station; that happens now only past 2100).
         base = "91330108MA" + "".join(self.rng.choice(CREDIT_ALPHABET) for _ in range(7))
         e5 = {"key_name": "E5", "code": credit_code(base), "name": "滨江长窗口科技有限公司", "merchant_id": None, "phone": self.phone(),
               "days": 30, "key": None, "old_keys": []}
@@ -733,8 +902,10 @@ class Paths:
         dict(path="e2-offered-at-revocation-accept", ent="E2", by="code", refer="E2"),
         dict(path="e2-offered-at-revocation-lapse", ent="E2", by="id", refer="E2"),
         dict(path="e2-code-wins-over-E1-id", ent="E2", by="code+id-E1", refer="E2"),
-        # E5: settle_days 30; past the working-day calendar (December) it is not referred
-        dict(path="e5-long-window", ent="E5", by="code", refer_if_window="E5"),
+        # E5: settle_days 30, into the years the law layer counts; referred all the same (only a
+        # window past 2100 is not), it times out at its settle_by and is then accepted (at the real
+        # time: the sweep ran ahead), judged on the acceptance deadline the law alone counted
+        dict(path="e5-long-window-timeout-accept", ent="E5", by="code", refer_if_window="E5"),
         # urgent by rule: straight to a station even when the enterprise is enrolled
         dict(path="urgent-food-mediate", ent="E1", by="code", urgent="食品安全且有健康损害", category="food_safety",
              description="吃了店里的凉菜后腹泻，已就医"),
@@ -750,6 +921,7 @@ class Paths:
         dict(path="station-review-uphold", ent="E3", by="code"),
         dict(path="station-review-reopen-other-station", ent="E4", by="code"),
         dict(path="station-review-reopen-fail"),
+        dict(path="station-review-reopen-waiting", ent="E3", by="code"),
         dict(path="station-assigned", ent="E3", by="code"),
         dict(path="station-assigned", ent="E4", by="code"),
         dict(path="station-assigned"),
@@ -1126,6 +1298,16 @@ class Paths:
         self.mediate(c, "fail")
         self.staff(c, "reopen", note="再次", code=409)     # the review already has its finding
 
+        # reopened and waiting for the station to accept it again: no mediation clock runs
+        c = self.one("station-review-reopen-waiting")
+        self.mediate(c)
+        self.feedback(c, 2)
+        self.staff(c, "reopen", note="重新调解，待站点受理", tuples=[("reopen", "closed", "assigned")])
+        if c.view:
+            dl = c.view.get("deadlines") or {}
+            self.ck.check(dl.get("mediation_by") is None, f"{c.number} ({c.path}): reopened, not accepted again: mediation_by "
+                                                          f"{dl.get('mediation_by')}, expected none")
+
         for c in self.by_path("station-resolve-close"):
             self.mediate(c)
             self.staff(c, "mark_urgent", note="太晚", code=409)   # resolved: no more urgent track
@@ -1266,6 +1448,14 @@ class Paths:
         if c:
             self.consumer(c, "settlement/reject", code=409)
             self.consumer(c, "settlement/accept", code=409)
+        # E5's complaint timed out at its settle_by (next year): its acceptance deadline was counted
+        # by the law alone; accepted now (the real time, before the swept instant)
+        for c in self.by_path("e5-long-window-timeout-accept"):
+            if c.ent:
+                self.ck.check(c.status == "assigned" and getattr(c, "swept_at", None) is not None,
+                              f"{c.number} ({c.path}): {c.status} after the sweeps, expected assigned by timeout")
+            if c.status == "assigned":
+                self.staff(c, "accept", tuples=[("accept", "assigned", "accepted")])
 
     # ---- phase 9: the queues and lists as staff see them
     def lists(self, events):
@@ -1290,6 +1480,11 @@ class Paths:
         flags = {x["number"]: x.get("urgent") for x in (doc or {}).get("complaints", [])}
         self.ck.check(all(flags.get(n) == (n in urgent_running) for n in events),
                       f"summary 'urgent' flags: {[n for n in events if flags.get(n) != (n in urgent_running)]} differ")
+        marks = {x["number"]: x.get("provisional_deadlines") for x in (doc or {}).get("complaints", [])}
+        want = {n: expected_deadlines(evs, self.cal_of(n), self.rules)[1] for n, evs in events.items()}
+        self.ck.check(marks == want, "summary 'provisional_deadlines': "
+                                     + "; ".join(f"{n} {marks.get(n)}, expected {want.get(n)}" for n in sorted(set(want) | set(marks))
+                                                 if marks.get(n) != want.get(n)))
         open_reviews = []
         for n, evs in events.items():
             idx = [k for k, e in enumerate(evs) if e["action"] == "open_review"]
@@ -1343,6 +1538,13 @@ class Paths:
                 m = REFER_CODE.search((refer or {}).get("note") or "")
                 self.ck.check(m and m.group(1) == self.ents[c.ent]["code"], f"{n}: refer note {(refer or {}).get('note')!r}, expected {c.ent}")
             self.check_notes(c, events.get(n, []))
+            # the four deadlines and the provisional marks (the law layer counts past the notices)
+            want, marks = expected_deadlines(events.get(n, []), self.cal_of(n), self.rules)
+            want = {k: v and fmt(v) for k, v in want.items()}
+            dl = doc.get("deadlines") or {}
+            got = {k: dl.get(k) for k in want}
+            self.ck.check(got == want and dl.get("provisional") == marks,
+                          f"{n} ({c.path}): deadlines {got} provisional {dl.get('provisional')}, expected {want} provisional {marks}")
             # the station of each assignment is in the register and active
             for e in events.get(n, []):
                 if e["action"] in ("assign", "reopen"):
@@ -1365,6 +1567,16 @@ class Paths:
                           f"train: its window ({e['days']} working days) cannot be computed: ...'")
         else:
             self.ck.check("not sent to" not in (submit.get("note") or ""), f"{n} ({c.path}): submit note {submit.get('note')!r}")
+        # the event that started the station clocks (the submit, or leaving the enterprise) says
+        # when acceptance was counted by the law alone; no other event does (a referred complaint's
+        # submit neither: its station clocks have not started)
+        start_ev, start = clocks_start(evs)
+        provisional = start is not None and period_counted(self.cal, self.rules["acceptance"], start)[1]
+        for e in evs:
+            has = PROVISIONAL_NOTE in (e["note"] or "")
+            self.ck.check(has == (provisional and e is start_ev),
+                          f"{n} ({c.path}): {e['action']} note {e['note']!r}: "
+                          + (f"expected '...{PROVISIONAL_NOTE}'" if provisional and e is start_ev else "expected no provisional note"))
         for e in evs:
             if e["action"] == "open_review":
                 due = self.cal.deadline(e["at"], self.rules["review"]["working_days"])
@@ -1426,12 +1638,22 @@ class Paths:
                                   f"({len(text)} characters)")
 
     # ---- phase 11: the KPIs
-    def kpis(self, events):
+    def kpis(self, events, again=None):
+        """again: a label for a later comparison (one summary line, no --break, no self-check)."""
         doc = self.expect(self.staff_get("/v1/stats"), 200, "GET /v1/stats")
         if not doc:
             return
         now = ts(doc["as_of"])
-        exp_totals, exp_ent = compute_kpis(events, now, self.cal, self.rules)
+        exp_totals, exp_ent = compute_kpis(events, now, self.cal_of, self.rules)
+        if again:
+            d = [x for key in KPI_KEYS for x in diff(exp_totals[key], (doc.get("totals") or {}).get(key), key)]
+            got_ent = {e.get("credit_code"): e.get("direct_train") for e in doc.get("by_enterprise") or []}
+            d += [x for code in sorted(set(exp_ent) | set(got_ent)) for x in diff(exp_ent.get(code), got_ent.get(code), f"by_enterprise[{code}]")]
+            verdict = "agree" if not d else "DISAGREE " + "; ".join(f"{p}: computed {e}, server {g}" for p, e, g in d)
+            self.ck.check(not d, f"KPIs {again}: {verdict}")
+            print(f"{TAG} KPIs {again}: {len(KPI_KEYS) + 1} compared, "
+                  f"{summary('accepted_within_7_working_days', exp_totals['accepted_within_7_working_days'])} {verdict}")
+            return
         exp_by_ent = [{"credit_code": code, "name": next((e["name"] for e in self.ents.values() if e["code"] == code), "?"),
                        "direct_train": exp_ent[code]} for code in sorted(exp_ent)]
         if self.a.break_kpi:
@@ -1480,6 +1702,127 @@ class Paths:
         print(f"{TAG} self-check: {caught} perturbed expectations, {caught} caught")
         self.totals = exp_totals
 
+    # ---- phase 12: the next year's notice, imported while the server runs
+    def calendar_show(self, year, cal, when):
+        """`liaison calendar show YEAR --all --format json` against this tool's own calendar."""
+        p = subprocess.run([str(self.binary), "calendar", "show", str(year), "--all", "--format", "json", "--db", str(self.db),
+                            "--geodata", str(GEODATA)], capture_output=True, text=True, timeout=120)
+        if not self.ck.check(p.returncode == 0, f"calendar show {year} ({when}): exit {p.returncode}: {p.stderr.strip()[:300]}"):
+            return
+        days = json.loads(p.stdout)
+        got = {x["date"]: (x["working"], x["source"]) for x in days}
+        want = {}
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            source = "notice" if cal.first <= day <= cal.last else ("imported notice" if year in cal.imported else "law")
+            want[day.isoformat()] = (cal.working(day), source)
+            day += dt.timedelta(days=1)
+        bad = [(k, got.get(k), want[k]) for k in want if got.get(k) != want[k]]
+        self.ck.check(not bad and len(got) == len(want), f"calendar show {year} ({when}): {len(bad)} days differ from this tool's "
+                                                          f"calendar (date, server, computed): {bad[:6]}")
+
+    def import_notice(self, path):
+        p = subprocess.run([str(self.binary), "calendar", "import", str(path), "--db", str(self.db), "--geodata", str(GEODATA)],
+                           capture_output=True, text=True, timeout=120)
+        return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+    def notice_table(self):
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            return con.execute("SELECT year, source FROM calendar_notices ORDER BY year").fetchall()
+        finally:
+            con.close()
+
+    def notice_import(self, events):
+        """A made-up notice for the first year after the shipped ones, imported with the CLI while
+        the server runs: every open complaint's provisional deadline (acceptance, mediation) is
+        counted again; one that moves gets exactly one deadline_update event ("old → new") and a
+        text, one that does not just loses its mark; a bad notice and the same one again change
+        nothing, and neither does a restart of the server. Returns the events afterwards."""
+        year = self.cal.last.year + 1
+        notice = made_up_notice(year)
+        cal2 = self.cal.with_notice(notice)
+        self.calendar_show(year, self.cal, "before the import: the law")
+        path = self.work / f"notice-{year}.json"
+        path.write_text(json.dumps(notice, ensure_ascii=False, indent=1), encoding="utf-8")
+        # refused, naming the entry, and nothing written: a statutory day left out
+        bad = copy.deepcopy(notice)
+        bad["holidays"] = bad["holidays"][1:]
+        bad_path = self.work / f"notice-{year}-bad.json"
+        bad_path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+        rc, out, err = self.import_notice(bad_path)
+        self.ck.check(rc != 0 and "leave out statutory days" in err and notice["holidays"][0]["from"] in err,
+                      f"calendar import of a notice without {notice['holidays'][0]['name']}: exit {rc}, stdout {out!r}, stderr {err[:300]!r}")
+        self.ck.check(self.notice_table() == [] and self.read_events() == events, "a refused notice changed the database")
+
+        # what the import must do, from the events and the two calendars
+        closed = {"closed", "withdrawn", "with_enterprise", "settlement_offered"}
+        open_ = {n for n, evs in events.items() if evs[-1]["to"] not in closed}
+        moves, unmoved = {}, []
+        for n in sorted(open_):
+            old, marks = expected_deadlines(events[n], self.cal, self.rules)
+            new, marks2 = expected_deadlines(events[n], cal2, self.rules)
+            changes = [(name, old[key], new[key], name in marks2) for name, key in (("acceptance", "acceptance_by"), ("mediation", "mediation_by"))
+                       if name in marks and old[key] != new[key]]
+            unmoved += [(n, name) for name in marks if name not in marks2 and name not in {x[0] for x in changes}]
+            if changes:
+                moves[n] = changes
+        self.ck.check(moves, f"the made-up {year} notice moves no open complaint's deadline: nothing to see")
+
+        rc, out, err = self.import_notice(path)
+        m = re.match(rf"{year}: notice imported; (\d+) open complaints with provisional deadlines examined, (\d+) moved(?:: (.*))?$", out)
+        got_moved = sorted((m.group(3) or "").split(", ")) if m and m.group(3) else []
+        self.ck.check(rc == 0 and m and int(m.group(2)) == len(moves) and got_moved == sorted(moves),
+                      f"calendar import {year}: exit {rc}, stdout {out!r}, stderr {err[:300]!r}; expected {len(moves)} moved: {sorted(moves)}")
+        self.cal_after, self.recounted = cal2, open_
+        self.ck.check([y for y, _ in self.notice_table()] == [year], f"calendar_notices after the import: {self.notice_table()}")
+        self.calendar_show(year, cal2, "after the import")
+
+        after = self.read_events()
+        reason = f"(the {year} schedule: {notice['source']})"
+        for n, c in self.complaints.items():
+            new = after.get(n, [])[len(events.get(n, [])):]
+            self.ck.check(after.get(n, [])[:len(events.get(n, []))] == events.get(n, []), f"{n}: the import changed earlier events")
+            if n not in moves:
+                self.ck.check(not new, f"{n} ({c.path}): the {year} notice moves no deadline of it, yet new events "
+                                       f"{[(e['action'], e['note']) for e in new]}")
+                continue
+            parts = [f"{name} {fmt(o)} → {fmt(w)}" + (" (provisional)" if still else "") for name, o, w, still in moves[n]]
+            ok = (len(new) == 1 and new[0]["action"] == "deadline_update" and new[0]["from"] == new[0]["to"] == c.status
+                  and new[0]["actor"] == "system" and all(x in (new[0]["note"] or "") for x in parts) and reason in (new[0]["note"] or "")
+                  and not any(k in (new[0]["note"] or "") for k in ("acceptance", "mediation") if k not in {x[0] for x in moves[n]}))
+            self.ck.check(ok, f"{n} ({c.path}): after the {year} notice: events {[(e['action'], e['from'], e['to'], e['note']) for e in new]}, "
+                              f"expected one deadline_update {c.status} -> {c.status} noting {parts} {reason}")
+            if new and new[0]["action"] == "deadline_update":
+                c.exp.append(("deadline_update", c.status, c.status))
+            # the consumer's text names the moved deadlines and their new last days
+            doc = self.expect(self.staff_get(f"/v1/complaints/{n}/notifications"), 200, f"GET {n}/notifications")
+            texts = [x["text"] for x in (doc or {}).get("notifications", []) if x["template"] == "consumer.deadline_update"]
+            labels = {"acceptance": "受理期限", "mediation": "调解期限"}
+            want = f"您的投诉{n}按国务院节假日安排调整" + "、".join(labels[name] + local_day(w) for name, _, w, _ in moves[n]) + "。"
+            self.ck.check(len(texts) == 1 and want in texts[0], f"{n}: consumer.deadline_update texts {texts}, expected one with {want!r}")
+        moved_with_marks = sum(1 for n in moves if any(still for *_, still in moves[n]))
+        print(f"{TAG} {year} notice (made up) imported: {len(moves)} open complaints moved "
+              f"({', '.join(f'{self.complaints[n].path}: ' + '+'.join(x[0] for x in moves[n]) for n in sorted(moves))}), "
+              f"{len(unmoved)} provisional deadlines only lost the mark, {moved_with_marks} still provisional")
+
+        # the same notice again, then a restart (serve counts provisional deadlines again at start): nothing changes
+        rc, out, err = self.import_notice(path)
+        self.ck.check(rc == 0 and "the same notice is already imported; nothing changed" in out,
+                      f"calendar import {year} again: exit {rc}, stdout {out!r}, stderr {err[:300]!r}")
+        self.ck.check(self.read_events() == after, f"importing the {year} notice again changed the events")
+        self.server.stop()
+        self.url = self.server.start()
+        final = self.read_events()
+        new = {n: [(e["action"], e["note"]) for e in final.get(n, [])[len(after.get(n, [])):]] for n in final}
+        self.ck.check(not any(new.values()), f"a restart after the import added events: { {n: v for n, v in new.items() if v} }")
+
+        self.lists(final)
+        self.check_events(final)
+        self.check_texts(final)
+        self.kpis(final, again=f"after the {year} notice")
+        return final
+
     # ---- after everything: the refused mark_urgent left no urgent track behind
     def after_refusals(self, events):
         c = self.one("urgent-while-settlement-offered")
@@ -1517,6 +1860,7 @@ class Paths:
         self.check_texts(events)
         self.kpis(events)
         self.after_refusals(events)
+        events = self.notice_import(events)
         paths = Counter(c.path for c in self.complaints.values())
         n_texts = sum(len(self.expected_texts(c, events.get(c.number, []))) for c in self.complaints.values())
         n_events = sum(len(v) for v in events.values())
@@ -1543,8 +1887,36 @@ def selftest():
     got = cal.deadline(dt.datetime(2026, 9, 18, 10, 0, tzinfo=SHANGHAI), 1)
     if got != dt.datetime(2026, 9, 21, 0, 0, tzinfo=SHANGHAI):
         fails.append(f"1 working day after Fri 2026-09-18: {got}")
-    if cal.deadline(dt.datetime(2026, 12, 28, tzinfo=SHANGHAI), 7) is not None:
-        fails.append("7 working days after 2026-12-28 run past the calendar")
+    # past the notices the law counts: README's example, Monday 2026-12-28 + 7 working days is
+    # 2027-01-08 00:00 +08:00 (Dec 29, 30, 31, Jan 4, 5, 6, 7: Jan 1 is New Year's Day), provisional
+    got = cal.counted(dt.datetime(2026, 12, 28, 10, 0, tzinfo=SHANGHAI), 7)
+    if got != (dt.datetime(2027, 1, 8, 0, 0, tzinfo=SHANGHAI), True):
+        fails.append(f"7 working days after Mon 2026-12-28: {got}, expected 2027-01-08 00:00 +08:00, provisional")
+    if cal.counted(dt.datetime(2026, 12, 21, 10, 0, tzinfo=SHANGHAI), 7) != (dt.datetime(2026, 12, 31, 0, 0, tzinfo=SHANGHAI), False):
+        fails.append("7 working days after 2026-12-21 end in the notices' year: not provisional")
+    # Mid-Autumn within National Day (2028-10-03 listed twice): 12 days off that year, parsed once
+    if len([d for d in cal.law if d.year == 2028]) != 12 or cal.working(dt.date(2028, 10, 3)) or not cal.working(dt.date(2028, 10, 9)):
+        fails.append("the law of 2028: Mid-Autumn within National Day")
+    # Spring Festival 2027 (Feb 5-8 by the law: Friday to Monday), no swaps: Feb 9 works
+    if cal.working(dt.date(2027, 2, 8)) or not cal.working(dt.date(2027, 2, 9)) or cal.working(dt.date(2027, 1, 1)):
+        fails.append("the law of 2027")
+    # only past 2100 is a window unset
+    if cal.deadline(dt.datetime(2100, 12, 20, tzinfo=SHANGHAI), 30) is not None or cal.deadline(dt.datetime(2100, 12, 1, tzinfo=SHANGHAI), 5) is None:
+        fails.append("the end of the law layer (2100-12-31)")
+    # a (made-up) notice for 2027 replaces the law for that year: a deadline it reaches is no
+    # longer provisional, and moves when the notice gives more days off (Feb 9-12) or a worked Saturday
+    notice = made_up_notice(2027)
+    cal2 = cal.with_notice(notice)
+    start = dt.datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
+    law_only, with_notice = cal.counted(start, 45), cal2.counted(start, 45)
+    if law_only != (dt.datetime(2027, 2, 10, 0, 0, tzinfo=SHANGHAI), True) or with_notice != (dt.datetime(2027, 2, 14, 0, 0, tzinfo=SHANGHAI), False):
+        fails.append(f"45 working days from 2026-12-03: law {law_only}, with the made-up notice {with_notice}")
+    if cal.imported or cal2.counted(dt.datetime(2027, 12, 28, tzinfo=SHANGHAI), 7)[1] is not True:
+        fails.append("with_notice changed the calendar it came from, or 2028 (no notice) is not provisional")
+    n28 = made_up_notice(2028)   # the overlapping Mid-Autumn / National Day ranges merge into one
+    cal.with_notice(n28)
+    if sum(1 for r in n28["holidays"] if r["from"] <= "2028-10-03" <= r["to"]) != 1:
+        fails.append(f"made_up_notice(2028): {n28['holidays']}")
     rules = json.loads((GEODATA / "service-levels.json").read_text(encoding="utf-8"))
     t0 = dt.datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
@@ -1588,6 +1960,26 @@ def selftest():
     late, _ = compute_kpis({"ZJ-20261203-000004": rejected}, t0 + dt.timedelta(days=10), cal, rules)
     if (late["overdue"], late["reviews"]["overdue"], late["reviews"]["open"]) != (0, 1, 1):
         fails.append(f"an overdue review alone: overdue {late['overdue']}, reviews {late['reviews']}")
+    # acceptance judged on a deadline the law alone counted: provisional; one not judged yet is not
+    t1 = dt.datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
+    late_year = {"ZJ-20261228-000001": [dict(ev(30, 0, "submit", None, "submitted", PROVISIONAL_NOTE), at=t1),
+                                        dict(ev(31, 0, "assign", "submitted", "assigned"), at=t1),
+                                        dict(ev(32, 0, "accept", "assigned", "accepted"), at=t1 + dt.timedelta(days=2))],
+                 "ZJ-20261228-000002": [dict(ev(33, 0, "submit", None, "submitted", PROVISIONAL_NOTE), at=t1),
+                                        dict(ev(34, 0, "assign", "submitted", "assigned"), at=t1)]}
+    got, _ = compute_kpis(late_year, t1 + dt.timedelta(days=3), cal, rules)
+    acc = got["accepted_within_7_working_days"]
+    if (acc["met"], acc["of"], acc["provisional"], got["dispatched_within_2h"]["provisional"]) != (1, 1, 1, 0):
+        fails.append(f"provisional acceptance: {acc}, dispatch {got['dispatched_within_2h']}")
+    got, _ = compute_kpis(late_year, t1 + dt.timedelta(days=3), cal2, rules)
+    if got["accepted_within_7_working_days"]["provisional"] != 0:
+        fails.append(f"provisional acceptance after the notice: {got['accepted_within_7_working_days']}")
+    dl, marks = expected_deadlines(late_year["ZJ-20261228-000001"], cal, rules)
+    if dl["acceptance_by"] != dt.datetime(2027, 1, 8, tzinfo=SHANGHAI) or marks != ["acceptance", "mediation"]:
+        fails.append(f"expected_deadlines of a complaint filed 2026-12-28 and accepted: {dl} {marks}")
+    reopened = late_year["ZJ-20261228-000001"] + [ev(35, 0, "reopen", "closed", "assigned")]
+    if expected_deadlines(reopened, cal, rules) != ({**dl, "mediation_by": None}, ["acceptance"]):
+        fails.append("a reopen clears the mediation deadline and its mark")
     if share_of(1, 3) != 0.3333 or share_of(2, 3) != 0.6667 or share_of(0, 0) is not None:
         fails.append("share rounding")
     bad = perturbed(totals["direct_train"])

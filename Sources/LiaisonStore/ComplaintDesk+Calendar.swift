@@ -83,16 +83,22 @@ extension ComplaintDesk {
         let open = try ComplaintRecord.fetchAll(db, sql: """
             WHERE status NOT IN ('closed', 'withdrawn', 'with_enterprise', 'settlement_offered')
               AND (provisional_deadlines != 0 OR (acceptance_by IS NULL AND accepted_at IS NULL)
-                   OR (mediation_by IS NULL AND accepted_at IS NOT NULL AND outcome IS NULL))
+                   OR (mediation_by IS NULL AND status IN ('accepted', 'mediating')))
             """, arguments: [], limit: 100_000)
         for var complaint in open {
             let events = try ComplaintRecord.events(db, number: complaint.number)
             var changes: [String] = []
             let accepted = complaint.milestones.acceptedAt != nil
+            // Mediation runs from the last acceptance, unless a reopen came after it (the clock
+            // then waits for the next acceptance). A missing deadline is set only while it runs.
+            let lastAccept = events.last { $0.action == .accept }
+            let reopenedSince = events.contains { $0.action == .reopen && $0.seq > (lastAccept?.seq ?? 0) }
+            let mediationStart = reopenedSince ? nil : lastAccept?.at
+            let mediationRuns = complaint.status == .accepted || complaint.status == .mediating
             for (kind, name, period, start, applies) in [
                 (ServiceDeadline.acceptance, "acceptance", clock.rules.acceptance, Self.acceptanceStart(complaint), !accepted || complaint.deadlines.acceptanceBy != nil),
-                (ServiceDeadline.mediation, "mediation", clock.rules.mediation, events.last { $0.action == .accept }?.at,
-                 accepted && complaint.milestones.outcome == nil),
+                (ServiceDeadline.mediation, "mediation", clock.rules.mediation, mediationStart,
+                 complaint.deadlines.mediationBy != nil || mediationRuns),
             ] {
                 let old = complaint.deadline(kind)
                 guard applies, let start, old == nil || complaint.deadlines.provisional.contains(kind) else { continue }

@@ -283,6 +283,7 @@ extension ComplaintDesk {
         complaint.milestones.outcome = nil
         complaint.milestones.outcomeAt = nil
         complaint.deadlines.mediationBy = nil
+        complaint.deadlines.provisional.remove(.mediation)
         complaint.overdueReported.remove(.mediation)
     }
 

@@ -193,10 +193,10 @@ public final class ComplaintDesk: Sendable {
         let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
         var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
-        startStationClocks(&complaint, at: at, events: &events)
         if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
-            // With the enterprise; no station yet.
+            // With the enterprise; no station yet, and no station clocks until it leaves.
         } else {
+            startStationClocks(&complaint, at: at, events: &events)
             try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
         }
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)

@@ -102,4 +102,39 @@ import Testing
         #expect(events.last?.note?.hasPrefix("acceptance not set → ") == true)
         #expect(try desk.recomputeDeadlines(reason: "again").moved.isEmpty)
     }
+
+    // Found by tools/complaints_paths.py.
+
+    @Test func aReopenedComplaintGetsNoMediationDeadlineUntilAcceptedAgain() throws {
+        let submitted = try desk.submit(complaintBody(), idempotencyKey: nil)
+        let token = try #require((try JSONSerialization.jsonObject(with: submitted.body) as? [String: Any])?["tracking_token"] as? String)
+        for action in [ComplaintAction.accept, .start_mediation, .resolve] { try desk.act(on: submitted.number, StaffCommand(action: action), by: admin) }
+        #expect(try desk.complaint(submitted.number, for: admin).0.deadlines.provisional.contains(.mediation))
+        _ = try desk.act(on: submitted.number, .feedback(satisfaction: 1, comment: nil), token: token)
+        try desk.act(on: submitted.number, StaffCommand(action: .reopen, note: "重新调解"), by: admin)
+        var complaint = try desk.complaint(submitted.number, for: admin).0
+        #expect(complaint.deadlines.mediationBy == nil && !complaint.deadlines.provisional.contains(.mediation))
+        let events = try desk.complaint(submitted.number, for: admin).1.count
+        #expect(try desk.recomputeDeadlines(reason: "start").moved.isEmpty)
+        #expect(try desk.complaint(submitted.number, for: admin).1.count == events, "no invented deadline, no event")
+        // Accepted again: the mediation clock runs from the new acceptance.
+        try desk.act(on: submitted.number, StaffCommand(action: .accept), by: admin)
+        complaint = try desk.complaint(submitted.number, for: admin).0
+        #expect(complaint.deadlines.mediationBy != nil && complaint.deadlines.provisional.contains(.mediation))
+    }
+
+    @Test func aReferredComplaintsSubmitNoteClaimsNoDeadline() throws {
+        let register = EnterpriseRegister(desk: desk)
+        try register.add(Enterprise(creditCode: "91350100M000100Y43", name: "某某超市有限公司", merchantID: nil, contactName: "王经理",
+                                    contactPhone: "13900001111", createdAt: clock.now))
+        _ = try register.enrol("91350100M000100Y43", settleDays: nil)
+        let body = try JSONSerialization.data(withJSONObject: [
+            "location": ["lat": 30.2590, "lng": 120.1300], "consumer": ["name": "张三", "phone": "13800138000"],
+            "merchant": ["name": "某某超市", "code": "91350100M000100Y43"], "category": "price", "description": "多收费", "preferred_mode": "offline",
+        ] as [String: Any])
+        let submitted = try desk.submit(body, idempotencyKey: nil)
+        let (complaint, events) = try desk.complaint(submitted.number, for: admin)
+        #expect(complaint.status == .with_enterprise && complaint.deadlines == Complaint.Deadlines())
+        #expect(events[0].note?.contains("provisional") != true, "\(events[0].note ?? "")")
+    }
 }
