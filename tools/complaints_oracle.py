@@ -53,7 +53,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaints_geo as geo  # noqa: E402
 from complaints_geo import GEOD, Geodesic, OPEN_STATUSES  # noqa: E402
-from liaison_http import Server, ServerError, database_with_admin_token, json_of, request  # noqa: E402
+from liaison_http import Server, ServerError, crash_report, database_with_admin_token, json_of, request  # noqa: E402
 from oracle_nearest import from_wgs84, to_wgs84  # noqa: E402
 
 CATEGORIES = ("product_quality", "service_quality", "false_advertising", "price", "contract", "prepaid_card",
@@ -677,13 +677,7 @@ def main(argv=None):
         return 1 if disagree or ck.failed else 0
     except OSError as e:
         # No HTTP answer from a server that should be up: it crashed or hung. That is a finding.
-        code = server.proc.poll() if server.proc else None
-        how = "still running" if code is None else (f"killed by signal {-code}" if code < 0 else f"exit code {code}")
-        print(f"complaints-oracle: FAILED: {e}\ncomplaints-oracle: the server is {how}; its log:", file=sys.stderr)
-        try:
-            print((work / "serve.log").read_text(errors="replace")[-3000:], file=sys.stderr)
-        except OSError:
-            pass
+        print(f"complaints-oracle: FAILED: {e}\ncomplaints-oracle: {crash_report(server, work / 'serve.log')}", file=sys.stderr)
         a.keep = True
         return 1
     finally:

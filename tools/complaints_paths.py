@@ -88,7 +88,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import complaints_geo as geo  # noqa: E402
 from complaints_oracle import GIVEN, SURNAMES, disk  # noqa: E402
-from liaison_http import Server, ServerError, database_with_admin_token, json_of, request  # noqa: E402
+from liaison_http import Server, ServerError, crash_report, database_with_admin_token, json_of, request  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 GEODATA = REPO / "geodata"
@@ -2022,13 +2022,7 @@ def main(argv=None):
         except ServerError as e:
             die(str(e))
         except OSError as e:
-            code = run.server.proc.poll() if getattr(run, "server", None) and run.server.proc else None
-            how = "still running" if code is None else (f"killed by signal {-code}" if code < 0 else f"exit code {code}")
-            print(f"{TAG} FAILED: no HTTP answer: {e}; the server is {how}; its log:", file=sys.stderr)
-            try:
-                print((work / "serve.log").read_text(errors="replace")[-3000:], file=sys.stderr)
-            except OSError:
-                pass
+            print(f"{TAG} FAILED: no HTTP answer: {e}; {crash_report(getattr(run, 'server', None), work / 'serve.log')}", file=sys.stderr)
             a.keep = True
             return 1
         ck = run.ck

@@ -90,6 +90,18 @@ class Server:
                 self.kill()
 
 
+def crash_report(server, log_path):
+    """What became of a server that stopped answering (still running, a signal, an exit code),
+    with the last 3,000 characters of its log: a finding, to print on stderr."""
+    code = server.proc.poll() if server is not None and server.proc else None
+    how = "still running" if code is None else (f"killed by signal {-code}" if code < 0 else f"exit code {code}")
+    try:
+        log = log_path.read_text(errors="replace")[-3000:]
+    except OSError:
+        log = "(no log)"
+    return f"the server is {how}; its log:\n{log}"
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k):
         return None

@@ -138,7 +138,7 @@ public enum Open311 {
         public init(_ c: Complaint, snapshot: StationSnapshot) {
             service_request_id = c.number
             status = [.resolved, .failed, .closed, .withdrawn].contains(c.status) ? "closed" : "open"
-            status_notes = "\(c.status.rawValue): " + Self.statusNote(c.status)
+            status_notes = "\(c.status.rawValue): " + c.status.label
             service_name = c.intake.category.label
             service_code = c.intake.category.rawValue
             description = c.intake.description
@@ -156,8 +156,6 @@ public enum Open311 {
             long = c.intake.givenLocation.longitude
             media_url = nil
         }
-
-        static func statusNote(_ status: ComplaintStatus) -> String { status.label }
     }
 
     /// The GeoReport v2 error format: `[{"code": 400, "description": "..."}]`.

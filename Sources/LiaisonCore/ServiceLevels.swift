@@ -178,7 +178,7 @@ public struct ServiceLevelRules: Sendable, Hashable, Codable {
 }
 
 /// Any JSON object key, to find keys a type does not know.
-private struct AnyKey: CodingKey {
+struct AnyKey: CodingKey {
     let stringValue: String
     let intValue: Int? = nil
     init(stringValue: String) { self.stringValue = stringValue }

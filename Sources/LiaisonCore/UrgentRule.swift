@@ -24,7 +24,7 @@ public struct UrgentRule: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let any = try decoder.container(keyedBy: AnyCodingKey.self)
+        let any = try decoder.container(keyedBy: AnyKey.self)
         if let unknown = any.allKeys.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
             throw DecodingError.dataCorruptedError(forKey: unknown, in: any,
                                                    debugDescription: "is not a rule field: expected \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -113,12 +113,4 @@ public struct ReturnVisitRule: Sendable, Hashable, Codable {
     public func draws(digestPrefix: UInt32) -> Bool {
         Double(digestPrefix) < share * 4_294_967_296
     }
-}
-
-/// Any JSON object key, to find keys a type does not know.
-struct AnyCodingKey: CodingKey {
-    let stringValue: String
-    let intValue: Int? = nil
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

@@ -118,12 +118,8 @@ struct ComplaintsController {
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
             query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
         }
-        let limit = query.integer("limit", allowed: "an integer from 1 to 500") ?? 100
-        if !(1...500).contains(limit) { query.add(InvalidParameter(name: "limit", reason: "is \(limit): expected an integer from 1 to 500")) }
-        let after = query.string("after")
-        if let after, !ComplaintNumber.isWellFormed(after) {
-            query.add(InvalidParameter(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN (the previous page's next)"))
-        }
+        let limit = query.limit(default: 100, max: 500)
+        let after = query.complaintCursor()
         try query.check()
         var scope = county
         if case .county(let own) = staff.role {

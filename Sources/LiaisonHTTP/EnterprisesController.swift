@@ -86,8 +86,7 @@ struct EnterprisesController {
         if let enrolledText, enrolledText != "true", enrolledText != "false" {
             query.add(InvalidParameter(name: "enrolled", reason: "\"\(enrolledText)\" is not allowed: expected true or false"))
         }
-        let limit = query.integer("limit", allowed: "an integer from 1 to 500") ?? 100
-        if !(1...500).contains(limit) { query.add(InvalidParameter(name: "limit", reason: "is \(limit): expected an integer from 1 to 500")) }
+        let limit = query.limit(default: 100, max: 500)
         let after = query.string("after")
         try query.check()
         let register = self.register
@@ -172,12 +171,8 @@ struct EnterprisesController {
         if statusText != "all", status == nil || !status!.isWithEnterprise {
             query.add(InvalidParameter(name: "status", reason: "\"\(statusText)\" is not allowed: expected with_enterprise, settlement_offered or all"))
         }
-        let limit = query.integer("limit", allowed: "an integer from 1 to 200") ?? 50
-        if !(1...200).contains(limit) { query.add(InvalidParameter(name: "limit", reason: "is \(limit): expected an integer from 1 to 200")) }
-        let after = query.string("after")
-        if let after, !ComplaintNumber.isWellFormed(after) {
-            query.add(InvalidParameter(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN (the previous page's next)"))
-        }
+        let limit = query.limit(default: 50, max: 200)
+        let after = query.complaintCursor()
         try query.check()
         let desk = self.desk
         let found = try await blocking { try desk.enterpriseComplaints(code: code, status: status, after: after, limit: limit + 1) }

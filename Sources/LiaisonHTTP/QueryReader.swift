@@ -54,6 +54,23 @@ struct QueryReader {
         return value
     }
 
+    /// A page size `limit` from 1 to `max`, `defaultLimit` when absent.
+    mutating func limit(default defaultLimit: Int, max: Int) -> Int {
+        let allowed = "an integer from 1 to \(max)"
+        let limit = integer("limit", allowed: allowed) ?? defaultLimit
+        if !(1...max).contains(limit) { problems.append(InvalidParameter(name: "limit", reason: "is \(limit): expected \(allowed)")) }
+        return limit
+    }
+
+    /// The `after` cursor of a list of complaints: the previous page's last number.
+    mutating func complaintCursor() -> String? {
+        let after = string("after")
+        if let after, !ComplaintNumber.isWellFormed(after) {
+            problems.append(InvalidParameter(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN (the previous page's next)"))
+        }
+        return after
+    }
+
     /// Plain decimal notation, `-12.5` or `3e-2`: no hex, no `+`, no bare `.5` or `30.`
     /// (which `Double(String)` would accept).
     static func isDecimal(_ text: String) -> Bool {

@@ -51,21 +51,10 @@ struct StaffAuthenticator: Sendable {
         request.headers[.authorization] != nil
     }
 
-    /// The staff identity of the request's bearer token: 401 without a valid one.
+    /// The staff identity of the request's bearer token: 401 without a valid one, 403 for a
+    /// client or enterprise key.
     func staff(_ request: Request) async throws -> StaffToken {
-        var headers = HTTPFields()
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
-            headers[.wwwAuthenticate] = #"Bearer realm="liaison""#
-            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
-                          detail: "this endpoint needs an Authorization: Bearer TOKEN header with a staff token", headers: headers)
-        }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        let authenticator = self.authenticator
-        guard let staff = try await blocking({ try authenticator.authenticate(token) }) else {
-            headers[.wwwAuthenticate] = #"Bearer realm="liaison", error="invalid_token""#
-            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
-                          detail: "the bearer token is unknown or revoked", headers: headers)
-        }
+        let staff = try await anyToken(request)
         guard staff.role.isStaff else {
             let what = if case .enterprise = staff.role { "an enterprise key (for /v1/enterprise)" } else { "a client key (for /open311/v2)" }
             throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "\(staff.name) is \(what), not a staff token")

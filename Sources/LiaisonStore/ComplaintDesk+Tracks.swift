@@ -26,12 +26,11 @@ extension ComplaintDesk {
                        note: "direct train: \(enterprise.name) (\(enterprise.creditCode)) settles first, within \(window), by \(Timestamp.string(settleBy))",
                        stationID: nil, at: at, events: &events)
         complaint.directTrain = Complaint.DirectTrain(enterpriseCode: enterprise.creditCode, enterpriseName: enterprise.name, settleBy: settleBy)
-        complaint.deadlines = Complaint.Deadlines()
         complaint.assignmentReason = "with \(enterprise.name) in the direct train until \(Timestamp.string(settleBy))"
         return true
     }
 
-    func endDirectTrain(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, at: Date) throws {
+    func endDirectTrain(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, at: Date) {
         guard complaint.directTrain != nil else { return }
         complaint.directTrain?.outcome = outcome
         complaint.directTrain?.endedAt = at
@@ -41,7 +40,7 @@ extension ComplaintDesk {
     /// now and the policy picks a station, with the whole history kept.
     func leaveEnterprise(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, snapshot: StationSnapshot, at: Date,
                          events: inout [ComplaintEvent], in db: Database) throws {
-        try endDirectTrain(&complaint, outcome, at: at)
+        endDirectTrain(&complaint, outcome, at: at)
         startStationClocks(&complaint, at: at, events: &events)
         complaint.assignmentReason = nil
         try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
@@ -159,7 +158,7 @@ extension ComplaintDesk {
                 try transition(&complaint, .lapse, party: .system, actor: "system",
                                note: "no answer from the consumer by \(complaint.directTrain?.replyBy.map(Timestamp.string) ?? ""): the settlement stands",
                                stationID: nil, at: at, events: &events)
-                try endDirectTrain(&complaint, .settled, at: at)
+                endDirectTrain(&complaint, .settled, at: at)
                 try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
                 lapsed += 1
             }

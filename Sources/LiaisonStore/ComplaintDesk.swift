@@ -350,8 +350,7 @@ public final class ComplaintDesk: Sendable {
                 }
                 // Taken from the enterprise by staff: the station clocks start now.
                 let fromEnterprise = complaint.status == .with_enterprise
-                if fromEnterprise { try endDirectTrain(&complaint, .recalled, at: at) }
-                defer { if fromEnterprise { startStationClocks(&complaint, at: at, events: &events) } }
+                if fromEnterprise { endDirectTrain(&complaint, .recalled, at: at) }
                 if let targetID = command.stationID {
                     let target = try reassignmentTarget(targetID, for: complaint, snapshot: snapshot, in: db)
                     let distance = Geodesic.wgs84.inverse(from: complaint.intake.location, to: target.location).distanceMeters
@@ -369,6 +368,7 @@ public final class ComplaintDesk: Sendable {
                     try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
                                reason: assignment.reason, action: .reassign, actor: staff.name, note: note, at: at, events: &events)
                 }
+                if fromEnterprise { startStationClocks(&complaint, at: at, events: &events) }
             case .claim:
                 try claim(&complaint, by: staff, note: note, snapshot: snapshot, at: at, events: &events, in: db)
             case .schedule:
@@ -679,7 +679,7 @@ public final class ComplaintDesk: Sendable {
             case .withdraw(let reason):
                 let withEnterprise = complaint.status.isWithEnterprise
                 try transition(&complaint, .withdraw, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
-                if withEnterprise { try endDirectTrain(&complaint, .withdrawn, at: at) }
+                if withEnterprise { endDirectTrain(&complaint, .withdrawn, at: at) }
             case .feedback(let satisfaction, let comment):
                 try transition(&complaint, .feedback, party: .consumer, actor: "consumer", note: "satisfaction \(satisfaction)/5" + (comment.map { ": " + $0 } ?? ""),
                                stationID: nil, at: at, events: &events)
@@ -687,7 +687,7 @@ public final class ComplaintDesk: Sendable {
                 if satisfaction <= 2 { try openReview(&complaint, .dissatisfied, at: at, events: &events) }
             case .acceptSettlement:
                 try transition(&complaint, .accept_settlement, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
-                try endDirectTrain(&complaint, .settled, at: at)
+                endDirectTrain(&complaint, .settled, at: at)
             case .rejectSettlement(let reason):
                 if complaint.status == .settlement_offered, let replyBy = complaint.directTrain?.replyBy, at >= replyBy {
                     throw Unfulfillable(description: "the reply window of complaint \(number) ended at \(Timestamp.string(replyBy)): the settlement stands")

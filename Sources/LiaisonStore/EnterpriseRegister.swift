@@ -106,7 +106,7 @@ public struct EnterpriseRegister: Sendable {
             try db.execute(sql: "UPDATE enterprises SET enrolled_at = ?, settle_days = ?, updated_at = ? WHERE credit_code = ?",
                            arguments: [Timestamp.string(enterprise.enrolledAt!), enterprise.settleDays, stamp, code])
             let role = StaffRole.enterprise(code)
-            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE role = ? AND revoked_at IS NULL", arguments: [stamp, role.description])
+            try TokenRecord.revoke(role: role, at: stamp, in: db)
             let issued = try Int.fetchOne(db, sql: "SELECT count(*) FROM tokens WHERE role = ?", arguments: [role.description]) ?? 0
             let name = "\(enterprise.keyName)-\(issued + 1)"
             try TokenRecord.insert(StaffToken(name: name, role: role), digest: TokenAuthenticator.digest(key), in: db)
@@ -124,8 +124,7 @@ public struct EnterpriseRegister: Sendable {
             enterprise.enrolledAt = nil
             enterprise.settleDays = nil
             try db.execute(sql: "UPDATE enterprises SET enrolled_at = NULL, settle_days = NULL, updated_at = ? WHERE credit_code = ?", arguments: [stamp, code])
-            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE role = ? AND revoked_at IS NULL",
-                           arguments: [stamp, StaffRole.enterprise(code).description])
+            try TokenRecord.revoke(role: .enterprise(code), at: stamp, in: db)
             let snapshot = try desk.current(in: db)
             var recalled: [String] = []
             // Bounded: an enterprise has at most a window's worth of complaints waiting.

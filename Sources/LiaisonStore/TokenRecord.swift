@@ -27,6 +27,11 @@ enum TokenRecord {
         }
     }
 
+    /// Revokes every active token of a role (an enterprise's keys), as of `at`.
+    static func revoke(role: StaffRole, at: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE role = ? AND revoked_at IS NULL", arguments: [at, role.description])
+    }
+
     static func revoke(name: String, in db: Database) throws -> Bool {
         try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [timestamp(), name])
         return db.changesCount > 0
