@@ -26,7 +26,13 @@ let package = Package(
         .systemLibrary(
             name: "CSpatiaLite",
             pkgConfig: "spatialite",
-            providers: [.apt(["libspatialite-dev", "libsqlite3-dev", "libproj-dev"])]
+            providers: [.apt(["libspatialite-dev", "libsqlite3-dev"])]
+        ),
+        // PROJ's geodesic routines alone, for the math layer.
+        .systemLibrary(
+            name: "CProj",
+            pkgConfig: "proj",
+            providers: [.apt(["libproj-dev"])]
         ),
         // Debian's cairo (and fontconfig) for the court case files' PDF.
         .systemLibrary(
@@ -34,7 +40,7 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
-        .target(name: "Geodesy", dependencies: ["CSpatiaLite"]),
+        .target(name: "Geodesy", dependencies: ["CProj"]),
         .target(name: "StationIndex", dependencies: ["Geodesy"]),
         .target(name: "LiaisonCore", dependencies: ["Geodesy", "StationIndex"]),
         .target(
@@ -87,24 +93,32 @@ let package = Package(
         .executableTarget(
             name: "liaison-bench",
             dependencies: [
-                "LiaisonCore", "LiaisonStore", "StationIndex", "Geodesy",
+                "LiaisonCore", "LiaisonStore", "StationIndex", "Geodesy", "LiaisonTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the test suites (and the benchmark's seeded draws) share: repository paths, a
+        // template database built once and copied, child processes, scratch folders, tags.
+        .target(
+            name: "LiaisonTestSupport",
+            dependencies: ["LiaisonStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/LiaisonTestSupport"
+        ),
         .testTarget(
             name: "GeodesyTests",
-            dependencies: ["Geodesy"],
+            dependencies: ["Geodesy", "LiaisonTestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "StationIndexTests", dependencies: ["StationIndex", "Geodesy"]),
-        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore"]),
-        .testTarget(name: "LiaisonCaseFileTests", dependencies: ["LiaisonCaseFile", "LiaisonCore"]),
-        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore"]),
-        .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCore"]),
+        .testTarget(name: "StationIndexTests", dependencies: ["StationIndex", "Geodesy", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonCaseFileTests", dependencies: ["LiaisonCaseFile", "LiaisonCore", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCore", "LiaisonTestSupport"]),
         .testTarget(
             name: "LiaisonWorkersTests",
             dependencies: [
-                "LiaisonWorkers", "LiaisonCore", "LiaisonStore",
+                "LiaisonWorkers", "LiaisonCore", "LiaisonStore", "LiaisonTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "LiaisonHTTPTests",
             dependencies: [
-                "LiaisonHTTP", "LiaisonCore", "LiaisonStore",
+                "LiaisonHTTP", "LiaisonCore", "LiaisonStore", "LiaisonTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

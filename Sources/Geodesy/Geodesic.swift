@@ -1,4 +1,4 @@
-import CSpatiaLite
+import CProj
 
 /// Distances and bearings on the WGS-84 ellipsoid (Karney's algorithm, PROJ's `geod_inverse`).
 ///

@@ -7,7 +7,7 @@ import Foundation
 /// ```swift
 /// let clock = ServiceClock(rules: .defaults, calendar: calendar)
 /// // Submitted 2026-09-30 15:00 +08:00, the last working day before National Day:
-/// let d = try clock.deadlines(submittedAt: submitted)
+/// let (d, _) = clock.stationDeadlines(from: submitted)
 /// // d.dispatchBy   2026-09-30 17:00 +08:00
 /// // d.respondBy    2026-10-01 15:00 +08:00
 /// // d.acceptanceBy 2026-10-16 00:00 +08:00 (Oct 8, 9, 10 (an adjusted Saturday), 12, 13, 14, 15)
@@ -21,19 +21,32 @@ public struct ServiceClock: Sendable {
         self.calendar = calendar
     }
 
-    /// The deadlines that start at submission: dispatch to a station, first response to the
-    /// consumer, and the decision whether to accept the complaint.
-    /// - Throws: ``ServiceClockError`` naming the rule whose working days the calendar does not cover.
-    public func deadlines(submittedAt: Date) throws(ServiceClockError) -> (dispatchBy: Date, respondBy: Date, acceptanceBy: Date) {
-        (dispatchBy: try deadline(rule: "dispatch", rules.dispatch, from: submittedAt),
-         respondBy: try deadline(rule: "first_response", rules.firstResponse, from: submittedAt),
-         acceptanceBy: try deadline(rule: "acceptance", rules.acceptance, from: submittedAt))
-    }
-
-    /// When mediation ends if the parties have not agreed, counted from acceptance.
-    /// - Throws: ``ServiceClockError`` when the calendar does not cover the working days needed.
-    public func mediationDeadline(acceptedAt: Date) throws(ServiceClockError) -> Date {
-        try deadline(rule: "mediation", rules.mediation, from: acceptedAt)
+    /// The clocks a station's handling starts (at intake, or when a complaint leaves the
+    /// enterprise it went to first): dispatch to a station, first response to the consumer, and
+    /// the decision whether to accept the complaint, with those counted over law-only days marked
+    /// provisional. A deadline the calendar cannot reach is left unset; `notes` says why, and
+    /// which deadlines are provisional, in the words the complaint's event records.
+    public func stationDeadlines(from start: Date) -> (deadlines: Complaint.Deadlines, notes: [String]) {
+        var notes: [String] = []
+        var provisional: ServiceDeadline = []
+        func deadline(_ kind: ServiceDeadline, _ name: String, _ period: ServicePeriod) -> Date? {
+            do {
+                let (deadline, isProvisional) = try counted(period, from: start)
+                if isProvisional { provisional.insert(kind) }
+                return deadline
+            } catch {
+                notes.append("\(name) deadline not set: \(error)")
+                return nil
+            }
+        }
+        var deadlines = Complaint.Deadlines(dispatchBy: deadline(.dispatch, "dispatch", rules.dispatch),
+                                            respondBy: deadline(.response, "first_response", rules.firstResponse),
+                                            acceptanceBy: deadline(.acceptance, "acceptance", rules.acceptance))
+        deadlines.provisional = provisional
+        if !provisional.isEmpty {
+            notes.append("provisional: " + provisional.names.joined(separator: ", ") + " counted by the law alone (no official schedule for its year yet)")
+        }
+        return (deadlines, notes)
     }
 
     /// The end of `period` started at `start`.
@@ -60,34 +73,5 @@ public struct ServiceClock: Sendable {
             let (last, provisional) = try calendar.counted(days, after: LocalDate(inShanghai: start))
             return (last.adding(days: 1).startInShanghai, provisional)
         }
-    }
-
-    private func deadline(rule: String, _ period: ServicePeriod, from start: Date) throws(ServiceClockError) -> Date {
-        do {
-            return try deadline(period, from: start)
-        } catch {
-            throw ServiceClockError(rule: rule, period: period, startDay: LocalDate(inShanghai: start), cause: error)
-        }
-    }
-}
-
-/// A deadline that could not be computed: which rule, from which day, and why.
-public struct ServiceClockError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The rule's key in `service-levels.json` (`acceptance`, `mediation`).
-    public let rule: String
-    public let period: ServicePeriod
-    /// The Asia/Shanghai day the period starts on.
-    public let startDay: LocalDate
-    public let cause: CalendarError
-
-    public init(rule: String, period: ServicePeriod, startDay: LocalDate, cause: CalendarError) {
-        self.rule = rule
-        self.period = period
-        self.startDay = startDay
-        self.cause = cause
-    }
-
-    public var description: String {
-        "\(rule) deadline (\(period) after \(startDay), Asia/Shanghai): \(cause)"
     }
 }

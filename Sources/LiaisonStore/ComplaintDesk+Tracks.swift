@@ -49,26 +49,8 @@ extension ComplaintDesk {
     /// The dispatch, first-response and acceptance clocks, started at `at` (intake, or leaving the
     /// enterprise); a deadline the calendar cannot reach is left unset and the last event says why.
     func startStationClocks(_ complaint: inout Complaint, at: Date, events: inout [ComplaintEvent]) {
-        let clock = self.clock
-        var notes: [String] = []
-        var provisional: ServiceDeadline = []
-        func deadline(_ kind: ServiceDeadline, _ name: String, _ period: ServicePeriod) -> Date? {
-            do {
-                let (deadline, isProvisional) = try clock.counted(period, from: at)
-                if isProvisional { provisional.insert(kind) }
-                return deadline
-            } catch {
-                notes.append("\(name) deadline not set: \(error)")
-                return nil
-            }
-        }
-        complaint.deadlines = Complaint.Deadlines(dispatchBy: deadline(.dispatch, "dispatch", clock.rules.dispatch),
-                                                  respondBy: deadline(.response, "first_response", clock.rules.firstResponse),
-                                                  acceptanceBy: deadline(.acceptance, "acceptance", clock.rules.acceptance))
-        complaint.deadlines.provisional = provisional
-        if !provisional.isEmpty {
-            notes.append("provisional: " + provisional.names.joined(separator: ", ") + " counted by the law alone (no official schedule for its year yet)")
-        }
+        let (deadlines, notes) = clock.stationDeadlines(from: at)
+        complaint.deadlines = deadlines
         if !notes.isEmpty, !events.isEmpty {
             events[events.count - 1].note = ([events[events.count - 1].note].compactMap { $0 } + notes).joined(separator: "; ")
         }

@@ -41,7 +41,7 @@ public final class LiaisonDatabase: Sendable {
         if (try? pool.close()) != nil { caches.freeAll() }
     }
 
-    static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {
+    @_spi(Benchmark) public static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {
         var config = Configuration()
         // Another process (a CLI next to the server) may hold the write lock for a moment: wait, don't fail.
         config.busyMode = .timeout(10)
@@ -260,5 +260,10 @@ extension LiaisonDatabase {
     @_spi(Benchmark) public func setWriterSynchronous(_ level: String) throws {
         guard ["OFF", "NORMAL", "FULL", "EXTRA"].contains(level) else { throw StoreError(message: "unknown synchronous level \(level)") }
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
+    }
+
+    /// For `liaison-bench` only: SpatiaLite's own search (`VirtualKNN`) on the writer connection.
+    @_spi(Benchmark) public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(body)
     }
 }

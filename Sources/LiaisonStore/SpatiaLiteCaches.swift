@@ -7,10 +7,12 @@ import Synchronization
 /// GRDB opens connections lazily, so each one is initialised in `prepareDatabase`; the
 /// caches are freed only after every connection is closed (``freeAll()``), as SpatiaLite
 /// requires.
-final class SpatiaLiteCaches: Sendable {
+@_spi(Benchmark) public final class SpatiaLiteCaches: Sendable {
     /// Cache addresses as integers: raw pointers are not `Sendable`, and the caches are only
     /// touched by SpatiaLite through the connection they were registered with.
     private let addresses = Mutex<[UInt]>([])
+
+    @_spi(Benchmark) public init() {}
 
     /// Loads SpatiaLite into a freshly opened connection.
     func initialize(_ db: Database) throws {
@@ -22,7 +24,7 @@ final class SpatiaLiteCaches: Sendable {
     }
 
     /// Frees every cache. Call only after all connections are closed.
-    func freeAll() {
+    @_spi(Benchmark) public func freeAll() {
         let all = addresses.withLock { list in defer { list = [] }; return list }
         for address in all {
             if let cache = UnsafeMutableRawPointer(bitPattern: address) { spatialite_cleanup_ex(cache) }

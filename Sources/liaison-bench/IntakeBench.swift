@@ -3,6 +3,7 @@ import Foundation
 import Geodesy
 import LiaisonCore
 import StationIndex
+import LiaisonTestSupport
 
 /// `liaison-bench intake`: complaints filed per second through the store path of
 /// `POST /v1/complaints` (validation, assignment, the IMMEDIATE transaction with its events,

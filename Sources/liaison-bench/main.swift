@@ -11,6 +11,7 @@ import LiaisonCore
 import LiaisonStore
 import Logging
 import StationIndex
+import LiaisonTestSupport
 
 LoggingSystem.bootstrap(StreamLogHandler.standardError)
 

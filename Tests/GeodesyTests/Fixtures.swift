@@ -1,6 +1,7 @@
 import Foundation
 import Geodesy
 import Testing
+import LiaisonTestSupport
 
 /// The reference vectors in `Fixtures/`, written by `tools/make_reference_vectors.py` from
 /// independent implementations (PyPI `coordtransform` 0.2.1 and `geographiclib` 2.1).
@@ -63,21 +64,6 @@ enum Fixtures {
     }
 }
 
-/// SplitMix64, as in the StationIndex module (which GeodesyTests does not depend on), so
-/// the random pairs are the same on every machine and every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// WGS-84 geodesic metres between two points.
 func meters(_ a: Coordinate, _ b: Coordinate) -> Double {

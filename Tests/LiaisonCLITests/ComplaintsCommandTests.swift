@@ -3,57 +3,16 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-
-/// A `liaison serve` process on a loopback port, stopped with SIGTERM.
-final class ServerProcess {
-    let process = Process()
-    let base: String
-
-    init(_ arguments: [String], sandbox: Sandbox) async throws {
-        let outURL = sandbox.root.appendingPathComponent("serve-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        process.executableURL = try LiaisonExecutable.require()
-        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + arguments
-        process.currentDirectoryURL = sandbox.cwd
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var found: String?
-        for _ in 0..<600 where found == nil {
-            let text = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
-            found = text.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) }
-            if found == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        base = try #require(found, "liaison serve did not start")
-    }
-
-    func post(_ path: String, json: [String: Any]) async throws -> (Int, [String: Any]) {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: json)
-        let (body, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
-    }
-
-    func stop() async throws -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        return process.isRunning ? -1 : process.terminationStatus
-    }
-
-    deinit { if process.isRunning { process.terminate() } }
-}
+import LiaisonTestSupport
 
 var complaintJSON: [String: Any] { [
     "location": ["lat": 30.259, "lng": 120.13], "consumer": ["name": "张三", "phone": "13800138000"],
     "merchant": ["name": "某某超市"], "category": "price", "description": "结账多收费", "preferred_mode": "offline",
 ] }
 
-@Suite struct ComplaintsCommandTests {
+@Suite(.tags(.slow)) struct ComplaintsCommandTests {
     let sandbox: Sandbox
-    init() throws { sandbox = try Sandbox() }
+    init() throws { sandbox = try Sandbox(databases: ["x.sqlite", "c.sqlite"]) }
 
     /// The running server sends each step's texts through the log gateway.
     @Test func serveSendsTextsThroughTheLogGateway() async throws {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison enterprises` and the direct train from the CLI: register, enrol (the key printed
 /// once), file a complaint about the enterprise, sweep its window, and the court's case file.
-@Suite struct EnterprisesCommandTests {
+@Suite(.tags(.slow)) struct EnterprisesCommandTests {
     let sandbox: Sandbox
-    init() throws { sandbox = try Sandbox() }
+    init() throws { sandbox = try Sandbox(databases: ["x.sqlite"]) }
     var db: String { sandbox.path("x.sqlite") }
     static let code = "91350100M000100Y43"
 

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison export` and its round trip through `liaison import` into an empty database.
-@Suite final class ExportCommandTests {
+@Suite(.tags(.slow)) final class ExportCommandTests {
     let sandbox: Sandbox
 
     init() throws {

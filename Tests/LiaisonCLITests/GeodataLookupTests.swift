@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// Where a new database's data comes from: `--geodata`, `LIAISON_GEODATA`, `./geodata`, or the
 /// repository's `geodata/` found from the executable's location.
-@Suite final class GeodataLookupTests {
+@Suite(.tags(.slow)) final class GeodataLookupTests {
     let sandbox: Sandbox
 
     init() throws {

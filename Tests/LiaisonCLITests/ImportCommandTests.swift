@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison import`: all or nothing, upsert by id, errors that say which feature and field.
-@Suite final class ImportCommandTests {
+@Suite(.tags(.slow)) final class ImportCommandTests {
     let sandbox: Sandbox
 
     init() throws {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison merchants hotspots`, `liaison ratings` and `liaison where` near a border.
-@Suite struct InsightCommandTests {
+@Suite(.tags(.slow)) struct InsightCommandTests {
     let sandbox: Sandbox
-    init() throws { sandbox = try Sandbox() }
+    init() throws { sandbox = try Sandbox(databases: ["x.sqlite"]) }
     var db: String { sandbox.path("x.sqlite") }
 
     func submit(phone: String) async throws {

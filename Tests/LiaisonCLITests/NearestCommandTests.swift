@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison nearest`: the operator's "which station is closest to this point?".
-@Suite final class NearestCommandTests {
+@Suite(.tags(.slow)) final class NearestCommandTests {
     let sandbox: Sandbox
 
     init() throws {
@@ -172,7 +173,7 @@ import Testing
 }
 
 /// GCJ-02 and BD-09 input, as WeChat's map component and Baidu give it.
-@Suite final class ChineseCoordinateSystemTests {
+@Suite(.tags(.slow)) final class ChineseCoordinateSystemTests {
     let sandbox: Sandbox
 
     init() throws {

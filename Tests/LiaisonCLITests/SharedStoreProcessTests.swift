@@ -3,13 +3,14 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import LiaisonTestSupport
 
 /// Several real processes on one SpatiaLite file: servers and the CLI, as operators run them.
 /// A change made by one process reaches the others' answers within the register poll
 /// (`serve --register-poll`, 0.2 s by default) plus a snapshot rebuild.
-@Suite struct SharedStoreProcessTests {
+@Suite(.tags(.slow)) struct SharedStoreProcessTests {
     let sandbox: Sandbox
-    init() throws { sandbox = try Sandbox() }
+    init() throws { sandbox = try Sandbox(databases: ["shared.sqlite"]) }
 
     var db: String { sandbox.path("shared.sqlite") }
 

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison stations show|list` and `liaison where`.
-@Suite final class StationsCommandTests {
+@Suite(.tags(.slow)) final class StationsCommandTests {
     let sandbox: Sandbox
 
     init() throws {
-        sandbox = try Sandbox()
+        sandbox = try Sandbox(databases: ["x.sqlite"])
     }
 
     var db: String { sandbox.path("x.sqlite") }

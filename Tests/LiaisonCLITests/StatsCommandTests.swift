@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// `liaison stats`: the KPIs as a table or as the JSON of `GET /v1/stats`, and usage errors naming the flag.
-@Suite struct StatsCommandTests {
+@Suite(.tags(.slow)) struct StatsCommandTests {
     let sandbox: Sandbox
-    init() throws { sandbox = try Sandbox() }
+    init() throws { sandbox = try Sandbox(databases: ["x.sqlite"]) }
     var db: String { sandbox.path("x.sqlite") }
 
     @Test func aFiledComplaintIsCountedInTheTableAndTheJSON() async throws {

@@ -1,9 +1,12 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LiaisonTestSupport
 import Testing
 
 /// The repository's `geodata/` folder.
-let geodataURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../geodata").standardizedFileURL
+let geodataURL = Repository.geodata
 
 /// The built `liaison` executable, found next to the test bundle in the build products folder.
 enum LiaisonExecutable {
@@ -63,22 +66,19 @@ struct CLIResult: CustomStringConvertible {
 /// A temporary folder per test: the working directory of every `liaison` run and the home of
 /// its database. Removed when the test's suite instance goes away.
 final class Sandbox: Sendable {
-    let root: URL
+    private let scratch: ScratchFolder
+    var root: URL { scratch.url }
     /// The working directory for `liaison` (empty at first: no `./geodata`, no `./data`).
     let cwd: URL
-    /// Where captured output goes, outside `cwd` so tests can check what `liaison` created.
-    private let io: URL
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-cli-tests-\(UUID().uuidString)")
-        cwd = root.appendingPathComponent("cwd")
-        io = root.appendingPathComponent("io")
+    /// A sandbox whose working directory holds, under each of `databases`, a copy of the
+    /// database `geodata/` makes (built once per test process), for tests about what comes after
+    /// creation; the others see `liaison` create its database.
+    init(databases: [String] = []) throws {
+        scratch = try ScratchFolder("liaison-cli-tests")
+        cwd = scratch.url.appendingPathComponent("cwd")
         try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: root)
+        for name in databases { try TemplateDatabase.copy(to: path(name)) }
     }
 
     /// A path inside the working directory.
@@ -96,39 +96,13 @@ final class Sandbox: Sendable {
     /// The environment is the test's own minus `LIAISON_DB` and `LIAISON_GEODATA`, plus `environment`.
     func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil,
              executable: URL? = nil) async throws -> CLIResult {
-        let executable = try executable ?? LiaisonExecutable.require()
-        let id = UUID().uuidString
-        let outURL = io.appendingPathComponent("\(id).out"), errURL = io.appendingPathComponent("\(id).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-
         var env = ProcessInfo.processInfo.environment
         env["LIAISON_DB"] = nil
         env["LIAISON_GEODATA"] = nil
         env.merge(environment) { $1 }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = env
-        process.currentDirectoryURL = directory ?? cwd
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        return CLIResult(arguments: arguments, status: process.terminationStatus,
-                         stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let output = try await ChildProcess.run(try executable ?? LiaisonExecutable.require(), arguments,
+                                                in: directory ?? cwd, environment: env)
+        return CLIResult(arguments: arguments, status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 }
 
@@ -246,4 +220,51 @@ struct WhereOutput: Decodable {
     let inside_zhejiang: Bool
     let region: Region?
     let nearest: Region?
+}
+
+/// A `liaison serve` process on a loopback port (`--port 0`: the first stdout line names it),
+/// stopped with SIGTERM.
+final class ServerProcess {
+    let process = Process()
+    let base: String
+    /// What the server wrote on stderr: its JSON log, one object per line.
+    let stderrURL: URL
+
+    init(_ arguments: [String], sandbox: Sandbox, logLevel: String? = "warning") async throws {
+        let id = UUID().uuidString
+        let outURL = sandbox.root.appendingPathComponent("serve-\(id).out")
+        stderrURL = sandbox.root.appendingPathComponent("serve-\(id).err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = try LiaisonExecutable.require()
+        process.arguments = ["serve", "--port", "0"] + (logLevel.map { ["--log-level", $0] } ?? []) + arguments
+        process.currentDirectoryURL = sandbox.cwd
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        try process.run()
+        var found: String?
+        for _ in 0..<600 where found == nil {
+            let text = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+            found = text.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) }
+            if found == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        base = try #require(found, "liaison serve did not start")
+    }
+
+    func post(_ path: String, json: [String: Any]) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: json)
+        let (body, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
+    }
+
+    func stop() async throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        return process.isRunning ? -1 : process.terminationStatus
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import LiaisonTestSupport
 
 /// Bad input: exit code 64 (EX_USAGE), nothing on stdout, and a message on stderr that names
 /// the flag and says what is allowed. Checks that need no database create none.
-@Suite final class UsageErrorTests {
+@Suite(.tags(.slow)) final class UsageErrorTests {
     let sandbox: Sandbox
 
     init() throws {

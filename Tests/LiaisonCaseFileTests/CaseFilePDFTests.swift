@@ -1,9 +1,10 @@
 import Foundation
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonCaseFile
 
 /// Checks real PDF output with poppler (pdftotext / pdfinfo / pdffonts from poppler-utils).
-@Suite struct CaseFilePDFTests {
+@Suite(.tags(.slow)) struct CaseFilePDFTests {
     // MARK: Fixtures
 
     static func timeline(_ count: Int) -> CaseFileDocument.Table {

@@ -3,6 +3,7 @@ import Geodesy
 import LiaisonCore
 import StationIndex
 import Testing
+import LiaisonTestSupport
 
 /// The dispatch rule, case by case on small synthetic registers, then against a brute-force
 /// oracle over the real 2,045 stations.

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonCore
 import StationIndex
 import Testing
+import LiaisonTestSupport
 
 /// Civil dates, timestamps and complaint numbers, checked against Foundation's calendar.
 @Suite struct ComplaintTimeTests {

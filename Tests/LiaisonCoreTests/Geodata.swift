@@ -2,11 +2,11 @@ import Foundation
 import Geodesy
 import LiaisonCore
 import StationIndex
+import LiaisonTestSupport
 
 /// The shipped register, read from `geodata/` through the same parser the CLI imports with.
 enum Geodata {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../geodata").standardizedFileURL
+    static let directory = Repository.geodata
 
     static let countiesData = read("zhejiang-counties.geojson")
     static let stationsData = read("stations.geojson")

@@ -3,6 +3,7 @@ import Geodesy
 @testable import LiaisonCore
 import StationIndex
 import Testing
+import LiaisonTestSupport
 
 /// The hand-written nearest JSON must be byte for byte what JSONEncoder makes of the same value.
 @Suite struct JSONWriterTests {

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonCore
 import StationIndex
 import Testing
+import LiaisonTestSupport
 
 @Suite struct MediationScheduleTests {
     /// 2026-11-30T00:00:00+08:00, a Monday (Asia/Shanghai is UTC+8 all year).

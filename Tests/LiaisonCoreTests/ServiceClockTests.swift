@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonCore
 import Testing
+import LiaisonTestSupport
 
 /// An ISO 8601 instant (`2026-09-30T15:00:00+08:00`); a typo in a test is a crash, not a silent pass.
 func instant(_ iso: String) -> Date {
@@ -53,9 +54,10 @@ private let otherRules = #""first_response": {"hours": 24}, "acceptance": {"work
     /// Hours are wall-clock hours: nights and holidays count.
     @Test(arguments: ["2026-09-30T23:30:00+08:00", "2026-02-14T16:00:00+08:00", "2025-06-01T03:07:09Z"])
     func hoursRulesAddElapsedTime(_ submitted: String) throws {
-        let d = try clock.deadlines(submittedAt: instant(submitted))
-        #expect(d.dispatchBy.timeIntervalSince(instant(submitted)) == 2 * 3600)
-        #expect(d.respondBy.timeIntervalSince(instant(submitted)) == 24 * 3600)
+        let start = instant(submitted)
+        let d = clock.stationDeadlines(from: start).deadlines
+        #expect(d.dispatchBy == start.addingTimeInterval(2 * 3600))
+        #expect(d.respondBy == start.addingTimeInterval(24 * 3600))
     }
 
     /// Acceptance: the end of the 7th working day after the submission's Shanghai day.
@@ -81,7 +83,7 @@ private let otherRules = #""first_response": {"hours": 24}, "acceptance": {"work
         ("2025-01-27T11:00:00+08:00", "2025-02-13T00:00:00+08:00"),
     ])
     func acceptanceDeadlines(_ submitted: String, expected: String) throws {
-        #expect(try clock.deadlines(submittedAt: instant(submitted)).acceptanceBy == instant(expected))
+        #expect(clock.stationDeadlines(from: instant(submitted)).deadlines.acceptanceBy == instant(expected))
     }
 
     @Test(arguments: [
@@ -89,7 +91,7 @@ private let otherRules = #""first_response": {"hours": 24}, "acceptance": {"work
         ("2026-02-14T10:00:00+08:00", "2026-04-28T00:00:00+08:00"),
     ])
     func mediationDeadlines(_ accepted: String, expected: String) throws {
-        #expect(try clock.mediationDeadline(acceptedAt: instant(accepted)) == instant(expected))
+        #expect(try clock.deadline(clock.rules.mediation, from: instant(accepted)) == instant(expected))
     }
 
     /// Each rule may be hours or working days; the clock follows the rule, not the rule's name.
@@ -97,30 +99,32 @@ private let otherRules = #""first_response": {"hours": 24}, "acceptance": {"work
         let rules = ServiceLevelRules(dispatch: .workingDays(1), firstResponse: .hours(48), acceptance: .hours(72), mediation: .hours(100))
         let clock = ServiceClock(rules: rules, calendar: Geodata.workingCalendar)
         let submitted = instant("2026-09-30T15:00:00+08:00")
-        let d = try clock.deadlines(submittedAt: submitted)
+        let (d, notes) = clock.stationDeadlines(from: submitted)
         #expect(d.dispatchBy == instant("2026-10-09T00:00:00+08:00"))
         #expect(d.respondBy == instant("2026-10-02T15:00:00+08:00"))
         #expect(d.acceptanceBy == instant("2026-10-03T15:00:00+08:00"))
-        #expect(try clock.mediationDeadline(acceptedAt: submitted) == instant("2026-10-04T19:00:00+08:00"))
+        #expect(d.provisional.isEmpty && notes.isEmpty)
+        #expect(try clock.deadline(clock.rules.mediation, from: submitted) == instant("2026-10-04T19:00:00+08:00"))
     }
 
     // MARK: outside the calendar
 
-    @Test func acceptancePastTheCalendarNamesTheRuleAndTheRange() throws {
-        let error = try #require(throws: ServiceClockError.self) { try clock.deadlines(submittedAt: instant("2026-12-28T09:00:00+08:00")) }
-        #expect(error.rule == "acceptance")
-        #expect(error.startDay == day("2026-12-28"))
-        #expect(error.cause == .outOfRange(day("2027-01-01"), range: day("2025-01-01")...day("2026-12-31")))
-        #expect(error.description.contains("acceptance deadline (7 working days after 2026-12-28"), "\(error)")
-        #expect(error.description.contains("2027-01-01 is outside the working calendar (2025-01-01...2026-12-31)"), "\(error)")
+    /// A deadline the calendar cannot reach is left unset, the others are set, and the note (the
+    /// words the complaint's event records) names the rule and the range.
+    @Test func acceptancePastTheCalendarIsUnsetAndTheNoteNamesTheRuleAndTheRange() throws {
+        let submitted = instant("2026-12-28T09:00:00+08:00")
+        let (d, notes) = clock.stationDeadlines(from: submitted)
+        #expect(d.acceptanceBy == nil)
+        #expect(d.dispatchBy == submitted.addingTimeInterval(2 * 3600) && d.respondBy == submitted.addingTimeInterval(24 * 3600))
+        #expect(notes.count == 1 && notes[0].hasPrefix("acceptance deadline not set: "), "\(notes)")
+        #expect(notes.first?.contains("2027-01-01 is outside the working calendar (2025-01-01...2026-12-31)") == true, "\(notes)")
     }
 
     @Test(arguments: ["2026-11-20T09:00:00+08:00", "2027-03-01T09:00:00+08:00", "2024-12-31T23:59:59+08:00"])
     func mediationOutsideTheCalendarThrows(_ accepted: String) throws {
-        let error = try #require(throws: ServiceClockError.self) { try clock.mediationDeadline(acceptedAt: instant(accepted)) }
-        #expect(error.rule == "mediation")
-        guard case .outOfRange(let date, _) = error.cause else {
-            Issue.record("expected outOfRange, got \(error.cause)")
+        let error = try #require(throws: CalendarError.self) { try clock.deadline(clock.rules.mediation, from: instant(accepted)) }
+        guard case .outOfRange(let date, _) = error else {
+            Issue.record("expected outOfRange, got \(error)")
             return
         }
         #expect(!Geodata.workingCalendar.range.contains(date))
@@ -143,7 +147,7 @@ private let otherRules = #""first_response": {"hours": 24}, "acceptance": {"work
     }
 
     static let vectors: Vectors = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/deadline-vectors.json")
+        let url = Repository.fixture("deadline-vectors.json")
         do {
             return try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url))
         } catch {
@@ -164,13 +168,17 @@ private let otherRules = #""first_response": {"hours": 24}, "acceptance": {"work
             if LocalDate(inShanghai: start) != day(v.local_day) {
                 failures.append("\(v.start): Shanghai day \(LocalDate(inShanghai: start)), oracle \(v.local_day)")
             }
-            let acceptance = Result { () throws(ServiceClockError) in try clock.deadlines(submittedAt: start).acceptanceBy }
-            let mediation = Result { () throws(ServiceClockError) in try clock.mediationDeadline(acceptedAt: start) }
+            let acceptance = Result { () throws(CalendarError) in try clock.deadline(clock.rules.acceptance, from: start) }
+            let mediation = Result { () throws(CalendarError) in try clock.deadline(clock.rules.mediation, from: start) }
+            // What intake records is the same count.
+            if clock.stationDeadlines(from: start).deadlines.acceptanceBy != (try? acceptance.get()) {
+                failures.append("\(v.start): intake's acceptance deadline differs from the clock's")
+            }
             for (name, got, want) in [("acceptance", acceptance, v.after_7), ("mediation", mediation, v.after_45)] {
                 switch (got, want) {
                 case (.success(let deadline), let want?) where deadline == instant(want):
                     break
-                case (.failure(let error), nil) where error.cause == .outOfRange(uncovered, range: Geodata.workingCalendar.range):
+                case (.failure(let error), nil) where error == .outOfRange(uncovered, range: Geodata.workingCalendar.range):
                     break
                 default:
                     failures.append("\(v.start) \(name): got \(got), oracle \(want ?? "out of range from \(uncovered)")")

@@ -43,8 +43,15 @@ import Testing
 
     @Test func keysAreSnakeCaseAndSorted() throws {
         let json = String(decoding: try JSONOutput.encode(StationDetail(Self.station(), counties: Geodata.locator)), as: UTF8.self)
-        for keys in objectKeysInOrder(json) {
+        let objects = objectKeysInOrder(json)
+        #expect(objects.flatMap { $0 }.count > 10)
+        // The week's days are keys too (mon … sun): lower-case words joined by underscores.
+        let snakeCase = /[a-z][a-z0-9]*(_[a-z0-9]+)*/
+        for keys in objects {
             #expect(keys == keys.sorted(), "\(keys)")
+            for key in keys {
+                #expect(key.wholeMatch(of: snakeCase) != nil, "\(key) is not snake_case")
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import Geodesy
 import LiaisonCore
 import StationIndex
 import Testing
+import LiaisonTestSupport
 
 @Suite struct StationSnapshotTests {
     let snapshot = Geodata.snapshot

@@ -5,26 +5,20 @@ import HummingbirdTesting
 import LiaisonCore
 import LiaisonHTTP
 import LiaisonStore
+import LiaisonTestSupport
 import Logging
 import Synchronization
 
 /// One database made from geodata/ for the whole suite (a real SpatiaLite file), and a
 /// fresh application per test.
 enum Fixture {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let database: LiaisonDatabase = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-http-tests-\(ProcessInfo.processInfo.processIdentifier)")
-        try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return try! LiaisonDatabase.openOrCreate(path: folder.appendingPathComponent("liaison.sqlite").path,
-                                                 geodata: GeodataDirectory(url: repo.appendingPathComponent("geodata")))
-    }()
+    static let database: LiaisonDatabase = try! TemplateDatabase.openForProcess("http-fixture.sqlite")
 
     static let snapshot: StationSnapshot = try! database.snapshot()
 
     /// The shipped service levels and working-day calendar.
-    static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: repo.appendingPathComponent("geodata")).serviceClock(),
-                                                   courts: try! GeodataDirectory(url: repo.appendingPathComponent("geodata")).courts())
+    static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: Repository.geodata).serviceClock(),
+                                                   courts: try! GeodataDirectory(url: Repository.geodata).courts())
 
     static func settings(port: Int = 0) -> ServerSettings { ServerSettings(port: port, complaints: complaints) }
 

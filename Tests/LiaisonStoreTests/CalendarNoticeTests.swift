@@ -3,6 +3,7 @@ import GRDB
 import LiaisonCore
 @testable import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// Importing a year's official schedule: validated, stored once, and the provisional deadlines
 /// it settles counted again in the same transaction, each moved one recorded and texted.
@@ -15,7 +16,7 @@ import Testing
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        database = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
         let clock = self.clock
         desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: complaintSettings, now: { clock.now })
     }

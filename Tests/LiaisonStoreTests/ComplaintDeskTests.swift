@@ -3,6 +3,7 @@ import Geodesy
 import LiaisonCore
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// A valid complaint body at (lat, lng), WGS-84.
 func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String = "offline", phone: String = "13800138000",
@@ -16,7 +17,7 @@ func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String =
 }
 
 /// The shipped service levels and calendar; no rate limit to speak of (tests file many complaints from one phone).
-let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: geodataURL).serviceClock(),
+let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: Repository.geodata).serviceClock(),
                                                rateLimit: .init(perHour: 10_000, perDay: 10_000))
 
 /// Complaint intake, dispatch and lifecycle against a real SpatiaLite file.
@@ -28,7 +29,7 @@ let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirecto
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        database = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
         desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: complaintSettings)
     }
 
@@ -197,7 +198,7 @@ let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirecto
         _ = try desk.submit(complaintBody(), idempotencyKey: nil)
         let path = folder.path("liaison.sqlite")
         for sql in ["UPDATE complaint_events SET note = 'changed'", "DELETE FROM complaint_events"] {
-            let result = try await runTool("spatialite", [path, sql], in: folder)
+            let result = try await ChildProcess.tool("spatialite", [path, sql], in: folder.url)
             #expect(result.stderr.contains("append-only"), "\(sql): \(result.stdout) \(result.stderr)")
         }
         #expect(try desk.complaints(countyCode: nil, status: nil).count == 1)

@@ -3,6 +3,7 @@ import Geodesy
 import LiaisonCore
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// A complaint body with a chosen merchant, consumer and place.
 func merchantComplaint(lat: Double = 30.2590, lng: Double = 120.1300, phone: String = "13800138000", merchant: String = "某某超市",
@@ -24,7 +25,7 @@ func merchantComplaint(lat: Double = 30.2590, lng: Double = 120.1300, phone: Str
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        database = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
         desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: complaintSettings)
     }
 

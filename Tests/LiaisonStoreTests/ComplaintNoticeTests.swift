@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonStore
 import Synchronization
 import Testing
+import LiaisonTestSupport
 
 /// A clock the test moves by hand.
 final class TestClock: Sendable {
@@ -25,7 +26,7 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        database = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
     }
 
     func desk(_ settings: ComplaintDesk.Settings = complaintSettings) throws -> ComplaintDesk {
@@ -51,7 +52,7 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
         // Accepted on Friday Oct 9: 45 working days from Oct 10 (the adjusted Saturday) on, by the shipped calendar.
         clock.set(instant("2026-10-09T10:00:00+08:00"))
         let (accepted, _) = try desk.act(on: submitted.number, StaffCommand(action: .accept), by: admin)
-        let expected = try complaintSettings.serviceClock.mediationDeadline(acceptedAt: instant("2026-10-09T10:00:00+08:00"))
+        let expected = try complaintSettings.serviceClock.deadline(complaintSettings.serviceClock.rules.mediation, from: instant("2026-10-09T10:00:00+08:00"))
         #expect(accepted.deadlines.mediationBy == expected)
         // Counted by hand: Oct 10 (the adjusted Saturday) is the 1st, then 5 a week: Oct 16 the 6th,
         // ... Dec 4 the 41st, Dec 10 the 45th. Due by the end of Dec 10.
@@ -180,7 +181,7 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL),
+        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: Repository.geodata),
                                                     contents: .countiesOnly)
         var station = try #require(try Reference.stations().first { $0.id == "330106-0001" })
         station.capacity = 1

@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonStore
 import Synchronization
 import Testing
+import LiaisonTestSupport
 
 /// A clock the test moves by hand; the desk reads it for every step it records.
 final class ManualClock: Sendable {
@@ -30,7 +31,7 @@ final class ManualClock: Sendable {
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        database = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
         let full = try database.snapshot()
         // Two offline stations per county, two places each: the desk runs out of capacity, so
         // some complaints wait for staff and are dispatched late.
@@ -67,14 +68,9 @@ final class ManualClock: Sendable {
 
     /// SplitMix64: the same scenario on every run.
     struct Seeded {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
         mutating func hours(_ range: ClosedRange<Double>) -> Double {
             range.lowerBound + Double(next() % 10_000) / 10_000 * (range.upperBound - range.lowerBound)
         }

@@ -3,6 +3,7 @@ import GRDB
 import LiaisonCore
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// The tracks of issue 17 against a real SpatiaLite file: the direct train (an enrolled
 /// enterprise settles first), urgent complaints, reviews, return visits and the court hand-off.
@@ -19,10 +20,10 @@ import Testing
 
     init() throws {
         folder = try ScratchFolder()
-        database = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        database = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
         let clock = self.clock
         var settings = complaintSettings
-        settings.courts = try GeodataDirectory(url: geodataURL).courts()
+        settings.courts = try GeodataDirectory(url: Repository.geodata).courts()
         desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: settings, now: { clock.now })
         register = EnterpriseRegister(desk: desk)
         try register.add(Enterprise(creditCode: Self.code, name: "某某超市有限公司", merchantID: "zjfx-100234", contactName: "王经理",

@@ -2,17 +2,24 @@ import Foundation
 import LiaisonCore
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// Creating, reopening and writing the register's database through its public API.
 @Suite final class LiaisonDatabaseTests {
     let folder: ScratchFolder
-    let geodata = GeodataDirectory(url: geodataURL)
+    let geodata = GeodataDirectory(url: Repository.geodata)
 
     init() throws {
         folder = try ScratchFolder()
     }
 
     var databasePath: String { folder.path("register/liaison.sqlite") }
+
+    /// The geodata database (a copy of the one built once), for tests about what comes after creation.
+    func created() throws -> LiaisonDatabase {
+        try FileManager.default.createDirectory(atPath: folder.path("register"), withIntermediateDirectories: true)
+        return try TemplateDatabase.open(at: databasePath)
+    }
 
     @Test func openOrCreateOnAMissingPathBuildsTheRegisterFromGeodata() throws {
         #expect(!FileManager.default.fileExists(atPath: databasePath))
@@ -72,7 +79,7 @@ import Testing
     }
 
     @Test func upsertingTheSameStationsChangesNothing() throws {
-        let db = try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
+        let db = try created()
         let counts = try db.upsert(stations: try Reference.stations())
         #expect(numbers(counts) == [0, 0, 2045])
         #expect(counts.description == "0 inserted, 0 updated, 2045 unchanged")
@@ -80,13 +87,13 @@ import Testing
     }
 
     @Test func upsertingTheSameCountiesChangesNothing() throws {
-        let db = try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
+        let db = try created()
         let counts = try db.upsert(counties: try Reference.counties())
         #expect(numbers(counts) == [0, 0, 90])
     }
 
     @Test func upsertUpdatesAChangedStationAndInsertsANewOne() throws {
-        let db = try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
+        let db = try created()
         let stations = try Reference.stations()
         var changed = try #require(stations.first { $0.id == "330106-0001" })
         changed.capacity = changed.capacity == 999 ? 998 : 999
@@ -116,7 +123,7 @@ import Testing
     }
 
     @Test func aStationInAnUnknownCountyIsRejectedAndNothingIsWritten() throws {
-        let db = try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata)
+        let db = try created()
         let stations = try Reference.stations()
         var good = try #require(stations.first { $0.id == "330106-0001" })
         good.id = "330106-9002"

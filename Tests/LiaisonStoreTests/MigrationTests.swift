@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import LiaisonCore
-@testable import LiaisonStore
+@_spi(Benchmark) @testable import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// The v6 migration rebuilds `complaints` and `sms_outbox` (SQLite changes a CHECK only that
 /// way): a store made by v5 with complaints in it must come out with every row, its point
@@ -17,7 +18,7 @@ import Testing
             let queue = try DatabaseQueue(path: path, configuration: LiaisonDatabase.configuration(caches))
             try Migrations.migrator.migrate(queue, upTo: "v5 merchant cases, borders, ratings")
             try queue.write { db in
-                _ = try CountyRecord.upsert(try GeodataDirectory(url: geodataURL).counties(), in: db)
+                _ = try CountyRecord.upsert(try GeodataDirectory(url: Repository.geodata).counties(), in: db)
                 try db.execute(sql: """
                     INSERT INTO complaints (number, tracking_token, status, category, description, preferred_mode, mode, consumer_name,
                         consumer_phone, merchant_name, lat, lng, given_lat, given_lng, coordsys, county_code, submitted_at, updated_at,

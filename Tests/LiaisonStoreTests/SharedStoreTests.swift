@@ -3,6 +3,7 @@ import Geodesy
 import LiaisonCore
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// One SpatiaLite file written through two `LiaisonDatabase`s, each with its own connections
 /// and its own snapshot, as two processes (a server and the CLI, or two servers) would.
@@ -16,7 +17,7 @@ import Testing
 
     init() throws {
         folder = try ScratchFolder()
-        first = try LiaisonDatabase.openOrCreate(path: folder.path("liaison.sqlite"), geodata: GeodataDirectory(url: geodataURL))
+        first = try TemplateDatabase.open(at: folder.path("liaison.sqlite"))
         second = try LiaisonDatabase(path: folder.path("liaison.sqlite"))
     }
 
@@ -30,7 +31,7 @@ import Testing
         // 2 is FULL: in WAL mode NORMAL (1) would not fsync the WAL at commit.
         #expect(try first.writerSynchronous() == 2)
         #expect(try second.writerSynchronous() == 2)
-        let created = try LiaisonDatabase.openOrCreate(path: folder.path("new.sqlite"), geodata: GeodataDirectory(url: geodataURL),
+        let created = try LiaisonDatabase.openOrCreate(path: folder.path("new.sqlite"), geodata: GeodataDirectory(url: Repository.geodata),
                                                        contents: .countiesOnly)
         #expect(try created.writerSynchronous() == 2)
     }

@@ -3,10 +3,11 @@ import GRDB
 import LiaisonCore
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// The database is a real SpatiaLite file: SpatiaLite's own functions, GDAL and the
 /// `spatialite` shell all read it the way the service does.
-@Suite final class SpatiaLiteFileTests {
+@Suite(.tags(.slow)) final class SpatiaLiteFileTests {
     let folder: ScratchFolder
     let databasePath: String
 
@@ -17,7 +18,8 @@ import Testing
 
     /// A freshly created database, open.
     func database() throws -> LiaisonDatabase {
-        try LiaisonDatabase.openOrCreate(path: databasePath, geodata: GeodataDirectory(url: geodataURL))
+        if !FileManager.default.fileExists(atPath: databasePath) { try TemplateDatabase.copy(to: databasePath) }
+        return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: GeodataDirectory(url: Repository.geodata))
     }
 
     /// Creates the database and lets it close again (the last connection checkpoints the WAL),
@@ -118,7 +120,7 @@ import Testing
 
     @Test func gdalOpensTheFileWithItsLayers() async throws {
         try createdAndClosed()
-        let info = try await runTool("ogrinfo", ["-ro", "-so", "-al", databasePath], in: folder)
+        let info = try await ChildProcess.tool("ogrinfo", ["-ro", "-so", "-al", databasePath], in: folder.url)
         try #require(info.status == 0, "ogrinfo failed (is gdal-bin installed? run tools/setup): \(info.stderr)")
         let layers = ogrLayers(info.stdout)
         #expect(layers["stations"]?.geometry == "Point")
@@ -134,14 +136,14 @@ import Testing
 
     @Test func theSpatiaLiteShellReadsTheFile() async throws {
         try createdAndClosed()
-        let count = try await runTool("spatialite", [databasePath, "SELECT count(*) FROM stations"], in: folder)
+        let count = try await ChildProcess.tool("spatialite", [databasePath, "SELECT count(*) FROM stations"], in: folder.url)
         try #require(count.status == 0, "spatialite failed (is spatialite-bin installed? run tools/setup): \(count.stderr)")
         let lines = count.stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines.last == "2045", "spatialite printed: \(count.stdout)")
 
-        let within = try await runTool("spatialite", [databasePath, """
+        let within = try await ChildProcess.tool("spatialite", [databasePath, """
             SELECT count(*) FROM stations s JOIN counties c ON c.adcode = s.county_code WHERE ST_Within(s.geom, c.geom)
-            """], in: folder)
+            """], in: folder.url)
         #expect(within.stdout.split(whereSeparator: \.isNewline).last.map(String.init) == "2045", "spatialite printed: \(within.stdout) \(within.stderr)")
     }
 

@@ -4,34 +4,30 @@ import HTTPTypes
 import HummingbirdTesting
 import LiaisonCore
 import LiaisonStore
+import LiaisonTestSupport
 import LiaisonWorkers
 import Logging
 import Synchronization
 import Testing
 
-let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// A register with a few complaints whose texts wait in the outbox.
 struct Outbox {
-    let folder: URL
+    /// Removed with the database when the last copy of this value goes away.
+    let scratch: ScratchFolder
+    var folder: URL { scratch.url }
     let database: LiaisonDatabase
     let desk: ComplaintDesk
     let outbox: SMSOutbox
 
     init(complaints: Int) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-sms-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let geodata = GeodataDirectory(url: repo.appendingPathComponent("geodata"))
-        database = try LiaisonDatabase.openOrCreate(path: folder.appendingPathComponent("liaison.sqlite").path, geodata: geodata)
+        scratch = try ScratchFolder("liaison-sms")
+        let geodata = GeodataDirectory(url: Repository.geodata)
+        database = try TemplateDatabase.open(at: scratch.path("liaison.sqlite"))
         desk = ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()),
                              settings: ComplaintDesk.Settings(serviceClock: try geodata.serviceClock()))
         outbox = SMSOutbox(database: database)
         for i in 0..<complaints {
-            let body: [String: Any] = [
-                "location": ["lat": 30.259, "lng": 120.13], "consumer": ["name": "张三", "phone": "1380013800\(i)"],
-                "merchant": ["name": "某某超市"], "category": "price", "description": "多收费", "preferred_mode": "offline",
-            ]
-            _ = try desk.submit(try JSONSerialization.data(withJSONObject: body), idempotencyKey: nil)
+            _ = try desk.submit(ComplaintBody.json(phone: "1380013800\(i)"), idempotencyKey: nil)
         }
     }
 }

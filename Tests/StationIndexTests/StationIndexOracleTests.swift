@@ -2,10 +2,11 @@ import Foundation
 import Geodesy
 import StationIndex
 import Testing
+import LiaisonTestSupport
 
 /// The register's stations, read straight from geodata/stations.geojson (no store involved).
 let register: [IndexedStation] = {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../geodata/stations.geojson")
+    let url = Repository.geodata.appendingPathComponent("stations.geojson")
     struct File: Decodable {
         struct Feature: Decodable {
             struct Geometry: Decodable { let coordinates: [Double] }

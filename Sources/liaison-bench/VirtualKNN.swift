@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Geodesy
+@_spi(Benchmark) import LiaisonStore
 
 /// SpatiaLite's own nearest-neighbour search (`VirtualKNN`), the baseline the in-memory index
 /// is benchmarked against (`liaison-bench`); the service itself never uses it.
@@ -22,26 +23,26 @@ enum VirtualKNN {
 
 extension LiaisonDatabase {
     /// The ids of the stations nearest to `point` by SpatiaLite's `VirtualKNN`.
-    public func spatiaLiteNearest(to point: Coordinate, limit: Int) throws -> [String] {
-        try pool.writeWithoutTransaction { db in try VirtualKNN.nearest(db, table: "stations", to: point, limit: limit) }
+    func spatiaLiteNearest(to point: Coordinate, limit: Int) throws -> [String] {
+        try writeWithoutTransaction { db in try VirtualKNN.nearest(db, table: "stations", to: point, limit: limit) }
     }
 }
 
 /// A SpatiaLite file of bare points (id and POINT geometry with a spatial index), for
 /// benchmarking SpatiaLite's own search at sizes the register's id scheme does not allow.
-public final class PointDatabase: Sendable {
+final class PointDatabase: Sendable {
     private let queue: DatabaseQueue
     private let caches = SpatiaLiteCaches()
 
     /// Creates the file at `path` (replacing any) and writes the points in one transaction.
-    public init(path: String, points: [(id: String, location: Coordinate)]) throws {
+    init(path: String, points: [(id: String, location: Coordinate)]) throws {
         try? FileManager.default.removeItem(atPath: path)
         queue = try DatabaseQueue(path: path, configuration: LiaisonDatabase.configuration(caches))
         try queue.write { db in
-            try db.expectOne("SELECT InitSpatialMetadata('WGS84')")
+            try expectOne(db, "SELECT InitSpatialMetadata('WGS84')")
             try db.execute(sql: "CREATE TABLE points (id TEXT PRIMARY KEY NOT NULL)")
-            try db.expectOne("SELECT AddGeometryColumn('points', 'geom', 4326, 'POINT', 'XY', 1)")
-            try db.expectOne("SELECT CreateSpatialIndex('points', 'geom')")
+            try expectOne(db, "SELECT AddGeometryColumn('points', 'geom', 4326, 'POINT', 'XY', 1)")
+            try expectOne(db, "SELECT CreateSpatialIndex('points', 'geom')")
             let insert = try db.makeStatement(sql: "INSERT INTO points (id, geom) VALUES (?, MakePoint(?, ?, 4326))")
             for p in points {
                 try insert.execute(arguments: [p.id, p.location.longitude, p.location.latitude])
@@ -55,7 +56,17 @@ public final class PointDatabase: Sendable {
     }
 
     /// The ids of the points nearest to `point` by SpatiaLite's `VirtualKNN`.
-    public func spatiaLiteNearest(to point: Coordinate, limit: Int) throws -> [String] {
+    func spatiaLiteNearest(to point: Coordinate, limit: Int) throws -> [String] {
         try queue.inDatabase { db in try VirtualKNN.nearest(db, table: "points", to: point, limit: limit) }
     }
+}
+
+/// Runs a SpatiaLite administrative function that returns 1 on success.
+private func expectOne(_ db: Database, _ sql: String) throws {
+    guard try Int.fetchOne(db, sql: sql) == 1 else { throw SpatiaLiteRefused(sql: sql) }
+}
+
+struct SpatiaLiteRefused: Error, CustomStringConvertible {
+    let sql: String
+    var description: String { "SpatiaLite refused: \(sql)" }
 }
