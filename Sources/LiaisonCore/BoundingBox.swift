@@ -11,7 +11,7 @@ public struct BoundingBox: Sendable, Hashable {
     ///   antimeridian (minLng > maxLng) are not accepted: nothing the service holds is there.
     public static func parse(_ text: String, field: String = "bbox") throws(InvalidInput) -> BoundingBox {
         let allowed = "minLng,minLat,maxLng,maxLat: four finite numbers, longitudes -180 to 180, latitudes -90 to 90, minimum not above maximum"
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { DecimalNumber.parse($0) }
         guard parts.count == 4, let minLng = parts[0], let minLat = parts[1], let maxLng = parts[2], let maxLat = parts[3],
               [minLng, minLat, maxLng, maxLat].allSatisfy(\.isFinite),
               abs(minLng) <= 180, abs(maxLng) <= 180, abs(minLat) <= 90, abs(maxLat) <= 90,

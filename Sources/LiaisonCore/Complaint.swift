@@ -367,7 +367,7 @@ public enum ComplaintNumber {
 
     /// A fresh tracking token: `trk_` and 256 random bits, base64url.
     public static func newTrackingToken() -> String {
-        "trk_" + randomBase64URL(bytes: 32)
+        "trk_" + Base64URL.random(bytes: 32)
     }
 
     /// A fresh video room id: 128 random bits, base32 lower case (URL- and voice-safe).
@@ -375,13 +375,6 @@ public enum ComplaintNumber {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
         var rng = SystemRandomNumberGenerator()
         return "zj-" + String((0..<26).map { _ in alphabet[Int(rng.next(upperBound: UInt32(32)))] })
-    }
-
-    static func randomBase64URL(bytes count: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
 

@@ -4,6 +4,12 @@ import Geodesy
 public struct CountyLocator: Sendable {
     /// Sorted by adcode.
     public let counties: [County]
+
+    /// What is wrong with `code` when no county has it, and what is allowed: the one wording
+    /// every parameter, flag and field naming a county uses.
+    public func unknown(_ code: String) -> String {
+        "unknown county \"\(code)\": expected the 6-digit adcode of one of Zhejiang's \(counties.count) county-level divisions (e.g. 330106)"
+    }
     private let byCode: [String: Int]
 
     public init(_ counties: [County]) {

@@ -53,7 +53,7 @@ public struct NearestQuery: Sendable, Hashable {
             problems.append(InvalidParameter(name: "mode", reason: "unknown mode \"\(mode ?? "")\": expected one of \(MediationMode.allowedNames)"))
         }
         if let county, counties.county(code: county) == nil {
-            problems.append(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of one of Zhejiang's \(counties.counties.count) county-level divisions (e.g. 330106)"))
+            problems.append(InvalidParameter(name: "county", reason: counties.unknown(county)))
         }
         if let r = radiusKilometers, !(r.isFinite && r > 0 && r <= maxRadiusKilometers) {
             problems.append(InvalidParameter(name: "radius_km", reason: "\(r) is out of range: expected a number of kilometres greater than 0 and at most \(Int(maxRadiusKilometers))"))

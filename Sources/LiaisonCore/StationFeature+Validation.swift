@@ -49,7 +49,7 @@ extension StationFeature {
                 }
             }
         } else {
-            problem("properties.county_code", "unknown county \"\(p.county_code)\": expected the adcode of one of Zhejiang's \(counties.counties.count) county-level divisions")
+            problem("properties.county_code", counties.unknown(p.county_code))
         }
 
         for (field, value) in [("city", p.address.city), ("county", p.address.county), ("town", p.address.town), ("village", p.address.village)]

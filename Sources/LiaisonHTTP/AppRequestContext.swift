@@ -1,4 +1,5 @@
 import Hummingbird
+import LiaisonCore
 import Logging
 
 /// The per-request context: Hummingbird's core storage plus the request id.
@@ -6,6 +7,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The `X-Request-Id` echoed in the response and logged with the request.
     public var requestID: String = ""
+    /// Who called, once ``BearerAuthentication`` has checked the token its endpoint's ``Access`` needs.
+    public var caller: StaffToken?
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -10,7 +10,6 @@ import LiaisonStore
 struct ComplaintsController {
     let desk: ComplaintDesk
     let outbox: SMSOutbox
-    let auth: StaffAuthenticator
     let settings: ServerSettings
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
@@ -20,19 +19,19 @@ struct ComplaintsController {
     var endpoints: [Endpoint] {
         [
             Endpoint(method: .post, path: "/v1/complaints", handler: submit),
-            .get("/v1/complaints/{number}", show),
-            Endpoint(method: .post, path: "/v1/complaints/{number}/events", handler: staffAction),
+            .get("/v1/complaints/{number}", access: .staffIfBearer, show),
+            Endpoint(method: .post, path: "/v1/complaints/{number}/events", access: .staff, handler: staffAction),
             Endpoint(method: .post, path: "/v1/complaints/{number}/feedback", handler: feedback),
             Endpoint(method: .post, path: "/v1/complaints/{number}/withdraw", handler: withdraw),
             Endpoint(method: .post, path: "/v1/complaints/{number}/appointment/confirm", handler: confirm),
             Endpoint(method: .post, path: "/v1/complaints/{number}/settlement/accept", handler: acceptSettlement),
             Endpoint(method: .post, path: "/v1/complaints/{number}/settlement/reject", handler: rejectSettlement),
-            .get("/v1/reviews", { try await queue(.reviews, $0, $1) }),
-            .get("/v1/return-visits", { try await queue(.returnVisits, $0, $1) }),
-            .get("/v1/stations/{id}/complaints", stationQueue),
-            .get("/v1/complaints", list),
-            .get("/v1/complaints/{number}/notifications", notifications),
-            .get("/v1/complaints/{number}/case-file", caseFile),
+            .get("/v1/reviews", access: .staff, { try await queue(.reviews, $0, $1) }),
+            .get("/v1/return-visits", access: .staff, { try await queue(.returnVisits, $0, $1) }),
+            .get("/v1/stations/{id}/complaints", access: .staff, stationQueue),
+            .get("/v1/complaints", access: .staff, list),
+            .get("/v1/complaints/{number}/notifications", access: .staff, notifications),
+            .get("/v1/complaints/{number}/case-file", access: .staff, caseFile),
         ]
     }
 
@@ -52,9 +51,8 @@ struct ComplaintsController {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let number = self.number(context)
         let desk = self.desk
-        if StaffAuthenticator.hasBearer(request) {
+        if let staff = context.caller {
             try QueryReader(request, allowed: ["token"]).check()
-            let staff = try await auth.staff(request)
             let body = try await blocking {
                 let (complaint, events) = try desk.complaint(number, for: staff)
                 return try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)),
@@ -68,7 +66,7 @@ struct ComplaintsController {
     }
 
     @Sendable func staffAction(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         let body = try await collectBody(request, settings: settings)
         let command: StaffCommand
         do { command = try StaffCommand.validate(body) } catch { throw Problem.invalid(error) }
@@ -112,11 +110,11 @@ struct ComplaintsController {
 
     /// Staff: open reviews or pending return visits, of the token's county (or any county for admin).
     func queue(_ kind: ComplaintDesk.Queue, _ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         var query = QueryReader(request, allowed: ["county", "after", "limit"])
         let county = query.string("county")
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
-            query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
+            query.add(InvalidParameter(name: "county", reason: desk.finder.snapshot.counties.unknown(county)))
         }
         let limit = query.limit(default: 100, max: 500)
         let after = query.complaintCursor()
@@ -161,7 +159,7 @@ struct ComplaintsController {
             query.add(InvalidParameter(name: "status", reason: "unknown status \"\(statusText)\": expected one of \(ComplaintStatus.allowedNames)"))
         }
         try query.check()
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         let raw = context.parameters.get("id") ?? ""
         let id = raw.removingPercentEncoding ?? raw
         let desk = self.desk
@@ -202,10 +200,10 @@ struct ComplaintsController {
             query.add(InvalidParameter(name: "urgent", reason: "\"\(urgentText)\" is not allowed: expected true or false"))
         }
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
-            query.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
+            query.add(InvalidParameter(name: "county", reason: desk.finder.snapshot.counties.unknown(county)))
         }
         try query.check()
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         let urgentOnly = urgentText == "true"
         var scope = county
         if case .county(let own) = staff.role {
@@ -249,7 +247,7 @@ struct ComplaintsController {
     /// Staff: the texts a complaint sent or will send, with their delivery state (failed ones need a call).
     @Sendable func notifications(_ request: Request, context: AppRequestContext) async throws -> Response {
         try QueryReader(request, allowed: []).check()
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         let number = self.number(context)
         let desk = self.desk, outbox = self.outbox
         let (complaint, _) = try await blocking { try desk.complaint(number, for: staff) }
@@ -267,7 +265,7 @@ struct ComplaintsController {
     /// Staff: the case file for a court's mediation, as JSON (`format=json`, the default) or PDF
     /// (`format=pdf`, or `Accept: application/pdf`).
     @Sendable func caseFile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         var query = QueryReader(request, allowed: ["format"])
         let format = query.string("format") ?? (request.headers[.accept]?.contains("application/pdf") == true ? "pdf" : "json")
         if format != "json", format != "pdf" {
@@ -303,7 +301,7 @@ struct ComplaintsController {
 
     /// The tracking token from `X-Tracking-Token` or `?token=` (not both).
     private func trackingToken(_ request: Request) throws -> String? {
-        var query = QueryReader(request, allowed: ["token"])
+        let query = QueryReader(request, allowed: ["token"])
         let fromQuery = query.string("token")
         try query.check()
         return request.headers[Self.trackingToken] ?? fromQuery

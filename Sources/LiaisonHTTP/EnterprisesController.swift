@@ -9,20 +9,19 @@ import LiaisonStore
 struct EnterprisesController {
     let register: EnterpriseRegister
     let desk: ComplaintDesk
-    let auth: StaffAuthenticator
     let settings: ServerSettings
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(method: .post, path: "/v1/enterprises", handler: add),
-            .get("/v1/enterprises", list),
-            .get("/v1/enterprises/{code}", show),
-            Endpoint(method: .post, path: "/v1/enterprises/{code}/enrolment", handler: enrol),
-            Endpoint(method: .delete, path: "/v1/enterprises/{code}/enrolment", handler: revoke),
-            .get("/v1/enterprise/complaints", pending),
-            .get("/v1/enterprise/complaints/{number}", complaint),
-            Endpoint(method: .post, path: "/v1/enterprise/complaints/{number}/settle", handler: { try await answer(.settle, $0, $1) }),
-            Endpoint(method: .post, path: "/v1/enterprise/complaints/{number}/decline", handler: { try await answer(.decline, $0, $1) }),
+            Endpoint(method: .post, path: "/v1/enterprises", access: .admin, handler: add),
+            .get("/v1/enterprises", access: .staff, list),
+            .get("/v1/enterprises/{code}", access: .staff, show),
+            Endpoint(method: .post, path: "/v1/enterprises/{code}/enrolment", access: .admin, handler: enrol),
+            Endpoint(method: .delete, path: "/v1/enterprises/{code}/enrolment", access: .admin, handler: revoke),
+            .get("/v1/enterprise/complaints", access: .enterprise, pending),
+            .get("/v1/enterprise/complaints/{number}", access: .enterprise, complaint),
+            Endpoint(method: .post, path: "/v1/enterprise/complaints/{number}/settle", access: .enterprise, handler: { try await answer(.settle, $0, $1) }),
+            Endpoint(method: .post, path: "/v1/enterprise/complaints/{number}/decline", access: .enterprise, handler: { try await answer(.decline, $0, $1) }),
         ]
     }
 
@@ -60,7 +59,6 @@ struct EnterprisesController {
     }
 
     @Sendable func add(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await auth.admin(request)
         try QueryReader(request, allowed: []).check()
         let body = try await collectBody(request, settings: settings)
         let enterprise: Enterprise
@@ -80,7 +78,6 @@ struct EnterprisesController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await auth.staff(request)
         var query = QueryReader(request, allowed: ["enrolled", "after", "limit"])
         let enrolledText = query.string("enrolled")
         if let enrolledText, enrolledText != "true", enrolledText != "false" {
@@ -97,7 +94,6 @@ struct EnterprisesController {
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await auth.staff(request)
         try QueryReader(request, allowed: []).check()
         let code = self.code(context), register = self.register
         return try JSONResponse.encoding(EnterpriseView(try await blocking { try register.enterprise(code) }, defaultDays: defaultDays), for: request)
@@ -112,7 +108,6 @@ struct EnterprisesController {
 
     /// `{"settle_days": 5}` or an empty body (the service level's window).
     @Sendable func enrol(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await auth.admin(request)
         try QueryReader(request, allowed: []).check()
         let body = try await collectBody(request, settings: settings)
         var days: Int?
@@ -147,7 +142,6 @@ struct EnterprisesController {
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await auth.admin(request)
         try QueryReader(request, allowed: []).check()
         let code = self.code(context), register = self.register
         let (enterprise, recalled) = try await blocking { try register.revoke(code) }
@@ -164,7 +158,7 @@ struct EnterprisesController {
 
     /// `status=with_enterprise` (the default: waiting for the enterprise), `settlement_offered` or `all`.
     @Sendable func pending(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, code) = try await auth.enterprise(request)
+        let code = try context.enterpriseCode()
         var query = QueryReader(request, allowed: ["status", "after", "limit"])
         let statusText = query.string("status") ?? "with_enterprise"
         let status: ComplaintStatus? = statusText == "all" ? nil : ComplaintStatus(rawValue: statusText)
@@ -182,7 +176,7 @@ struct EnterprisesController {
     }
 
     @Sendable func complaint(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, code) = try await auth.enterprise(request)
+        let code = try context.enterpriseCode()
         try QueryReader(request, allowed: []).check()
         let number = self.number(context), desk = self.desk
         guard let (complaint, events) = try await blocking({ try desk.enterpriseComplaint(number, code: code) }) else {
@@ -193,7 +187,7 @@ struct EnterprisesController {
     }
 
     func answer(_ action: ComplaintAction, _ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (token, code) = try await auth.enterprise(request)
+        let token = try context.authenticated(), code = try context.enterpriseCode()
         try QueryReader(request, allowed: []).check()
         let body = try await collectBody(request, settings: settings)
         let command: EnterpriseCommand

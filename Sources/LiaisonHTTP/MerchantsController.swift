@@ -7,15 +7,13 @@ import LiaisonStore
 /// County tokens see their county only (the default when none is named).
 struct MerchantsController {
     let hotspots: MerchantHotspots
-    let auth: StaffAuthenticator
 
     var endpoints: [Endpoint] {
-        [.get("/v1/merchants/hotspots", list)]
+        [.get("/v1/merchants/hotspots", access: .staff, list)]
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        // Who asks first: an anonymous caller learns nothing from the parameters' errors.
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         var reader = QueryReader(request, allowed: ["county", "from", "to", "min", "limit", "offset"])
         var query: MerchantHotspots.Query?
         do {

@@ -81,7 +81,7 @@ struct Open311Controller {
                     problems.append(InvalidParameter(name: name, reason: "is required: complaints are placed by location (WGS-84 lat and long)"))
                     continue
                 }
-                if !QueryReader.isDecimal(text) { problems.append(InvalidParameter(name: name, reason: "\"\(text)\" is not a decimal number of degrees")) }
+                if !DecimalNumber.isDecimal(text) { problems.append(InvalidParameter(name: name, reason: "\"\(text)\" is not a decimal number of degrees")) }
             }
             if fields["phone"] == nil { problems.append(InvalidParameter(name: "phone", reason: "is required: the consumer's mobile, to which progress texts are sent")) }
             if (fields["first_name"] ?? "") + (fields["last_name"] ?? "") == "" {

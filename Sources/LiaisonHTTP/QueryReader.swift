@@ -38,7 +38,7 @@ struct QueryReader {
             if required { problems.append(InvalidParameter(name: name, reason: "is required: expected \(allowed)")) }
             return nil
         }
-        guard Self.isDecimal(text), let value = Double(text), value.isFinite else {
+        guard let value = DecimalNumber.parse(text) else {
             problems.append(InvalidParameter(name: name, reason: "\"\(text)\" is not a finite number: expected \(allowed)"))
             return nil
         }
@@ -69,29 +69,6 @@ struct QueryReader {
             problems.append(InvalidParameter(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN (the previous page's next)"))
         }
         return after
-    }
-
-    /// Plain decimal notation, `-12.5` or `3e-2`: no hex, no `+`, no bare `.5` or `30.`
-    /// (which `Double(String)` would accept).
-    static func isDecimal(_ text: String) -> Bool {
-        var bytes = Substring(text).utf8[...]
-        func digits() -> Int {
-            let n = bytes.prefix { (48...57).contains($0) }.count
-            bytes = bytes.dropFirst(n)
-            return n
-        }
-        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
-        guard digits() > 0 else { return false }
-        if bytes.first == UInt8(ascii: ".") {
-            bytes = bytes.dropFirst()
-            guard digits() > 0 else { return false }
-        }
-        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
-            bytes = bytes.dropFirst()
-            if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
-            guard digits() > 0 else { return false }
-        }
-        return bytes.isEmpty
     }
 
     mutating func add(_ problem: InvalidParameter) {

@@ -8,14 +8,13 @@ import LiaisonStore
 /// or the whole province.
 struct RatingsController {
     let ratings: StationRatings
-    let auth: StaffAuthenticator
 
     var endpoints: [Endpoint] {
-        [.get("/v1/ratings", list)]
+        [.get("/v1/ratings", access: .staff, list)]
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         var q = QueryReader(request, allowed: ["county", "limit", "offset"])
         var county = q.string("county")
         let limit = q.integer("limit", allowed: "an integer from 1 to \(StationRatings.maxLimit)") ?? 100
@@ -27,7 +26,7 @@ struct RatingsController {
             q.add(InvalidParameter(name: "offset", reason: "\(offset) is not allowed: expected an integer from 0 to 100000"))
         }
         if let code = county, ratings.finder.snapshot.counties.county(code: code) == nil {
-            q.add(InvalidParameter(name: "county", reason: "unknown county \"\(code)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)"))
+            q.add(InvalidParameter(name: "county", reason: ratings.finder.snapshot.counties.unknown(code)))
         }
         try q.check()
         if case .county(let own) = staff.role {

@@ -8,23 +8,22 @@ import NIOPosix
 /// Staff writes: create, update, retire, history and bulk import, behind bearer tokens.
 struct RegistryController {
     let registry: StationRegistry
-    let authenticator: TokenAuthenticator
     let finder: StationFinder
     let settings: ServerSettings
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(method: .post, path: "/v1/stations", handler: create),
-            Endpoint(method: .patch, path: "/v1/stations/{id}", handler: update),
-            Endpoint(method: .post, path: "/v1/stations/{id}/retire", handler: retire),
-            .get("/v1/stations/{id}/history", history),
-            Endpoint(method: .post, path: "/v1/imports/stations", handler: importStations),
+            Endpoint(method: .post, path: "/v1/stations", access: .staff, handler: create),
+            Endpoint(method: .patch, path: "/v1/stations/{id}", access: .staff, handler: update),
+            Endpoint(method: .post, path: "/v1/stations/{id}/retire", access: .staff, handler: retire),
+            .get("/v1/stations/{id}/history", access: .staff, history),
+            Endpoint(method: .post, path: "/v1/imports/stations", access: .admin, handler: importStations),
         ]
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
         let body = try await self.body(request)
-        let staff = try await authorize(request)
         let station = try await blocking { try registry.create(StationDraft.object(from: body), by: staff) }
         var response = try written(station, status: .created)
         response.headers[.location] = "/v1/stations/\(station.id)"
@@ -32,8 +31,8 @@ struct RegistryController {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
         let body = try await self.body(request)
-        let staff = try await authorize(request)
         let id = stationID(context)
         let precondition = try ifMatch(request)
         return try written(try await blocking { try registry.update(id: id, patch: StationDraft.object(from: body), by: staff, precondition: precondition) },
@@ -41,8 +40,8 @@ struct RegistryController {
     }
 
     @Sendable func retire(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
         let body = try await self.body(request)
-        let staff = try await authorize(request)
         let id = stationID(context)
         let object = try StationDraft.object(from: body)
         let unknown = object.keys.filter { $0 != "reason" }.sorted()
@@ -62,7 +61,6 @@ struct RegistryController {
     }
 
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try await authorize(request)
         let id = stationID(context)
         let entries = try await blocking { try registry.history(id: id) }
         return try JSONResponse.encoding(HistoryResponse(station_id: id, entries: entries), for: request)
@@ -76,11 +74,8 @@ struct RegistryController {
 
     /// All or nothing: any bad feature rejects the whole collection with a report of every bad feature.
     @Sendable func importStations(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
         let body = try await self.body(request)
-        let staff = try await authorize(request)
-        guard staff.role.isAdmin else {
-            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "importing stations needs an admin token; \(staff.name) is \(staff.role)")
-        }
         let parsed: (stations: [Station], errors: [RegisterFile.FeatureError])
         do {
             parsed = try RegisterFile.parseStations(body, counties: finder.snapshot.counties)
@@ -111,10 +106,6 @@ struct RegistryController {
     }
 
     /// The staff identity of the request's bearer token: 401 without a valid one.
-    private func authorize(_ request: Request) async throws -> StaffToken {
-        try await StaffAuthenticator(authenticator: authenticator).staff(request)
-    }
-
     /// The station's detail (WGS-84) as `GET /v1/stations/{id}` writes it (with its rating), with its ETag.
     private static func detail(_ station: Station, snapshot: StationSnapshot) throws -> (body: Data, etag: String) {
         let body = try JSONOutput.encode(StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id]))

@@ -1,15 +1,26 @@
 import HTTPTypes
 import Hummingbird
 
-/// One route and the function that answers it; controllers list theirs.
+/// One route, who may call it, and the function that answers it; controllers list theirs.
 struct Endpoint: Sendable {
+    typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+
     let method: HTTPRequest.Method
     /// With `{name}` for a path parameter, as in OpenAPI.
     let path: String
-    let handler: @Sendable (Request, AppRequestContext) async throws -> Response
+    /// Checked by the router before `handler` runs.
+    let access: Access
+    let handler: Handler
 
-    static func get(_ path: String, _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) -> Endpoint {
-        Endpoint(method: .get, path: path, handler: handler)
+    init(method: HTTPRequest.Method, path: String, access: Access = .anyone, handler: @escaping Handler) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.handler = handler
+    }
+
+    static func get(_ path: String, access: Access = .anyone, _ handler: @escaping Handler) -> Endpoint {
+        Endpoint(method: .get, path: path, access: access, handler: handler)
     }
 }
 

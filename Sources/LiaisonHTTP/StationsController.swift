@@ -70,7 +70,7 @@ struct StationsController {
         }
         let county = q.string("county")
         if let county, snapshot.counties.county(code: county) == nil {
-            q.add(InvalidParameter(name: "county", reason: "unknown county \"\(county)\": expected the 6-digit adcode of one of Zhejiang's \(snapshot.counties.counties.count) county-level divisions"))
+            q.add(InvalidParameter(name: "county", reason: snapshot.counties.unknown(county)))
         }
         let limit = q.integer("limit", allowed: "an integer from 1 to \(Self.maxListLimit)") ?? 100
         if !(1...Self.maxListLimit).contains(limit) {
@@ -111,14 +111,11 @@ struct StationsController {
 /// Opaque page cursors: the last id of the previous page, base64url-encoded.
 enum Cursor {
     static func encode(_ id: String) -> String {
-        Data(("after:" + id).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Array(("after:" + id).utf8))
     }
 
     static func decode(_ cursor: String) -> String? {
-        var b64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        guard cursor.count <= 64, let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8),
+        guard cursor.count <= 64, let data = Base64URL.decode(cursor), let text = String(data: data, encoding: .utf8),
               text.hasPrefix("after:") else { return nil }
         let id = String(text.dropFirst(6))
         return id.isEmpty ? nil : id

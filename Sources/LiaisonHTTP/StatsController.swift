@@ -8,12 +8,11 @@ import LiaisonStore
 /// County tokens see their county only (the default when none is named).
 struct StatsController {
     let stats: ComplaintStats
-    let auth: StaffAuthenticator
 
     static let parameters: Set<String> = ["county", "city", "station", "from", "to"]
 
     var endpoints: [Endpoint] {
-        [.get("/v1/stats", show)]
+        [.get("/v1/stats", access: .staff, show)]
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -26,7 +25,7 @@ struct StatsController {
             error.parameters.forEach { query.add($0) }
         }
         try query.check()
-        let staff = try await auth.staff(request)
+        let staff = try context.authenticated()
         let stats = self.stats, requested = filter
         let report = try await blocking { try stats.compute(filter: stats.scoped(requested, to: staff), now: Date()) }
         var headers = HTTPFields()

@@ -46,11 +46,6 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 struct StaffAuthenticator: Sendable {
     let authenticator: TokenAuthenticator
 
-    /// Is there an Authorization header at all? (Complaint tracking accepts either a staff token or a tracking token.)
-    static func hasBearer(_ request: Request) -> Bool {
-        request.headers[.authorization] != nil
-    }
-
     /// The staff identity of the request's bearer token: 401 without a valid one, 403 for a
     /// client or enterprise key.
     func staff(_ request: Request) async throws -> StaffToken {
@@ -81,13 +76,13 @@ struct StaffAuthenticator: Sendable {
 
     /// The enterprise of the request's bearer key (the direct train): 401 without a valid key,
     /// 403 for a key of another kind.
-    func enterprise(_ request: Request) async throws -> (token: StaffToken, creditCode: String) {
+    func enterprise(_ request: Request) async throws -> StaffToken {
         let token = try await anyToken(request)
-        guard case .enterprise(let code) = token.role else {
+        guard case .enterprise = token.role else {
             throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
                           detail: "\(token.name) is not an enterprise key: /v1/enterprise routes answer the direct train's enterprises only")
         }
-        return (token, code)
+        return token
     }
 
     /// Staff with the admin role: 403 for any other.
@@ -95,7 +90,7 @@ struct StaffAuthenticator: Sendable {
         let staff = try await self.staff(request)
         guard staff.role.isAdmin else {
             throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
-                          detail: "token \(staff.name) (\(staff.role)) may not change the enterprise register: it needs the admin role")
+                          detail: "token \(staff.name) (\(staff.role)) may not \(request.method) \(request.uri.path): it needs the admin role")
         }
         return staff
     }

@@ -716,9 +716,7 @@ public final class ComplaintDesk: Sendable {
 
     /// Compares tokens in time independent of where they differ.
     static func sameToken(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        constantTimeEquals(Array(a.utf8), Array(b.utf8))
     }
 
     // MARK: - Rendering

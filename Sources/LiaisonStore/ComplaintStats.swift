@@ -80,7 +80,7 @@ public struct ComplaintStats: Sendable {
             if let found = snapshot.counties.county(code: county) {
                 filter.countyCode = found.adcode
             } else {
-                problems.append(InvalidParameter(name: "county", reason: "\"\(county)\" is not a Zhejiang county adcode: expected 6 digits, e.g. 330106"))
+                problems.append(InvalidParameter(name: "county", reason: snapshot.counties.unknown(county)))
             }
         }
         if let city {

@@ -12,10 +12,7 @@ public struct TokenAuthenticator: Sendable {
 
     /// A new token: `lst_` and 256 random bits in base64url. Shown once, never stored.
     public static func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<4).flatMap { _ in withUnsafeBytes(of: rng.next() as UInt64) { Array($0) } }
-        return "lst_" + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        "lst_" + Base64URL.random(bytes: 32)
     }
 
     /// The SHA-256 digest the store keeps for a token.
@@ -38,14 +35,10 @@ public struct TokenAuthenticator: Sendable {
     /// Every active digest is compared, each in constant time, so the time taken says
     /// nothing about how close a guess came.
     public func authenticate(_ token: String) throws -> StaffToken? {
-        let presented = Array(Self.digest(token))
+        let presented = Self.digest(token)
         var found: StaffToken?
-        for candidate in try database.activeTokens() {
-            let stored = Array(candidate.digest)
-            guard stored.count == presented.count else { continue }
-            var difference: UInt8 = 0
-            for i in 0..<stored.count { difference |= stored[i] ^ presented[i] }
-            if difference == 0 { found = candidate.token }
+        for candidate in try database.activeTokens() where constantTimeEquals(candidate.digest, presented) {
+            found = candidate.token
         }
         return found
     }

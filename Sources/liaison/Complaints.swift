@@ -207,7 +207,7 @@ extension Liaison.Complaints {
         func run() throws {
             let desk = try store.desk()
             if let county, desk.finder.snapshot.counties.county(code: county) == nil {
-                throw lateUsageError("--county: unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)")
+                throw lateUsageError("--county: " + desk.finder.snapshot.counties.unknown(county))
             }
             let now = Date()
             let complaints = try deskCall { try desk.overdueComplaints(countyCode: county, at: now) }

@@ -47,7 +47,7 @@ extension Liaison {
             func run() throws {
                 let ratings = try Ratings.make(store)
                 if let county, ratings.finder.snapshot.counties.county(code: county) == nil {
-                    throw ValidationError("--county: unknown county \"\(county)\": expected the 6-digit adcode of a Zhejiang county (e.g. 330106)")
+                    throw ValidationError("--county: " + ratings.finder.snapshot.counties.unknown(county))
                 }
                 let page = ratings.ranking(countyCode: county, limit: limit, offset: offset)
                 switch format {

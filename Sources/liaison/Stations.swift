@@ -41,7 +41,7 @@ extension Liaison {
             func run() throws {
                 let snapshot = try store.open().snapshot()
                 if let county, snapshot.counties.county(code: county) == nil {
-                    throw lateUsageError("--county: unknown county \"\(county)\": expected the adcode of one of Zhejiang's \(snapshot.counties.counties.count) county-level divisions")
+                    throw lateUsageError("--county: " + snapshot.counties.unknown(county))
                 }
                 let details = snapshot.stations.filter { county == nil || $0.countyCode == county }
                     .map { StationDetail($0, counties: snapshot.counties, rating: snapshot.ratings[$0.id]) }

@@ -26,8 +26,8 @@ extension Liaison {
             func run() throws {
                 let database = try store.open()
                 guard let role = StaffRole(role) else { return }
-                if case .county(let code) = role, try database.snapshot().counties.county(code: code) == nil {
-                    throw lateUsageError("--role: unknown county \(code): expected the adcode of one of Zhejiang's county-level divisions")
+                if case .county(let code) = role, case let counties = try database.snapshot().counties, counties.county(code: code) == nil {
+                    throw lateUsageError("--role: " + counties.unknown(code))
                 }
                 do {
                     let token = try TokenAuthenticator(database: database).create(name: name, role: role)

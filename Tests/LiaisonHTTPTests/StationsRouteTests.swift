@@ -100,6 +100,8 @@ import Testing
 
     @Test(arguments: [
         ("bbox=1,2,3", "bbox"), ("bbox=120,31,121,30", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=120,30,181,31", "bbox"),
+        // One decimal grammar with every other number: no hex, no sign, no padding.
+        ("bbox=0x1p7,30,121,31", "bbox"), ("bbox=%2B120,30,121,31", "bbox"), ("bbox=120,%2030,121,31", "bbox"),
         ("limit=0", "limit"), ("limit=501", "limit"), ("cursor=zzz", "cursor"), ("cursor=", "cursor"),
         ("coordsys=utm", "coordsys"), ("mode=x", "mode"), ("county=12", "county"), ("page=2", "page"),
     ])
