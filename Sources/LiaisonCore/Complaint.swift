@@ -26,7 +26,7 @@ public struct Complaint: Sendable, Hashable {
     /// When each service-level clock stopped.
     public var milestones = Milestones()
     /// Deadlines already reported overdue (each once).
-    public var overdueReported: ServiceDeadline = []
+    public var overdueReported: Set<ServiceDeadline> = []
     /// The other counties the location may be in (it is within the county polygons' accuracy
     /// of their borders), nearest first; empty when the county is certain. Their staff may claim it.
     public var borderCounties: [BorderCounty] = []
@@ -127,7 +127,7 @@ public struct Complaint: Sendable, Hashable {
         public var mediationBy: Date?
         /// The deadlines counted over days only the law layer of the calendar answers for (no
         /// official notice for their year yet): they may still move when the notice is loaded.
-        public var provisional: ServiceDeadline = []
+        public var provisional: Set<ServiceDeadline> = []
 
         public init(dispatchBy: Date? = nil, respondBy: Date? = nil, acceptanceBy: Date? = nil, mediationBy: Date? = nil) {
             self.dispatchBy = dispatchBy
@@ -136,20 +136,25 @@ public struct Complaint: Sendable, Hashable {
             self.mediationBy = mediationBy
         }
 
-        /// The deadline of one kind (`kind` is a single member of the set).
+        /// The deadline of one kind (nil for the urgent and review ones: ``Complaint/deadline(_:)`` has them).
         public subscript(kind: ServiceDeadline) -> Date? {
-            if kind == .dispatch { return dispatchBy }
-            if kind == .response { return respondBy }
-            if kind == .acceptance { return acceptanceBy }
-            return mediationBy
+            switch kind {
+            case .dispatch: dispatchBy
+            case .response: respondBy
+            case .acceptance: acceptanceBy
+            case .mediation: mediationBy
+            case .urgent, .review: nil
+            }
         }
     }
 
-    /// The deadline of one kind (`kind` is a single member of the set), the urgent and review ones included.
+    /// The deadline of one kind, the urgent and review ones included.
     public func deadline(_ kind: ServiceDeadline) -> Date? {
-        if kind == .urgent { return urgent?.dueBy }
-        if kind == .review { return review?.dueBy ?? nil }
-        return deadlines[kind]
+        switch kind {
+        case .urgent: urgent?.dueBy
+        case .review: review?.dueBy ?? nil
+        case .dispatch, .response, .acceptance, .mediation: deadlines[kind]
+        }
     }
 }
 
@@ -284,10 +289,10 @@ extension Complaint {
     /// - urgent: urgent, and neither mediation started nor verification recorded;
     /// - review: a review of the outcome without a finding.
     /// Withdrawn and closed complaints are overdue only on an open review.
-    public func overdue(at now: Date) -> ServiceDeadline {
+    public func overdue(at now: Date) -> Set<ServiceDeadline> {
         func passed(_ deadline: Date?) -> Bool { deadline.map { now >= $0 } ?? false }
         // A review runs on finished complaints too.
-        var late: ServiceDeadline = review.map { $0.isOpen && passed($0.dueBy) } == true ? .review : []
+        var late: Set<ServiceDeadline> = review.map { $0.isOpen && passed($0.dueBy) } == true ? [.review] : []
 
         guard !status.isTerminal else { return late }
         if let urgent, urgent.metAt == nil, passed(urgent.dueBy) { late.insert(.urgent) }
@@ -299,23 +304,22 @@ extension Complaint {
     }
 }
 
-/// The service-level deadlines, as a set.
-public struct ServiceDeadline: OptionSet, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
+/// A service-level deadline; a complaint keeps those overdue or provisional as a `Set`.
+public enum ServiceDeadline: String, Sendable, Hashable, CaseIterable {
+    case dispatch
+    case response = "first_response"
+    case acceptance
+    case mediation
+    case urgent
+    case review
 
-    public static let dispatch = ServiceDeadline(rawValue: 1)
-    public static let response = ServiceDeadline(rawValue: 2)
-    public static let acceptance = ServiceDeadline(rawValue: 4)
-    public static let mediation = ServiceDeadline(rawValue: 8)
-    public static let urgent = ServiceDeadline(rawValue: 16)
-    public static let review = ServiceDeadline(rawValue: 32)
+    /// Its name in JSON, events and the CLI (`first_response` for the response deadline).
+    public var name: String { rawValue }
+}
 
-    public static let all: [(ServiceDeadline, String)] = [(.dispatch, "dispatch"), (.response, "first_response"), (.acceptance, "acceptance"),
-                                                          (.mediation, "mediation"), (.urgent, "urgent"), (.review, "review")]
-
-    /// `dispatch, acceptance`.
-    public var names: [String] { Self.all.filter { contains($0.0) }.map(\.1) }
+extension Set where Element == ServiceDeadline {
+    /// `dispatch, acceptance`: the members' names in the order of ``ServiceDeadline/allCases``.
+    public var names: [String] { ServiceDeadline.allCases.filter(contains).map(\.name) }
 }
 
 /// One step in a complaint's life. Append-only.

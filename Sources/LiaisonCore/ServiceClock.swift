@@ -28,7 +28,7 @@ public struct ServiceClock: Sendable {
     /// which deadlines are provisional, in the words the complaint's event records.
     public func stationDeadlines(from start: Date) -> (deadlines: Complaint.Deadlines, notes: [String]) {
         var notes: [String] = []
-        var provisional: ServiceDeadline = []
+        var provisional: Set<ServiceDeadline> = []
         func deadline(_ kind: ServiceDeadline, _ name: String, _ period: ServicePeriod) -> Date? {
             do {
                 let (deadline, isProvisional) = try counted(period, from: start)

@@ -6,19 +6,21 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Builds the HTTP application: the one function the CLI's `serve` and the tests both call.
+/// Builds the HTTP application: the one function the CLI's `serve` and the tests both call,
+/// over services composed once (``LiaisonServices``) and shared with the `workers`.
 ///
 /// ```swift
-/// let app = buildApplication(settings: ServerSettings(port: 8080, complaints: .init(serviceClock: clock)), finder: finder, database: db, logger: logger)
+/// let services = try LiaisonServices(database: db, complaints: .init(serviceClock: clock))
+/// let app = buildApplication(settings: ServerSettings(port: 8080), services: services, logger: logger)
 /// try await app.runService()
 /// ```
-public func buildApplication(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase,
+public func buildApplication(settings: ServerSettings, services: LiaisonServices,
                              metrics: HTTPMetrics = HTTPMetrics(version: liaisonVersion),
                              logger: Logger,
-                             services: [any Service] = [],
+                             workers: [any Service] = [],
                              onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-    let router = buildRouter(settings: settings, finder: finder, database: database, metrics: metrics, logger: logger)
-    metrics.indexed(stations: finder.snapshot.activeCount)
+    let router = buildRouter(settings: settings, services: services, metrics: metrics, logger: logger)
+    metrics.indexed(stations: services.finder.snapshot.activeCount)
     var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
     // The decoder's own limits sit above ours, so oversized headers get our 431 answer.
     decoder.maxHeaderListSize = max(settings.maxHeaderBytes * 4, 65536)
@@ -32,23 +34,23 @@ public func buildApplication(settings: ServerSettings, finder: StationFinder, da
             address: .hostname(settings.host, port: settings.port),
             serverName: "liaison",
             availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
-        services: services,
+        services: workers,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }
 
-/// The router: the edge middleware, then every controller's endpoints.
-public func buildRouter(settings: ServerSettings, finder: StationFinder, database: LiaisonDatabase, metrics: HTTPMetrics,
+/// The router: the edge middleware, then every controller's endpoints, each behind the
+/// authentication its ``Access`` needs.
+public func buildRouter(settings: ServerSettings, services: LiaisonServices, metrics: HTTPMetrics,
                         logger: Logger) -> Router<AppRequestContext> {
-    let tokens = TokenAuthenticator(database: database)
-    let endpoints = allEndpoints(finder: finder, database: database, tokens: tokens, metrics: metrics, settings: settings)
+    let endpoints = allEndpoints(services, metrics: metrics, settings: settings)
     // HEAD is answered wherever GET is (RFC 9110 9.1), without a body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Middleware first: Hummingbird applies middleware to the routes added after it.
     router.add(middleware: EdgeMiddleware(routes: RouteTable(endpoints), settings: settings, metrics: metrics, logger: logger))
     // One group per kind of access, each behind the authentication it needs: the caller is known
     // before a handler reads a body or a parameter.
-    let auth = StaffAuthenticator(authenticator: tokens)
+    let auth = StaffAuthenticator(authenticator: services.tokens)
     for access in Access.allCases {
         let group = router.group()
         if access != .anyone { group.add(middleware: BearerAuthentication(access: access, auth: auth)) }
@@ -59,26 +61,23 @@ public func buildRouter(settings: ServerSettings, finder: StationFinder, databas
     return router
 }
 
-func allEndpoints(finder: StationFinder, database: LiaisonDatabase, tokens: TokenAuthenticator, metrics: HTTPMetrics,
-                  settings: ServerSettings) -> [Endpoint] {
-    let desk = ComplaintDesk(database: database, finder: finder, settings: settings.complaints)
-    return StationsController(finder: finder).endpoints
-        + RegistryController(registry: StationRegistry(database: database, finder: finder), finder: finder, settings: settings).endpoints
-        + ComplaintsController(desk: desk, outbox: SMSOutbox(database: database), settings: settings).endpoints
-        + StatsController(stats: ComplaintStats(database: database, finder: finder)).endpoints
-        + MerchantsController(hotspots: MerchantHotspots(database: database, finder: finder)).endpoints
-        + RatingsController(ratings: StationRatings(database: database, finder: finder, formula: settings.complaints.serviceClock.rules.ratings)).endpoints
-        + RegionsController(finder: finder).endpoints
-        + Open311Controller(desk: desk, authenticator: tokens, settings: settings).endpoints
-        + EnterprisesController(register: EnterpriseRegister(desk: desk), desk: desk, settings: settings).endpoints
-        + ServiceController(finder: finder, database: database, metrics: metrics).endpoints
-        + OGCController(finder: finder).endpoints
+func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSettings) -> [Endpoint] {
+    StationsController(finder: s.finder).endpoints
+        + RegistryController(registry: s.registry, finder: s.finder, settings: settings).endpoints
+        + ComplaintsController(desk: s.desk, outbox: s.outbox, settings: settings).endpoints
+        + StatsController(stats: s.stats).endpoints
+        + MerchantsController(hotspots: s.hotspots).endpoints
+        + RatingsController(ratings: s.ratings).endpoints
+        + RegionsController(finder: s.finder).endpoints
+        + Open311Controller(desk: s.desk, authenticator: s.tokens, settings: settings).endpoints
+        + EnterprisesController(register: s.enterprises, desk: s.desk, settings: settings).endpoints
+        + ServiceController(finder: s.finder, database: s.database, metrics: metrics).endpoints
+        + OGCController(finder: s.finder).endpoints
 }
 
 /// Every route the application serves (for the OpenAPI check).
-public func routeTable(finder: StationFinder, database: LiaisonDatabase, settings: ServerSettings) -> RouteTable {
-    RouteTable(allEndpoints(finder: finder, database: database, tokens: TokenAuthenticator(database: database),
-                            metrics: HTTPMetrics(version: liaisonVersion), settings: settings))
+public func routeTable(services: LiaisonServices, settings: ServerSettings) -> RouteTable {
+    RouteTable(allEndpoints(services, metrics: HTTPMetrics(version: liaisonVersion), settings: settings))
 }
 
 /// Reported in `liaison_build_info`.

@@ -17,3 +17,12 @@ public struct AppRequestContext: RequestContext {
     /// Handlers collect bodies with their own limits (ServerSettings); this caps anything else.
     public var maxUploadSize: Int { 64 << 20 }
 }
+
+extension AppRequestContext {
+    /// A path parameter (`{name}` in the route), percent-decoded; empty when the route has none
+    /// of that name. The one way handlers read them.
+    func path(_ name: String) -> String {
+        let raw = parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+}

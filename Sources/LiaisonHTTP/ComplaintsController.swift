@@ -160,8 +160,7 @@ struct ComplaintsController {
         }
         try query.check()
         let staff = try context.authenticated()
-        let raw = context.parameters.get("id") ?? ""
-        let id = raw.removingPercentEncoding ?? raw
+        let id = context.path("id")
         let desk = self.desk
         let complaints = try await blocking { try desk.complaints(stationID: id, status: status, by: staff) }
         let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
@@ -295,8 +294,7 @@ struct ComplaintsController {
     }
 
     private func number(_ context: AppRequestContext) -> String {
-        let raw = context.parameters.get("number") ?? ""
-        return raw.removingPercentEncoding ?? raw
+        context.path("number")
     }
 
     /// The tracking token from `X-Tracking-Token` or `?token=` (not both).

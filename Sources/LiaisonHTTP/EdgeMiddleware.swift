@@ -93,8 +93,8 @@ struct EdgeMiddleware: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
-        case let input as InvalidInput:
-            return .invalid(input)
+        case let error as any DomainError:
+            return Problem(error)
         case let error as HTTPError where error.status == .notFound:
             let allowed = routes.methods(for: request.uri.path)
             if !allowed.isEmpty {

@@ -54,7 +54,7 @@ struct EnterprisesController {
     }
 
     var defaultDays: Int? {
-        if case .workingDays(let n) = settings.complaints.serviceClock.rules.enterpriseSettlement { return n }
+        if case .workingDays(let n) = desk.settings.serviceClock.rules.enterpriseSettlement { return n }
         return nil
     }
 
@@ -201,12 +201,10 @@ struct EnterprisesController {
     }
 
     private func code(_ context: AppRequestContext) -> String {
-        let raw = context.parameters.get("code") ?? ""
-        return raw.removingPercentEncoding ?? raw
+        context.path("code")
     }
 
     private func number(_ context: AppRequestContext) -> String {
-        let raw = context.parameters.get("number") ?? ""
-        return raw.removingPercentEncoding ?? raw
+        context.path("number")
     }
 }

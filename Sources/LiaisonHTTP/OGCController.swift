@@ -49,145 +49,6 @@ struct OGCController {
     static let defaultLimit = 10
     static let maxLimit = 1000
 
-    // MARK: Documents
-
-    struct Link: Encodable {
-        let href: String
-        let rel: String
-        let type: String
-        let title: String?
-    }
-
-    struct LandingPage: Encodable {
-        let title: String
-        let description: String
-        let links: [Link]
-    }
-
-    struct Conformance: Encodable {
-        let conformsTo: [String]
-    }
-
-    struct CollectionInfo: Encodable {
-        struct Extent: Encodable {
-            struct Spatial: Encodable {
-                let bbox: [[Double]]
-                let crs: String
-            }
-            let spatial: Spatial
-        }
-        let id: String
-        let title: String
-        let description: String
-        let links: [Link]
-        let extent: Extent?
-        let itemType: String
-        let crs: [String]
-    }
-
-    struct Collections: Encodable {
-        let links: [Link]
-        let collections: [CollectionInfo]
-    }
-
-    struct PointGeometry: Encodable {
-        let type: String
-        let coordinates: [Double]
-    }
-
-    /// A station's public record (``StationDetail``) less its id and location, which the
-    /// feature carries as `id` and `geometry`.
-    struct StationProperties: Encodable {
-        let name: String
-        let status: StationStatus
-        let county_code: String
-        let county_name: String
-        let city_code: String
-        let city_name: String
-        let address: StationAddress
-        let address_line: String
-        let phone: String
-        let hours: WeeklyHours
-        let modes: [MediationMode]
-        let capacity: Int
-        let staff: [StationDetail.Staff]
-        /// 1 to 5 stars; null when not yet rated or never computed.
-        let rating_stars: Int?
-
-        init(_ d: StationDetail) {
-            (name, status, county_code, county_name, city_code, city_name) = (d.name, d.status, d.county_code, d.county_name, d.city_code, d.city_name)
-            (address, address_line, phone, hours, modes, capacity, staff) = (d.address, d.address_line, d.phone, d.hours, d.modes, d.capacity, d.staff)
-            rating_stars = d.rating?.stars
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            // rating_stars is written as null rather than left out: a GIS client's attribute
-            // table wants the same columns on every feature.
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(status, forKey: .status)
-            try c.encode(county_code, forKey: .county_code)
-            try c.encode(county_name, forKey: .county_name)
-            try c.encode(city_code, forKey: .city_code)
-            try c.encode(city_name, forKey: .city_name)
-            try c.encode(address, forKey: .address)
-            try c.encode(address_line, forKey: .address_line)
-            try c.encode(phone, forKey: .phone)
-            try c.encode(hours, forKey: .hours)
-            try c.encode(modes, forKey: .modes)
-            try c.encode(capacity, forKey: .capacity)
-            try c.encode(staff, forKey: .staff)
-            try c.encode(rating_stars, forKey: .rating_stars)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case name, status, county_code, county_name, city_code, city_name, address, address_line, phone, hours, modes, capacity, staff, rating_stars
-        }
-    }
-
-    struct StationFeature: Encodable {
-        let type: String
-        let id: String
-        let geometry: PointGeometry
-        let properties: StationProperties
-        let links: [Link]?
-
-        init(_ station: Station, snapshot: StationSnapshot, links: [Link]? = nil) {
-            type = "Feature"
-            id = station.id
-            geometry = PointGeometry(type: "Point", coordinates: [station.location.longitude, station.location.latitude])
-            properties = StationProperties(StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id]))
-            self.links = links
-        }
-    }
-
-    /// The schema of `geodata/zhejiang-counties.geojson` (``CountyFeature``), with links when alone.
-    struct CountyFeatureOut: Encodable {
-        let type: String
-        let id: String
-        let geometry: CountyFeature.Geometry
-        let properties: CountyFeature.Properties
-        let links: [Link]?
-
-        init(_ county: County, links: [Link]? = nil) {
-            let feature = CountyFeature(county)
-            type = feature.type
-            id = county.adcode
-            geometry = feature.geometry
-            properties = feature.properties
-            self.links = links
-        }
-    }
-
-    struct FeatureCollectionOut<Feature: Encodable>: Encodable {
-        let type: String
-        let features: [Feature]
-        let links: [Link]
-        let timeStamp: String
-        let numberMatched: Int
-        let numberReturned: Int
-    }
-
     // MARK: Handlers
 
     /// `GET /ogc`: what the service is and where its parts are.
@@ -272,7 +133,7 @@ struct OGCController {
                 links.append(base.link(path, query: selection + [("cursor", Cursor.encode(id(last)))], rel: "next", type: Self.geoJSONType, title: "The next page"))
             }
             links.append(base.link("/ogc/collections/\(collection.rawValue)", rel: "collection", type: Self.jsonType, title: "The collection"))
-            let body = FeatureCollectionOut(
+            let body = ItemCollection(
                 type: "FeatureCollection", features: page.items.map(feature), links: links,
                 timeStamp: Date.now.formatted(.iso8601), numberMatched: page.matched, numberReturned: page.items.count)
             // Not cacheable: timeStamp makes every answer different.
@@ -282,10 +143,10 @@ struct OGCController {
         switch collection {
         case .stations:
             let page = OGCPage(snapshot.activeStations, id: \.id, after: after, limit: limit) { box?.contains($0.location) ?? true }
-            return try respond(page, id: \.id) { StationFeature($0, snapshot: snapshot) }
+            return try respond(page, id: \.id) { StationItem($0, snapshot: snapshot) }
         case .counties:
             let page = OGCPage(snapshot.counties.counties, id: \.adcode, after: after, limit: limit) { box?.intersects($0.boundary) ?? true }
-            return try respond(page, id: \.adcode) { CountyFeatureOut($0) }
+            return try respond(page, id: \.adcode) { CountyItem($0) }
         }
     }
 
@@ -294,8 +155,7 @@ struct OGCController {
         var q = QueryReader(request, allowed: ["f"])
         Self.readFormat(&q)
         try q.check()
-        let raw = context.parameters.get("featureId") ?? ""
-        let id = raw.removingPercentEncoding ?? raw
+        let id = context.path("featureId")
         let base = LinkBase(request)
         let snapshot = finder.snapshot
         let path = "/ogc/collections/\(collection.rawValue)"
@@ -310,10 +170,10 @@ struct OGCController {
             guard station.status == .active else {
                 throw Problem.notFound("station \(id) is retired: the stations collection holds active stations only (its record stays at /v1/stations/\(id))")
             }
-            body = try JSONOutput.encode(StationFeature(station, snapshot: snapshot, links: links))
+            body = try JSONOutput.encode(StationItem(station, snapshot: snapshot, links: links))
         case .counties:
             guard let county = snapshot.counties.county(code: id) else { throw Problem.notFound("no county with adcode \(id) in the counties collection") }
-            body = try JSONOutput.encode(CountyFeatureOut(county, links: links))
+            body = try JSONOutput.encode(CountyItem(county, links: links))
         }
         return JSONResponse.make(Array(body), for: request, contentType: Self.geoJSONType)
     }
@@ -397,106 +257,5 @@ struct OGCController {
             return nil
         }
         return OGCBox(west: parts[0], south: parts[1], east: parts[2], north: parts[3])
-    }
-}
-
-/// An OGC bounding box: one longitude/latitude rectangle, or two when it crosses the antimeridian.
-struct OGCBox {
-    let parts: [BoundingBox]
-
-    init(west: Double, south: Double, east: Double, north: Double) {
-        if west <= east {
-            parts = [BoundingBox(minLongitude: west, minLatitude: south, maxLongitude: east, maxLatitude: north)]
-        } else {
-            parts = [BoundingBox(minLongitude: west, minLatitude: south, maxLongitude: 180, maxLatitude: north),
-                     BoundingBox(minLongitude: -180, minLatitude: south, maxLongitude: east, maxLatitude: north)]
-        }
-    }
-
-    func contains(_ c: Coordinate) -> Bool { parts.contains { $0.contains(c) } }
-    func intersects(_ area: MultiPolygon) -> Bool { parts.contains { $0.intersects(area) } }
-}
-
-/// One page of a sorted list: the items whose key follows `after`, at most `limit`, how many
-/// match in all (the page's `numberMatched`), and whether more follow.
-struct OGCPage<Item> {
-    let items: [Item]
-    let matched: Int
-    let more: Bool
-
-    init(_ sorted: [Item], id: (Item) -> String, after: String?, limit: Int, where matches: (Item) -> Bool) {
-        var items: [Item] = []
-        var matched = 0
-        var more = false
-        for item in sorted where matches(item) {
-            matched += 1
-            if let after, id(item) <= after { continue }
-            if items.count < limit { items.append(item) } else { more = true }
-        }
-        self.items = items
-        self.matched = matched
-        self.more = more
-    }
-}
-
-/// The smallest longitude/latitude box around some points: a collection's extent.
-struct Bounds {
-    private(set) var west = Double.infinity, south = Double.infinity, east = -Double.infinity, north = -Double.infinity
-
-    mutating func add(_ longitude: Double, _ latitude: Double) {
-        (west, south, east, north) = (min(west, longitude), min(south, latitude), max(east, longitude), max(north, latitude))
-    }
-
-    /// `[west, south, east, north]`, or nil when no point was added.
-    var box: [Double]? { west <= east ? [west, south, east, north] : nil }
-}
-
-/// Where links point: `http://HOST` from the request (`https` behind a proxy that says
-/// `X-Forwarded-Proto: https`), or root-relative paths when the request names no usable host.
-struct LinkBase {
-    let prefix: String
-
-    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
-    /// RFC 3986 unreserved characters: everything else in a query value is percent-encoded.
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-    /// Also left as they are in query values: they are allowed there and read better (`bbox=1,2,3,4`).
-    static let queryValue = unreserved.union(CharacterSet(charactersIn: ",:/"))
-
-    init(_ request: Request) {
-        let scheme = request.headers[Self.forwardedProto]?.lowercased() == "https" ? "https" : "http"
-        if let host = request.head.authority, (1...255).contains(host.utf8.count),
-           host.utf8.allSatisfy({ Self.isHostByte($0) }) {
-            prefix = "\(scheme)://\(host)"
-        } else {
-            prefix = ""
-        }
-    }
-
-    /// Letters, digits, `-`, `.`, `:` and `[`/`]` (IPv6): a name or address and a port, nothing else.
-    private static func isHostByte(_ b: UInt8) -> Bool {
-        (48...58).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == 45 || b == 46 || b == 91 || b == 93
-    }
-
-    func link(_ path: String, query: [(String, String)] = [], rel: String, type: String, title: String? = nil) -> OGCController.Link {
-        var href = prefix + path
-        if !query.isEmpty {
-            href += "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: Self.queryValue) ?? $0.1)" }.joined(separator: "&")
-        }
-        return OGCController.Link(href: href, rel: rel, type: type, title: title)
-    }
-}
-
-/// A regular expression that must match a whole string (compiled once; NSRegularExpression
-/// is immutable and safe to share).
-struct WholeMatch: @unchecked Sendable {
-    let regex: NSRegularExpression
-
-    init(_ pattern: String) {
-        regex = try! NSRegularExpression(pattern: pattern)
-    }
-
-    func matchesWhole(_ text: String) -> Bool {
-        let range = NSRange(text.startIndex..., in: text)
-        return regex.firstMatch(in: text, options: [.anchored], range: range)?.range == range
     }
 }

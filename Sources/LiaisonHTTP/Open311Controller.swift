@@ -38,7 +38,7 @@ struct Open311Controller {
     @Sendable func service(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await open311 {
             try Self.checkQuery(request, allowed: ["jurisdiction_id", "api_key"])
-            let code = context.parameters.get("code") ?? ""
+            let code = context.path("code")
             guard let category = ComplaintCategory(rawValue: code) else {
                 throw Problem.notFound("no service \(code): see services.json")
             }
@@ -152,7 +152,7 @@ struct Open311Controller {
         try await open311 {
             let client = try await authenticate(request.uri.queryParameters.get("api_key").map { String($0) } ?? "")
             try Self.checkQuery(request, allowed: ["api_key", "jurisdiction_id"])
-            let id = context.parameters.get("id") ?? ""
+            let id = context.path("id")
             let desk = self.desk, name = client.name
             let found = try await blocking { try desk.clientComplaints(client: name, numbers: [id], category: nil, from: nil, to: nil, limit: 1) }
             guard let complaint = found.first else { throw Problem.notFound("no request \(id) filed with this api_key") }
@@ -191,11 +191,18 @@ struct Open311Controller {
     private func open311(_ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
+        } catch let error as any DomainError {
+            return try Self.georeport(Problem(error))
         } catch let problem as Problem {
-            let description = problem.invalidParameters.isEmpty ? problem.detail : problem.invalidParameters.map(\.description).joined(separator: "; ")
-            var response = try Self.private([Open311.ErrorItem(code: Int(problem.status.code), description: description)], status: problem.status)
-            for field in problem.headers { response.headers[field.name] = field.value }
-            return response
+            return try Self.georeport(problem)
         }
+    }
+
+    /// A problem in the GeoReport v2 error format: a list of `{code, description}`.
+    private static func georeport(_ problem: Problem) throws -> Response {
+        let description = problem.invalidParameters.isEmpty ? problem.detail : problem.invalidParameters.map(\.description).joined(separator: "; ")
+        var response = try Self.private([Open311.ErrorItem(code: Int(problem.status.code), description: description)], status: problem.status)
+        for field in problem.headers { response.headers[field.name] = field.value }
+        return response
     }
 }

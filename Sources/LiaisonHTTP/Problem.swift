@@ -41,12 +41,36 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     /// 400 for input that failed validation, naming every bad parameter.
     public static func invalid(_ input: InvalidInput) -> Problem {
-        Problem(status: .badRequest, kind: "invalid-parameters", title: "Invalid parameters",
-                detail: input.description, invalidParameters: input.parameters)
+        Problem(input)
     }
 
     public static func notFound(_ detail: String) -> Problem {
         Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail)
+    }
+
+    /// The one mapping of domain errors to problems.
+    public init(_ error: any DomainError) {
+        let detail = error.description
+        switch error.refusal {
+        case .invalidInput:
+            let parameters = (error as? InvalidInput)?.parameters ?? []
+            self.init(status: .badRequest, kind: "invalid-parameters", title: "Invalid parameters", detail: detail, invalidParameters: parameters)
+        case .outsideServiceArea:
+            self.init(status: .unprocessableContent, kind: "outside-service-area", title: "Outside the service area", detail: detail,
+                      invalidParameters: [InvalidParameter(name: "location", reason: detail)])
+        case .notFound:
+            self.init(status: .notFound, kind: "not-found", title: "Not found", detail: detail)
+        case .forbidden:
+            self.init(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: detail)
+        case .conflict(let type, let title):
+            self.init(status: .conflict, kind: type, title: title, detail: detail)
+        case .preconditionFailed:
+            self.init(status: .preconditionFailed, kind: "precondition-failed", title: "Precondition failed", detail: detail)
+        case .rateLimited(let seconds):
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(seconds)
+            self.init(status: .tooManyRequests, kind: "rate-limited", title: "Too many complaints from this phone", detail: detail, headers: headers)
+        }
     }
 
     struct Body: Encodable {

@@ -97,8 +97,7 @@ struct RegistryController {
     // MARK: - Plumbing
 
     private func stationID(_ context: AppRequestContext) -> String {
-        let raw = context.parameters.get("id") ?? ""
-        return raw.removingPercentEncoding ?? raw
+        context.path("id")
     }
 
     private func body(_ request: Request) async throws -> Data {

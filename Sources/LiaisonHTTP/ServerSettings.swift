@@ -1,5 +1,4 @@
-import LiaisonStore
-/// How the server listens and what it tolerates.
+/// How the server listens and what it tolerates. (What it serves is ``LiaisonServices``.)
 public struct ServerSettings: Sendable {
     public var host: String
     public var port: Int
@@ -15,14 +14,12 @@ public struct ServerSettings: Sendable {
     public var maxBodyBytes: Int
     /// Largest body of a bulk import (`POST /v1/imports/stations`): a whole register.
     public var maxImportBytes: Int
-    /// Complaint dispatch: the assignment reach and where video rooms live.
-    public var complaints: ComplaintDesk.Settings
 
     public static let defaultMaxBodyBytes = 1 << 20
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int64 = 30, maxConnections: Int = 4096,
                 maxURIBytes: Int = 8192, maxHeaderBytes: Int = 16384, maxBodyBytes: Int = ServerSettings.defaultMaxBodyBytes,
-                maxImportBytes: Int = 64 << 20, complaints: ComplaintDesk.Settings) {
+                maxImportBytes: Int = 64 << 20) {
         self.host = host
         self.port = port
         self.idleTimeoutSeconds = idleTimeoutSeconds
@@ -31,7 +28,6 @@ public struct ServerSettings: Sendable {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
         self.maxImportBytes = maxImportBytes
-        self.complaints = complaints
     }
 
     public static let importPath = "/v1/imports/stations"

@@ -99,8 +99,7 @@ struct StationsController {
             q.add(InvalidParameter(name: "coordsys", reason: "unknown coordinate system \"\(q.string("coordsys") ?? "")\": expected \(Self.coordsysAllowed)"))
         }
         try q.check()
-        let raw = context.parameters.get("id") ?? ""
-        let id = raw.removingPercentEncoding ?? raw
+        let id = context.path("id")
         let snapshot = finder.snapshot
         guard let station = snapshot.station(id: id) else { throw Problem.notFound("no station with id \(id)") }
         return try JSONResponse.encoding(StationDetail(station, counties: snapshot.counties, coordinateSystem: system ?? .wgs84,

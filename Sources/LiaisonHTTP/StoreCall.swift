@@ -5,41 +5,10 @@ import LiaisonCore
 import LiaisonStore
 import NIOPosix
 
-/// Runs store work on NIO's blocking pool (the event loops also run Swift concurrency here),
-/// turning the domain's errors into problems: one mapping for every controller.
+/// Runs store work on NIO's blocking pool (the event loops also run Swift concurrency here).
+/// Its errors pass through as they are; the edge turns domain errors into problems.
 func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    do {
-        return try await NIOThreadPool.singleton.runIfActive(body)
-    } catch let error as InvalidInput {
-        throw Problem.invalid(error)
-    } catch let error as NotFound {
-        throw Problem.notFound(error.description)
-    } catch let error as StationRegistry.NearbyConflict {
-        throw Problem(status: .conflict, kind: "nearby-station", title: "Another station is nearby", detail: error.description)
-    } catch let error as StationRegistry.StateConflict {
-        throw Problem(status: .conflict, kind: "state-conflict", title: "Conflict", detail: error.description)
-    } catch let error as StationRegistry.PreconditionFailed {
-        throw Problem(status: .preconditionFailed, kind: "precondition-failed", title: "Precondition failed", detail: error.description)
-    } catch let error as StationRegistry.Forbidden {
-        throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
-    } catch let error as ComplaintDesk.Forbidden {
-        throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: error.description)
-    } catch let error as IllegalTransition {
-        throw Problem(status: .conflict, kind: "illegal-transition", title: "Not allowed in this state", detail: error.description)
-    } catch let error as ComplaintDesk.IdempotencyConflict {
-        throw Problem(status: .conflict, kind: "idempotency-key-reused", title: "Idempotency-Key reused", detail: error.description)
-    } catch let error as ComplaintDesk.Unfulfillable {
-        throw Problem(status: .conflict, kind: "unfulfillable", title: "Cannot be done now", detail: error.description)
-    } catch let error as ComplaintDesk.RateLimited {
-        var headers = HTTPFields()
-        headers[.retryAfter] = String(error.retryAfterSeconds)
-        throw Problem(status: .tooManyRequests, kind: "rate-limited", title: "Too many complaints from this phone", detail: error.description, headers: headers)
-    } catch let error as EnterpriseRegister.Conflict {
-        throw Problem(status: .conflict, kind: "conflict", title: "Conflict", detail: error.description)
-    } catch let error as OutsideServiceArea {
-        throw Problem(status: .unprocessableContent, kind: "outside-service-area", title: "Outside the service area", detail: error.description,
-                      invalidParameters: [InvalidParameter(name: "location", reason: error.description)])
-    }
+    try await NIOThreadPool.singleton.runIfActive(body)
 }
 
 /// Bearer-token authentication for staff endpoints.

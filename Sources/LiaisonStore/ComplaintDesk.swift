@@ -51,9 +51,10 @@ public final class ComplaintDesk: Sendable {
     }
 
     /// The phone number filed too many complaints recently.
-    public struct RateLimited: Error, Sendable, CustomStringConvertible {
+    public struct RateLimited: DomainError {
         public let retryAfterSeconds: Int
         public let description: String
+        public var refusal: Refusal { .rateLimited(retryAfterSeconds: retryAfterSeconds) }
     }
 
     public let database: LiaisonDatabase
@@ -86,22 +87,25 @@ public final class ComplaintDesk: Sendable {
     // MARK: - Errors
 
     /// The Idempotency-Key was used before with a different body.
-    public struct IdempotencyConflict: Error, Sendable, CustomStringConvertible {
+    public struct IdempotencyConflict: DomainError {
         public let key: String
         public let number: String
+        public var refusal: Refusal { .conflict(type: "idempotency-key-reused", title: "Idempotency-Key reused") }
         public var description: String {
             "Idempotency-Key \"\(key)\" was already used for complaint \(number) with a different body: use a new key for a new complaint"
         }
     }
 
     /// The token's role does not cover the complaint's station or county.
-    public struct Forbidden: Error, Sendable, CustomStringConvertible {
+    public struct Forbidden: DomainError {
         public let description: String
+        public var refusal: Refusal { .forbidden }
     }
 
     /// The action is allowed in the state, but something it needs is missing (nothing to confirm, no capacity).
-    public struct Unfulfillable: Error, Sendable, CustomStringConvertible {
+    public struct Unfulfillable: DomainError {
         public let description: String
+        public var refusal: Refusal { .conflict(type: "unfulfillable", title: "Cannot be done now") }
     }
 
     // MARK: - Intake
@@ -618,8 +622,8 @@ public final class ComplaintDesk: Sendable {
                 let late = complaint.overdue(at: at).subtracting(complaint.overdueReported)
                 guard !late.isEmpty else { continue }
                 complaint.overdueReported.formUnion(late)
-                let passed = ServiceDeadline.all.filter { late.contains($0.0) }.map {
-                    "\($0.1) deadline \(Timestamp.string(complaint.deadline($0.0) ?? at))"
+                let passed = ServiceDeadline.allCases.filter(late.contains).map {
+                    "\($0.name) deadline \(Timestamp.string(complaint.deadline($0) ?? at))"
                 }
                 let event = ComplaintEvent(at: at, actor: "system", action: .overdue, from: complaint.status, to: complaint.status,
                                            stationID: complaint.stationID, note: "overdue: " + passed.joined(separator: ", ") + " passed")

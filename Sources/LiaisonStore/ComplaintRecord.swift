@@ -54,7 +54,7 @@ enum ComplaintRecord {
             c.feedback?.satisfaction, c.feedback?.comment, c.feedback.map { text($0.at) },
             c.deadlines.dispatchBy.map(text), c.deadlines.respondBy.map(text), c.deadlines.acceptanceBy.map(text), c.deadlines.mediationBy.map(text),
             c.milestones.dispatchedAt.map(text), c.milestones.respondedAt.map(text), c.milestones.acceptedAt.map(text),
-            c.milestones.outcome?.rawValue, c.milestones.outcomeAt.map(text), c.overdueReported.rawValue,
+            c.milestones.outcome?.rawValue, c.milestones.outcomeAt.map(text), c.overdueReported.storedBits,
             i.merchantCode, Merchant.nameKey(i.merchantName), c.merchantCase, c.repeatOf,
             c.borderCounties.isEmpty ? nil : (try? JSONOutput.encode(c.borderCounties)).map { String(decoding: $0, as: UTF8.self) }, c.client,
             i.merchantID, c.directTrain?.enterpriseCode, c.directTrain?.enterpriseName, c.directTrain.map { text($0.settleBy) },
@@ -64,7 +64,7 @@ enum ComplaintRecord {
             c.review?.trigger.rawValue, c.review.map { text($0.openedAt) }, c.review?.dueBy.map(text), c.review?.finding?.rawValue,
             c.review?.foundAt.map(text),
             c.returnVisit.map { text($0.queuedAt) }, c.returnVisit?.doneAt.map(text), c.returnVisit?.reached, c.returnVisit?.satisfied,
-            c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) }, c.deadlines.provisional.rawValue,
+            c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) }, c.deadlines.provisional.storedBits,
         ]
     }
 
@@ -114,8 +114,8 @@ enum ComplaintRecord {
         complaint.milestones = Complaint.Milestones(
             dispatchedAt: try optionalDate("dispatched_at"), respondedAt: try optionalDate("responded_at"), acceptedAt: try optionalDate("accepted_at"),
             outcome: (row["outcome"] as String?).flatMap(ComplaintStatus.init(rawValue:)), outcomeAt: try optionalDate("outcome_at"))
-        complaint.overdueReported = ServiceDeadline(rawValue: row["overdue"])
-        complaint.deadlines.provisional = ServiceDeadline(rawValue: row["provisional_deadlines"])
+        complaint.overdueReported = Set(storedBits: row["overdue"])
+        complaint.deadlines.provisional = Set(storedBits: row["provisional_deadlines"])
         if let border: String = row["border_counties"] {
             guard let counties = try? JSONDecoder().decode([BorderCounty].self, from: Data(border.utf8)) else {
                 throw StoreError(message: "complaints.border_counties of \(complaint.number) is not a list of counties")
@@ -199,4 +199,17 @@ enum ComplaintRecord {
     }
 
     private static func text(_ date: Date) -> String { Timestamp.string(date) }
+}
+
+extension Set where Element == ServiceDeadline {
+    /// The stored form (columns `overdue`, `provisional_deadlines`): one bit per deadline in the
+    /// order of ``ServiceDeadline/allCases``, dispatch = 1 … review = 32. The layout is the
+    /// database's, fixed by migrations v1 and v7; nothing outside this file sees it.
+    var storedBits: Int {
+        ServiceDeadline.allCases.enumerated().reduce(0) { bits, kind in contains(kind.element) ? bits | 1 << kind.offset : bits }
+    }
+
+    init(storedBits: Int) {
+        self.init(ServiceDeadline.allCases.enumerated().filter { storedBits & 1 << $0.offset != 0 }.map(\.element))
+    }
 }

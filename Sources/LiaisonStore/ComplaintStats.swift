@@ -253,7 +253,7 @@ public struct ComplaintStats: Sendable {
             }
             if let feedback = c.feedback { satisfaction.add(met: feedback.satisfaction >= 4) }
             // The service clocks; an overdue review is counted under reviews.
-            if !c.overdue(at: now).subtracting(.review).isEmpty { overdue += 1 }
+            if !c.overdue(at: now).subtracting([.review]).isEmpty { overdue += 1 }
         }
 
         var metrics: Report.Metrics {

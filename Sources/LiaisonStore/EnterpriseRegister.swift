@@ -45,8 +45,9 @@ public struct EnterpriseRegister: Sendable {
     }
 
     /// The credit code or merchant id is already registered.
-    public struct Conflict: Error, Sendable, CustomStringConvertible {
+    public struct Conflict: DomainError {
         public let description: String
+        public var refusal: Refusal { .conflict(type: "conflict", title: "Conflict") }
     }
 
     /// Registers an enterprise (not enrolled).

@@ -22,28 +22,32 @@ public final class StationRegistry: Sendable {
     }
 
     /// Another active station is within ``StationDraft/nearbyMeters`` and the request did not say that is intended.
-    public struct NearbyConflict: Error, Sendable, CustomStringConvertible {
+    public struct NearbyConflict: DomainError {
         public let other: Station
         public let distanceMeters: Double
+        public var refusal: Refusal { .conflict(type: "nearby-station", title: "Another station is nearby") }
         public var description: String {
             "active station \(other.id) \(other.name) is \(String(format: "%.1f", distanceMeters)) m away (closer than \(Int(StationDraft.nearbyMeters)) m): set allow_nearby to true if that is intended"
         }
     }
 
     /// The token's role does not cover the station's county.
-    public struct Forbidden: Error, Sendable, CustomStringConvertible {
+    public struct Forbidden: DomainError {
         public let description: String
+        public var refusal: Refusal { .forbidden }
     }
 
     /// The station's state does not allow the change (for example, it is retired).
-    public struct StateConflict: Error, Sendable, CustomStringConvertible {
+    public struct StateConflict: DomainError {
         public let description: String
+        public var refusal: Refusal { .conflict(type: "state-conflict", title: "Conflict") }
     }
 
     /// The caller's precondition on the current row (an `If-Match` ETag) does not hold:
     /// the station changed since the caller read it.
-    public struct PreconditionFailed: Error, Sendable, CustomStringConvertible {
+    public struct PreconditionFailed: DomainError {
         public let description: String
+        public var refusal: Refusal { .preconditionFailed }
         public init(description: String) { self.description = description }
     }
 

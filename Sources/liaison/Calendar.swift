@@ -26,7 +26,7 @@ extension Liaison.Calendar {
 
         func run() throws {
             let desk = try store.desk()
-            let days = try deskCall(flags: ["year": "YEAR"]) { try desk.calendarYear(year) }
+            let days = try storeCall(flags: ["year": "YEAR"]) { try desk.calendarYear(year) }
             let shown = all ? days : days.filter { $0.working == $0.day.weekday.isWeekend || $0.name != nil }
             switch format {
             case .json:
@@ -61,7 +61,7 @@ extension Liaison.Calendar {
                 throw lateUsageError("FILE: cannot read \(file): \(error.localizedDescription)")
             }
             let desk = try store.desk()
-            let result = try deskCall { try desk.importNotice(data, by: cliActor().name) }
+            let result = try storeCall { try desk.importNotice(data, by: cliActor().name) }
             guard result.changed else {
                 print("\(result.year): the same notice is already imported; nothing changed")
                 return

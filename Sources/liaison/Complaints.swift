@@ -22,32 +22,6 @@ extension StoreOptions {
     }
 }
 
-/// Runs a desk call, turning its errors into the CLI's messages and exit codes: 64 for bad
-/// input (naming the flag), 1 for anything the state of the data refuses.
-func deskCall<T>(flags: [String: String] = [:], _ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as InvalidInput {
-        throw lateUsageError(error.parameters.map { "\(flags[$0.name] ?? $0.name): \($0.reason)" }.joined(separator: "\n"))
-    } catch let error as OutsideServiceArea {
-        throw lateUsageError("--lat/--lng: \(error.description)")
-    } catch let error as NotFound {
-        throw notFound(error.description)
-    } catch let error as IllegalTransition {
-        throw notFound(error.description)
-    } catch let error as ComplaintDesk.Unfulfillable {
-        throw notFound(error.description)
-    } catch let error as ComplaintDesk.IdempotencyConflict {
-        throw notFound(error.description)
-    } catch let error as ComplaintDesk.Forbidden {
-        throw notFound(error.description)
-    } catch let error as ComplaintDesk.RateLimited {
-        throw notFound(error.description)
-    } catch let error as EnterpriseRegister.Conflict {
-        throw notFound(error.description)
-    }
-}
-
 extension Liaison.Complaints {
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -90,7 +64,7 @@ extension Liaison.Complaints {
             body["merchant"] = merchantObject
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             let desk = try store.desk()
-            let submitted = try deskCall(flags: Self.flags) { try desk.submit(data, idempotencyKey: idempotencyKey) }
+            let submitted = try storeCall(flags: Self.flags) { try desk.submit(data, idempotencyKey: idempotencyKey) }
             print(String(decoding: submitted.body, as: UTF8.self))
         }
     }
@@ -103,7 +77,7 @@ extension Liaison.Complaints {
 
         func run() throws {
             let desk = try store.desk()
-            let (complaint, events) = try deskCall { try desk.complaint(number, for: cliActor()) }
+            let (complaint, events) = try storeCall { try desk.complaint(number, for: cliActor()) }
             switch format {
             case .json:
                 print(String(decoding: try desk.render(complaint, events: events, audience: .staff(seesPhone: false)), as: UTF8.self))
@@ -117,8 +91,8 @@ extension Liaison.Complaints {
                     station:   \(station.map { "\($0.id) \($0.name)" } ?? "none")
                     reason:    \(complaint.assignmentReason ?? "")
                     """)
-                let deadlines = ServiceDeadline.all.compactMap { kind, name in
-                    complaint.deadline(kind).map { "\(name) \(Timestamp.string($0))" + (complaint.deadlines.provisional.contains(kind) ? " (provisional)" : "") }
+                let deadlines = ServiceDeadline.allCases.compactMap { kind in
+                    complaint.deadline(kind).map { "\(kind.name) \(Timestamp.string($0))" + (complaint.deadlines.provisional.contains(kind) ? " (provisional)" : "") }
                 }
                 if !deadlines.isEmpty { print("deadlines: " + deadlines.joined(separator: ", ")) }
                 if let train = complaint.directTrain {
@@ -180,7 +154,7 @@ extension Liaison.Complaints {
         func run() throws {
             let desk = try store.desk()
             let status = self.status.flatMap(ComplaintStatus.init(rawValue:))
-            let complaints = try deskCall {
+            let complaints = try storeCall {
                 if let queue = queue.flatMap(ComplaintDesk.Queue.init(rawValue:)) { return try desk.queue(queue, countyCode: county, limit: limit, after: nil) }
                 if let station { return try desk.complaints(stationID: station, status: status, by: cliActor(), limit: limit).filter { !urgent || $0.urgent != nil } }
                 return try desk.complaints(countyCode: county, status: status, urgentOnly: urgent, limit: limit)
@@ -210,7 +184,7 @@ extension Liaison.Complaints {
                 throw lateUsageError("--county: " + desk.finder.snapshot.counties.unknown(county))
             }
             let now = Date()
-            let complaints = try deskCall { try desk.overdueComplaints(countyCode: county, at: now) }
+            let complaints = try storeCall { try desk.overdueComplaints(countyCode: county, at: now) }
             switch format {
             case .json: try printJSON(complaints.map { ComplaintSummary($0, seesPhone: false) })
             case .table:
@@ -249,9 +223,9 @@ extension Liaison.Complaints {
             if let satisfied { body["satisfied"] = satisfied }
             let flags = ["action": "--action", "note": "--note", "station_id": "--station-id", "starts_at": "--starts-at", "court_id": "--court-id",
                          "reached": "--reached", "satisfied": "--satisfied"]
-            let command = try deskCall(flags: flags) { try StaffCommand.validate(JSONSerialization.data(withJSONObject: body)) }
+            let command = try storeCall(flags: flags) { try StaffCommand.validate(JSONSerialization.data(withJSONObject: body)) }
             let desk = try store.desk()
-            let (complaint, _) = try deskCall(flags: flags) { try desk.act(on: number, command, by: cliActor()) }
+            let (complaint, _) = try storeCall(flags: flags) { try desk.act(on: number, command, by: cliActor()) }
             print("\(complaint.number) \(complaint.status.rawValue)" + (complaint.stationID.map { " at \($0)" } ?? ""))
         }
     }
@@ -275,9 +249,9 @@ extension Liaison.Complaints {
                 instant = parsed
             }
             let desk = try store.desk()
-            let (timedOut, lapsed) = try deskCall { try desk.sweepDirectTrain(at: instant) }
-            let dispatched = try deskCall { try desk.dispatchWaiting(at: instant) }
-            let marked = try deskCall { try desk.markOverdue(at: instant) }
+            let (timedOut, lapsed) = try storeCall { try desk.sweepDirectTrain(at: instant) }
+            let dispatched = try storeCall { try desk.dispatchWaiting(at: instant) }
+            let marked = try storeCall { try desk.markOverdue(at: instant) }
             print("timed_out \(timedOut) lapsed \(lapsed) dispatched \(dispatched) marked_overdue \(marked)")
         }
     }
@@ -297,7 +271,7 @@ extension Liaison.Complaints {
 
         func run() throws {
             let desk = try store.desk()
-            let file = try deskCall { try desk.caseFile(number, for: nil) }
+            let file = try storeCall { try desk.caseFile(number, for: nil) }
             let data = format == "pdf" ? try CaseFilePDF.render(file.document) : try JSONOutput.encode(file) + Data("\n".utf8)
             if let output {
                 try data.write(to: URL(fileURLWithPath: output), options: .atomic)

@@ -33,9 +33,9 @@ extension Liaison.Enterprises {
             var body: [String: Any] = ["credit_code": code, "name": name, "contact": ["name": contactName, "phone": contactPhone]]
             if let merchantID { body["merchant_id"] = merchantID }
             let flags = ["credit_code": "--code", "name": "--name", "merchant_id": "--merchant-id", "contact.name": "--contact-name", "contact.phone": "--contact-phone"]
-            let enterprise = try deskCall(flags: flags) { try Enterprise.validate(JSONSerialization.data(withJSONObject: body), at: Date()) }
+            let enterprise = try storeCall(flags: flags) { try Enterprise.validate(JSONSerialization.data(withJSONObject: body), at: Date()) }
             let register = try store.enterprises()
-            try deskCall { try register.add(enterprise) }
+            _ = try storeCall { try register.add(enterprise) }
             print("\(enterprise.creditCode) \(enterprise.name) registered (not enrolled)")
         }
     }
@@ -53,7 +53,7 @@ extension Liaison.Enterprises {
 
         func run() throws {
             let register = try store.enterprises()
-            let found = try deskCall { try register.list(enrolled: enrolled ? true : nil, after: nil, limit: limit) }
+            let found = try storeCall { try register.list(enrolled: enrolled ? true : nil, after: nil, limit: limit) }
             switch format {
             case .json:
                 struct Row: Encodable {
@@ -80,7 +80,7 @@ extension Liaison.Enterprises {
 
         func run() throws {
             let register = try store.enterprises()
-            let (enterprise, key, name) = try deskCall(flags: ["settle_days": "--days"]) { try register.enrol(code, settleDays: days) }
+            let (enterprise, key, name) = try storeCall(flags: ["settle_days": "--days"]) { try register.enrol(code, settleDays: days) }
             FileHandle.standardError.write(Data("\(enterprise.name) enrolled; key \(name) (shown once, keep it safe):\n".utf8))
             print(key)
         }
@@ -94,7 +94,7 @@ extension Liaison.Enterprises {
 
         func run() throws {
             let register = try store.enterprises()
-            let (enterprise, recalled) = try deskCall { try register.revoke(code) }
+            let (enterprise, recalled) = try storeCall { try register.revoke(code) }
             print("\(enterprise.creditCode) \(enterprise.name) no longer enrolled; \(recalled.count) complaints sent on to stations"
                   + (recalled.isEmpty ? "" : ": " + recalled.joined(separator: ", ")))
         }

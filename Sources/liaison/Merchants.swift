@@ -31,7 +31,7 @@ extension Liaison {
             func run() throws {
                 let database = try store.open()
                 let hotspots = MerchantHotspots(database: database, finder: StationFinder(try database.snapshot()))
-                let query = try deskCall(flags: Self.flags) {
+                let query = try storeCall(flags: Self.flags) {
                     try MerchantHotspots.query(county: county, from: from, to: to, min: min, limit: limit, offset: offset, now: Date(),
                                                in: hotspots.finder.snapshot)
                 }

@@ -72,7 +72,7 @@ extension Liaison {
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                let history = try deskCall { try Ratings.make(store).history(stationID: id) }
+                let history = try storeCall { try Ratings.make(store).history(stationID: id) }
                 switch format {
                 case .json: try printJSON(history)
                 case .table:

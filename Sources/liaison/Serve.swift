@@ -45,11 +45,10 @@ extension Liaison {
                 logger.logLevel = level
                 return logger
             }
-            let database = try store.open()
-            let finder = StationFinder(try database.snapshot())
+            // Composed once: the HTTP application and the workers share these.
+            let services = try LiaisonServices(database: try store.open(), complaints: try dispatch.settings(store))
             let host = self.host
-            let complaints = try dispatch.settings(store)
-            let desk = ComplaintDesk(database: database, finder: finder, settings: complaints)
+            let desk = services.desk
             // Deadlines set by an older calendar (provisional, or missing before the law layer) are
             // counted again with the calendar of this start: geodata/ and the imported notices.
             let (examined, moved) = try desk.recomputeDeadlines(reason: "the working calendar at start")
@@ -60,12 +59,12 @@ extension Liaison {
             // share a store); deadlines are watched by one process at a time; the register is
             // re-read when another process changes it.
             let workers: [any Service] = [
-                SMSDeliveryWorker(outbox: SMSOutbox(database: database), gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
+                SMSDeliveryWorker(outbox: services.outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
                 ComplaintWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
-                RegisterWatch(database: database, finder: finder, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
+                RegisterWatch(database: services.database, finder: services.finder, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
             ]
-            let app = buildApplication(settings: ServerSettings(host: host, port: port, complaints: complaints), finder: finder, database: database,
-                                       logger: logger("liaison.http"), services: workers) { port in
+            let app = buildApplication(settings: ServerSettings(host: host, port: port), services: services,
+                                       logger: logger("liaison.http"), workers: workers) { port in
                 // One line on stdout, so scripts started with --port 0 can find the port.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }

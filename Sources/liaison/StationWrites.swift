@@ -8,21 +8,6 @@ func cliActor() -> StaffToken {
     StaffToken(name: "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"), role: .admin)
 }
 
-/// Runs a registry write, turning its errors into the CLI's messages and exit codes.
-func registryWrite(_ body: () throws -> Station) throws -> Station {
-    do {
-        return try body()
-    } catch let error as InvalidInput {
-        throw lateUsageError(error.parameters.map { "\($0.name): \($0.reason)" }.joined(separator: "\n"))
-    } catch let error as NotFound {
-        throw notFound(error.description)
-    } catch let error as StationRegistry.NearbyConflict {
-        throw notFound(error.description)
-    } catch let error as StationRegistry.StateConflict {
-        throw notFound(error.description)
-    }
-}
-
 /// The JSON object in `path` (`-` for stdin).
 func readObject(_ path: String) throws -> [String: Any] {
     let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
@@ -45,7 +30,7 @@ extension Liaison.Stations {
         func run() throws {
             let registry = try store.registry()
             let object = try readObject(file)
-            let station = try registryWrite { try registry.create(object, by: cliActor()) }
+            let station = try storeCall { try registry.create(object, by: cliActor()) }
             try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties, rating: registry.finder.snapshot.ratings[station.id]))
         }
     }
@@ -59,7 +44,7 @@ extension Liaison.Stations {
         func run() throws {
             let registry = try store.registry()
             let patch = try readObject(file)
-            let station = try registryWrite { try registry.update(id: id, patch: patch, by: cliActor()) }
+            let station = try storeCall { try registry.update(id: id, patch: patch, by: cliActor()) }
             try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties, rating: registry.finder.snapshot.ratings[station.id]))
         }
     }
@@ -72,7 +57,7 @@ extension Liaison.Stations {
 
         func run() throws {
             let registry = try store.registry()
-            let station = try registryWrite { try registry.retire(id: id, reason: reason, by: cliActor()) }
+            let station = try storeCall { try registry.retire(id: id, reason: reason, by: cliActor()) }
             print("\(station.id) retired")
         }
     }

@@ -26,7 +26,7 @@ extension Liaison {
         func run() throws {
             let database = try store.open()
             let stats = ComplaintStats(database: database, finder: StationFinder(try database.snapshot()))
-            let filter = try deskCall(flags: Self.flags) {
+            let filter = try storeCall(flags: Self.flags) {
                 try ComplaintStats.filter(county: county, city: city, station: station, from: from, to: to, in: stats.finder.snapshot)
             }
             let report = try stats.compute(filter: filter, now: Date())

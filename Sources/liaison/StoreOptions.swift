@@ -67,3 +67,22 @@ func lateUsageError(_ message: String) -> ExitCode {
 func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try JSONOutput.encode(value), as: UTF8.self))
 }
+
+/// Runs store work, turning its domain errors into the CLI's messages and exit codes (the one
+/// mapping): 64 for bad input, naming the flag (`flags` maps a field to the flag that gave it),
+/// and 1 for anything the state of the data refuses.
+func storeCall<T>(flags: [String: String] = [:], _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as any DomainError {
+        switch error.refusal {
+        case .invalidInput:
+            let parameters = (error as? InvalidInput)?.parameters ?? []
+            throw lateUsageError(parameters.map { "\(flags[$0.name] ?? $0.name): \($0.reason)" }.joined(separator: "\n"))
+        case .outsideServiceArea:
+            throw lateUsageError("--lat/--lng: \(error.description)")
+        case .notFound, .forbidden, .conflict, .preconditionFailed, .rateLimited:
+            throw notFound(error.description)
+        }
+    }
+}

@@ -20,13 +20,14 @@ enum Fixture {
     static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: Repository.geodata).serviceClock(),
                                                    courts: try! GeodataDirectory(url: Repository.geodata).courts())
 
-    static func settings(port: Int = 0) -> ServerSettings { ServerSettings(port: port, complaints: complaints) }
+    static func settings(port: Int = 0) -> ServerSettings { ServerSettings(port: port) }
 
     static func app(settings: ServerSettings = Fixture.settings(), finder: StationFinder = StationFinder(snapshot),
                     metrics: HTTPMetrics = HTTPMetrics(version: "test"), logs: LogRecorder? = nil) -> some ApplicationProtocol {
         var logger = Logger(label: "test") { label in logs.map { $0 as any LogHandler } ?? SwiftLogNoOpLogHandler() }
         logger.logLevel = .info
-        return buildApplication(settings: settings, finder: finder, database: database, metrics: metrics, logger: logger)
+        return buildApplication(settings: settings, services: LiaisonServices(database: database, complaints: complaints, finder: finder),
+                                metrics: metrics, logger: logger)
     }
 }
 

@@ -30,7 +30,8 @@ struct WritableRegister {
     func app(logs: LogRecorder? = nil) -> some ApplicationProtocol {
         var logger = Logger(label: "test") { _ in logs.map { $0 as any LogHandler } ?? SwiftLogNoOpLogHandler() }
         logger.logLevel = .trace
-        return buildApplication(settings: Fixture.settings(), finder: finder, database: database, metrics: HTTPMetrics(version: "test"), logger: logger)
+        return buildApplication(settings: Fixture.settings(), services: LiaisonServices(database: database, complaints: Fixture.complaints, finder: finder),
+                                metrics: HTTPMetrics(version: "test"), logger: logger)
     }
 
     static func headers(_ token: String?) -> HTTPFields {

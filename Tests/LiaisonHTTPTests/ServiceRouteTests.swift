@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import LiaisonCore
 import LiaisonHTTP
+import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func oversizedURIHeadersAndBodyAreRejected() async throws {
-        let settings = ServerSettings(port: 0, maxURIBytes: 1024, maxHeaderBytes: 2048, maxBodyBytes: 4096, complaints: Fixture.complaints)
+        let settings = ServerSettings(port: 0, maxURIBytes: 1024, maxHeaderBytes: 2048, maxBodyBytes: 4096)
         try await Fixture.app(settings: settings).test(.router) { client in
             try await client.execute(uri: "/v1/stations/nearest?lat=30&lng=120&x=" + String(repeating: "a", count: 2000), method: .get) { response in
                 #expect(response.status == .uriTooLong)
@@ -170,7 +171,7 @@ import Testing
         let documented = Set(paths.flatMap { path, operations in
             operations.keys.filter { ["get", "post", "put", "patch", "delete"].contains($0) }.map { "\($0.uppercased()) \(path)" }
         })
-        let served = Set(routeTable(finder: StationFinder(Fixture.snapshot), database: Fixture.database, settings: Fixture.settings()).routes.map { "\($0.method.rawValue) \($0.path)" })
+        let served = Set(routeTable(services: try LiaisonServices(database: Fixture.database, complaints: Fixture.complaints), settings: Fixture.settings()).routes.map { "\($0.method.rawValue) \($0.path)" })
         #expect(documented == served)
         try await Fixture.app().test(.router) { client in
             try await client.execute(uri: "/openapi.json", method: .get) { response in
@@ -202,7 +203,7 @@ import Testing
 /// Slow clients cannot hold a connection by dripping a request head.
 @Suite(.tags(.slow)) struct SlowClientTests {
     @Test func aDrippedRequestHeadIsCutOff() async throws {
-        let settings = ServerSettings(port: 0, idleTimeoutSeconds: 1, complaints: Fixture.complaints)
+        let settings = ServerSettings(port: 0, idleTimeoutSeconds: 1)
         try await Fixture.app(settings: settings).test(.live) { client in
             let port = try #require(client.port)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
