@@ -42,7 +42,10 @@ let package = Package(
         ),
         .target(name: "Geodesy", dependencies: ["CProj"]),
         .target(name: "StationIndex", dependencies: ["Geodesy"]),
-        .target(name: "LiaisonCore", dependencies: ["Geodesy", "StationIndex"]),
+        .target(
+            name: "LiaisonCore",
+            dependencies: ["Geodesy", "StationIndex", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "LiaisonStore",
             dependencies: [

@@ -115,7 +115,7 @@ extension ComplaintDesk {
                 continue
             }
             var appended: [ComplaintEvent] = []
-            try transition(&complaint, .deadline_update, party: .system, actor: "system", note: changes.joined(separator: "; ") + " (\(reason))",
+            try workflow.transition(&complaint, .deadline_update, party: .system, actor: "system", note: changes.joined(separator: "; ") + " (\(reason))",
                            stationID: nil, at: at, events: &appended)
             try save(complaint, events: appended, inserting: false, snapshot: snapshot, at: at, in: db)
             moved.append(complaint.number)

@@ -22,7 +22,7 @@ extension ComplaintDesk {
                 + ["not sent to \(enterprise.name) in the direct train: its window (\(window)) cannot be computed: \(error)"]).joined(separator: "; ")
             return false
         }
-        try transition(&complaint, .refer, party: .system, actor: "system",
+        try workflow.transition(&complaint, .refer, party: .system, actor: "system",
                        note: "direct train: \(enterprise.name) (\(enterprise.creditCode)) settles first, within \(window), by \(Timestamp.string(settleBy))",
                        stationID: nil, at: at, events: &events)
         complaint.directTrain = Complaint.DirectTrain(enterpriseCode: enterprise.creditCode, enterpriseName: enterprise.name, settleBy: settleBy)
@@ -30,30 +30,14 @@ extension ComplaintDesk {
         return true
     }
 
-    func endDirectTrain(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, at: Date) {
-        guard complaint.directTrain != nil else { return }
-        complaint.directTrain?.outcome = outcome
-        complaint.directTrain?.endedAt = at
-    }
-
     /// Leaves the enterprise (declined, timed out, rejected, recalled): the station clocks start
     /// now and the policy picks a station, with the whole history kept.
     func leaveEnterprise(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, snapshot: StationSnapshot, at: Date,
                          events: inout [ComplaintEvent], in db: Database) throws {
-        endDirectTrain(&complaint, outcome, at: at)
-        startStationClocks(&complaint, at: at, events: &events)
+        workflow.endDirectTrain(&complaint, outcome, at: at)
+        workflow.startStationClocks(&complaint, at: at, events: &events)
         complaint.assignmentReason = nil
         try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
-    }
-
-    /// The dispatch, first-response and acceptance clocks, started at `at` (intake, or leaving the
-    /// enterprise); a deadline the calendar cannot reach is left unset and the last event says why.
-    func startStationClocks(_ complaint: inout Complaint, at: Date, events: inout [ComplaintEvent]) {
-        let (deadlines, notes) = clock.stationDeadlines(from: at)
-        complaint.deadlines = deadlines
-        if !notes.isEmpty, !events.isEmpty {
-            events[events.count - 1].note = ([events[events.count - 1].note].compactMap { $0 } + notes).joined(separator: "; ")
-        }
     }
 
     /// An enterprise answers a complaint sent to it: a settlement (the consumer then accepts or
@@ -75,7 +59,7 @@ extension ComplaintDesk {
             var events: [ComplaintEvent] = []
             switch command {
             case .settle(let agreement):
-                try transition(&complaint, .settle, party: .enterprise, actor: actor, note: agreement, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, .settle, party: .enterprise, actor: actor, note: agreement, stationID: nil, at: at, events: &events)
                 complaint.directTrain?.settlement = agreement
                 complaint.directTrain?.offeredAt = at
                 do {
@@ -85,7 +69,7 @@ extension ComplaintDesk {
                     events[events.count - 1].note = agreement + "; reply window not set: \(error)"
                 }
             case .decline(let reason):
-                try transition(&complaint, .decline, party: .enterprise, actor: actor, note: reason, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, .decline, party: .enterprise, actor: actor, note: reason, stationID: nil, at: at, events: &events)
                 try leaveEnterprise(&complaint, .declined, snapshot: snapshot, at: at, events: &events, in: db)
             }
             try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
@@ -128,7 +112,7 @@ extension ComplaintDesk {
             var timedOut = 0, lapsed = 0
             for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE status = 'with_enterprise' AND settle_by <= ?", arguments: [stamp], limit: limit) {
                 var events: [ComplaintEvent] = []
-                try transition(&complaint, .timeout, party: .system, actor: "system",
+                try workflow.transition(&complaint, .timeout, party: .system, actor: "system",
                                note: "\(complaint.directTrain?.enterpriseName ?? "the enterprise") did not answer by \(complaint.directTrain.map { Timestamp.string($0.settleBy) } ?? "")",
                                stationID: nil, at: at, events: &events)
                 try leaveEnterprise(&complaint, .timed_out, snapshot: snapshot, at: at, events: &events, in: db)
@@ -137,10 +121,10 @@ extension ComplaintDesk {
             }
             for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE status = 'settlement_offered' AND reply_by <= ?", arguments: [stamp], limit: limit) {
                 var events: [ComplaintEvent] = []
-                try transition(&complaint, .lapse, party: .system, actor: "system",
+                try workflow.transition(&complaint, .lapse, party: .system, actor: "system",
                                note: "no answer from the consumer by \(complaint.directTrain?.replyBy.map(Timestamp.string) ?? ""): the settlement stands",
                                stationID: nil, at: at, events: &events)
-                endDirectTrain(&complaint, .settled, at: at)
+                workflow.endDirectTrain(&complaint, .settled, at: at)
                 try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
                 lapsed += 1
             }
@@ -157,10 +141,10 @@ extension ComplaintDesk {
         }
         let dueBy = try clock.deadline(clock.rules.urgent, from: at)
         complaint.urgent = Complaint.Urgent(reason: reason, markedAt: at, dueBy: dueBy)
-        try transition(&complaint, .mark_urgent, party: .staff, actor: actor, note: reason, stationID: nil, at: at, events: &events)
+        try workflow.transition(&complaint, .mark_urgent, party: .staff, actor: actor, note: reason, stationID: nil, at: at, events: &events)
         // Urgent complaints do not wait for an enterprise.
         if complaint.status == .with_enterprise {
-            try transition(&complaint, .recall, party: .system, actor: "system", note: "urgent: taken back from \(complaint.directTrain?.enterpriseName ?? "the enterprise")",
+            try workflow.transition(&complaint, .recall, party: .system, actor: "system", note: "urgent: taken back from \(complaint.directTrain?.enterpriseName ?? "the enterprise")",
                            stationID: nil, at: at, events: &events)
             try leaveEnterprise(&complaint, .recalled, snapshot: snapshot, at: at, events: &events, in: db)
         }
@@ -192,7 +176,7 @@ extension ComplaintDesk {
             court = found
         }
         complaint.courtHandoff = Complaint.CourtHandoff(courtID: court.id, at: at)
-        try transition(&complaint, .hand_off, party: .staff, actor: actor,
+        try workflow.transition(&complaint, .hand_off, party: .staff, actor: actor,
                        note: ["handed to \(court.name) (\(court.id))", note].compactMap { $0 }.joined(separator: ": "), stationID: nil, at: at, events: &events)
     }
 
@@ -211,7 +195,7 @@ extension ComplaintDesk {
         complaint.review = Complaint.Review(trigger: trigger, openedAt: at, dueBy: dueBy)
         complaint.overdueReported.remove(.review)
         let why = trigger == .dissatisfied ? "the consumer is dissatisfied with the outcome" : "the consumer rejected the enterprise's settlement"
-        try transition(&complaint, .open_review, party: .system, actor: "system", note: "review by the county: \(why); \(due)",
+        try workflow.transition(&complaint, .open_review, party: .system, actor: "system", note: "review by the county: \(why); \(due)",
                        stationID: nil, at: at, events: &events)
     }
 
@@ -223,7 +207,7 @@ extension ComplaintDesk {
             throw Unfulfillable(description: "complaint \(complaint.number) has no open review")
         }
         if command.action == .uphold {
-            try transition(&complaint, .uphold, party: .staff, actor: actor, note: command.note, stationID: nil, at: at, events: &events)
+            try workflow.transition(&complaint, .uphold, party: .staff, actor: actor, note: command.note, stationID: nil, at: at, events: &events)
             complaint.review?.finding = .upheld
             complaint.review?.foundAt = at
             return
@@ -256,7 +240,7 @@ extension ComplaintDesk {
             station = assignment.station
             distance = assignment.distanceMeters
         }
-        try assign(&complaint, to: station, distanceMeters: distance, mode: complaint.mode, reason: "reopened by review: \(command.note ?? "")",
+        try workflow.assign(&complaint, to: station, distanceMeters: distance, mode: complaint.mode, reason: "reopened by review: \(command.note ?? "")",
                    action: .reopen, actor: actor, note: command.note, at: at, events: &events)
         complaint.review?.finding = .reopened
         complaint.review?.foundAt = at

@@ -77,6 +77,8 @@ public final class ComplaintDesk: Sendable {
     /// The deadlines' clock as of the last refresh (``current(in:)``).
     public var clock: ServiceClock { clockCache.withLock { $0.clock } }
     var holidays: Set<LocalDate> { clockCache.withLock { $0.daysOff } }
+    /// The state machine with the clock and days off as of the last refresh.
+    var workflow: ComplaintWorkflow { clockCache.withLock { ComplaintWorkflow(clock: $0.clock, daysOff: $0.daysOff) } }
 
     /// The stations as committed now, after bringing the clock up to the store's imported notices.
     func current(in db: Database) throws -> StationSnapshot {
@@ -200,7 +202,7 @@ public final class ComplaintDesk: Sendable {
         if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
             // With the enterprise; no station yet, and no station clocks until it leaves.
         } else {
-            startStationClocks(&complaint, at: at, events: &events)
+            workflow.startStationClocks(&complaint, at: at, events: &events)
             try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
         }
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
@@ -247,74 +249,8 @@ public final class ComplaintDesk: Sendable {
                 + "; waiting for staff to dispatch"
             return
         }
-        try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+        try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
                    reason: assignment.reason, action: .assign, actor: "system", note: assignment.reason, at: at, events: &events)
-    }
-
-    func assign(_ complaint: inout Complaint, to station: Station, distanceMeters: Double, mode: MediationMode, reason: String,
-                        action: ComplaintAction, actor: String, note: String?, at: Date, events: inout [ComplaintEvent]) throws {
-        try transition(&complaint, action, party: action.party, actor: actor, note: note, stationID: station.id, at: at, events: &events)
-        complaint.stationID = station.id
-        complaint.distanceMeters = distanceMeters
-        complaint.mode = mode
-        complaint.assignmentReason = reason
-        // A new station makes its own arrangements.
-        complaint.appointment = nil
-        complaint.video = nil
-    }
-
-    func transition(_ complaint: inout Complaint, _ action: ComplaintAction, party: ComplaintParty, actor: String, note: String?,
-                            stationID: String?, at: Date, events: inout [ComplaintEvent]) throws {
-        guard let next = ComplaintLifecycle.next(from: complaint.status, on: action) else {
-            throw IllegalTransition(number: complaint.number, status: complaint.status, action: action,
-                                    allowed: ComplaintView.allowedActions(complaint, party: party))
-        }
-        events.append(ComplaintEvent(at: at, actor: actor, action: action, from: complaint.status, to: next,
-                                     stationID: stationID ?? complaint.stationID, note: note))
-        complaint.status = next
-        complaint.updatedAt = at
-        stopClocks(&complaint, on: action, at: at, events: &events)
-        if next == .closed, complaint.returnVisit == nil, clock.rules.returnVisits.draws(digestPrefix: Self.samplePrefix(complaint.number)) {
-            complaint.returnVisit = Complaint.ReturnVisit(queuedAt: at)
-        }
-    }
-
-    /// The first four bytes of the SHA-256 of a complaint number, big-endian: the return-visit draw.
-    static func samplePrefix(_ number: String) -> UInt32 {
-        SHA256.hash(data: Data(number.utf8)).prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    /// Records the milestones that stop service-level clocks, and starts the mediation clock on acceptance.
-    private func stopClocks(_ complaint: inout Complaint, on action: ComplaintAction, at: Date, events: inout [ComplaintEvent]) {
-        switch action {
-        case .assign, .reassign, .claim:
-            if complaint.milestones.dispatchedAt == nil { complaint.milestones.dispatchedAt = at }
-        case .accept:
-            // The acceptance decision is the first one; a station taking over after a reassignment
-            // restarts the mediation clock, not the acceptance record.
-            if complaint.milestones.acceptedAt == nil { complaint.milestones.acceptedAt = at }
-            do {
-                let (mediationBy, provisional) = try clock.counted(clock.rules.mediation, from: at)
-                complaint.deadlines.mediationBy = mediationBy
-                if provisional { complaint.deadlines.provisional.insert(.mediation) } else { complaint.deadlines.provisional.remove(.mediation) }
-            } catch {
-                complaint.deadlines.mediationBy = nil
-                complaint.deadlines.provisional.remove(.mediation)
-                events[events.count - 1].note = [events[events.count - 1].note, "mediation deadline not set: \(error)"].compactMap { $0 }.joined(separator: "; ")
-            }
-        case .resolve, .fail:
-            complaint.milestones.outcome = complaint.status
-            complaint.milestones.outcomeAt = at
-        default:
-            break
-        }
-        if [.accept, .refuse, .schedule, .start_mediation, .resolve, .fail].contains(action), complaint.milestones.respondedAt == nil {
-            complaint.milestones.respondedAt = at
-        }
-        // The urgent track's clock: mediation started, an outcome, or a verification.
-        if [.start_mediation, .resolve, .fail, .verify].contains(action), complaint.urgent != nil, complaint.urgent?.metAt == nil {
-            complaint.urgent?.metAt = at
-        }
     }
 
     // MARK: - Staff
@@ -339,11 +275,11 @@ public final class ComplaintDesk: Sendable {
             let station = complaint.stationID.flatMap { snapshot.station(id: $0) }
             switch command.action {
             case .accept:
-                try transition(&complaint, .accept, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
-                if let station { propose(&complaint, station: station, at: at) }
+                try workflow.transition(&complaint, .accept, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+                if let station { workflow.propose(&complaint, station: station, at: at) }
             case .refuse:
                 let refusing = complaint.stationID
-                try transition(&complaint, .refuse, party: .staff, actor: staff.name, note: note, stationID: refusing, at: at, events: &events)
+                try workflow.transition(&complaint, .refuse, party: .staff, actor: staff.name, note: note, stationID: refusing, at: at, events: &events)
                 complaint.stationID = nil
                 complaint.distanceMeters = nil
                 let refused = try refusers(of: number, in: db).union(refusing.map { [$0] } ?? [])
@@ -354,11 +290,11 @@ public final class ComplaintDesk: Sendable {
                 }
                 // Taken from the enterprise by staff: the station clocks start now.
                 let fromEnterprise = complaint.status == .with_enterprise
-                if fromEnterprise { endDirectTrain(&complaint, .recalled, at: at) }
+                if fromEnterprise { workflow.endDirectTrain(&complaint, .recalled, at: at) }
                 if let targetID = command.stationID {
                     let target = try reassignmentTarget(targetID, for: complaint, snapshot: snapshot, in: db)
                     let distance = Geodesic.wgs84.inverse(from: complaint.intake.location, to: target.location).distanceMeters
-                    try assign(&complaint, to: target, distanceMeters: distance, mode: complaint.mode,
+                    try workflow.assign(&complaint, to: target, distanceMeters: distance, mode: complaint.mode,
                                reason: "reassigned by \(staff.name): \(note ?? "")", action: .reassign, actor: staff.name, note: note, at: at, events: &events)
                 } else {
                     var excluded = try refusers(of: number, in: db)
@@ -369,29 +305,29 @@ public final class ComplaintDesk: Sendable {
                         excluding: excluded, openComplaints: { try ComplaintRecord.openCount(db, stationID: $0.id) }) else {
                         throw Unfulfillable(description: "no other station with free capacity qualifies for complaint \(number); name one with station_id")
                     }
-                    try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+                    try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
                                reason: assignment.reason, action: .reassign, actor: staff.name, note: note, at: at, events: &events)
                 }
-                if fromEnterprise { startStationClocks(&complaint, at: at, events: &events) }
+                if fromEnterprise { workflow.startStationClocks(&complaint, at: at, events: &events) }
             case .claim:
                 try claim(&complaint, by: staff, note: note, snapshot: snapshot, at: at, events: &events, in: db)
             case .schedule:
-                try transition(&complaint, .schedule, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, .schedule, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
                 guard let station, let startsAt = command.startsAt else {
                     throw Unfulfillable(description: "complaint \(number) has no station to hold the session")
                 }
                 try MediationSchedule.check(startsAt, now: at, hours: station.hours, holidays: holidays)
-                schedule(&complaint, startsAt: startsAt)
+                workflow.schedule(&complaint, startsAt: startsAt)
                 events[events.count - 1].note = [note, "session at \(Timestamp.string(startsAt))"].compactMap { $0 }.joined(separator: "; ")
             case .start_mediation, .resolve, .fail, .close:
-                try transition(&complaint, command.action, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, command.action, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
             case .mark_urgent:
                 try markUrgent(&complaint, reason: note ?? "", actor: staff.name, snapshot: snapshot, at: at, events: &events, in: db)
             case .verify:
                 guard let urgent = complaint.urgent, urgent.metAt == nil else {
                     throw Unfulfillable(description: "complaint \(number) is not urgent, or its urgent clock already stopped: nothing to verify")
                 }
-                try transition(&complaint, .verify, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, .verify, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
             case .hand_off:
                 try handOff(&complaint, courtID: command.courtID, actor: staff.name, note: note, at: at, events: &events)
             case .uphold, .reopen:
@@ -401,7 +337,7 @@ public final class ComplaintDesk: Sendable {
                     throw Unfulfillable(description: "complaint \(number) has no pending return visit")
                 }
                 let outcome = [command.reached == true ? "reached" : "not reached", command.satisfied.map { $0 ? "satisfied" : "not satisfied" }, note]
-                try transition(&complaint, .return_visit, party: .staff, actor: staff.name, note: outcome.compactMap { $0 }.joined(separator: "; "),
+                try workflow.transition(&complaint, .return_visit, party: .staff, actor: staff.name, note: outcome.compactMap { $0 }.joined(separator: "; "),
                                stationID: nil, at: at, events: &events)
                 visit.doneAt = at
                 visit.reached = command.reached
@@ -439,7 +375,7 @@ public final class ComplaintDesk: Sendable {
         complaint.countyCode = county.adcode
         complaint.borderCounties = snapshot.counties.borderCheck(complaint.intake.location, placedIn: county).candidates.map(BorderCounty.init)
         let why = "claimed by \(county.name) from \(snapshot.counties.county(code: from)?.name ?? from)"
-        try assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+        try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
                    reason: why + "; " + assignment.reason, action: .claim, actor: staff.name,
                    note: [why, note].compactMap { $0 }.joined(separator: ": "), at: at, events: &events)
     }
@@ -501,21 +437,6 @@ public final class ComplaintDesk: Sendable {
             throw Unfulfillable(description: "station \(id) is full: \(open) open complaints, capacity \(target.capacity)")
         }
         return target
-    }
-
-    /// On acceptance: a proposed appointment (offline) or video session in the station's hours.
-    private func propose(_ complaint: inout Complaint, station: Station, at: Date) {
-        guard let slot = MediationSchedule.proposal(after: at, hours: station.hours, holidays: holidays) else { return }
-        schedule(&complaint, startsAt: slot.startsAt)
-    }
-
-    private func schedule(_ complaint: inout Complaint, startsAt: Date) {
-        switch complaint.mode {
-        case .offline:
-            complaint.appointment = Complaint.Appointment(startsAt: startsAt, endsAt: startsAt.addingTimeInterval(Double(MediationSchedule.sessionMinutes * 60)), confirmed: false)
-        case .video:
-            complaint.video = Complaint.VideoSession(room: complaint.video?.room ?? ComplaintNumber.newRoom(), scheduledAt: startsAt, confirmed: false)
-        }
     }
 
     func authorize(_ staff: StaffToken, for complaint: Complaint, snapshot: StationSnapshot) throws {
@@ -682,25 +603,25 @@ public final class ComplaintDesk: Sendable {
             switch command {
             case .withdraw(let reason):
                 let withEnterprise = complaint.status.isWithEnterprise
-                try transition(&complaint, .withdraw, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
-                if withEnterprise { endDirectTrain(&complaint, .withdrawn, at: at) }
+                try workflow.transition(&complaint, .withdraw, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+                if withEnterprise { workflow.endDirectTrain(&complaint, .withdrawn, at: at) }
             case .feedback(let satisfaction, let comment):
-                try transition(&complaint, .feedback, party: .consumer, actor: "consumer", note: "satisfaction \(satisfaction)/5" + (comment.map { ": " + $0 } ?? ""),
+                try workflow.transition(&complaint, .feedback, party: .consumer, actor: "consumer", note: "satisfaction \(satisfaction)/5" + (comment.map { ": " + $0 } ?? ""),
                                stationID: nil, at: at, events: &events)
                 complaint.feedback = Complaint.Feedback(satisfaction: satisfaction, comment: comment, at: at)
                 if satisfaction <= 2 { try openReview(&complaint, .dissatisfied, at: at, events: &events) }
             case .acceptSettlement:
-                try transition(&complaint, .accept_settlement, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
-                endDirectTrain(&complaint, .settled, at: at)
+                try workflow.transition(&complaint, .accept_settlement, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
+                workflow.endDirectTrain(&complaint, .settled, at: at)
             case .rejectSettlement(let reason):
                 if complaint.status == .settlement_offered, let replyBy = complaint.directTrain?.replyBy, at >= replyBy {
                     throw Unfulfillable(description: "the reply window of complaint \(number) ended at \(Timestamp.string(replyBy)): the settlement stands")
                 }
-                try transition(&complaint, .reject_settlement, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, .reject_settlement, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
                 try leaveEnterprise(&complaint, .rejected, snapshot: snapshot, at: at, events: &events, in: db)
                 try openReview(&complaint, .rejected_settlement, at: at, events: &events)
             case .confirmAppointment:
-                try transition(&complaint, .confirm_appointment, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
+                try workflow.transition(&complaint, .confirm_appointment, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
                 if var appointment = complaint.appointment, !appointment.confirmed {
                     appointment.confirmed = true
                     complaint.appointment = appointment

@@ -131,7 +131,7 @@ public struct EnterpriseRegister: Sendable {
             // Bounded: an enterprise has at most a window's worth of complaints waiting.
             for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE enterprise_code = ? AND status = 'with_enterprise'", arguments: [code], limit: 100_000) {
                 var events: [ComplaintEvent] = []
-                try desk.transition(&complaint, .recall, party: .system, actor: "system", note: "\(enterprise.name) left the direct train",
+                try desk.workflow.transition(&complaint, .recall, party: .system, actor: "system", note: "\(enterprise.name) left the direct train",
                                     stationID: nil, at: at, events: &events)
                 try desk.leaveEnterprise(&complaint, .recalled, snapshot: snapshot, at: at, events: &events, in: db)
                 try desk.save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
