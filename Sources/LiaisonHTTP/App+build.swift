@@ -64,13 +64,13 @@ public func buildRouter(settings: ServerSettings, services: LiaisonServices, met
 func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSettings) -> [Endpoint] {
     StationsController(finder: s.finder).endpoints
         + RegistryController(registry: s.registry, finder: s.finder, settings: settings).endpoints
-        + ComplaintsController(desk: s.desk, outbox: s.outbox, settings: settings).endpoints
+        + ComplaintsController(desk: s.complaints, outbox: s.outbox, settings: settings).endpoints
         + StatsController(stats: s.stats).endpoints
         + MerchantsController(hotspots: s.hotspots).endpoints
         + RatingsController(ratings: s.ratings).endpoints
         + RegionsController(finder: s.finder).endpoints
-        + Open311Controller(desk: s.desk, authenticator: s.tokens, settings: settings).endpoints
-        + EnterprisesController(register: s.enterprises, desk: s.desk, settings: settings).endpoints
+        + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings).endpoints
+        + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
         + ServiceController(finder: s.finder, database: s.database, metrics: metrics).endpoints
         + OGCController(finder: s.finder).endpoints
 }

@@ -8,8 +8,8 @@ import LiaisonStore
 /// Complaints: one-tap intake, tracking with the tracking token, consumer actions, and the
 /// staff queue and actions behind bearer tokens.
 struct ComplaintsController {
-    let desk: ComplaintDesk
-    let outbox: SMSOutbox
+    let desk: any StaffComplaintStore
+    let outbox: any OutboxStore
     let settings: ServerSettings
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!

@@ -8,7 +8,7 @@ import LiaisonStore
 /// enrolled enterprise lists and answers the complaints sent to it with its own key.
 struct EnterprisesController {
     let register: EnterpriseRegister
-    let desk: ComplaintDesk
+    let desk: any StaffComplaintStore
     let settings: ServerSettings
 
     var endpoints: [Endpoint] {

@@ -10,8 +10,8 @@ import LiaisonStore
 ///
 /// A client reads back only the requests it filed itself: complaints hold personal data.
 struct Open311Controller {
-    let desk: ComplaintDesk
-    let authenticator: TokenAuthenticator
+    let desk: any ConsumerComplaintStore
+    let authenticator: any TokenStore
     let settings: ServerSettings
 
     static let base = "/open311/v2"

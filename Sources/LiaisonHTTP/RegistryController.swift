@@ -7,7 +7,7 @@ import NIOPosix
 
 /// Staff writes: create, update, retire, history and bulk import, behind bearer tokens.
 struct RegistryController {
-    let registry: StationRegistry
+    let registry: any StationRegisterStore
     let finder: StationFinder
     let settings: ServerSettings
 

@@ -13,7 +13,7 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 
 /// Bearer-token authentication for staff endpoints.
 struct StaffAuthenticator: Sendable {
-    let authenticator: TokenAuthenticator
+    let authenticator: any TokenStore
 
     /// The staff identity of the request's bearer token: 401 without a valid one, 403 for a
     /// client or enterprise key.

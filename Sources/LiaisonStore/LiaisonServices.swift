@@ -12,10 +12,15 @@ public struct LiaisonServices: Sendable {
     public let database: LiaisonDatabase
     /// The index snapshot every reader queries; writers swap it after each change.
     public let finder: StationFinder
-    public let registry: StationRegistry
+    // Behind the store seam (StoreSeam.swift): what a second database provides its own of.
+    public let registry: any StationRegisterStore
+    public let complaints: any StaffComplaintStore
+    public let serviceLevels: any ServiceLevelStore
+    public let outbox: any OutboxStore
+    public let tokens: any TokenStore
+    // Not behind the seam yet: the SQLite desk itself (the deadline watch's lease and the
+    // calendar import use it), KPIs, hot spots, ratings and the enterprise register.
     public let desk: ComplaintDesk
-    public let outbox: SMSOutbox
-    public let tokens: TokenAuthenticator
     public let stats: ComplaintStats
     public let hotspots: MerchantHotspots
     public let ratings: StationRatings
@@ -33,6 +38,8 @@ public struct LiaisonServices: Sendable {
         self.finder = finder
         registry = StationRegistry(database: database, finder: finder)
         self.desk = desk
+        self.complaints = desk
+        serviceLevels = desk
         outbox = SMSOutbox(database: database)
         tokens = TokenAuthenticator(database: database)
         stats = ComplaintStats(database: database, finder: finder)

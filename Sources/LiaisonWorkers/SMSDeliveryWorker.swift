@@ -56,14 +56,14 @@ public final class SMSDeliveryWorker: Service, Sendable {
         public var failed = 0
     }
 
-    let outbox: SMSOutbox
+    let outbox: any OutboxStore
     let gateway: any SMSGateway
     public let policy: Policy
     /// This sender's name in the claims it writes: unique per worker.
     public let sender: String
     let logger: Logger
 
-    public init(outbox: SMSOutbox, gateway: any SMSGateway, policy: Policy = Policy(), logger: Logger) {
+    public init(outbox: any OutboxStore, gateway: any SMSGateway, policy: Policy = Policy(), logger: Logger) {
         self.outbox = outbox
         self.gateway = gateway
         self.policy = policy

@@ -1,0 +1,130 @@
+import Foundation
+import LiaisonCore
+
+// The store seam: what the HTTP edge, the CLI and the workers need of a store, grouped by who
+// acts. The SpatiaLite file is one conformer (the register, desk, outbox and tokens over a
+// `LiaisonDatabase`); a second database adds its own conformers and a `LiaisonServices` over
+// them, without touching the edge, the CLI or the workers. Default arguments live in the
+// extensions at the end, so a conformer implements each requirement once.
+
+/// The station register's writes and history (reads go through the finder's snapshot).
+public protocol StationRegisterStore: Sendable {
+    /// The snapshot every reader queries; a write swaps in the register as committed.
+    var finder: StationFinder { get }
+    func create(_ draft: [String: Any], by actor: StaffToken) throws -> Station
+    func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
+    func retire(id: String, reason: String, by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
+    func history(id: String) throws -> [StationHistoryEntry]
+    func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts
+}
+
+/// What consumers and mini-program backends do: file, track, act on their own complaint.
+public protocol ConsumerComplaintStore: Sendable {
+    var finder: StationFinder { get }
+    var settings: ComplaintDesk.Settings { get }
+    /// Files a complaint from its JSON body; the same key and body answer the same bytes again.
+    func submit(_ body: Data, idempotencyKey: String?) throws -> ComplaintDesk.Submitted
+    /// Files a complaint for an API client (Open311).
+    func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent])
+    func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])?
+    func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])?
+    func clientComplaints(client: String, numbers: [String]?, category: ComplaintCategory?, from: Date?, to: Date?,
+                          limit: Int) throws -> [Complaint]
+    func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot?,
+                includeToken: Bool, links: ComplaintLinks?, sameMerchantOpen: [ConsumerComplaintRef]?) throws -> Data
+}
+
+/// What county and provincial staff do with complaints, and what enterprises in the direct train do.
+public protocol StaffComplaintStore: ConsumerComplaintStore {
+    func act(on number: String, _ command: StaffCommand, by staff: StaffToken) throws -> (Complaint, [ComplaintEvent])
+    func act(on number: String, _ command: EnterpriseCommand, enterprise code: String, actor: String) throws -> (Complaint, [ComplaintEvent])
+    func complaint(_ number: String, for staff: StaffToken) throws -> (Complaint, [ComplaintEvent])
+    func seesPhone(_ staff: StaffToken, of complaint: Complaint) -> Bool
+    func links(of complaint: Complaint) throws -> ComplaintLinks
+    func complaints(stationID: String, status: ComplaintStatus?, by staff: StaffToken, limit: Int) throws -> [Complaint]
+    func complaints(countyCode: String?, status: ComplaintStatus?, urgentOnly: Bool, limit: Int) throws -> [Complaint]
+    func nearBorderComplaints(countyCode: String?, status: ComplaintStatus?, limit: Int) throws -> [Complaint]
+    func overdueComplaints(countyCode: String?, at now: Date?, limit: Int) throws -> [Complaint]
+    func queue(_ kind: ComplaintDesk.Queue, countyCode: String?, limit: Int, after: String?) throws -> [Complaint]
+    func enterpriseComplaints(code: String, status: ComplaintStatus?, after: String?, limit: Int) throws -> [Complaint]
+    func enterpriseComplaint(_ number: String, code: String) throws -> (Complaint, [ComplaintEvent])?
+    func caseFile(_ number: String, for staff: StaffToken?, at: Date) throws -> CaseFile
+}
+
+/// What runs on the clock: deadlines, the direct train's windows, waiting complaints, the calendar.
+public protocol ServiceLevelStore: Sendable {
+    func markOverdue(at now: Date?) throws -> Int
+    func sweepDirectTrain(at now: Date?, limit: Int) throws -> (timedOut: Int, lapsed: Int)
+    func dispatchWaiting(at now: Date?) throws -> Int
+    func recomputeDeadlines(reason: String) throws -> (examined: Int, moved: [String])
+}
+
+/// The text messages waiting to go out, claimed by one sender at a time.
+public protocol OutboxStore: Sendable {
+    func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [SMSOutbox.Entry]
+    func release(sender: String, ids: [String]?) throws
+    func markSent(_ id: String, at: Date) throws
+    func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws
+    func messages(number: String) throws -> [SMSOutbox.Entry]
+    func counts() throws -> [String: Int]
+}
+
+/// API tokens and keys: made once, kept as digests, checked in constant time.
+public protocol TokenStore: Sendable {
+    func create(name: String, role: StaffRole) throws -> String
+    func authenticate(_ token: String) throws -> StaffToken?
+}
+
+extension StationRegistry: StationRegisterStore {}
+extension ComplaintDesk: StaffComplaintStore, ServiceLevelStore {}
+extension SMSOutbox: OutboxStore {}
+extension TokenAuthenticator: TokenStore {}
+
+extension StationRegisterStore {
+    public func update(id: String, patch: [String: Any], by actor: StaffToken) throws -> Station {
+        try update(id: id, patch: patch, by: actor, precondition: nil)
+    }
+
+    public func retire(id: String, reason: String, by actor: StaffToken) throws -> Station {
+        try retire(id: id, reason: reason, by: actor, precondition: nil)
+    }
+}
+
+extension ConsumerComplaintStore {
+    public func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot? = nil,
+                       includeToken: Bool = false, links: ComplaintLinks? = nil) throws -> Data {
+        try render(complaint, events: events, audience: audience, snapshot: snapshot, includeToken: includeToken, links: links, sameMerchantOpen: nil)
+    }
+}
+
+extension StaffComplaintStore {
+    public func complaints(stationID: String, status: ComplaintStatus?, by staff: StaffToken) throws -> [Complaint] {
+        try complaints(stationID: stationID, status: status, by: staff, limit: 500)
+    }
+
+    public func complaints(countyCode: String?, status: ComplaintStatus?, urgentOnly: Bool = false) throws -> [Complaint] {
+        try complaints(countyCode: countyCode, status: status, urgentOnly: urgentOnly, limit: 500)
+    }
+
+    public func nearBorderComplaints(countyCode: String?, status: ComplaintStatus?) throws -> [Complaint] {
+        try nearBorderComplaints(countyCode: countyCode, status: status, limit: 500)
+    }
+
+    public func overdueComplaints(countyCode: String?, at now: Date? = nil) throws -> [Complaint] {
+        try overdueComplaints(countyCode: countyCode, at: now, limit: 500)
+    }
+
+    public func caseFile(_ number: String, for staff: StaffToken?) throws -> CaseFile {
+        try caseFile(number, for: staff, at: Date())
+    }
+}
+
+extension ServiceLevelStore {
+    public func markOverdue() throws -> Int { try markOverdue(at: nil) }
+    public func dispatchWaiting() throws -> Int { try dispatchWaiting(at: nil) }
+    public func sweepDirectTrain(at now: Date? = nil) throws -> (timedOut: Int, lapsed: Int) { try sweepDirectTrain(at: now, limit: 1000) }
+}
+
+extension OutboxStore {
+    public func release(sender: String) throws { try release(sender: sender, ids: nil) }
+}
