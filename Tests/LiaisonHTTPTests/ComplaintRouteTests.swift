@@ -6,17 +6,16 @@ import LiaisonCore
 import LiaisonHTTP
 import LiaisonStore
 import Testing
+import LiaisonTestSupport
 
 /// A valid complaint body, WGS-84, near West Lake (西湖区) unless moved.
 func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
-    var object: [String: Any] = [
+    let base: [String: Any] = [
         "location": ["lat": 30.2590, "lng": 120.1300, "coordsys": "wgs84"],
-        "consumer": ["name": "张三", "phone": "+86 138 0013 8000"],
         "merchant": ["name": "某某超市", "address": "文三路 1 号"],
-        "category": "product_quality", "description": "买到过期食品，商家拒绝退货", "preferred_mode": "offline", "amount_yuan": 19.9,
+        "category": "product_quality", "description": "买到过期食品，商家拒绝退货", "amount_yuan": 19.9,
     ]
-    for (key, value) in changes { object[key] = value is NSNull ? nil : value }
-    return ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+    return ByteBuffer(bytes: ComplaintBody.json(phone: "+86 138 0013 8000", base.merging(changes) { $1 }))
 }
 
 /// The complaint API over a real server on loopback, on a register of its own.

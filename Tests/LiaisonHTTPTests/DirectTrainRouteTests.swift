@@ -5,6 +5,7 @@ import HummingbirdTesting
 import LiaisonCore
 import LiaisonHTTP
 import LiaisonStore
+import LiaisonTestSupport
 import Testing
 
 /// The enterprise register, the direct train, reviews and case files over a real server on loopback.
@@ -142,7 +143,7 @@ import Testing
             #expect(pdf.headers[.contentType] == "application/pdf")
             #expect(Array(Data(buffer: pdf.body).prefix(5)) == Array("%PDF-".utf8))
             // Read back with poppler: the facts are in it (spaces squeezed: pdftotext lays Chinese out loosely).
-            let text = try Self.pdfText(Data(buffer: pdf.body)).filter { !$0.isWhitespace }
+            let text = try await Self.pdfText(Data(buffer: pdf.body)).filter { !$0.isWhitespace }
             for fact in [number, "杭州市西湖区人民法院诉调对接中心", "商家拒绝退货", "调解未达成协议", "138****8000"] {
                 #expect(text.contains(fact.filter { !$0.isWhitespace }), "\(fact) not in the PDF")
             }
@@ -181,19 +182,11 @@ import Testing
     }
 
     /// The text of a PDF, by poppler's pdftotext (tools/setup installs poppler-utils).
-    static func pdfText(_ data: Data) throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("case-\(UUID().uuidString).pdf")
-        try data.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftotext")
-        process.arguments = ["-enc", "UTF-8", file.path, "-"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: text, as: UTF8.self)
+    static func pdfText(_ data: Data) async throws -> String {
+        let folder = try ScratchFolder("case-file")
+        try data.write(to: URL(fileURLWithPath: folder.path("case.pdf")))
+        let out = try await ChildProcess.tool("pdftotext", ["-enc", "UTF-8", folder.path("case.pdf"), "-"], in: folder.url)
+        #expect(out.status == 0, "\(out)")
+        return out.stdout
     }
 }

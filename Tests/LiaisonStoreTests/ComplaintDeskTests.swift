@@ -8,12 +8,9 @@ import LiaisonTestSupport
 /// A valid complaint body at (lat, lng), WGS-84.
 func complaintBody(lat: Double = 30.2590, lng: Double = 120.1300, mode: String = "offline", phone: String = "13800138000",
                    description: String = "买到过期食品，商家拒绝退货") -> Data {
-    try! JSONSerialization.data(withJSONObject: [
-        "location": ["lat": lat, "lng": lng, "coordsys": "wgs84"],
-        "consumer": ["name": "张三", "phone": phone],
-        "merchant": ["name": "某某超市", "address": "文三路 1 号"],
-        "category": "food_safety", "description": description, "preferred_mode": mode,
-    ] as [String: Any], options: [.sortedKeys])
+    ComplaintBody.json(phone: phone, mode: mode, ["location": ["lat": lat, "lng": lng, "coordsys": "wgs84"],
+                                                  "merchant": ["name": "某某超市", "address": "文三路 1 号"],
+                                                  "category": "food_safety", "description": description])
 }
 
 /// The shipped service levels and calendar; no rate limit to speak of (tests file many complaints from one phone).

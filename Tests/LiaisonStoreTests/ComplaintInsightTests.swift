@@ -10,10 +10,8 @@ func merchantComplaint(lat: Double = 30.2590, lng: Double = 120.1300, phone: Str
                        code: String? = nil, category: String = "food_safety") -> Data {
     var m: [String: Any] = ["name": merchant]
     if let code { m["code"] = code }
-    return try! JSONSerialization.data(withJSONObject: [
-        "location": ["lat": lat, "lng": lng], "consumer": ["name": "张三", "phone": phone], "merchant": m,
-        "category": category, "description": "买到过期食品", "preferred_mode": "offline",
-    ] as [String: Any], options: [.sortedKeys])
+    return ComplaintBody.json(phone: phone, ["location": ["lat": lat, "lng": lng], "merchant": m,
+                                             "category": category, "description": "买到过期食品"])
 }
 
 /// Repeats, merchant cases and hot spots; border flags and claims; station ratings: against a real SpatiaLite file.

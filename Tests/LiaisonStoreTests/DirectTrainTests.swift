@@ -35,10 +35,8 @@ import LiaisonTestSupport
         var merchant: [String: Any] = ["name": "某某超市"]
         if let code { merchant["code"] = code }
         if let merchantID { merchant["id"] = merchantID }
-        var object: [String: Any] = ["location": ["lat": 30.2590, "lng": 120.1300], "consumer": ["name": "张三", "phone": phone],
-                                     "merchant": merchant, "category": category, "description": description, "preferred_mode": "offline"]
-        if let amount { object["amount_yuan"] = amount }
-        return try! JSONSerialization.data(withJSONObject: object)
+        return ComplaintBody.json(phone: phone, ["merchant": merchant, "category": category, "description": description,
+                                                 "amount_yuan": amount.map { $0 as Any } ?? NSNull()])
     }
 
     func file(_ data: Data) throws -> (number: String, token: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonTestSupport
 
 /// Complaint bodies as a mini-program backend posts them.
 public enum ComplaintBody {
@@ -18,9 +19,9 @@ public enum ComplaintBody {
         return body
     }
 
-    /// The same, as JSON bytes.
+    /// The same, as JSON bytes (keys sorted: the same body is the same bytes, for idempotent replays).
     public static func json(phone: String = "13800138000", mode: String = "offline",
                             _ changes: [String: Any] = [:]) -> Data {
-        try! JSONSerialization.data(withJSONObject: object(phone: phone, mode: mode, changes))
+        try! JSONSerialization.data(withJSONObject: object(phone: phone, mode: mode, changes), options: [.sortedKeys])
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// What consumers and API clients do with their own complaints.
+extension ComplaintDesk {
+    /// The complaint for its consumer; nil for an unknown number or a wrong token alike, so
+    /// numbers cannot be probed.
+    public func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])? {
+        guard ComplaintNumber.isWellFormed(number) else { return nil }
+        return try database.read { db in
+            guard let complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            return (complaint, try ComplaintRecord.events(db, number: number))
+        }
+    }
+
+    /// Applies a consumer action; nil when the number is unknown or the token wrong.
+    public func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])? {
+        guard ComplaintNumber.isWellFormed(number) else { return nil }
+        return try database.writeImmediate { db in
+            let snapshot = try current(in: db)
+            guard var complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            let at = now()
+            var events: [ComplaintEvent] = []
+            switch command {
+            case .withdraw(let reason):
+                let withEnterprise = complaint.status.isWithEnterprise
+                try workflow.transition(&complaint, .withdraw, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+                if withEnterprise { workflow.endDirectTrain(&complaint, .withdrawn, at: at) }
+            case .feedback(let satisfaction, let comment):
+                try workflow.transition(&complaint, .feedback, party: .consumer, actor: "consumer", note: "satisfaction \(satisfaction)/5" + (comment.map { ": " + $0 } ?? ""),
+                               stationID: nil, at: at, events: &events)
+                complaint.feedback = Complaint.Feedback(satisfaction: satisfaction, comment: comment, at: at)
+                if satisfaction <= 2 { try openReview(&complaint, .dissatisfied, at: at, events: &events) }
+            case .acceptSettlement:
+                try workflow.transition(&complaint, .accept_settlement, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
+                workflow.endDirectTrain(&complaint, .settled, at: at)
+            case .rejectSettlement(let reason):
+                if complaint.status == .settlement_offered, let replyBy = complaint.directTrain?.replyBy, at >= replyBy {
+                    throw Unfulfillable(description: "the reply window of complaint \(number) ended at \(Timestamp.string(replyBy)): the settlement stands")
+                }
+                try workflow.transition(&complaint, .reject_settlement, party: .consumer, actor: "consumer", note: reason, stationID: nil, at: at, events: &events)
+                try leaveEnterprise(&complaint, .rejected, snapshot: snapshot, at: at, events: &events, in: db)
+                try openReview(&complaint, .rejected_settlement, at: at, events: &events)
+            case .confirmAppointment:
+                try workflow.transition(&complaint, .confirm_appointment, party: .consumer, actor: "consumer", note: nil, stationID: nil, at: at, events: &events)
+                if var appointment = complaint.appointment, !appointment.confirmed {
+                    appointment.confirmed = true
+                    complaint.appointment = appointment
+                    events[0].note = "appointment at \(Timestamp.string(appointment.startsAt)) confirmed"
+                } else if var video = complaint.video, !video.confirmed {
+                    video.confirmed = true
+                    complaint.video = video
+                    events[0].note = "video session at \(Timestamp.string(video.scheduledAt)) confirmed"
+                } else {
+                    throw Unfulfillable(description: "complaint \(number) has no proposed appointment or video session to confirm")
+                }
+            }
+            try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
+            return (complaint, try ComplaintRecord.events(db, number: number))
+        }
+    }
+
+    /// Compares tokens in time independent of where they differ.
+    static func sameToken(_ a: String, _ b: String) -> Bool {
+        constantTimeEquals(Array(a.utf8), Array(b.utf8))
+    }
+
+    /// The complaints an Open311 client filed: by number, or by category and submission period;
+    /// newest first.
+    public func clientComplaints(client: String, numbers: [String]?, category: ComplaintCategory?, from: Date?, to: Date?,
+                                 limit: Int) throws -> [Complaint] {
+        var sql = "WHERE client = ?"
+        var args = [client]
+        if let numbers {
+            let wellFormed = numbers.filter(ComplaintNumber.isWellFormed)
+            guard !wellFormed.isEmpty else { return [] }
+            sql += " AND number IN (\(wellFormed.map { _ in "?" }.joined(separator: ", ")))"
+            args += wellFormed
+        }
+        if let category { sql += " AND category = ?"; args.append(category.rawValue) }
+        if let from { sql += " AND submitted_at >= ?"; args.append(Timestamp.string(from)) }
+        if let to { sql += " AND submitted_at < ?"; args.append(Timestamp.string(to)) }
+        let query = sql + " ORDER BY number DESC LIMIT \(limit)", arguments = args
+        return try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_client \(query)",
+                             arguments: StatementArguments(arguments)).map(ComplaintRecord.complaint)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Crypto
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// Intake: a complaint filed by a consumer (through a mini-program backend) or an API client,
+/// numbered, clocked and dispatched in one transaction.
+extension ComplaintDesk {
+    public struct Submitted: Sendable {
+        /// The 201 body (with the tracking token), byte-identical on an idempotent replay.
+        public let body: Data
+        public let number: String
+        public let replayed: Bool
+    }
+
+    /// Files a complaint: validates it, numbers it, assigns it and stores it with its first events.
+    ///
+    /// - Parameters:
+    ///   - body: the JSON body (see ``ComplaintIntake``).
+    ///   - idempotencyKey: a retry with the same key and body returns the first answer; the same
+    ///     key with another body throws ``IdempotencyConflict``.
+    /// - Throws: ``InvalidInput``, ``OutsideServiceArea``, ``IdempotencyConflict``.
+    public func submit(_ body: Data, idempotencyKey: String?) throws -> Submitted {
+        if let key = idempotencyKey {
+            guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw InvalidInput(name: "Idempotency-Key", reason: "expected 1 to 128 printable ASCII characters without spaces")
+            }
+        }
+        let intake = try ComplaintIntake.validate(body)
+        _ = try finder.snapshot.counties.servingCounty(of: intake.location)
+        let fingerprint = Data(SHA256.hash(data: ComplaintIntake.canonical(body)))
+
+        return try database.writeImmediate { db in
+            if let key = idempotencyKey,
+               let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [key]) {
+                guard (row["fingerprint"] as Data) == fingerprint else { throw IdempotencyConflict(key: key, number: row["number"]) }
+                return Submitted(body: row["response"], number: row["number"], replayed: true)
+            }
+            let filed = try file(intake, client: nil, in: db)
+            let response = try render(filed.complaint, events: try ComplaintRecord.events(db, number: filed.complaint.number),
+                                      audience: .consumer, snapshot: filed.snapshot, includeToken: true, sameMerchantOpen: filed.sameMerchantOpen)
+            if let key = idempotencyKey {
+                try db.execute(sql: "INSERT INTO idempotency_keys (key, fingerprint, number, response, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [key, fingerprint, filed.complaint.number, response, Timestamp.string(filed.complaint.submittedAt)])
+            }
+            return Submitted(body: response, number: filed.complaint.number, replayed: false)
+        }
+    }
+
+    /// Files a complaint that an Open311 client sent, in the client's name (its key's name):
+    /// the same intake, rules and texts as ``submit(_:idempotencyKey:)``.
+    ///
+    /// - Throws: ``OutsideServiceArea``, ``RateLimited``.
+    public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {
+        _ = try finder.snapshot.counties.servingCounty(of: intake.location)
+        return try database.writeImmediate { db in
+            let filed = try file(intake, client: client, in: db)
+            return (filed.complaint, try ComplaintRecord.events(db, number: filed.complaint.number))
+        }
+    }
+
+    /// Inside the intake transaction: numbers, places, links and assigns a complaint, and stores
+    /// it with its first events and texts.
+    func file(_ intake: ComplaintIntake, client: String?, in db: Database)
+        throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
+        // The stations as committed now: another process may have changed the register.
+        let snapshot = try current(in: db)
+        let (county, border) = try snapshot.counties.servingPlacement(of: intake.location)
+        let at = now()
+        try checkRateLimit(phone: intake.consumerPhone, at: at, in: db)
+        let clock = self.clock
+        var notes: [String] = []
+        var complaint = Complaint(
+            number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
+            trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
+            mode: intake.preferredMode, submittedAt: at, updatedAt: at)
+        complaint.client = client
+        complaint.borderCounties = border.candidates.map(BorderCounty.init)
+        if !complaint.borderCounties.isEmpty {
+            notes.append("near the border of " + complaint.borderCounties.map { "\($0.county_code) \($0.county_name) (\($0.distance_m) m)" }.joined(separator: ", ")
+                         + ": their staff may claim it")
+        }
+        let caseID = try MerchantCases.caseID(for: intake, countyCode: county.adcode, at: at, in: db)
+        complaint.merchantCase = caseID
+        complaint.repeatOf = try MerchantCases.repeatOf(phone: intake.consumerPhone, caseID: caseID, at: at, in: db)
+        if let previous = complaint.repeatOf { notes.append("repeats \(previous) (same consumer and merchant within \(Merchant.repeatWithinDays) days)") }
+        let sameMerchantOpen = try MerchantCases.consumerComplaints(phone: intake.consumerPhone, caseID: caseID, excluding: nil, openOnly: true, in: db)
+        if let rule = UrgentRule.firstMatch(clock.rules.urgentRules, for: intake) {
+            complaint.urgent = Complaint.Urgent(reason: rule.name, markedAt: at, dueBy: try clock.deadline(clock.rules.urgent, from: at))
+            notes.append("urgent: \(rule.name)")
+        }
+        // An urgent complaint goes to a station at once, never first to the enterprise.
+        let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
+        var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
+                                     note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
+        if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
+            // With the enterprise; no station yet, and no station clocks until it leaves.
+        } else {
+            workflow.startStationClocks(&complaint, at: at, events: &events)
+            try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
+        }
+        try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
+        return (complaint, snapshot, sameMerchantOpen)
+    }
+
+
+    func checkRateLimit(phone: String, at: Date, in db: Database) throws {
+        for (window, limit, words) in [(3600.0, settings.rateLimit.perHour, "an hour"), (86400.0, settings.rateLimit.perDay, "a day")] {
+            let recent = try String.fetchAll(db, sql: """
+                SELECT submitted_at FROM complaints INDEXED BY complaints_by_phone
+                WHERE consumer_phone = ? AND submitted_at > ? ORDER BY submitted_at DESC LIMIT ?
+                """, arguments: [phone, Timestamp.string(at.addingTimeInterval(-window)), limit])
+            if recent.count >= limit, let oldest = recent.last.flatMap(Timestamp.parse) {
+                let wait = max(1, Int((oldest.addingTimeInterval(window).timeIntervalSince(at)).rounded(.up)))
+                throw RateLimited(retryAfterSeconds: wait,
+                                  description: "\(MobileNumber.masked(phone)) filed \(limit) complaints within \(words), the most allowed: try again in \(wait) s")
+            }
+        }
+    }
+
+    /// Runs the assignment policy and records the result; leaves the complaint waiting when no station qualifies.
+    func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, snapshot: StationSnapshot,
+                          at: Date, events: inout [ComplaintEvent], in db: Database) throws {
+        let assignment = try settings.policy.assign(point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode,
+                                                    in: snapshot, excluding: excluded) { try ComplaintRecord.openCount(db, stationID: $0.id) }
+        guard let assignment else {
+            complaint.stationID = nil
+            complaint.distanceMeters = nil
+            complaint.assignmentReason = "no station offering \(complaint.intake.preferredMode.rawValue) or offline mediation has free capacity"
+                + (excluded.isEmpty ? "" : " (excluding \(excluded.sorted().joined(separator: ", ")), which refused it)")
+                + "; waiting for staff to dispatch"
+            return
+        }
+        try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
+                   reason: assignment.reason, action: .assign, actor: "system", note: assignment.reason, at: at, events: &events)
+    }
+}
