@@ -75,4 +75,16 @@ extension ComplaintDesk {
             return assigned
         }
     }
+
+    public func acquireLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool {
+        try database.acquireLease(name, holder: holder, now: now, until: until)
+    }
+
+    public func releaseLease(_ name: String, holder: String) throws {
+        try database.releaseLease(name, holder: holder)
+    }
+
+    public func renewRatingsIfDue(now: Date) throws -> StationRatings.Summary? {
+        try StationRatings(database: database, finder: finder, formula: settings.serviceClock.rules.ratings).computeIfDue(now: now)
+    }
 }

@@ -18,8 +18,8 @@ public struct LiaisonServices: Sendable {
     public let serviceLevels: any ServiceLevelStore
     public let outbox: any OutboxStore
     public let tokens: any TokenStore
-    // Not behind the seam yet: the SQLite desk itself (the deadline watch's lease and the
-    // calendar import use it), KPIs, hot spots, ratings and the enterprise register.
+    // Not behind the seam yet: the SQLite desk itself (the CLI's calendar import and queries use
+    // it), KPIs, hot spots, ratings and the enterprise register.
     public let desk: ComplaintDesk
     public let stats: ComplaintStats
     public let hotspots: MerchantHotspots

@@ -55,6 +55,11 @@ public final class StationRegistry: Sendable {
     /// before anything is changed; it throws (e.g. ``PreconditionFailed``) to refuse the write.
     public typealias Precondition = @Sendable (Station) throws -> Void
 
+    /// Swaps in the register as committed when another process changed it; whether it did.
+    public func refresh() throws -> Bool {
+        try database.refresh(finder)
+    }
+
     /// Registers a new station; the register assigns its id (`ADCODE-NNNN`, next in the county).
     public func create(_ draft: [String: Any], by actor: StaffToken) throws -> Station {
         let counties = finder.snapshot.counties
@@ -66,7 +71,7 @@ public final class StationRegistry: Sendable {
             _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "create", in: db)
             return validated.station
         }
-        try refresh()
+        try swapInCommitted()
         return station
     }
 
@@ -88,7 +93,7 @@ public final class StationRegistry: Sendable {
             _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "update", in: db)
             return (validated.station, true)
         }
-        if changed { try refresh() }
+        if changed { try swapInCommitted() }
         return station
     }
 
@@ -106,7 +111,7 @@ public final class StationRegistry: Sendable {
             _ = try StationRecord.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
             return station
         }
-        try refresh()
+        try swapInCommitted()
         return station
     }
 
@@ -122,7 +127,7 @@ public final class StationRegistry: Sendable {
     public func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts {
         guard actor.role.isAdmin else { throw Forbidden(description: "importing stations needs an admin token; \(actor.name) is \(actor.role)") }
         let counts = try database.writeImmediate { db in try StationRecord.upsert(stations, actor: actor.name, action: "import", in: db) }
-        try refresh()
+        try swapInCommitted()
         return counts
     }
 
@@ -160,7 +165,7 @@ public final class StationRegistry: Sendable {
     }
 
     /// Reads the register after a commit and swaps the new snapshot in (unless a newer one already is).
-    private func refresh() throws {
+    private func swapInCommitted() throws {
         finder.offer(try database.snapshot())
     }
 }

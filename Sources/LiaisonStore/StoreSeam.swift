@@ -16,6 +16,8 @@ public protocol StationRegisterStore: Sendable {
     func retire(id: String, reason: String, by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
     func history(id: String) throws -> [StationHistoryEntry]
     func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts
+    /// Swaps in the register as committed when another process changed it; whether it did.
+    func refresh() throws -> Bool
 }
 
 /// What consumers and mini-program backends do: file, track, act on their own complaint.
@@ -51,8 +53,14 @@ public protocol StaffComplaintStore: ConsumerComplaintStore {
     func caseFile(_ number: String, for staff: StaffToken?, at: Date) throws -> CaseFile
 }
 
-/// What runs on the clock: deadlines, the direct train's windows, waiting complaints, the calendar.
+/// What runs on the clock: deadlines, the direct train's windows, waiting complaints, the
+/// calendar, the daily ratings; one process at a time, by a lease.
 public protocol ServiceLevelStore: Sendable {
+    /// Takes or renews the lease `name` for `holder` until `until`; false while another holder has it.
+    func acquireLease(_ name: String, holder: String, now: Date, until: Date) throws -> Bool
+    func releaseLease(_ name: String, holder: String) throws
+    /// Renews the station ratings once a day (Asia/Shanghai); nil when they are not due.
+    func renewRatingsIfDue(now: Date) throws -> StationRatings.Summary?
     func markOverdue(at now: Date?) throws -> Int
     func sweepDirectTrain(at now: Date?, limit: Int) throws -> (timedOut: Int, lapsed: Int)
     func dispatchWaiting(at now: Date?) throws -> Int

@@ -164,14 +164,14 @@ enum WorkerIdentity {
 /// dies, another process takes over once the lease has run out.
 public final class ComplaintWatch: Service, Sendable {
     public static let leaseName = "complaint-watch"
-    let desk: ComplaintDesk
+    let desk: any ServiceLevelStore
     let intervalSeconds: Double
     let leaseSeconds: Double
     /// This watch's name as the lease's holder.
     public let holder: String
     let logger: Logger
 
-    public init(desk: ComplaintDesk, intervalSeconds: Double = 60, leaseSeconds: Double? = nil, logger: Logger) {
+    public init(desk: any ServiceLevelStore, intervalSeconds: Double = 60, leaseSeconds: Double? = nil, logger: Logger) {
         self.desk = desk
         self.intervalSeconds = intervalSeconds
         self.leaseSeconds = leaseSeconds ?? max(3 * intervalSeconds, 5)
@@ -183,15 +183,14 @@ public final class ComplaintWatch: Service, Sendable {
     /// another process holds the lease.
     public func pass() throws -> Pass? {
         let now = Date()
-        guard try desk.database.acquireLease(Self.leaseName, holder: holder, now: now, until: now.addingTimeInterval(leaseSeconds)) else {
+        guard try desk.acquireLease(Self.leaseName, holder: holder, now: now, until: now.addingTimeInterval(leaseSeconds)) else {
             return nil
         }
         // Enterprise windows and settlement replies first: what times out joins the waiting.
         let (timedOut, lapsed) = try desk.sweepDirectTrain()
         // Station ratings are renewed once a day (Asia/Shanghai), by whichever process watches.
-        let ratings = StationRatings(database: desk.database, finder: desk.finder, formula: desk.settings.serviceClock.rules.ratings)
         return Pass(timedOut: timedOut, lapsed: lapsed, dispatched: try desk.dispatchWaiting(), marked: try desk.markOverdue(),
-                    ratings: try ratings.computeIfDue(now: now))
+                    ratings: try desk.renewRatingsIfDue(now: now))
     }
 
     /// What one pass did.
@@ -224,7 +223,7 @@ public final class ComplaintWatch: Service, Sendable {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
         }
         // Given back directly (one short write), so another process takes over at once.
-        try? desk.database.releaseLease(Self.leaseName, holder: holder)
+        try? desk.releaseLease(Self.leaseName, holder: holder)
     }
 }
 
@@ -233,14 +232,12 @@ public final class ComplaintWatch: Service, Sendable {
 /// process changed it. A change made elsewhere is therefore served here within the interval
 /// plus one snapshot rebuild.
 public final class RegisterWatch: Service, Sendable {
-    let database: LiaisonDatabase
-    let finder: StationFinder
+    let register: any StationRegisterStore
     let intervalSeconds: Double
     let logger: Logger
 
-    public init(database: LiaisonDatabase, finder: StationFinder, intervalSeconds: Double = 0.2, logger: Logger) {
-        self.database = database
-        self.finder = finder
+    public init(register: any StationRegisterStore, intervalSeconds: Double = 0.2, logger: Logger) {
+        self.register = register
         self.intervalSeconds = intervalSeconds
         self.logger = logger
     }
@@ -248,9 +245,9 @@ public final class RegisterWatch: Service, Sendable {
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                let database = self.database, finder = self.finder
-                if try await NIOThreadPool.singleton.runIfActive({ try database.refresh(finder) }) {
-                    logger.info("register changed; snapshot refreshed", metadata: ["register.version": "\(finder.snapshot.version)"])
+                let register = self.register
+                if try await NIOThreadPool.singleton.runIfActive({ try register.refresh() }) {
+                    logger.info("register changed; snapshot refreshed", metadata: ["register.version": "\(register.finder.snapshot.version)"])
                 }
             } catch {
                 logger.error("register refresh failed", metadata: ["error": "\(error)"])

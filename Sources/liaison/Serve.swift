@@ -48,10 +48,9 @@ extension Liaison {
             // Composed once: the HTTP application and the workers share these.
             let services = try LiaisonServices(database: try store.open(), complaints: try dispatch.settings(store))
             let host = self.host
-            let desk = services.desk
             // Deadlines set by an older calendar (provisional, or missing before the law layer) are
             // counted again with the calendar of this start: geodata/ and the imported notices.
-            let (examined, moved) = try desk.recomputeDeadlines(reason: "the working calendar at start")
+            let (examined, moved) = try services.serviceLevels.recomputeDeadlines(reason: "the working calendar at start")
             if !moved.isEmpty {
                 logger("liaison.sla").notice("deadlines recomputed at start", metadata: ["complaints.examined": "\(examined)", "complaints.moved": "\(moved.count)"])
             }
@@ -60,8 +59,8 @@ extension Liaison {
             // re-read when another process changes it.
             let workers: [any Service] = [
                 SMSDeliveryWorker(outbox: services.outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
-                ComplaintWatch(desk: desk, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
-                RegisterWatch(database: services.database, finder: services.finder, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
+                ComplaintWatch(desk: services.serviceLevels, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
+                RegisterWatch(register: services.registry, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
             ]
             let app = buildApplication(settings: ServerSettings(host: host, port: port), services: services,
                                        logger: logger("liaison.http"), workers: workers) { port in
