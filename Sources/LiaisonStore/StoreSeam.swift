@@ -88,16 +88,6 @@ extension ComplaintDesk: StaffComplaintStore, ServiceLevelStore {}
 extension SMSOutbox: OutboxStore {}
 extension TokenAuthenticator: TokenStore {}
 
-extension StationRegisterStore {
-    public func update(id: String, patch: [String: Any], by actor: StaffToken) throws -> Station {
-        try update(id: id, patch: patch, by: actor, precondition: nil)
-    }
-
-    public func retire(id: String, reason: String, by actor: StaffToken) throws -> Station {
-        try retire(id: id, reason: reason, by: actor, precondition: nil)
-    }
-}
-
 extension ConsumerComplaintStore {
     public func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot? = nil,
                        includeToken: Bool = false, links: ComplaintLinks? = nil) throws -> Data {

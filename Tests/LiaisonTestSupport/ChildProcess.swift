@@ -15,10 +15,10 @@ public struct ChildOutput: Sendable, CustomStringConvertible {
 /// Runs programs to completion, the way a shell would, with output captured in files (pipes
 /// can fill and stall a child that prints a lot).
 public enum ChildProcess {
-    /// Runs `executable` with `arguments` in `directory`. `environment` replaces the test's own
-    /// when given; `stdin` is fed to the child (default: nothing, as from `/dev/null`).
+    /// Runs `executable` with `arguments` in `directory`, stdin from `/dev/null`. `environment`
+    /// replaces the test's own when given.
     public static func run(_ executable: URL, _ arguments: [String], in directory: URL,
-                           environment: [String: String]? = nil, stdin: Data? = nil) async throws -> ChildOutput {
+                           environment: [String: String]? = nil) async throws -> ChildOutput {
         let io = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: io) }
@@ -33,13 +33,7 @@ public enum ChildProcess {
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.currentDirectoryURL = directory
-        if let stdin {
-            let inURL = io.appendingPathComponent("stdin")
-            try stdin.write(to: inURL)
-            process.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
