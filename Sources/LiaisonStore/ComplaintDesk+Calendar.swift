@@ -80,7 +80,7 @@ extension ComplaintDesk {
         let clock = self.clock
         var moved: [String] = []
         // Bounded: open complaints with a provisional mark or a missing deadline.
-        let open = try ComplaintRecord.fetchAll(db, sql: """
+        let open = try ComplaintRecord.complaints(db, sql: """
             WHERE status NOT IN ('closed', 'withdrawn', 'with_enterprise', 'settlement_offered')
               AND (provisional_deadlines != 0 OR (acceptance_by IS NULL AND accepted_at IS NULL)
                    OR (mediation_by IS NULL AND status IN ('accepted', 'mediating')))

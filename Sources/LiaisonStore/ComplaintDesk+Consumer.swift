@@ -9,7 +9,7 @@ extension ComplaintDesk {
     public func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
         return try database.read { db in
-            guard let complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            guard let complaint = try ComplaintRecord.complaint(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
     }
@@ -19,7 +19,7 @@ extension ComplaintDesk {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
         return try database.writeImmediate { db in
             let snapshot = try current(in: db)
-            guard var complaint = try ComplaintRecord.fetchOne(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            guard var complaint = try ComplaintRecord.complaint(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
             let at = now()
             var events: [ComplaintEvent] = []
             switch command {
@@ -83,8 +83,8 @@ extension ComplaintDesk {
         if let to { sql += " AND submitted_at < ?"; args.append(Timestamp.string(to)) }
         let query = sql + " ORDER BY number DESC LIMIT \(limit)", arguments = args
         return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_client \(query)",
-                             arguments: StatementArguments(arguments)).map(ComplaintRecord.complaint)
+            try ComplaintRecord.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_client \(query)",
+                             arguments: StatementArguments(arguments)).map { try $0.complaint() }
         }
     }
 }

@@ -12,7 +12,7 @@ extension ComplaintDesk {
         return try database.writeImmediate { db in
             let snapshot = try current(in: db)
             let stamp = Timestamp.string(at)
-            let candidates = try ComplaintRecord.fetchAll(db, sql: Self.deadlinePassed, arguments: Self.deadlineArguments(stamp), limit: 100_000)
+            let candidates = try ComplaintRecord.complaints(db, sql: Self.deadlinePassed, arguments: Self.deadlineArguments(stamp), limit: 100_000)
             var marked = 0
             for var complaint in candidates {
                 let late = complaint.overdue(at: at).subtracting(complaint.overdueReported)
@@ -51,7 +51,7 @@ extension ComplaintDesk {
         var args: [String] = Array(repeating: stamp, count: 6)
         if let countyCode { sql += " AND county_code = ?"; args.append(countyCode) }
         let query = sql, arguments = args
-        let all = try database.read { db in try ComplaintRecord.fetchAll(db, sql: query, arguments: StatementArguments(arguments), limit: 100_000) }
+        let all = try database.read { db in try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: 100_000) }
         return Array(all.filter { !$0.overdue(at: at).isEmpty }.prefix(limit))
     }
 
@@ -62,7 +62,7 @@ extension ComplaintDesk {
         let at = now ?? self.now()
         return try database.writeImmediate { db in
             let snapshot = try current(in: db)
-            let waiting = try ComplaintRecord.fetchAll(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
+            let waiting = try ComplaintRecord.complaints(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
                                                        arguments: [], limit: 10_000, urgentFirst: true)
             var assigned = 0
             for var complaint in waiting {

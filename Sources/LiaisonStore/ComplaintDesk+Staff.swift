@@ -13,7 +13,7 @@ extension ComplaintDesk {
     public func act(on number: String, _ command: StaffCommand, by staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
         return try database.writeImmediate { db in
             let snapshot = try current(in: db)
-            guard var complaint = try ComplaintRecord.fetchOne(db, number: number) else { throw NotFound(what: "complaint", id: number) }
+            guard var complaint = try ComplaintRecord.complaint(db, number: number) else { throw NotFound(what: "complaint", id: number) }
             if command.action == .claim {
                 try authorizeClaim(staff, of: complaint)
             } else {
@@ -181,7 +181,7 @@ extension ComplaintDesk {
     public func complaint(_ number: String, for staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
         let snapshot = finder.snapshot
         let found = try database.read { db in
-            try ComplaintRecord.fetchOne(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
+            try ComplaintRecord.complaint(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
         }
         guard let found else { throw NotFound(what: "complaint", id: number) }
         if case .county(let code) = staff.role, found.0.borderCounties.contains(where: { $0.county_code == code }) { return found }
@@ -202,7 +202,7 @@ extension ComplaintDesk {
             throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not see the complaints of station \(stationID) in county \(station.countyCode)")
         }
         return try database.read { db in
-            try ComplaintRecord.fetchAll(db, sql: "WHERE station_id = ?" + (status == nil ? "" : " AND status = ?"),
+            try ComplaintRecord.complaints(db, sql: "WHERE station_id = ?" + (status == nil ? "" : " AND status = ?"),
                                          arguments: StatementArguments([stationID] + (status.map { [$0.rawValue] } ?? [])), limit: limit, urgentFirst: true)
         }
     }
@@ -217,7 +217,7 @@ extension ComplaintDesk {
         let sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let arguments = args
         return try database.read { db in
-            try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(arguments), limit: limit, urgentFirst: true)
+            try ComplaintRecord.complaints(db, sql: sql, arguments: StatementArguments(arguments), limit: limit, urgentFirst: true)
         }
     }
 
@@ -232,6 +232,6 @@ extension ComplaintDesk {
         }
         if let status { sql += " AND status = ?"; args.append(status.rawValue) }
         let query = sql, arguments = args
-        return try database.read { db in try ComplaintRecord.fetchAll(db, sql: query, arguments: StatementArguments(arguments), limit: limit) }
+        return try database.read { db in try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: limit) }
     }
 }

@@ -49,7 +49,7 @@ extension ComplaintDesk {
     public func act(on number: String, _ command: EnterpriseCommand, enterprise code: String, actor: String) throws -> (Complaint, [ComplaintEvent]) {
         try database.writeImmediate { db in
             let snapshot = try current(in: db)
-            guard var complaint = try ComplaintRecord.fetchOne(db, number: number), let train = complaint.directTrain, train.enterpriseCode == code else {
+            guard var complaint = try ComplaintRecord.complaint(db, number: number), let train = complaint.directTrain, train.enterpriseCode == code else {
                 throw NotFound(what: "complaint", id: number)
             }
             let at = now()
@@ -86,8 +86,8 @@ extension ComplaintDesk {
         if let after { sql += " AND number < ?"; args.append(after) }
         let query = sql, arguments = args
         return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_enterprise \(query) ORDER BY number DESC LIMIT \(limit)",
-                             arguments: StatementArguments(arguments)).map(ComplaintRecord.complaint)
+            try ComplaintRecord.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_enterprise \(query) ORDER BY number DESC LIMIT \(limit)",
+                             arguments: StatementArguments(arguments)).map { try $0.complaint() }
         }
     }
 
@@ -95,7 +95,7 @@ extension ComplaintDesk {
     public func enterpriseComplaint(_ number: String, code: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
         return try database.read { db in
-            guard let complaint = try ComplaintRecord.fetchOne(db, number: number), complaint.directTrain?.enterpriseCode == code else { return nil }
+            guard let complaint = try ComplaintRecord.complaint(db, number: number), complaint.directTrain?.enterpriseCode == code else { return nil }
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
     }
@@ -110,7 +110,7 @@ extension ComplaintDesk {
         return try database.writeImmediate { db in
             let snapshot = try current(in: db)
             var timedOut = 0, lapsed = 0
-            for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE status = 'with_enterprise' AND settle_by <= ?", arguments: [stamp], limit: limit) {
+            for var complaint in try ComplaintRecord.complaints(db, sql: "WHERE status = 'with_enterprise' AND settle_by <= ?", arguments: [stamp], limit: limit) {
                 var events: [ComplaintEvent] = []
                 try workflow.transition(&complaint, .timeout, party: .system, actor: "system",
                                note: "\(complaint.directTrain?.enterpriseName ?? "the enterprise") did not answer by \(complaint.directTrain.map { Timestamp.string($0.settleBy) } ?? "")",
@@ -119,7 +119,7 @@ extension ComplaintDesk {
                 try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
                 timedOut += 1
             }
-            for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE status = 'settlement_offered' AND reply_by <= ?", arguments: [stamp], limit: limit) {
+            for var complaint in try ComplaintRecord.complaints(db, sql: "WHERE status = 'settlement_offered' AND reply_by <= ?", arguments: [stamp], limit: limit) {
                 var events: [ComplaintEvent] = []
                 try workflow.transition(&complaint, .lapse, party: .system, actor: "system",
                                note: "no answer from the consumer by \(complaint.directTrain?.replyBy.map(Timestamp.string) ?? ""): the settlement stands",
@@ -265,7 +265,7 @@ extension ComplaintDesk {
         if let after { sql += " AND number > ?"; args.append(after) }
         let query = sql, arguments = args
         return try database.read { db in
-            try ComplaintRecord.fetchAll(db, sql: query, arguments: StatementArguments(arguments), limit: limit)
+            try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: limit)
         }
     }
 
@@ -283,7 +283,7 @@ extension ComplaintDesk {
             (complaint, events) = try self.complaint(number, for: staff)
         } else {
             guard let found = try database.read({ db in
-                try ComplaintRecord.fetchOne(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
+                try ComplaintRecord.complaint(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
             }) else { throw NotFound(what: "complaint", id: number) }
             (complaint, events) = found
         }

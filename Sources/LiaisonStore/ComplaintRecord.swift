@@ -3,182 +3,248 @@ import GRDB
 import Geodesy
 import LiaisonCore
 
-/// The `complaints` and `complaint_events` tables.
-enum ComplaintRecord {
-    static let columns = """
-        number, tracking_token, status, category, description, amount_fen, preferred_mode, mode, consumer_name, consumer_phone,
-        merchant_name, merchant_address, lat, lng, given_lat, given_lng, coordsys, county_code, station_id, distance_m,
-        assignment_reason, submitted_at, updated_at, appointment_starts_at, appointment_ends_at, appointment_confirmed,
-        video_room, video_scheduled_at, video_confirmed, satisfaction, feedback_comment, feedback_at,
-        dispatch_by, respond_by, acceptance_by, mediation_by, dispatched_at, responded_at, accepted_at, outcome, outcome_at, overdue,
-        merchant_code, merchant_key, merchant_case, repeat_of, border_counties, client,
-        merchant_id, enterprise_code, enterprise_name, settle_by, settlement, settlement_at, reply_by, train_outcome, train_ended_at,
-        urgent_reason, urgent_at, urgent_by, urgent_met_at, review_trigger, review_opened_at, review_by, review_finding, review_found_at,
-        visit_queued_at, visit_done_at, visit_reached, visit_satisfied, court_id, handed_off_at, provisional_deadlines
-        """
-    private static let columnCount = columns.split(separator: ",").count
+/// One row of the `complaints` table as GRDB maps it: a property per column, named once in
+/// ``CodingKeys`` (``Columns``). ``init(_:)`` flattens a ``Complaint`` into it and
+/// ``complaint()`` builds one back; the nested parts of a complaint (appointment, video,
+/// direct train, ...) are present when their leading column is.
+struct ComplaintRecord: LiaisonRecord {
+    static let databaseTableName = "complaints"
+    /// Every column but `geom`, which only GIS tools read.
+    static var databaseSelection: [any SQLSelectable] { Columns.allCases.filter { $0 != .geom } }
+    /// The same selection for statements written in SQL (e.g. with `INDEXED BY`).
+    static let columns = Columns.allCases.filter { $0 != .geom }.map(\.rawValue).joined(separator: ", ")
 
-    static func fetchOne(_ db: Database, number: String) throws -> Complaint? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM complaints WHERE number = ?", arguments: [number]).map(complaint)
+    var number: String
+    var trackingToken: String
+    var status: ComplaintStatus
+    var category: ComplaintCategory
+    var description: String
+    var amountFen: Int?
+    var preferredMode: MediationMode
+    var mode: MediationMode
+    var consumerName: String
+    var consumerPhone: String
+    var merchantName: String
+    var merchantAddress: String?
+    var lat: Double
+    var lng: Double
+    var givenLat: Double
+    var givenLng: Double
+    var coordsys: CoordinateSystem
+    var countyCode: String
+    var stationID: String?
+    var distanceMeters: Double?
+    var assignmentReason: String?
+    var submittedAt: Date
+    var updatedAt: Date
+    var appointmentStartsAt: Date?
+    var appointmentEndsAt: Date?
+    var appointmentConfirmed: Bool?
+    var videoRoom: String?
+    var videoScheduledAt: Date?
+    var videoConfirmed: Bool?
+    var satisfaction: Int?
+    var feedbackComment: String?
+    var feedbackAt: Date?
+    var dispatchBy: Date?
+    var respondBy: Date?
+    var acceptanceBy: Date?
+    var mediationBy: Date?
+    var dispatchedAt: Date?
+    var respondedAt: Date?
+    var acceptedAt: Date?
+    var outcome: ComplaintStatus?
+    var outcomeAt: Date?
+    /// ``ServiceDeadline``s already reported overdue (``storedBits``).
+    var overdue: Int
+    var merchantCode: String?
+    /// ``Merchant/nameKey(_:)`` of the merchant's name, for repeat detection.
+    var merchantKey: String
+    var merchantCase: Int64?
+    var repeatOf: String?
+    /// JSON list of ``BorderCounty``, NULL when the point is well inside its county.
+    var borderCounties: String?
+    var client: String?
+    var merchantID: String?
+    var enterpriseCode: String?
+    var enterpriseName: String?
+    var settleBy: Date?
+    var settlement: String?
+    var settlementAt: Date?
+    var replyBy: Date?
+    var trainOutcome: Complaint.DirectTrain.Outcome?
+    var trainEndedAt: Date?
+    var urgentReason: String?
+    var urgentAt: Date?
+    var urgentBy: Date?
+    var urgentMetAt: Date?
+    var reviewTrigger: Complaint.Review.Trigger?
+    var reviewOpenedAt: Date?
+    var reviewBy: Date?
+    var reviewFinding: Complaint.Review.Finding?
+    var reviewFoundAt: Date?
+    var visitQueuedAt: Date?
+    var visitDoneAt: Date?
+    var visitReached: Bool?
+    var visitSatisfied: Bool?
+    var courtID: String?
+    var handedOffAt: Date?
+    /// ``ServiceDeadline``s counted without an official calendar (``storedBits``).
+    var provisionalDeadlines: Int
+    /// The point again, for GIS tools; written, never read back.
+    var geom: SpatiaLitePoint?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case number, trackingToken = "tracking_token", status, category, description, amountFen = "amount_fen"
+        case preferredMode = "preferred_mode", mode, consumerName = "consumer_name", consumerPhone = "consumer_phone"
+        case merchantName = "merchant_name", merchantAddress = "merchant_address", lat, lng, givenLat = "given_lat", givenLng = "given_lng"
+        case coordsys, countyCode = "county_code", stationID = "station_id", distanceMeters = "distance_m", assignmentReason = "assignment_reason"
+        case submittedAt = "submitted_at", updatedAt = "updated_at", appointmentStartsAt = "appointment_starts_at"
+        case appointmentEndsAt = "appointment_ends_at", appointmentConfirmed = "appointment_confirmed", videoRoom = "video_room"
+        case videoScheduledAt = "video_scheduled_at", videoConfirmed = "video_confirmed", satisfaction, feedbackComment = "feedback_comment"
+        case feedbackAt = "feedback_at", dispatchBy = "dispatch_by", respondBy = "respond_by", acceptanceBy = "acceptance_by"
+        case mediationBy = "mediation_by", dispatchedAt = "dispatched_at", respondedAt = "responded_at", acceptedAt = "accepted_at"
+        case outcome, outcomeAt = "outcome_at", overdue, merchantCode = "merchant_code", merchantKey = "merchant_key"
+        case merchantCase = "merchant_case", repeatOf = "repeat_of", borderCounties = "border_counties", client, merchantID = "merchant_id"
+        case enterpriseCode = "enterprise_code", enterpriseName = "enterprise_name", settleBy = "settle_by", settlement
+        case settlementAt = "settlement_at", replyBy = "reply_by", trainOutcome = "train_outcome", trainEndedAt = "train_ended_at"
+        case urgentReason = "urgent_reason", urgentAt = "urgent_at", urgentBy = "urgent_by", urgentMetAt = "urgent_met_at"
+        case reviewTrigger = "review_trigger", reviewOpenedAt = "review_opened_at", reviewBy = "review_by"
+        case reviewFinding = "review_finding", reviewFoundAt = "review_found_at", visitQueuedAt = "visit_queued_at"
+        case visitDoneAt = "visit_done_at", visitReached = "visit_reached", visitSatisfied = "visit_satisfied", courtID = "court_id"
+        case handedOffAt = "handed_off_at", provisionalDeadlines = "provisional_deadlines", geom
+    }
+    typealias Columns = CodingKeys
+
+    init(_ c: Complaint) throws {
+        let i = c.intake
+        number = c.number; trackingToken = c.trackingToken; status = c.status
+        category = i.category; description = i.description; amountFen = i.amountFen; preferredMode = i.preferredMode; mode = c.mode
+        consumerName = i.consumerName; consumerPhone = i.consumerPhone; merchantName = i.merchantName; merchantAddress = i.merchantAddress
+        lat = i.location.latitude; lng = i.location.longitude; givenLat = i.givenLocation.latitude; givenLng = i.givenLocation.longitude
+        coordsys = i.coordinateSystem; countyCode = c.countyCode; stationID = c.stationID; distanceMeters = c.distanceMeters
+        assignmentReason = c.assignmentReason; submittedAt = c.submittedAt; updatedAt = c.updatedAt
+        appointmentStartsAt = c.appointment?.startsAt; appointmentEndsAt = c.appointment?.endsAt; appointmentConfirmed = c.appointment?.confirmed
+        videoRoom = c.video?.room; videoScheduledAt = c.video?.scheduledAt; videoConfirmed = c.video?.confirmed
+        satisfaction = c.feedback?.satisfaction; feedbackComment = c.feedback?.comment; feedbackAt = c.feedback?.at
+        dispatchBy = c.deadlines.dispatchBy; respondBy = c.deadlines.respondBy
+        acceptanceBy = c.deadlines.acceptanceBy; mediationBy = c.deadlines.mediationBy
+        dispatchedAt = c.milestones.dispatchedAt; respondedAt = c.milestones.respondedAt; acceptedAt = c.milestones.acceptedAt
+        outcome = c.milestones.outcome; outcomeAt = c.milestones.outcomeAt; overdue = c.overdueReported.storedBits
+        merchantCode = i.merchantCode; merchantKey = Merchant.nameKey(i.merchantName); merchantCase = c.merchantCase; repeatOf = c.repeatOf
+        borderCounties = c.borderCounties.isEmpty ? nil : String(decoding: try JSONOutput.encode(c.borderCounties), as: UTF8.self)
+        client = c.client; merchantID = i.merchantID
+        enterpriseCode = c.directTrain?.enterpriseCode; enterpriseName = c.directTrain?.enterpriseName; settleBy = c.directTrain?.settleBy
+        settlement = c.directTrain?.settlement; settlementAt = c.directTrain?.offeredAt; replyBy = c.directTrain?.replyBy
+        trainOutcome = c.directTrain?.outcome; trainEndedAt = c.directTrain?.endedAt
+        urgentReason = c.urgent?.reason; urgentAt = c.urgent?.markedAt; urgentBy = c.urgent?.dueBy; urgentMetAt = c.urgent?.metAt
+        reviewTrigger = c.review?.trigger; reviewOpenedAt = c.review?.openedAt; reviewBy = c.review?.dueBy
+        reviewFinding = c.review?.finding; reviewFoundAt = c.review?.foundAt
+        visitQueuedAt = c.returnVisit?.queuedAt; visitDoneAt = c.returnVisit?.doneAt
+        visitReached = c.returnVisit?.reached; visitSatisfied = c.returnVisit?.satisfied
+        courtID = c.courtHandoff?.courtID; handedOffAt = c.courtHandoff?.at
+        provisionalDeadlines = c.deadlines.provisional.storedBits
+        geom = SpatiaLitePoint(coordinate: i.location)
     }
 
-    /// In number order, or with urgent complaints first (the staff queues).
-    static func fetchAll(_ db: Database, sql whereClause: String, arguments: StatementArguments, limit: Int, urgentFirst: Bool = false) throws -> [Complaint] {
+    func complaint() throws -> Complaint {
+        func required(_ date: Date?, _ column: Columns) throws -> Date {
+            guard let date else { throw StoreError(message: "complaints.\(column.rawValue) of \(number) is missing") }
+            return date
+        }
+        let intake = ComplaintIntake(
+            location: Coordinate(latitude: lat, longitude: lng), givenLocation: Coordinate(latitude: givenLat, longitude: givenLng),
+            coordinateSystem: coordsys, consumerName: consumerName, consumerPhone: consumerPhone, merchantName: merchantName,
+            merchantAddress: merchantAddress, merchantCode: merchantCode, category: category, description: description,
+            preferredMode: preferredMode, amountFen: amountFen)
+        var c = Complaint(
+            number: number, trackingToken: trackingToken, status: status, intake: intake, countyCode: countyCode, mode: mode,
+            stationID: stationID, distanceMeters: distanceMeters, assignmentReason: assignmentReason,
+            submittedAt: submittedAt, updatedAt: updatedAt,
+            appointment: appointmentStartsAt.flatMap { starts in appointmentEndsAt.map {
+                Complaint.Appointment(startsAt: starts, endsAt: $0, confirmed: appointmentConfirmed ?? false) } },
+            video: videoRoom.flatMap { room in videoScheduledAt.map {
+                Complaint.VideoSession(room: room, scheduledAt: $0, confirmed: videoConfirmed ?? false) } },
+            feedback: satisfaction.flatMap { satisfaction in feedbackAt.map {
+                Complaint.Feedback(satisfaction: satisfaction, comment: feedbackComment, at: $0) } },
+            deadlines: Complaint.Deadlines(dispatchBy: dispatchBy, respondBy: respondBy, acceptanceBy: acceptanceBy, mediationBy: mediationBy))
+        c.milestones = Complaint.Milestones(dispatchedAt: dispatchedAt, respondedAt: respondedAt, acceptedAt: acceptedAt,
+                                            outcome: outcome, outcomeAt: outcomeAt)
+        c.overdueReported = Set(storedBits: overdue)
+        c.deadlines.provisional = Set(storedBits: provisionalDeadlines)
+        if let borderCounties {
+            guard let counties = try? JSONDecoder().decode([BorderCounty].self, from: Data(borderCounties.utf8)) else {
+                throw StoreError(message: "complaints.border_counties of \(number) is not a list of counties")
+            }
+            c.borderCounties = counties
+        }
+        c.merchantCase = merchantCase
+        c.repeatOf = repeatOf
+        c.client = client
+        c.intake.merchantID = merchantID
+        if let enterpriseCode {
+            var train = Complaint.DirectTrain(enterpriseCode: enterpriseCode, enterpriseName: enterpriseName ?? "",
+                                              settleBy: try required(settleBy, .settleBy))
+            train.settlement = settlement
+            train.offeredAt = settlementAt
+            train.replyBy = replyBy
+            train.outcome = trainOutcome
+            train.endedAt = trainEndedAt
+            c.directTrain = train
+        }
+        if let urgentReason {
+            c.urgent = Complaint.Urgent(reason: urgentReason, markedAt: try required(urgentAt, .urgentAt), dueBy: try required(urgentBy, .urgentBy),
+                                        metAt: urgentMetAt)
+        }
+        if let reviewTrigger {
+            c.review = Complaint.Review(trigger: reviewTrigger, openedAt: try required(reviewOpenedAt, .reviewOpenedAt), dueBy: reviewBy,
+                                        finding: reviewFinding, foundAt: reviewFoundAt)
+        }
+        if let visitQueuedAt {
+            c.returnVisit = Complaint.ReturnVisit(queuedAt: visitQueuedAt, doneAt: visitDoneAt, reached: visitReached, satisfied: visitSatisfied)
+        }
+        if let courtID {
+            c.courtHandoff = Complaint.CourtHandoff(courtID: courtID, at: try required(handedOffAt, .handedOffAt))
+        }
+        return c
+    }
+}
+
+extension ComplaintRecord {
+    static func complaint(_ db: Database, number: String) throws -> Complaint? {
+        try fetchOne(db, key: number)?.complaint()
+    }
+
+    /// Complaints matching `whereClause` (`WHERE …`, or empty for all), in number order or with
+    /// urgent complaints first (the staff queues), at most `limit`.
+    static func complaints(_ db: Database, sql whereClause: String, arguments: StatementArguments, limit: Int,
+                           urgentFirst: Bool = false) throws -> [Complaint] {
         let order = urgentFirst ? "(urgent_reason IS NULL OR urgent_met_at IS NOT NULL), number" : "number"
-        return try Row.fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY \(order) LIMIT \(limit)", arguments: arguments).map(complaint)
+        return try fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY \(order) LIMIT \(limit)", arguments: arguments)
+            .map { try $0.complaint() }
     }
 
     static func insert(_ c: Complaint, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO complaints (\(columns), geom) VALUES (\(Array(repeating: "?", count: columnCount).joined(separator: ", ")), MakePoint(?, ?, 4326))",
-                       arguments: StatementArguments(values(c) + [c.intake.location.longitude, c.intake.location.latitude]))
+        try ComplaintRecord(c).insert(db)
     }
 
-    /// Writes the mutable part of a complaint back.
+    /// Writes the mutable part of a complaint back (every column but its number and point).
     static func update(_ c: Complaint, in db: Database) throws {
-        let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        let assignments = names.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
-        var args = Array(values(c).dropFirst())
-        args.append(c.number)
-        try db.execute(sql: "UPDATE complaints SET \(assignments) WHERE number = ?", arguments: StatementArguments(args))
+        try ComplaintRecord(c).update(db, columns: Columns.allCases.filter { $0 != .number && $0 != .geom })
     }
-
-    private static func values(_ c: Complaint) -> [(any DatabaseValueConvertible)?] {
-        let i = c.intake
-        return [
-            c.number, c.trackingToken, c.status.rawValue, i.category.rawValue, i.description, i.amountFen, i.preferredMode.rawValue,
-            c.mode.rawValue, i.consumerName, i.consumerPhone, i.merchantName, i.merchantAddress, i.location.latitude,
-            i.location.longitude, i.givenLocation.latitude, i.givenLocation.longitude, i.coordinateSystem.rawValue, c.countyCode,
-            c.stationID, c.distanceMeters, c.assignmentReason, text(c.submittedAt), text(c.updatedAt),
-            c.appointment.map { text($0.startsAt) }, c.appointment.map { text($0.endsAt) }, c.appointment.map(\.confirmed),
-            c.video?.room, c.video.map { text($0.scheduledAt) }, c.video.map(\.confirmed),
-            c.feedback?.satisfaction, c.feedback?.comment, c.feedback.map { text($0.at) },
-            c.deadlines.dispatchBy.map(text), c.deadlines.respondBy.map(text), c.deadlines.acceptanceBy.map(text), c.deadlines.mediationBy.map(text),
-            c.milestones.dispatchedAt.map(text), c.milestones.respondedAt.map(text), c.milestones.acceptedAt.map(text),
-            c.milestones.outcome?.rawValue, c.milestones.outcomeAt.map(text), c.overdueReported.storedBits,
-            i.merchantCode, Merchant.nameKey(i.merchantName), c.merchantCase, c.repeatOf,
-            c.borderCounties.isEmpty ? nil : (try? JSONOutput.encode(c.borderCounties)).map { String(decoding: $0, as: UTF8.self) }, c.client,
-            i.merchantID, c.directTrain?.enterpriseCode, c.directTrain?.enterpriseName, c.directTrain.map { text($0.settleBy) },
-            c.directTrain?.settlement, c.directTrain?.offeredAt.map(text), c.directTrain?.replyBy.map(text), c.directTrain?.outcome?.rawValue,
-            c.directTrain?.endedAt.map(text),
-            c.urgent?.reason, c.urgent.map { text($0.markedAt) }, c.urgent.map { text($0.dueBy) }, c.urgent?.metAt.map(text),
-            c.review?.trigger.rawValue, c.review.map { text($0.openedAt) }, c.review?.dueBy.map(text), c.review?.finding?.rawValue,
-            c.review?.foundAt.map(text),
-            c.returnVisit.map { text($0.queuedAt) }, c.returnVisit?.doneAt.map(text), c.returnVisit?.reached, c.returnVisit?.satisfied,
-            c.courtHandoff?.courtID, c.courtHandoff.map { text($0.at) }, c.deadlines.provisional.storedBits,
-        ]
-    }
-
-    static func complaint(_ row: Row) throws -> Complaint {
-        func date(_ column: String) throws -> Date {
-            guard let text: String = row[column], let date = Timestamp.parse(text) else {
-                throw StoreError(message: "complaints.\(column) of \(row["number"] as String? ?? "?") is not a timestamp")
-            }
-            return date
-        }
-        func optionalDate(_ column: String) throws -> Date? {
-            (row[column] as String?) == nil ? nil : try date(column)
-        }
-        func value<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
-            guard let raw: String = row[column], let value = T(rawValue: raw) else {
-                throw StoreError(message: "complaints.\(column) of \(row["number"] as String? ?? "?") holds an unknown value")
-            }
-            return value
-        }
-        let intake = ComplaintIntake(
-            location: Coordinate(latitude: row["lat"], longitude: row["lng"]),
-            givenLocation: Coordinate(latitude: row["given_lat"], longitude: row["given_lng"]),
-            coordinateSystem: try value("coordsys", as: CoordinateSystem.self),
-            consumerName: row["consumer_name"], consumerPhone: row["consumer_phone"], merchantName: row["merchant_name"],
-            merchantAddress: row["merchant_address"], merchantCode: row["merchant_code"], category: try value("category", as: ComplaintCategory.self),
-            description: row["description"], preferredMode: try value("preferred_mode", as: MediationMode.self), amountFen: row["amount_fen"])
-        var appointment: Complaint.Appointment?
-        if let starts = try optionalDate("appointment_starts_at"), let ends = try optionalDate("appointment_ends_at") {
-            appointment = Complaint.Appointment(startsAt: starts, endsAt: ends, confirmed: row["appointment_confirmed"] ?? false)
-        }
-        var video: Complaint.VideoSession?
-        if let room: String = row["video_room"], let at = try optionalDate("video_scheduled_at") {
-            video = Complaint.VideoSession(room: room, scheduledAt: at, confirmed: row["video_confirmed"] ?? false)
-        }
-        var feedback: Complaint.Feedback?
-        if let satisfaction: Int = row["satisfaction"], let at = try optionalDate("feedback_at") {
-            feedback = Complaint.Feedback(satisfaction: satisfaction, comment: row["feedback_comment"], at: at)
-        }
-        var complaint = Complaint(
-            number: row["number"], trackingToken: row["tracking_token"], status: try value("status", as: ComplaintStatus.self),
-            intake: intake, countyCode: row["county_code"], mode: try value("mode", as: MediationMode.self),
-            stationID: row["station_id"], distanceMeters: row["distance_m"], assignmentReason: row["assignment_reason"],
-            submittedAt: try date("submitted_at"), updatedAt: try date("updated_at"), appointment: appointment, video: video,
-            feedback: feedback,
-            deadlines: Complaint.Deadlines(dispatchBy: try optionalDate("dispatch_by"), respondBy: try optionalDate("respond_by"),
-                                           acceptanceBy: try optionalDate("acceptance_by"), mediationBy: try optionalDate("mediation_by")))
-        complaint.milestones = Complaint.Milestones(
-            dispatchedAt: try optionalDate("dispatched_at"), respondedAt: try optionalDate("responded_at"), acceptedAt: try optionalDate("accepted_at"),
-            outcome: (row["outcome"] as String?).flatMap(ComplaintStatus.init(rawValue:)), outcomeAt: try optionalDate("outcome_at"))
-        complaint.overdueReported = Set(storedBits: row["overdue"])
-        complaint.deadlines.provisional = Set(storedBits: row["provisional_deadlines"])
-        if let border: String = row["border_counties"] {
-            guard let counties = try? JSONDecoder().decode([BorderCounty].self, from: Data(border.utf8)) else {
-                throw StoreError(message: "complaints.border_counties of \(complaint.number) is not a list of counties")
-            }
-            complaint.borderCounties = counties
-        }
-        complaint.merchantCase = row["merchant_case"]
-        complaint.repeatOf = row["repeat_of"]
-        complaint.client = row["client"]
-        complaint.intake.merchantID = row["merchant_id"]
-        if let code: String = row["enterprise_code"] {
-            var train = Complaint.DirectTrain(enterpriseCode: code, enterpriseName: row["enterprise_name"] ?? "", settleBy: try date("settle_by"))
-            train.settlement = row["settlement"]
-            train.offeredAt = try optionalDate("settlement_at")
-            train.replyBy = try optionalDate("reply_by")
-            train.outcome = (row["train_outcome"] as String?).flatMap(Complaint.DirectTrain.Outcome.init(rawValue:))
-            train.endedAt = try optionalDate("train_ended_at")
-            complaint.directTrain = train
-        }
-        if let reason: String = row["urgent_reason"] {
-            complaint.urgent = Complaint.Urgent(reason: reason, markedAt: try date("urgent_at"), dueBy: try date("urgent_by"), metAt: try optionalDate("urgent_met_at"))
-        }
-        if row["review_trigger"] as String? != nil {
-            complaint.review = Complaint.Review(trigger: try value("review_trigger", as: Complaint.Review.Trigger.self), openedAt: try date("review_opened_at"),
-                                                dueBy: try optionalDate("review_by"),
-                                                finding: (row["review_finding"] as String?).flatMap(Complaint.Review.Finding.init(rawValue:)),
-                                                foundAt: try optionalDate("review_found_at"))
-        }
-        if let queued = try optionalDate("visit_queued_at") {
-            complaint.returnVisit = Complaint.ReturnVisit(queuedAt: queued, doneAt: try optionalDate("visit_done_at"), reached: row["visit_reached"],
-                                                          satisfied: row["visit_satisfied"])
-        }
-        if let court: String = row["court_id"] {
-            complaint.courtHandoff = Complaint.CourtHandoff(courtID: court, at: try date("handed_off_at"))
-        }
-        return complaint
-    }
-
-    // MARK: - Events
 
     /// Appends an event and returns it with its sequence number.
     @discardableResult
     static func append(_ event: ComplaintEvent, number: String, in db: Database) throws -> ComplaintEvent {
-        try db.execute(sql: """
-            INSERT INTO complaint_events (number, at, actor, action, from_status, to_status, station_id, note)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [number, text(event.at), event.actor, event.action.rawValue, event.from?.rawValue, event.to.rawValue,
-                             event.stationID, event.note])
+        try ComplaintEventRecord(event, number: number).insert(db)
         var stored = event
         stored.seq = Int(db.lastInsertedRowID)
         return stored
     }
 
     static func events(_ db: Database, number: String) throws -> [ComplaintEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM complaint_events WHERE number = ? ORDER BY seq", arguments: [number]).map { row in
-            guard let at = Timestamp.parse(row["at"]), let action = ComplaintAction(rawValue: row["action"]),
-                  let to = ComplaintStatus(rawValue: row["to_status"]) else {
-                throw StoreError(message: "complaint_events row \(row["seq"] as Int? ?? 0) is malformed")
-            }
-            return ComplaintEvent(seq: row["seq"], at: at, actor: row["actor"], action: action,
-                                  from: (row["from_status"] as String?).flatMap(ComplaintStatus.init(rawValue:)), to: to,
-                                  stationID: row["station_id"], note: row["note"])
-        }
+        try ComplaintEventRecord.filter(ComplaintEventRecord.Columns.number == number).order(ComplaintEventRecord.Columns.seq)
+            .fetchAll(db).map(\.event)
     }
 
     /// Open complaints (holding capacity) at a station.
@@ -198,7 +264,36 @@ enum ComplaintRecord {
         return ComplaintNumber.format(day: day, sequence: next)
     }
 
-    private static func text(_ date: Date) -> String { Timestamp.string(date) }
+}
+
+/// One row of the append-only `complaint_events` table (triggers refuse updates and deletes).
+struct ComplaintEventRecord: LiaisonRecord {
+    static let databaseTableName = "complaint_events"
+
+    var seq: Int64?
+    var number: String
+    var at: Date
+    var actor: String
+    var action: ComplaintAction
+    var fromStatus: ComplaintStatus?
+    var toStatus: ComplaintStatus
+    var stationID: String?
+    var note: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case seq, number, at, actor, action, fromStatus = "from_status", toStatus = "to_status", stationID = "station_id", note
+    }
+    typealias Columns = CodingKeys
+
+    init(_ event: ComplaintEvent, number: String) {
+        self.number = number
+        at = event.at; actor = event.actor; action = event.action; fromStatus = event.from; toStatus = event.to
+        stationID = event.stationID; note = event.note
+    }
+
+    var event: ComplaintEvent {
+        ComplaintEvent(seq: Int(seq ?? 0), at: at, actor: actor, action: action, from: fromStatus, to: toStatus, stationID: stationID, note: note)
+    }
 }
 
 extension Set where Element == ServiceDeadline {

@@ -160,9 +160,9 @@ public struct ComplaintStats: Sendable {
             var totals = Tally()
             var byCity: [String: Tally] = [:], byCounty: [String: Tally] = [:], byStation: [String: Tally] = [:]
             var byEnterprise: [String: (name: String, train: Report.DirectTrain)] = [:]
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(bound))
-            while let row = try rows.next() {
-                let complaint = try ComplaintRecord.complaint(row)
+            let rows = try ComplaintRecord.fetchCursor(db, sql: sql, arguments: StatementArguments(bound))
+            while let record = try rows.next() {
+                let complaint = try record.complaint()
                 totals.add(complaint, now: now)
                 byCounty[complaint.countyCode, default: Tally()].add(complaint, now: now)
                 if let city = snapshot.counties.county(code: complaint.countyCode)?.cityCode {

@@ -107,10 +107,10 @@ public struct EnterpriseRegister: Sendable {
             try db.execute(sql: "UPDATE enterprises SET enrolled_at = ?, settle_days = ?, updated_at = ? WHERE credit_code = ?",
                            arguments: [Timestamp.string(enterprise.enrolledAt!), enterprise.settleDays, stamp, code])
             let role = StaffRole.enterprise(code)
-            try TokenRecord.revoke(role: role, at: stamp, in: db)
+            try TokenRecord.revoke(role: role, at: at, in: db)
             let issued = try Int.fetchOne(db, sql: "SELECT count(*) FROM tokens WHERE role = ?", arguments: [role.description]) ?? 0
             let name = "\(enterprise.keyName)-\(issued + 1)"
-            try TokenRecord.insert(StaffToken(name: name, role: role), digest: TokenAuthenticator.digest(key), in: db)
+            try TokenRecord.insert(StaffToken(name: name, role: role), digest: TokenAuthenticator.digest(key), at: at, in: db)
             return (enterprise, key, name)
         }
     }
@@ -125,11 +125,11 @@ public struct EnterpriseRegister: Sendable {
             enterprise.enrolledAt = nil
             enterprise.settleDays = nil
             try db.execute(sql: "UPDATE enterprises SET enrolled_at = NULL, settle_days = NULL, updated_at = ? WHERE credit_code = ?", arguments: [stamp, code])
-            try TokenRecord.revoke(role: .enterprise(code), at: stamp, in: db)
+            try TokenRecord.revoke(role: .enterprise(code), at: at, in: db)
             let snapshot = try desk.current(in: db)
             var recalled: [String] = []
             // Bounded: an enterprise has at most a window's worth of complaints waiting.
-            for var complaint in try ComplaintRecord.fetchAll(db, sql: "WHERE enterprise_code = ? AND status = 'with_enterprise'", arguments: [code], limit: 100_000) {
+            for var complaint in try ComplaintRecord.complaints(db, sql: "WHERE enterprise_code = ? AND status = 'with_enterprise'", arguments: [code], limit: 100_000) {
                 var events: [ComplaintEvent] = []
                 try desk.workflow.transition(&complaint, .recall, party: .system, actor: "system", note: "\(enterprise.name) left the direct train",
                                     stationID: nil, at: at, events: &events)

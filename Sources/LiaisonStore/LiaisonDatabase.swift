@@ -141,7 +141,7 @@ public final class LiaisonDatabase: Sendable {
 
     /// The register as `db` sees it, stamped with `version` (read in the same transaction).
     static func snapshot(_ db: Database, version: Int64) throws -> StationSnapshot {
-        StationSnapshot(stations: try StationRecord.fetchAll(db), counties: try CountyRecord.fetchAll(db), version: version,
+        StationSnapshot(stations: try StationRecord.stations(db), counties: try CountyRecord.fetchAll(db), version: version,
                         ratings: try StationRatings.current(db))
     }
 
@@ -177,7 +177,7 @@ public final class LiaisonDatabase: Sendable {
 
     /// Every station, active and retired, sorted by id.
     public func stations() throws -> [Station] {
-        try pool.read { db in try StationRecord.fetchAll(db) }
+        try pool.read { db in try StationRecord.stations(db) }
     }
 
     /// What an import did.

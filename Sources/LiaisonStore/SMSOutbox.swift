@@ -23,11 +23,8 @@ public final class SMSOutbox: Sendable {
 
     /// Writes messages inside the caller's transaction.
     static func enqueue(_ messages: [SMSMessage], at: Date, in db: Database) throws {
-        for m in messages {
-            try db.execute(sql: """
-                INSERT INTO sms_outbox (id, number, event_seq, recipient, phone, template, body, status, attempts, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-                """, arguments: [m.id, m.number, m.eventSeq, m.recipient.rawValue, m.phone, m.template, m.text, Timestamp.string(at), Timestamp.string(at)])
+        for message in messages {
+            try OutboxRecord(pending: message, at: at).insert(db)
         }
     }
 
@@ -35,11 +32,11 @@ public final class SMSOutbox: Sendable {
     public func due(at now: Date, limit: Int = 100) throws -> [Entry] {
         let at = Timestamp.string(now)
         return try database.read { db in
-            try Row.fetchAll(db, sql: """
+            try OutboxRecord.fetchAll(db, sql: """
                 SELECT * FROM sms_outbox INDEXED BY sms_outbox_due
                 WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
                 ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [at, at, limit]).map(Self.entry)
+                """, arguments: [at, at, limit]).map(\.entry)
         }
     }
 
@@ -50,14 +47,14 @@ public final class SMSOutbox: Sendable {
     public func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [Entry] {
         let at = Timestamp.string(now)
         return try database.writeImmediate { db in
-            try Row.fetchAll(db, sql: """
+            try OutboxRecord.fetchAll(db, sql: """
                 UPDATE sms_outbox SET claimed_by = ?, claim_expires_at = ?
                 WHERE id IN (
                     SELECT id FROM sms_outbox INDEXED BY sms_outbox_due
                     WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
                     ORDER BY next_attempt_at, id LIMIT ?)
                 RETURNING *
-                """, arguments: [sender, Timestamp.string(until), at, at, limit]).map(Self.entry)
+                """, arguments: [sender, Timestamp.string(until), at, at, limit]).map(\.entry)
         }
         .sorted { ($0.nextAttemptAt, $0.message.id) < ($1.nextAttemptAt, $1.message.id) }
     }
@@ -81,14 +78,16 @@ public final class SMSOutbox: Sendable {
     /// Every message of a complaint, in the order they were written.
     public func messages(number: String) throws -> [Entry] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sms_outbox WHERE number = ? ORDER BY event_seq, id", arguments: [number]).map(Self.entry)
+            try OutboxRecord.filter(OutboxRecord.Columns.number == number).order(OutboxRecord.Columns.eventSeq, OutboxRecord.Columns.id)
+                .fetchAll(db).map(\.entry)
         }
     }
 
     /// Messages in a state (e.g. `failed`, for staff to follow up by phone).
     public func messages(status: String, limit: Int = 500) throws -> [Entry] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sms_outbox WHERE status = ? ORDER BY created_at, id LIMIT ?", arguments: [status, limit]).map(Self.entry)
+            try OutboxRecord.filter(OutboxRecord.Columns.status == status).order(OutboxRecord.Columns.createdAt, OutboxRecord.Columns.id)
+                .limit(limit).fetchAll(db).map(\.entry)
         }
     }
 
@@ -123,13 +122,42 @@ public final class SMSOutbox: Sendable {
         }
     }
 
-    static func entry(_ row: Row) throws -> Entry {
-        guard let recipient = SMSMessage.Recipient(rawValue: row["recipient"]), let next = Timestamp.parse(row["next_attempt_at"]) else {
-            throw StoreError(message: "sms_outbox row \(row["id"] as String? ?? "?") is malformed")
-        }
-        let message = SMSMessage(id: row["id"], number: row["number"], eventSeq: row["event_seq"], recipient: recipient, phone: row["phone"],
-                                 template: row["template"], text: row["body"])
-        return Entry(message: message, status: row["status"], attempts: row["attempts"], nextAttemptAt: next, lastError: row["last_error"],
-                     sentAt: (row["sent_at"] as String?).flatMap(Timestamp.parse))
+}
+
+/// One row of the `sms_outbox` table.
+struct OutboxRecord: LiaisonRecord {
+    static let databaseTableName = "sms_outbox"
+
+    var id: String
+    var number: String
+    var eventSeq: Int
+    var recipient: SMSMessage.Recipient
+    var phone: String
+    var template: String
+    var body: String
+    var status: String
+    var attempts: Int
+    var nextAttemptAt: Date
+    var lastError: String?
+    var createdAt: Date
+    var sentAt: Date?
+    var claimedBy: String?
+    var claimExpiresAt: Date?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id, number, eventSeq = "event_seq", recipient, phone, template, body, status, attempts, nextAttemptAt = "next_attempt_at"
+        case lastError = "last_error", createdAt = "created_at", sentAt = "sent_at", claimedBy = "claimed_by", claimExpiresAt = "claim_expires_at"
+    }
+    typealias Columns = CodingKeys
+
+    /// A message written with the step it announces, due at once.
+    init(pending m: SMSMessage, at: Date) {
+        id = m.id; number = m.number; eventSeq = m.eventSeq; recipient = m.recipient; phone = m.phone; template = m.template; body = m.text
+        status = "pending"; attempts = 0; nextAttemptAt = at; createdAt = at
+    }
+
+    var entry: SMSOutbox.Entry {
+        SMSOutbox.Entry(message: SMSMessage(id: id, number: number, eventSeq: eventSeq, recipient: recipient, phone: phone, template: template, text: body),
+                        status: status, attempts: attempts, nextAttemptAt: nextAttemptAt, lastError: lastError, sentAt: sentAt)
     }
 }

@@ -2,23 +2,40 @@ import Foundation
 import GRDB
 import LiaisonCore
 
-/// The append-only `station_history` table.
-enum StationHistoryRecord {
+/// One row of the append-only `station_history` table: who changed a station when, with the
+/// station before and after as GeoJSON features in ``JSONOutput``'s canonical form.
+struct StationHistoryRecord: LiaisonRecord {
+    static let databaseTableName = "station_history"
+
+    var seq: Int64?
+    var stationID: String
+    var at: Date
+    var actor: String
+    var action: String
+    var reason: String?
+    var before: String?
+    var after: String
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case seq, stationID = "station_id", at, actor, action, reason, before, after
+    }
+    typealias Columns = CodingKeys
+
     static func append(stationID: String, actor: String, action: String, reason: String?, before: Station?, after: Station,
-                       at: String, in db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO station_history (station_id, at, actor, action, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [stationID, at, actor, action, reason, try before.map { try StationRecord.text(StationFeature($0)) },
-                             try StationRecord.text(StationFeature(after))])
+                       at: Date, in db: Database) throws {
+        try StationHistoryRecord(stationID: stationID, at: at, actor: actor, action: action, reason: reason,
+                                 before: try before.map { try StationRecord.text(StationFeature($0)) },
+                                 after: try StationRecord.text(StationFeature(after))).insert(db)
     }
 
     static func entries(stationID: String, in db: Database) throws -> [StationHistoryEntry] {
         let decoder = JSONDecoder()
-        return try Row.fetchAll(db, sql: "SELECT * FROM station_history WHERE station_id = ? ORDER BY seq", arguments: [stationID]).map { row in
+        return try StationHistoryRecord.filter(Columns.stationID == stationID).order(Columns.seq).fetchAll(db).map { record in
             StationHistoryEntry(
-                seq: row["seq"], station_id: row["station_id"], at: row["at"], actor: row["actor"], action: row["action"], reason: row["reason"],
-                before: try (row["before"] as String?).map { try decoder.decode(StationFeature.self, from: Data($0.utf8)) },
-                after: try decoder.decode(StationFeature.self, from: Data((row["after"] as String).utf8)))
+                seq: Int(record.seq ?? 0), station_id: record.stationID, at: Timestamp.string(record.at), actor: record.actor,
+                action: record.action, reason: record.reason,
+                before: try record.before.map { try decoder.decode(StationFeature.self, from: Data($0.utf8)) },
+                after: try decoder.decode(StationFeature.self, from: Data(record.after.utf8)))
         }
     }
 }

@@ -118,7 +118,7 @@ public final class StationRegistry: Sendable {
     /// Every recorded change of a station, oldest first.
     public func history(id: String) throws -> [StationHistoryEntry] {
         try database.pool.read { db in
-            guard try StationRecord.fetchOne(db, id: id) != nil else { throw NotFound(what: "station", id: id) }
+            guard try StationRecord.station(db, id: id) != nil else { throw NotFound(what: "station", id: id) }
             return try StationHistoryRecord.entries(stationID: id, in: db)
         }
     }
@@ -133,7 +133,7 @@ public final class StationRegistry: Sendable {
 
     /// The station's row as committed now, if `actor` may write it.
     private func current(id: String, by actor: StaffToken, in db: Database) throws -> Station {
-        guard let current = try StationRecord.fetchOne(db, id: id) else { throw NotFound(what: "station", id: id) }
+        guard let current = try StationRecord.station(db, id: id) else { throw NotFound(what: "station", id: id) }
         try authorize(actor, county: current.countyCode)
         return current
     }
@@ -156,7 +156,7 @@ public final class StationRegistry: Sendable {
     private func checkNearby(_ validated: StationDraft.Validated, excluding id: String?, counties: CountyLocator, in db: Database) throws {
         guard !validated.allowNearby else { return }
         let location = validated.station.location
-        let candidates = try StationRecord.fetchActive(around: location, meters: 2 * StationDraft.nearbyMeters, in: db)
+        let candidates = try StationRecord.activeStations(around: location, meters: 2 * StationDraft.nearbyMeters, in: db)
         let query = try NearestQuery.validated(latitude: location.latitude, longitude: location.longitude,
                                                limit: 2, radiusKilometers: StationDraft.nearbyMeters / 1000, counties: counties)
         if let near = StationSnapshot(stations: candidates, counties: []).nearest(query).first(where: { $0.station.id != id }) {
