@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "liaison-bench",
             dependencies: [
-                "LiaisonCore", "LiaisonStore", "StationIndex", "Geodesy", "LiaisonTestSupport",
+                "LiaisonCore", "LiaisonStore", "LiaisonHTTP", "StationIndex", "Geodesy", "LiaisonTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,7 +105,7 @@ let package = Package(
         // template database built once and copied, child processes, scratch folders, tags.
         .target(
             name: "LiaisonTestSupport",
-            dependencies: ["LiaisonStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LiaisonStore", "LiaisonHTTP", .product(name: "Logging", package: "swift-log")],
             path: "Tests/LiaisonTestSupport"
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Geodesy
 
@@ -194,6 +195,11 @@ public struct ComplaintIntake: Sendable, Hashable {
 
     /// The body in a canonical form (sorted keys, no insignificant whitespace), so that an
     /// idempotent retry is recognised whatever the client's JSON formatting.
+    /// SHA-256 of ``canonical(_:)``: what an idempotent retry must match.
+    public static func fingerprint(_ body: Data) -> Data {
+        Data(SHA256.hash(data: canonical(body)))
+    }
+
     public static func canonical(_ body: Data) -> Data {
         guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) else { return body }

@@ -39,7 +39,7 @@ struct ComplaintsController {
         let body = try await collectBody(request, settings: settings)
         let key = request.headers[Self.idempotencyKey]
         let desk = self.desk
-        let submitted = try await blocking { try desk.submit(body, idempotencyKey: key) }
+        let submitted = try await blocking { try ComplaintFiling.submit(body, idempotencyKey: key, to: desk) }
         var headers = HTTPFields()
         headers[.location] = "/v1/complaints/\(submitted.number)"
         if submitted.replayed { headers[Self.replayed] = "true" }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import LiaisonCore
@@ -13,42 +12,55 @@ extension ComplaintDesk {
         public let replayed: Bool
     }
 
-    /// Files a complaint: validates it, numbers it, assigns it and stores it with its first events.
-    ///
-    /// - Parameters:
-    ///   - body: the JSON body (see ``ComplaintIntake``).
-    ///   - idempotencyKey: a retry with the same key and body returns the first answer; the same
-    ///     key with another body throws ``IdempotencyConflict``.
-    /// - Throws: ``InvalidInput``, ``OutsideServiceArea``, ``IdempotencyConflict``.
-    public func submit(_ body: Data, idempotencyKey: String?) throws -> Submitted {
-        if let key = idempotencyKey {
-            guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-                throw InvalidInput(name: "Idempotency-Key", reason: "expected 1 to 128 printable ASCII characters without spaces")
-            }
-        }
-        let intake = try ComplaintIntake.validate(body)
-        _ = try finder.snapshot.counties.servingCounty(of: intake.location)
-        let fingerprint = Data(SHA256.hash(data: ComplaintIntake.canonical(body)))
+    /// A complaint as the intake transaction filed it: what its first answer is rendered from.
+    public struct Filed: Sendable {
+        public let complaint: Complaint
+        public let events: [ComplaintEvent]
+        /// The register as committed when it was assigned.
+        public let snapshot: StationSnapshot
+        /// The consumer's other open complaints about the same merchant.
+        public let sameMerchantOpen: [ConsumerComplaintRef]
+    }
 
+    /// A retry key (already checked by the edge) and the fingerprint of the body it came with.
+    public struct Replay: Sendable {
+        public let key: String
+        public let fingerprint: Data
+
+        public init(key: String, fingerprint: Data) {
+            self.key = key
+            self.fingerprint = fingerprint
+        }
+    }
+
+    /// Files a complaint: numbers it, assigns it and stores it with its first events and texts.
+    /// `respond` renders its first answer inside the same transaction; with `replay`, the
+    /// answer is kept (opaque bytes) under the key, and a retry with the same key and
+    /// fingerprint gets those bytes back without filing again.
+    ///
+    /// - Throws: ``OutsideServiceArea``, ``RateLimited``, ``IdempotencyConflict`` (the key
+    ///   came with another body before).
+    public func file(_ intake: ComplaintIntake, replay: Replay?, respond: (Filed) throws -> Data) throws -> Submitted {
+        _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writeImmediate { db in
-            if let key = idempotencyKey,
-               let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [key]) {
-                guard (row["fingerprint"] as Data) == fingerprint else { throw IdempotencyConflict(key: key, number: row["number"]) }
+            if let replay,
+               let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [replay.key]) {
+                guard (row["fingerprint"] as Data) == replay.fingerprint else { throw IdempotencyConflict(key: replay.key, number: row["number"]) }
                 return Submitted(body: row["response"], number: row["number"], replayed: true)
             }
             let filed = try file(intake, client: nil, in: db)
-            let response = try render(filed.complaint, events: try ComplaintRecord.events(db, number: filed.complaint.number),
-                                      audience: .consumer, snapshot: filed.snapshot, includeToken: true, sameMerchantOpen: filed.sameMerchantOpen)
-            if let key = idempotencyKey {
+            let response = try respond(Filed(complaint: filed.complaint, events: try ComplaintRecord.events(db, number: filed.complaint.number),
+                                             snapshot: filed.snapshot, sameMerchantOpen: filed.sameMerchantOpen))
+            if let replay {
                 try db.execute(sql: "INSERT INTO idempotency_keys (key, fingerprint, number, response, created_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [key, fingerprint, filed.complaint.number, response, Timestamp.string(filed.complaint.submittedAt)])
+                               arguments: [replay.key, replay.fingerprint, filed.complaint.number, response, Timestamp.string(filed.complaint.submittedAt)])
             }
             return Submitted(body: response, number: filed.complaint.number, replayed: false)
         }
     }
 
     /// Files a complaint that an Open311 client sent, in the client's name (its key's name):
-    /// the same intake, rules and texts as ``submit(_:idempotencyKey:)``.
+    /// the same intake, rules and texts as ``file(_:replay:respond:)``.
     ///
     /// - Throws: ``OutsideServiceArea``, ``RateLimited``.
     public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {

@@ -9,7 +9,7 @@ import LiaisonCore
 ///
 /// ```swift
 /// let desk = ComplaintDesk(database: db, finder: finder)
-/// let submitted = try desk.submit(body, idempotencyKey: "order-42")
+/// let submitted = try ComplaintFiling.submit(body, idempotencyKey: "order-42", to: desk)   // LiaisonHTTP
 /// ```
 /// Calls block on SQLite: call them off the event loop.
 public final class ComplaintDesk: Sendable {
@@ -25,6 +25,9 @@ public final class ComplaintDesk: Sendable {
         public var courts: CourtRegister
 
         public static let defaultVideoBaseURL = "https://meet.liaison.zj"
+
+        /// How complaints are shown under these settings.
+        public var presenter: ComplaintPresenter { ComplaintPresenter(videoBaseURL: videoBaseURL, courts: courts) }
 
         public init(serviceClock: ServiceClock, policy: AssignmentPolicy = AssignmentPolicy(), videoBaseURL: String = Settings.defaultVideoBaseURL,
                     rateLimit: RateLimit = RateLimit(), courts: CourtRegister = .empty) {
@@ -121,17 +124,6 @@ public final class ComplaintDesk: Sendable {
         let messages = SMSTemplates.messages(for: stored, complaint: complaint, station: { snapshot.station(id: $0) },
                                              court: { courts.court(id: $0) }, enterprisePhone: enterprisePhone)
         try SMSOutbox.enqueue(messages, at: at, in: db)
-    }
-
-    // MARK: - Rendering
-
-    /// The JSON of a complaint for an audience.
-    public func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience,
-                       snapshot: StationSnapshot? = nil, includeToken: Bool = false, links: ComplaintLinks? = nil,
-                       sameMerchantOpen: [ConsumerComplaintRef]? = nil) throws -> Data {
-        try JSONOutput.encode(ComplaintView(complaint, events: events, snapshot: snapshot ?? finder.snapshot, audience: audience,
-                                            videoBaseURL: settings.videoBaseURL, includeToken: includeToken, links: links,
-                                            sameMerchantOpen: sameMerchantOpen, courts: settings.courts))
     }
 
     /// What staff see of a complaint's relations (its repeat link, the consumer's other

@@ -18,9 +18,8 @@ public struct LiaisonServices: Sendable {
     public let serviceLevels: any ServiceLevelStore
     public let outbox: any OutboxStore
     public let tokens: any TokenStore
-    // Not behind the seam yet: the SQLite desk itself (the CLI's calendar import and queries use
-    // it), KPIs, hot spots, ratings and the enterprise register.
-    public let desk: ComplaintDesk
+    // Not behind the seam yet (SQLite-only reports and the direct train's register): KPIs, hot
+    // spots, ratings and the enterprise register.
     public let stats: ComplaintStats
     public let hotspots: MerchantHotspots
     public let ratings: StationRatings
@@ -37,7 +36,6 @@ public struct LiaisonServices: Sendable {
         self.database = database
         self.finder = finder
         registry = StationRegistry(database: database, finder: finder)
-        self.desk = desk
         self.complaints = desk
         serviceLevels = desk
         outbox = SMSOutbox(database: database)

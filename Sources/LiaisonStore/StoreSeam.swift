@@ -24,16 +24,15 @@ public protocol StationRegisterStore: Sendable {
 public protocol ConsumerComplaintStore: Sendable {
     var finder: StationFinder { get }
     var settings: ComplaintDesk.Settings { get }
-    /// Files a complaint from its JSON body; the same key and body answer the same bytes again.
-    func submit(_ body: Data, idempotencyKey: String?) throws -> ComplaintDesk.Submitted
+    /// Files a complaint and stores `respond`'s answer; the same replay key and fingerprint
+    /// answer the same bytes again.
+    func file(_ intake: ComplaintIntake, replay: ComplaintDesk.Replay?, respond: (ComplaintDesk.Filed) throws -> Data) throws -> ComplaintDesk.Submitted
     /// Files a complaint for an API client (Open311).
     func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent])
     func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])?
     func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])?
     func clientComplaints(client: String, numbers: [String]?, category: ComplaintCategory?, from: Date?, to: Date?,
                           limit: Int) throws -> [Complaint]
-    func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot?,
-                includeToken: Bool, links: ComplaintLinks?, sameMerchantOpen: [ConsumerComplaintRef]?) throws -> Data
 }
 
 /// What county and provincial staff do with complaints, and what enterprises in the direct train do.
@@ -65,6 +64,10 @@ public protocol ServiceLevelStore: Sendable {
     func sweepDirectTrain(at now: Date?, limit: Int) throws -> (timedOut: Int, lapsed: Int)
     func dispatchWaiting(at now: Date?) throws -> Int
     func recomputeDeadlines(reason: String) throws -> (examined: Int, moved: [String])
+    /// A year's days off and worked weekend days, each with its source.
+    func calendarYear(_ year: Int) throws -> [(day: LocalDate, working: Bool, source: String, name: String?)]
+    /// Stores a year's official holiday notice and recomputes the provisional deadlines it settles.
+    func importNotice(_ json: Data, by actor: String) throws -> ComplaintDesk.NoticeImport
 }
 
 /// The text messages waiting to go out, claimed by one sender at a time.
@@ -81,19 +84,14 @@ public protocol OutboxStore: Sendable {
 public protocol TokenStore: Sendable {
     func create(name: String, role: StaffRole) throws -> String
     func authenticate(_ token: String) throws -> StaffToken?
+    func list() throws -> [StaffToken.Listing]
+    func revoke(name: String) throws -> Bool
 }
 
 extension StationRegistry: StationRegisterStore {}
 extension ComplaintDesk: StaffComplaintStore, ServiceLevelStore {}
 extension SMSOutbox: OutboxStore {}
 extension TokenAuthenticator: TokenStore {}
-
-extension ConsumerComplaintStore {
-    public func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot? = nil,
-                       includeToken: Bool = false, links: ComplaintLinks? = nil) throws -> Data {
-        try render(complaint, events: events, audience: audience, snapshot: snapshot, includeToken: includeToken, links: links, sameMerchantOpen: nil)
-    }
-}
 
 extension StaffComplaintStore {
     public func complaints(stationID: String, status: ComplaintStatus?, by staff: StaffToken) throws -> [Complaint] {

@@ -30,6 +30,16 @@ public struct TokenAuthenticator: Sendable {
         return token
     }
 
+    /// Every token by name, active or revoked (never the token itself).
+    public func list() throws -> [StaffToken.Listing] {
+        try database.tokens()
+    }
+
+    /// Revokes the active token `name`; false when there is none.
+    public func revoke(name: String) throws -> Bool {
+        try database.revokeToken(name: name)
+    }
+
     /// The staff identity of a bearer token, or nil for an unknown or revoked one.
     ///
     /// Every active digest is compared, each in constant time, so the time taken says

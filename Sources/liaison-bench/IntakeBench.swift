@@ -2,6 +2,7 @@
 import Foundation
 import Geodesy
 import LiaisonCore
+import LiaisonHTTP
 import StationIndex
 import LiaisonTestSupport
 
@@ -80,7 +81,7 @@ private func fileConcurrently(desk: ComplaintDesk, stations: [Station], clients:
             ]
             let start = ContinuousClock.now
             do {
-                _ = try desk.submit(try JSONSerialization.data(withJSONObject: body), idempotencyKey: "bench-\(seed)-\(client)-\(n)")
+                _ = try ComplaintFiling.submit(try JSONSerialization.data(withJSONObject: body), idempotencyKey: "bench-\(seed)-\(client)-\(n)", to: desk)
             } catch {
                 results.fail("\(error)")
                 return

@@ -25,8 +25,8 @@ extension Liaison.Calendar {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let desk = try store.desk()
-            let days = try storeCall(flags: ["year": "YEAR"]) { try desk.calendarYear(year) }
+            let calendar = try store.services().serviceLevels
+            let days = try storeCall(flags: ["year": "YEAR"]) { try calendar.calendarYear(year) }
             let shown = all ? days : days.filter { $0.working == $0.day.weekday.isWeekend || $0.name != nil }
             switch format {
             case .json:
@@ -60,8 +60,8 @@ extension Liaison.Calendar {
             do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
                 throw lateUsageError("FILE: cannot read \(file): \(error.localizedDescription)")
             }
-            let desk = try store.desk()
-            let result = try storeCall { try desk.importNotice(data, by: cliActor().name) }
+            let calendar = try store.services().serviceLevels
+            let result = try storeCall { try calendar.importNotice(data, by: cliActor().name) }
             guard result.changed else {
                 print("\(result.year): the same notice is already imported; nothing changed")
                 return

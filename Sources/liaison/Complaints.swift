@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiaisonCaseFile
 import LiaisonCore
+import LiaisonHTTP
 import LiaisonStore
 
 extension Liaison {
@@ -9,16 +10,6 @@ extension Liaison {
         static let configuration = CommandConfiguration(
             abstract: "File, show, list and advance consumer complaints (the same rules as the HTTP API).",
             subcommands: [Submit.self, Show.self, List.self, Advance.self, Overdue.self, Sweep.self, CaseFile.self])
-    }
-}
-
-extension StoreOptions {
-    /// The complaint desk over the database.
-    func desk() throws -> ComplaintDesk {
-        let database = try open()
-        let geodata = try geodataDirectory()
-        let settings = ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), courts: try geodata.courts())
-        return ComplaintDesk(database: database, finder: StationFinder(try database.snapshot()), settings: settings)
     }
 }
 
@@ -64,7 +55,7 @@ extension Liaison.Complaints {
             body["merchant"] = merchantObject
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             let desk = try store.desk()
-            let submitted = try storeCall(flags: Self.flags) { try desk.submit(data, idempotencyKey: idempotencyKey) }
+            let submitted = try storeCall(flags: Self.flags) { try ComplaintFiling.submit(data, idempotencyKey: idempotencyKey, to: desk) }
             print(String(decoding: submitted.body, as: UTF8.self))
         }
     }
@@ -76,11 +67,12 @@ extension Liaison.Complaints {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let desk = try store.desk()
+            let services = try store.services()
+            let desk = services.complaints
             let (complaint, events) = try storeCall { try desk.complaint(number, for: cliActor()) }
             switch format {
             case .json:
-                print(String(decoding: try desk.render(complaint, events: events, audience: .staff(seesPhone: false)), as: UTF8.self))
+                print(String(decoding: try desk.settings.presenter.json(complaint, events: events, audience: .staff(seesPhone: false), snapshot: desk.finder.snapshot), as: UTF8.self))
             case .table:
                 let station = complaint.stationID.flatMap { desk.finder.snapshot.station(id: $0) }
                 print("""
@@ -117,7 +109,7 @@ extension Liaison.Complaints {
                 print(Table.render(["#", "AT", "ACTOR", "ACTION", "FROM", "TO", "STATION", "NOTE"], events.map {
                     ["\($0.seq)", Timestamp.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
                 }))
-                let texts = try SMSOutbox(database: desk.database).messages(number: number)
+                let texts = try services.outbox.messages(number: number)
                 if !texts.isEmpty {
                     print("")
                     print(Table.render(["SMS", "TO", "STATUS", "TRIES", "TEXT"], texts.map {
@@ -248,10 +240,10 @@ extension Liaison.Complaints {
                 guard let parsed = Timestamp.parse(at) else { throw lateUsageError("--at: \"\(at)\" is not an RFC 3339 time, e.g. 2026-12-10T09:00:00+08:00") }
                 instant = parsed
             }
-            let desk = try store.desk()
-            let (timedOut, lapsed) = try storeCall { try desk.sweepDirectTrain(at: instant) }
-            let dispatched = try storeCall { try desk.dispatchWaiting(at: instant) }
-            let marked = try storeCall { try desk.markOverdue(at: instant) }
+            let clock = try store.services().serviceLevels
+            let (timedOut, lapsed) = try storeCall { try clock.sweepDirectTrain(at: instant) }
+            let dispatched = try storeCall { try clock.dispatchWaiting(at: instant) }
+            let marked = try storeCall { try clock.markOverdue(at: instant) }
             print("timed_out \(timedOut) lapsed \(lapsed) dispatched \(dispatched) marked_overdue \(marked)")
         }
     }

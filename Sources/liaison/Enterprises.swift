@@ -16,7 +16,7 @@ extension Liaison {
 }
 
 extension StoreOptions {
-    func enterprises() throws -> EnterpriseRegister { EnterpriseRegister(desk: try desk()) }
+    func enterprises() throws -> EnterpriseRegister { try services().enterprises }
 }
 
 extension Liaison.Enterprises {

@@ -29,8 +29,7 @@ extension Liaison {
             static let flags = ["county": "--county", "from": "--from", "to": "--to", "min": "--min", "limit": "--limit", "offset": "--offset"]
 
             func run() throws {
-                let database = try store.open()
-                let hotspots = MerchantHotspots(database: database, finder: StationFinder(try database.snapshot()))
+                let hotspots = try store.services().hotspots
                 let query = try storeCall(flags: Self.flags) {
                     try MerchantHotspots.query(county: county, from: from, to: to, min: min, limit: limit, offset: offset, now: Date(),
                                                in: hotspots.finder.snapshot)

@@ -28,7 +28,7 @@ extension Liaison {
         }
 
         func run() throws {
-            let snapshot = try store.open().snapshot()
+            let snapshot = try store.snapshot()
             let query: NearestQuery
             do {
                 query = try self.query(counties: snapshot.counties)

@@ -19,8 +19,7 @@ extension Liaison {
         }
 
         func run() async throws {
-            let database = try store.open()
-            let outbox = SMSOutbox(database: database)
+            let outbox = try store.outbox()
             let worker = SMSDeliveryWorker(outbox: outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms"))
             let report = try await worker.deliverDue()
             let counts = try outbox.counts()

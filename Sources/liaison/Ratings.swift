@@ -10,9 +10,7 @@ extension Liaison {
             subcommands: [Compute.self, List.self, History.self])
 
         static func make(_ store: StoreOptions) throws -> StationRatings {
-            let database = try store.open()
-            let rules = try store.geodataDirectory().serviceClock().rules
-            return StationRatings(database: database, finder: StationFinder(try database.snapshot()), formula: rules.ratings)
+            try store.services().ratings
         }
 
         struct Compute: ParsableCommand {

@@ -44,7 +44,7 @@ extension Liaison.Stations {
         func run() throws {
             let registry = try store.registry()
             let patch = try readObject(file)
-            let station = try storeCall { try registry.update(id: id, patch: patch, by: cliActor()) }
+            let station = try storeCall { try registry.update(id: id, patch: patch, by: cliActor(), precondition: nil) }
             try printJSON(StationDetail(station, counties: registry.finder.snapshot.counties, rating: registry.finder.snapshot.ratings[station.id]))
         }
     }
@@ -57,7 +57,7 @@ extension Liaison.Stations {
 
         func run() throws {
             let registry = try store.registry()
-            let station = try storeCall { try registry.retire(id: id, reason: reason, by: cliActor()) }
+            let station = try storeCall { try registry.retire(id: id, reason: reason, by: cliActor(), precondition: nil) }
             print("\(station.id) retired")
         }
     }

@@ -15,7 +15,7 @@ extension Liaison {
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                let snapshot = try store.open().snapshot()
+                let snapshot = try store.snapshot()
                 guard let station = snapshot.station(id: id) else { throw notFound("no station with id \(id)") }
                 let detail = StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id])
                 switch format {
@@ -39,7 +39,7 @@ extension Liaison {
             }
 
             func run() throws {
-                let snapshot = try store.open().snapshot()
+                let snapshot = try store.snapshot()
                 if let county, snapshot.counties.county(code: county) == nil {
                     throw lateUsageError("--county: " + snapshot.counties.unknown(county))
                 }

@@ -24,8 +24,7 @@ extension Liaison {
         static let flags = ["county": "--county", "city": "--city", "station": "--station", "from": "--from", "to": "--to"]
 
         func run() throws {
-            let database = try store.open()
-            let stats = ComplaintStats(database: database, finder: StationFinder(try database.snapshot()))
+            let stats = try store.services().stats
             let filter = try storeCall(flags: Self.flags) {
                 try ComplaintStats.filter(county: county, city: city, station: station, from: from, to: to, in: stats.finder.snapshot)
             }

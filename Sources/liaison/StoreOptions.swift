@@ -33,11 +33,32 @@ extension StoreOptions {
         try GeodataDirectory.locate(geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
     }
 
-    /// The register's write path over the database.
-    func registry() throws -> StationRegistry {
+    /// Every part of the service over the database, composed as `liaison serve` composes it
+    /// (the complaint settings come from `geodata/`). Commands use the parts through the store
+    /// seam's protocols.
+    func services() throws -> LiaisonServices {
+        let geodata = try geodataDirectory()
+        let settings = ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), courts: try geodata.courts())
+        return try LiaisonServices(database: try open(), complaints: settings)
+    }
+
+    /// The complaint desk as staff use it.
+    func desk() throws -> any StaffComplaintStore { try services().complaints }
+
+    // The parts that need no complaint settings (so no `geodata/` once the database exists).
+
+    /// The register's write path.
+    func registry() throws -> any StationRegisterStore {
         let database = try open()
         return StationRegistry(database: database, finder: StationFinder(try database.snapshot()))
     }
+
+    func outbox() throws -> any OutboxStore { SMSOutbox(database: try open()) }
+
+    func tokens() throws -> any TokenStore { TokenAuthenticator(database: try open()) }
+
+    /// The register and counties as committed now, for lookups.
+    func snapshot() throws -> StationSnapshot { try open().snapshot() }
 }
 
 /// How results are printed.

@@ -24,13 +24,12 @@ extension Liaison {
             }
 
             func run() throws {
-                let database = try store.open()
                 guard let role = StaffRole(role) else { return }
-                if case .county(let code) = role, case let counties = try database.snapshot().counties, counties.county(code: code) == nil {
+                if case .county(let code) = role, case let counties = try store.snapshot().counties, counties.county(code: code) == nil {
                     throw lateUsageError("--role: " + counties.unknown(code))
                 }
                 do {
-                    let token = try TokenAuthenticator(database: database).create(name: name, role: role)
+                    let token = try store.tokens().create(name: name, role: role)
                     print(token)
                     FileHandle.standardError.write(Data("token \(name) (\(role)) created; it is shown only this once\n".utf8))
                 } catch let error as InvalidInput {
@@ -44,7 +43,7 @@ extension Liaison {
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                let rows = try store.open().tokens().map { [$0.name, $0.role.description, $0.createdAt, $0.revokedAt.map { "revoked \($0)" } ?? "active"] }
+                let rows = try store.tokens().list().map { [$0.name, $0.role.description, $0.createdAt, $0.revokedAt.map { "revoked \($0)" } ?? "active"] }
                 print(Table.render(["NAME", "ROLE", "CREATED", "STATUS"], rows))
             }
         }
@@ -55,7 +54,7 @@ extension Liaison {
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                guard try store.open().revokeToken(name: name) else { throw notFound("no active token named \(name)") }
+                guard try store.tokens().revoke(name: name) else { throw notFound("no active token named \(name)") }
                 print("token \(name) revoked")
             }
         }

@@ -18,7 +18,7 @@ extension Liaison {
 
         func run() throws {
             let (point, system) = try point()
-            let lookup = RegionLookup(point: point, coordinateSystem: system, counties: try store.open().snapshot().counties)
+            let lookup = RegionLookup(point: point, coordinateSystem: system, counties: try store.snapshot().counties)
             switch format {
             case .json: try printJSON(lookup)
             case .table: print(Table.region(lookup))

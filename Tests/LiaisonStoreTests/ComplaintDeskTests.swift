@@ -92,6 +92,28 @@ let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirecto
         #expect(throws: InvalidInput.self) { try self.desk.submit(complaintBody(), idempotencyKey: "has space") }
     }
 
+    /// The store's side of intake: it keeps whatever bytes the edge rendered, replays them
+    /// without calling the renderer again, and files nothing when rendering fails.
+    @Test func theStoreKeepsTheEdgesAnswerAndFilesNothingWhenItFails() throws {
+        let intake = try ComplaintIntake.validate(complaintBody())
+        let replay = ComplaintDesk.Replay(key: "opaque key, not checked here", fingerprint: Data(repeating: 7, count: 32))
+        struct RenderFailed: Error {}
+        #expect(throws: RenderFailed.self) { try self.desk.file(intake, replay: replay) { _ in throw RenderFailed() } }
+        #expect(try desk.complaints(countyCode: nil, status: nil).isEmpty)
+
+        let first = try desk.file(intake, replay: replay) { filed in
+            #expect(filed.events.map(\.action) == [.submit, .assign] && filed.complaint.stationID != nil)
+            return Data("answer for \(filed.complaint.number)".utf8)
+        }
+        #expect(!first.replayed && first.body == Data("answer for \(first.number)".utf8))
+        var rendered = false
+        let again = try desk.file(intake, replay: replay) { _ in rendered = true; return Data() }
+        #expect(again.replayed && again.body == first.body && again.number == first.number && !rendered)
+        let otherBody = ComplaintDesk.Replay(key: replay.key, fingerprint: Data(repeating: 8, count: 32))
+        #expect(throws: ComplaintDesk.IdempotencyConflict.self) { try self.desk.file(intake, replay: otherBody) { _ in Data() } }
+        #expect(try desk.complaints(countyCode: nil, status: nil).count == 1)
+    }
+
     @Test func badInputWritesNothing() throws {
         #expect(throws: InvalidInput.self) { try self.desk.submit(complaintBody(phone: "12345"), idempotencyKey: "k1") }
         #expect(throws: OutsideServiceArea.self) { try self.desk.submit(complaintBody(lat: 31.2304, lng: 121.4737), idempotencyKey: "k2") }

@@ -70,7 +70,8 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
         #expect(complaint.deadlines.acceptanceBy == instant("2027-01-08T00:00:00+08:00"))
         #expect(complaint.deadlines.provisional == [.acceptance])
         #expect(events[0].note?.contains("provisional: acceptance") == true, "\(events[0].note ?? "")")
-        let view = try #require(try JSONSerialization.jsonObject(with: desk.render(complaint, events: events, audience: .consumer)) as? [String: Any])
+        let rendered = try desk.settings.presenter.json(complaint, events: events, audience: .consumer, snapshot: desk.finder.snapshot)
+        let view = try #require(try JSONSerialization.jsonObject(with: rendered) as? [String: Any])
         #expect((view["deadlines"] as? [String: Any])?["provisional"] as? [String] == ["acceptance"])
     }
 

@@ -1,0 +1,39 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+/// Filing a complaint from its JSON body, as `POST /v1/complaints` and `liaison complaints
+/// submit` do it: the `Idempotency-Key` checked, the body validated and fingerprinted, and the
+/// consumer's 201 body rendered inside the intake transaction, so that a retry with the same
+/// key and body gets the same bytes back.
+public enum ComplaintFiling {
+    /// - Throws: ``InvalidInput`` (the key or the body), and what
+    ///   ``ConsumerComplaintStore/file(_:replay:respond:)`` throws.
+    public static func submit(_ body: Data, idempotencyKey: String?, to store: any ConsumerComplaintStore) throws -> ComplaintDesk.Submitted {
+        let key = try idempotencyKey.map(checkedKey)
+        let intake = try ComplaintIntake.validate(body)
+        let replay = key.map { ComplaintDesk.Replay(key: $0, fingerprint: ComplaintIntake.fingerprint(body)) }
+        let presenter = store.settings.presenter
+        return try store.file(intake, replay: replay) { filed in
+            try presenter.json(filed.complaint, events: filed.events, audience: .consumer, snapshot: filed.snapshot, includeToken: true,
+                               sameMerchantOpen: filed.sameMerchantOpen)
+        }
+    }
+
+    /// 1 to 128 printable ASCII characters without spaces (RFC 9110 token-ish, as Stripe's keys).
+    static func checkedKey(_ key: String) throws -> String {
+        guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw InvalidInput(name: "Idempotency-Key", reason: "expected 1 to 128 printable ASCII characters without spaces")
+        }
+        return key
+    }
+}
+
+extension ConsumerComplaintStore {
+    /// The JSON of a complaint for an audience, against the register as it is now unless given.
+    func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot? = nil,
+                includeToken: Bool = false, links: ComplaintLinks? = nil) throws -> Data {
+        try settings.presenter.json(complaint, events: events, audience: audience, snapshot: snapshot ?? finder.snapshot,
+                                    includeToken: includeToken, links: links)
+    }
+}
