@@ -43,7 +43,7 @@ struct ComplaintsController {
         var headers = HTTPFields()
         headers[.location] = "/v1/complaints/\(submitted.number)"
         if submitted.replayed { headers[Self.replayed] = "true" }
-        return json(submitted.body, status: .created, headers: headers)
+        return JSONResponse.make(submitted.body, status: .created, headers: headers)
     }
 
     /// With a staff bearer token: the staff view. Otherwise the tracking token (header or
@@ -58,11 +58,11 @@ struct ComplaintsController {
                 return try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)),
                                        links: try desk.links(of: complaint))
             }
-            return json(body, status: .ok, headers: noStore)
+            return JSONResponse.make(body, status: .ok, headers: JSONResponse.noStore)
         }
         let token = try trackingToken(request)
         guard let (complaint, events) = try await blocking({ try desk.track(number, token: token ?? "") }) else { throw notFound(number) }
-        return json(try desk.render(complaint, events: events, audience: .consumer), status: .ok, headers: noStore)
+        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer), status: .ok, headers: JSONResponse.noStore)
     }
 
     @Sendable func staffAction(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -78,7 +78,7 @@ struct ComplaintsController {
             return try desk.render(complaint, events: events, audience: .staff(seesPhone: desk.seesPhone(staff, of: complaint)),
                                    links: try desk.links(of: complaint))
         }
-        return json(answer, status: .ok)
+        return JSONResponse.make(answer, status: .ok)
     }
 
     @Sendable func feedback(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -142,7 +142,7 @@ struct ComplaintsController {
         do { command = try parse(body) } catch { throw Problem.invalid(error) }
         let desk = self.desk
         guard let (complaint, events) = try await blocking({ try desk.act(on: number, command, token: token ?? "") }) else { throw notFound(number) }
-        return json(try desk.render(complaint, events: events, audience: .consumer), status: .ok)
+        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer), status: .ok)
     }
 
     struct QueueResponse: Encodable {
@@ -275,23 +275,17 @@ struct ComplaintsController {
         guard ComplaintNumber.isWellFormed(number) else { throw Problem.notFound("no complaint \(number)") }
         let desk = self.desk
         let file = try await blocking { try desk.caseFile(number, for: staff) }
-        var headers = noStore
         if format == "pdf" {
             let pdf = try await blocking { try CaseFilePDF.render(file.document) }
+            var headers = JSONResponse.noStore
             headers[.contentType] = "application/pdf"
             headers[.contentDisposition] = "attachment; filename=\"\(number)-case-file.pdf\""
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
         }
-        return json(try JSONOutput.encode(file), status: .ok, headers: headers)
+        return try JSONResponse.encoding(file, status: .ok, headers: JSONResponse.noStore)
     }
 
     // MARK: - Plumbing
-
-    private var noStore: HTTPFields {
-        var headers = HTTPFields()
-        headers[.cacheControl] = "no-store"
-        return headers
-    }
 
     private func number(_ context: AppRequestContext) -> String {
         context.path("number")
@@ -307,11 +301,5 @@ struct ComplaintsController {
 
     private func notFound(_ number: String) -> Problem {
         Problem.notFound("no complaint \(number) with this tracking token")
-    }
-
-    private func json(_ body: Data, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -2,15 +2,17 @@ import HTTPTypes
 import Hummingbird
 import LiaisonCore
 
-/// JSON responses with a strong ETag (a hash of the body) and `If-None-Match` handling.
+/// Every JSON response: cacheable reads with a strong ETag (a hash of the body) and
+/// `If-None-Match` handling, and answers that are not (writes, private or moving reads).
 enum JSONResponse {
-    static func make(_ body: [UInt8], for request: Request, contentType: String = "application/json; charset=utf-8",
-                     cacheable: Bool = true) -> Response {
+    static let contentType = "application/json; charset=utf-8"
+
+    /// A cacheable read (unless `cacheable` is false): 200 with its ETag, or 304 when the
+    /// request's `If-None-Match` already has it.
+    static func make(_ body: [UInt8], for request: Request, contentType: String = contentType, cacheable: Bool = true) -> Response {
+        guard cacheable else { return make(body, status: .ok, contentType: contentType) }
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        guard cacheable else {
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-        }
         let etag = self.etag(of: body)
         headers[.eTag] = etag
         headers[.cacheControl] = "no-cache"
@@ -25,6 +27,22 @@ enum JSONResponse {
     static func encoding<T: Encodable>(_ value: T, for request: Request) throws -> Response {
         make(Array(try JSONOutput.encode(value)), for: request)
     }
+
+    /// An answer no conditional request applies to, with `headers` besides its content type
+    /// (`Cache-Control: no-store` for what only its caller may see, `Location`, `ETag`).
+    static func make(_ body: some Sequence<UInt8>, status: HTTPResponse.Status, headers: HTTPFields = [:],
+                     contentType: String = contentType) -> Response {
+        var fields: HTTPFields = [.contentType: contentType]
+        fields.append(contentsOf: headers)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func encoding<T: Encodable>(_ value: T, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
+        make(try JSONOutput.encode(value), status: status, headers: headers)
+    }
+
+    /// Not to be kept by any cache: a consumer's complaint, counts that move with every change.
+    static let noStore: HTTPFields = [.cacheControl: "no-store"]
 
     /// The strong entity tag of a body: the same in every process of a fleet.
     static func etag(of body: [UInt8]) -> String {

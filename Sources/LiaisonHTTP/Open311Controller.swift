@@ -177,10 +177,7 @@ struct Open311Controller {
 
     /// JSON that no cache keeps: requests carry the consumer's complaint.
     private static func `private`<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONOutput.encode(value))))
+        try JSONResponse.encoding(value, status: status, headers: JSONResponse.noStore)
     }
 
     private static func checkQuery(_ request: Request, allowed: Set<String>) throws {

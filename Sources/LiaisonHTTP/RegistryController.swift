@@ -130,10 +130,7 @@ struct RegistryController {
     }
 
     private func written(_ station: Station, status: HTTPResponse.Status) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
         let (body, etag) = try Self.detail(station, snapshot: finder.snapshot)
-        headers[.eTag] = etag
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return JSONResponse.make(body, status: status, headers: [.eTag: etag])
     }
 }

@@ -28,10 +28,7 @@ struct StatsController {
         let staff = try context.authenticated()
         let stats = self.stats, requested = filter
         let report = try await blocking { try stats.compute(filter: stats.scoped(requested, to: staff), now: Date()) }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
         // Counts move with every complaint and every passing deadline.
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONOutput.encode(report))))
+        return try JSONResponse.encoding(report, status: .ok, headers: JSONResponse.noStore)
     }
 }
