@@ -65,13 +65,13 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
     StationsController(finder: s.finder).endpoints
         + RegistryController(registry: s.registry, finder: s.finder, settings: settings).endpoints
         + ComplaintsController(desk: s.complaints, outbox: s.outbox, settings: settings).endpoints
-        + StatsController(stats: s.stats).endpoints
-        + MerchantsController(hotspots: s.hotspots).endpoints
-        + RatingsController(ratings: s.ratings).endpoints
+        + StatsController(reports: s.reports).endpoints
+        + MerchantsController(reports: s.reports).endpoints
+        + RatingsController(reports: s.reports).endpoints
         + RegionsController(finder: s.finder).endpoints
         + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
-        + ServiceController(finder: s.finder, database: s.database, metrics: metrics).endpoints
+        + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics).endpoints
         + OGCController(finder: s.finder).endpoints
 }
 

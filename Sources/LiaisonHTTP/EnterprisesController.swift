@@ -7,7 +7,7 @@ import LiaisonStore
 /// The enterprise register and the direct train: staff register and enrol enterprises; an
 /// enrolled enterprise lists and answers the complaints sent to it with its own key.
 struct EnterprisesController {
-    let register: EnterpriseRegister
+    let register: any EnterpriseStore
     let desk: any StaffComplaintStore
     let settings: ServerSettings
 

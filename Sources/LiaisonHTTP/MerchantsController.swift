@@ -6,7 +6,7 @@ import LiaisonStore
 /// Merchant hot spots for staff: `GET /v1/merchants/hotspots?county=&from=&to=&min=&limit=&offset=`.
 /// County tokens see their county only (the default when none is named).
 struct MerchantsController {
-    let hotspots: MerchantHotspots
+    let reports: any ReportStore
 
     var endpoints: [Endpoint] {
         [.get("/v1/merchants/hotspots", access: .staff, list)]
@@ -19,14 +19,14 @@ struct MerchantsController {
         do {
             query = try MerchantHotspots.query(county: reader.string("county"), from: reader.string("from"), to: reader.string("to"),
                                                min: reader.string("min"), limit: reader.string("limit"), offset: reader.string("offset"),
-                                               now: Date(), in: hotspots.finder.snapshot)
+                                               now: Date(), in: reports.finder.snapshot)
         } catch {
             error.parameters.forEach { reader.add($0) }
         }
         try reader.check()
         guard let query else { throw Problem.notFound("no query") }
-        let hotspots = self.hotspots
-        let page = try await blocking { try hotspots.list(query, by: staff) }
+        let reports = self.reports
+        let page = try await blocking { try reports.hotspots(query, for: staff) }
         return try JSONResponse.encoding(page, for: request)
     }
 }

@@ -7,7 +7,7 @@ import LiaisonStore
 /// first, not yet rated last. County tokens see their county (the default); admins any county
 /// or the whole province.
 struct RatingsController {
-    let ratings: StationRatings
+    let reports: any ReportStore
 
     var endpoints: [Endpoint] {
         [.get("/v1/ratings", access: .staff, list)]
@@ -25,8 +25,8 @@ struct RatingsController {
         if !(0...100_000).contains(offset) {
             q.add(InvalidParameter(name: "offset", reason: "\(offset) is not allowed: expected an integer from 0 to 100000"))
         }
-        if let code = county, ratings.finder.snapshot.counties.county(code: code) == nil {
-            q.add(InvalidParameter(name: "county", reason: ratings.finder.snapshot.counties.unknown(code)))
+        if let code = county, reports.finder.snapshot.counties.county(code: code) == nil {
+            q.add(InvalidParameter(name: "county", reason: reports.finder.snapshot.counties.unknown(code)))
         }
         try q.check()
         if case .county(let own) = staff.role {
@@ -36,6 +36,6 @@ struct RatingsController {
             }
             county = own
         }
-        return try JSONResponse.encoding(ratings.ranking(countyCode: county, limit: limit, offset: offset), for: request)
+        return try JSONResponse.encoding(reports.ratings(countyCode: county, limit: limit, offset: offset), for: request)
     }
 }

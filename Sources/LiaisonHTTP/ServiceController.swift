@@ -6,7 +6,8 @@ import LiaisonStore
 /// Health, readiness, metrics and the API description.
 struct ServiceController {
     let finder: StationFinder
-    let database: LiaisonDatabase
+    let health: any StoreHealth
+    let outbox: any OutboxStore
     let metrics: HTTPMetrics
 
     var endpoints: [Endpoint] {
@@ -29,7 +30,7 @@ struct ServiceController {
         let stations = finder.snapshot.activeCount
         var problem: String?
         if stations == 0 { problem = "the station index is empty" }
-        do { try database.ping() } catch { problem = "the database does not answer: \(error)" }
+        do { try health.ping() } catch { problem = "the database does not answer: \(error)" }
         let body = Array(try JSONOutput.encode(Status(status: problem == nil ? "ready" : "not ready", stations: stations, detail: problem)))
         var response = JSONResponse.make(body, for: request, cacheable: false)
         if problem != nil { response.status = .serviceUnavailable }
@@ -37,7 +38,7 @@ struct ServiceController {
     }
 
     @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let outbox = SMSOutbox(database: database)
+        let outbox = self.outbox
         metrics.outbox(try await blocking { try outbox.counts() })
         return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)
     }

@@ -7,7 +7,7 @@ import LiaisonStore
 /// The service-level KPIs for staff: `GET /v1/stats?county=&city=&station=&from=&to=`.
 /// County tokens see their county only (the default when none is named).
 struct StatsController {
-    let stats: ComplaintStats
+    let reports: any ReportStore
 
     static let parameters: Set<String> = ["county", "city", "station", "from", "to"]
 
@@ -20,14 +20,14 @@ struct StatsController {
         var filter = ComplaintStats.Filter()
         do {
             filter = try ComplaintStats.filter(county: query.string("county"), city: query.string("city"), station: query.string("station"),
-                                               from: query.string("from"), to: query.string("to"), in: stats.finder.snapshot)
+                                               from: query.string("from"), to: query.string("to"), in: reports.finder.snapshot)
         } catch {
             error.parameters.forEach { query.add($0) }
         }
         try query.check()
         let staff = try context.authenticated()
-        let stats = self.stats, requested = filter
-        let report = try await blocking { try stats.compute(filter: stats.scoped(requested, to: staff), now: Date()) }
+        let reports = self.reports, requested = filter
+        let report = try await blocking { try reports.kpis(requested, for: staff, now: Date()) }
         // Counts move with every complaint and every passing deadline.
         return try JSONResponse.encoding(report, status: .ok, headers: JSONResponse.noStore)
     }

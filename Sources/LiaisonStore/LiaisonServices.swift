@@ -18,12 +18,10 @@ public struct LiaisonServices: Sendable {
     public let serviceLevels: any ServiceLevelStore
     public let outbox: any OutboxStore
     public let tokens: any TokenStore
-    // Not behind the seam yet (SQLite-only reports and the direct train's register): KPIs, hot
-    // spots, ratings and the enterprise register.
-    public let stats: ComplaintStats
-    public let hotspots: MerchantHotspots
-    public let ratings: StationRatings
-    public let enterprises: EnterpriseRegister
+    public let reports: any ReportStore
+    public let enterprises: any EnterpriseStore
+    /// Whether the store answers (`/readyz`).
+    public let health: any StoreHealth
 
     /// The parts over `database`, with a finder over the register as committed now.
     public init(database: LiaisonDatabase, complaints: ComplaintDesk.Settings) throws {
@@ -40,9 +38,8 @@ public struct LiaisonServices: Sendable {
         serviceLevels = desk
         outbox = SMSOutbox(database: database)
         tokens = TokenAuthenticator(database: database)
-        stats = ComplaintStats(database: database, finder: finder)
-        hotspots = MerchantHotspots(database: database, finder: finder)
-        ratings = StationRatings(database: database, finder: finder, formula: complaints.serviceClock.rules.ratings)
+        reports = ComplaintReports(database: database, finder: finder, formula: complaints.serviceClock.rules.ratings)
         enterprises = EnterpriseRegister(desk: desk)
+        health = database
     }
 }

@@ -88,10 +88,42 @@ public protocol TokenStore: Sendable {
     func revoke(name: String) throws -> Bool
 }
 
+/// The reports staff read, all computed from complaints: KPIs, merchant hot spots, station ratings.
+public protocol ReportStore: Sendable {
+    var finder: StationFinder { get }
+    /// The KPIs of the complaints `filter` covers, narrowed to what `staff` may see (all for nil).
+    func kpis(_ filter: ComplaintStats.Filter, for staff: StaffToken?, now: Date) throws -> ComplaintStats.Report
+    /// Merchant hot spots, narrowed to what `staff` may see (all for nil).
+    func hotspots(_ query: MerchantHotspots.Query, for staff: StaffToken?) throws -> MerchantHotspots.Page
+    /// The stations' latest ratings, best first.
+    func ratings(countyCode: String?, limit: Int, offset: Int) -> StationRatings.Page
+    func ratingHistory(stationID: String, limit: Int) throws -> [StationRating]
+    /// Rates every active station now (the watch does it once a day).
+    func rateStations(now: Date) throws -> StationRatings.Summary
+}
+
+/// The direct train's enterprise register: enterprises, their enrolment and their API keys.
+public protocol EnterpriseStore: Sendable {
+    func add(_ enterprise: Enterprise) throws -> Enterprise
+    func enterprise(_ code: String) throws -> Enterprise
+    func list(enrolled: Bool?, after: String?, limit: Int) throws -> [Enterprise]
+    /// Enrols (or enrols again, with a new key); the key is returned once and stored as a digest.
+    func enrol(_ code: String, settleDays: Int?, at: Date) throws -> (enterprise: Enterprise, key: String, keyName: String)
+    /// Ends the enrolment: the keys are revoked and waiting complaints go on to stations.
+    func revoke(_ code: String) throws -> (enterprise: Enterprise, recalled: [String])
+}
+
+/// Whether the store answers (for `/readyz`).
+public protocol StoreHealth: Sendable {
+    func ping() throws
+}
+
 extension StationRegistry: StationRegisterStore {}
 extension ComplaintDesk: StaffComplaintStore, ServiceLevelStore {}
 extension SMSOutbox: OutboxStore {}
 extension TokenAuthenticator: TokenStore {}
+extension EnterpriseRegister: EnterpriseStore {}
+extension LiaisonDatabase: StoreHealth {}
 
 extension StaffComplaintStore {
     public func complaints(stationID: String, status: ComplaintStatus?, by staff: StaffToken) throws -> [Complaint] {
@@ -119,6 +151,16 @@ extension ServiceLevelStore {
     public func markOverdue() throws -> Int { try markOverdue(at: nil) }
     public func dispatchWaiting() throws -> Int { try dispatchWaiting(at: nil) }
     public func sweepDirectTrain(at now: Date? = nil) throws -> (timedOut: Int, lapsed: Int) { try sweepDirectTrain(at: now, limit: 1000) }
+}
+
+extension EnterpriseStore {
+    public func enrol(_ code: String, settleDays: Int?) throws -> (enterprise: Enterprise, key: String, keyName: String) {
+        try enrol(code, settleDays: settleDays, at: Date())
+    }
+}
+
+extension ReportStore {
+    public func ratingHistory(stationID: String) throws -> [StationRating] { try ratingHistory(stationID: stationID, limit: 100) }
 }
 
 extension OutboxStore {

@@ -16,7 +16,7 @@ extension Liaison {
 }
 
 extension StoreOptions {
-    func enterprises() throws -> EnterpriseRegister { try services().enterprises }
+    func enterprises() throws -> any EnterpriseStore { try services().enterprises }
 }
 
 extension Liaison.Enterprises {

@@ -29,12 +29,12 @@ extension Liaison {
             static let flags = ["county": "--county", "from": "--from", "to": "--to", "min": "--min", "limit": "--limit", "offset": "--offset"]
 
             func run() throws {
-                let hotspots = try store.services().hotspots
+                let reports = try store.services().reports
                 let query = try storeCall(flags: Self.flags) {
                     try MerchantHotspots.query(county: county, from: from, to: to, min: min, limit: limit, offset: offset, now: Date(),
-                                               in: hotspots.finder.snapshot)
+                                               in: reports.finder.snapshot)
                 }
-                let page = try hotspots.list(query)
+                let page = try reports.hotspots(query, for: nil)
                 switch format {
                 case .json: try printJSON(page)
                 case .table:

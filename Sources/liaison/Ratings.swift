@@ -9,8 +9,8 @@ extension Liaison {
             abstract: "Station star ratings from the KPIs (formula in geodata/service-levels.json, see the README).",
             subcommands: [Compute.self, List.self, History.self])
 
-        static func make(_ store: StoreOptions) throws -> StationRatings {
-            try store.services().ratings
+        static func make(_ store: StoreOptions) throws -> any ReportStore {
+            try store.services().reports
         }
 
         struct Compute: ParsableCommand {
@@ -20,7 +20,7 @@ extension Liaison {
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                let summary = try Ratings.make(store).compute(now: Date())
+                let summary = try Ratings.make(store).rateStations(now: Date())
                 switch format {
                 case .json: try printJSON(summary)
                 case .table:
@@ -47,7 +47,7 @@ extension Liaison {
                 if let county, ratings.finder.snapshot.counties.county(code: county) == nil {
                     throw ValidationError("--county: " + ratings.finder.snapshot.counties.unknown(county))
                 }
-                let page = ratings.ranking(countyCode: county, limit: limit, offset: offset)
+                let page = ratings.ratings(countyCode: county, limit: limit, offset: offset)
                 switch format {
                 case .json: try printJSON(page)
                 case .table:
@@ -70,7 +70,7 @@ extension Liaison {
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                let history = try storeCall { try Ratings.make(store).history(stationID: id) }
+                let history = try storeCall { try Ratings.make(store).ratingHistory(stationID: id) }
                 switch format {
                 case .json: try printJSON(history)
                 case .table:

@@ -24,11 +24,11 @@ extension Liaison {
         static let flags = ["county": "--county", "city": "--city", "station": "--station", "from": "--from", "to": "--to"]
 
         func run() throws {
-            let stats = try store.services().stats
+            let reports = try store.services().reports
             let filter = try storeCall(flags: Self.flags) {
-                try ComplaintStats.filter(county: county, city: city, station: station, from: from, to: to, in: stats.finder.snapshot)
+                try ComplaintStats.filter(county: county, city: city, station: station, from: from, to: to, in: reports.finder.snapshot)
             }
-            let report = try stats.compute(filter: filter, now: Date())
+            let report = try reports.kpis(filter, for: nil, now: Date())
             switch format {
             case .json: try printJSON(report)
             case .table: print(Self.table(report))
