@@ -21,6 +21,7 @@ let package = Package(
         // Already built for HummingbirdTesting; the SMS webhook gateway posts with it.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +57,15 @@ let package = Package(
             ]
         ),
         .target(name: "LiaisonCaseFile", dependencies: ["CCairo", "LiaisonCore"]),
+        // The shared store for several processes: PostgreSQL with PostGIS, behind the same seam.
+        .target(
+            name: "LiaisonPostgres",
+            dependencies: [
+                "Geodesy", "LiaisonCore", "LiaisonStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .target(
             name: "LiaisonWorkers",
             dependencies: [
@@ -84,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "liaison",
             dependencies: [
-                "LiaisonCore", "LiaisonStore", "LiaisonHTTP", "LiaisonWorkers", "LiaisonCaseFile",
+                "LiaisonCore", "LiaisonStore", "LiaisonHTTP", "LiaisonWorkers", "LiaisonCaseFile", "LiaisonPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +136,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "LiaisonPostgresTests",
+            dependencies: ["LiaisonPostgres", "LiaisonStore", "LiaisonCore", "LiaisonTestSupport"]
         ),
         .testTarget(
             name: "LiaisonHTTPTests",

@@ -36,4 +36,8 @@ import Synchronization
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

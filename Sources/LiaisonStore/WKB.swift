@@ -1,12 +1,13 @@
 import Foundation
 import Geodesy
 
-/// Well-Known Binary for the geometries the store holds (OGC Simple Features, 2-D).
+/// Well-Known Binary for the geometries the stores hold (OGC Simple Features, 2-D), in
+/// SpatiaLite (`GeomFromWKB`, `AsBinary`) and PostGIS (`ST_GeomFromWKB`, `ST_AsBinary`) alike.
 ///
 /// Geometries cross the SQLite boundary as WKB (`GeomFromWKB`, `AsBinary`) because it is
 /// exact: SpatiaLite's text outputs round to 15 significant digits.
-enum WKB {
-    static func multiPolygon(_ m: MultiPolygon) -> Data {
+public enum WKB {
+    public static func multiPolygon(_ m: MultiPolygon) -> Data {
         var out = Data()
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
         func f64(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
@@ -22,7 +23,7 @@ enum WKB {
     }
 
     /// Reads a Polygon or MultiPolygon.
-    static func readMultiPolygon(_ data: Data) throws -> MultiPolygon {
+    public static func readMultiPolygon(_ data: Data) throws -> MultiPolygon {
         var reader = Reader(bytes: [UInt8](data))
         let polygons: [[[Coordinate]]]
         switch try reader.header() {

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import LiaisonCore
+import LiaisonPostgres
 import LiaisonStore
+import Logging
 
 /// Where the database and the geodata it starts from are.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file, or a PostgreSQL database postgres://USER@HOST:PORT/DB (lookups only so far) (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path|url"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("Folder with the GeoJSON a new database is made from (default: $LIAISON_GEODATA, else ./geodata or the repo's).", valueName: "dir"))
@@ -18,9 +20,16 @@ struct StoreOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["LIAISON_DB"] ?? "data/liaison.sqlite"
     }
 
+    /// Whether `--db` names a PostgreSQL database rather than a SpatiaLite file.
+    var isPostgres: Bool { PostgresURL.isPostgres(databasePath) }
+
     /// Opens the database, creating it from geodata on first use (only then is geodata needed):
     /// counties and stations, or with `--empty` the counties only.
     func open() throws -> LiaisonDatabase {
+        if isPostgres {
+            throw lateUsageError("--db: this command does not run on PostgreSQL yet (only nearest, where and stations list/show do): "
+                                 + "give a SpatiaLite file")
+        }
         if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
         let geodata = try geodataDirectory()
         return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata, contents: empty ? .countiesOnly : .countiesAndStations)
@@ -57,8 +66,15 @@ extension StoreOptions {
 
     func tokens() throws -> any TokenStore { TokenAuthenticator(database: try open()) }
 
-    /// The register and counties as committed now, for lookups.
-    func snapshot() throws -> StationSnapshot { try open().snapshot() }
+    /// The register and counties as committed now, for lookups: from the SpatiaLite file, or
+    /// from PostgreSQL (created from geodata when its database is empty).
+    func snapshot() throws -> StationSnapshot {
+        guard isPostgres else { return try open().snapshot() }
+        let store = try storeCall(flags: ["db": "--db"]) { try PostgresStore(url: databasePath, logger: Logger(label: "liaison.store")) }
+        defer { store.close() }
+        if try store.isEmpty() { try store.createIfEmpty(from: try geodataDirectory(), contents: empty ? .countiesOnly : .countiesAndStations) }
+        return try store.snapshot()
+    }
 }
 
 /// How results are printed.
