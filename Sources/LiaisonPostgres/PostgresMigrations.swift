@@ -85,6 +85,18 @@ enum PostgresMigrations {
             FOR EACH STATEMENT EXECUTE FUNCTION liaison_bump_register_version()
             """,
         ]),
+        ("v2 tokens", [
+            // API tokens by name and role, kept only as SHA-256 digests.
+            """
+            CREATE TABLE tokens (
+                name       text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+                role       text NOT NULL,
+                digest     bytea NOT NULL UNIQUE CHECK (length(digest) = 32),
+                created_at timestamptz NOT NULL,
+                revoked_at timestamptz
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations this database lacks. Two processes starting at once take turns

@@ -27,7 +27,7 @@ struct StoreOptions: ParsableArguments {
     /// counties and stations, or with `--empty` the counties only.
     func open() throws -> LiaisonDatabase {
         if isPostgres {
-            throw lateUsageError("--db: this command does not run on PostgreSQL yet (only nearest, where and stations list/show do): "
+            throw lateUsageError("--db: this command does not run on PostgreSQL yet (only nearest, where, stations list/show and tokens do): "
                                  + "give a SpatiaLite file")
         }
         if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
@@ -64,7 +64,10 @@ extension StoreOptions {
 
     func outbox() throws -> any OutboxStore { SMSOutbox(database: try open()) }
 
-    func tokens() throws -> any TokenStore { TokenAuthenticator(database: try open()) }
+    func tokens() throws -> any TokenStore {
+        guard isPostgres else { return TokenAuthenticator(database: try open()) }
+        return PostgresTokens(store: try storeCall(flags: ["db": "--db"]) { try PostgresStore(url: databasePath) })
+    }
 
     /// The register and counties as committed now, for lookups: from the SpatiaLite file, or
     /// from PostgreSQL (created from geodata when its database is empty).

@@ -3,7 +3,8 @@ import LiaisonTestSupport
 import Testing
 
 /// `--db postgres://…`: the lookups answer from PostgreSQL exactly what they answer from the
-/// SpatiaLite file; commands that do not run there yet say so (exit 64) and touch nothing.
+/// SpatiaLite file, tokens are kept there; commands that do not run there yet say so (exit 64)
+/// and touch nothing.
 @Suite struct PostgresCommandTests {
     @Test func lookupsAnswerTheSameFromPostgres() async throws {
         let sandbox = try Sandbox(databases: ["x.sqlite"])
@@ -22,6 +23,16 @@ import Testing
             #expect(fromPostgres.status == 0, "\(fromPostgres)")
             #expect(fromPostgres.stdout == fromFile.stdout, "\(arguments)")
         }
+        // Tokens: made, listed (never shown again) and revoked in PostgreSQL.
+        let created = try await sandbox.run(["tokens", "create", "--name", "xihu-1", "--role", "county:330106", "--db", url])
+        #expect(created.status == 0 && created.stdout.hasPrefix("lst_"), "\(created)")
+        let unknownCounty = try await sandbox.run(["tokens", "create", "--name", "x", "--role", "county:999999", "--db", url])
+        #expect(unknownCounty.status == 64, "\(unknownCounty)")
+        let listed = try await sandbox.run(["tokens", "list", "--db", url])
+        #expect(listed.stdout.contains("xihu-1") && listed.stdout.contains("county:330106") && !listed.stdout.contains("lst_"), "\(listed)")
+        #expect(try await sandbox.run(["tokens", "revoke", "xihu-1", "--db", url]).status == 0)
+        #expect(try await sandbox.run(["tokens", "revoke", "xihu-1", "--db", url]).status == 1)
+
         let refused = try await sandbox.run(["complaints", "list", "--db", url])
         #expect(refused.status == 64 && refused.stderr.contains("does not run on PostgreSQL yet"), "\(refused)")
         let badURL = try await sandbox.run(["nearest", "--lat", "30", "--lng", "120", "--db", "postgres://nouser/x"])
