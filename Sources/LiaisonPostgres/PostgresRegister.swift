@@ -6,7 +6,7 @@ import Logging
 import PostgresNIO
 
 /// The register's rows in PostgreSQL: counties and their boundaries (WKB both ways, exact),
-/// stations (JSON texts in ``JSONOutput``'s canonical form, the point as PostGIS geometry)
+/// stations (``StoredStationTexts``, the point as PostGIS geometry)
 /// and the append-only history.
 enum PostgresRegister {
     static func insert(_ county: County, on connection: PostgresConnection, logger: Logger) async throws {
@@ -27,8 +27,8 @@ enum PostgresRegister {
     }
 
     static func insert(_ station: Station, at: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        let address = try text(station.address), hours = try text(station.hours), modes = try text(station.modes.map(\.rawValue))
-        let staff = try text(station.staff)
+        let texts = try StoredStationTexts(station)
+        let address = texts.address, hours = texts.hours, modes = texts.modes, staff = texts.staff
         try await connection.query("""
             INSERT INTO stations (id, county_code, name, address, phone, hours, modes, capacity, status, staff, created_at, updated_at, geom)
             VALUES (\(station.id), \(station.countyCode), \(station.name), \(address), \(station.phone), \(hours), \(modes), \(station.capacity),
@@ -37,8 +37,6 @@ enum PostgresRegister {
     }
 
     static func stations(on connection: PostgresConnection, logger: Logger) async throws -> [Station] {
-        let decoder = JSONDecoder()
-        func json<T: Decodable>(_ text: String) throws -> T { try decoder.decode(T.self, from: Data(text.utf8)) }
         var stations: [Station] = []
         let rows = try await connection.query("""
             SELECT id, county_code, name, address, phone, hours, modes, capacity, status, staff, ST_X(geom), ST_Y(geom) FROM stations ORDER BY id
@@ -47,17 +45,16 @@ enum PostgresRegister {
             let (id, county, name, address, phone, hours, modes, capacity, status, staff, lng, lat) =
                 try row.decode((String, String, String, String, String, String, String, Int, String, String, Double, Double).self)
             guard let status = StationStatus(rawValue: status) else { throw StoreError(message: "stations.status of \(id) is \"\(status)\"") }
-            let modeNames: [String] = try json(modes)
-            stations.append(Station(id: id, name: name, countyCode: county, address: try json(address), phone: phone, hours: try json(hours),
-                                    modes: modeNames.compactMap(MediationMode.init(rawValue:)), capacity: capacity, status: status,
-                                    staff: try json(staff), location: try Coordinate.validated(latitude: lat, longitude: lng)))
+            stations.append(try StoredStationTexts(address: address, hours: hours, modes: modes, staff: staff)
+                .station(id: id, name: name, countyCode: county, phone: phone, capacity: capacity, status: status,
+                         location: Coordinate(latitude: lat, longitude: lng)))
         }
         return stations
     }
 
     static func appendHistory(of station: Station, before: Station?, actor: String, action: String, reason: String?, at: Date,
                               on connection: PostgresConnection, logger: Logger) async throws {
-        let after = try text(StationFeature(station)), previous = try before.map { try text(StationFeature($0)) }
+        let after = try JSONOutput.string(StationFeature(station)), previous = try before.map { try JSONOutput.string(StationFeature($0)) }
         try await connection.query("""
             INSERT INTO station_history (station_id, at, actor, action, reason, before, after)
             VALUES (\(station.id), \(at), \(actor), \(action), \(reason), \(previous), \(after))
@@ -67,9 +64,5 @@ enum PostgresRegister {
     static func version(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         let rows = try await connection.query("SELECT version FROM register_version WHERE id = 1", logger: logger).collect()
         return try rows.first?.decode(Int64.self) ?? 0
-    }
-
-    static func text<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try JSONOutput.encode(value), as: UTF8.self)
     }
 }

@@ -6,11 +6,11 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// The register in PostgreSQL with PostGIS: the shared store for several `liaison serve`
-/// processes (issue 16). This first part holds the counties, the stations and their history
-/// with PostGIS geometry (SRID 4326, GiST indexes), its own named migrations, the import from
-/// `geodata/` into an empty database, the register's version (bumped by triggers, announced
-/// with NOTIFY) and readiness. The complaint desk, outbox and tokens follow.
+/// PostgreSQL with PostGIS: the shared store for several `liaison serve` processes (issue 16).
+/// So far it holds the counties, the stations and their history with PostGIS geometry (SRID
+/// 4326, GiST indexes), its own named migrations, the import from `geodata/` into an empty
+/// database, the register's version (bumped by triggers, announced with NOTIFY), readiness,
+/// and the API tokens (``PostgresTokens``). The complaint desk and the outbox follow.
 ///
 /// The store seam is synchronous (the SQLite store is), so each method here runs its async
 /// PostgresNIO work and waits for it. That work, and the pool's own, runs on the store's own

@@ -132,7 +132,7 @@ struct ComplaintRecord: LiaisonRecord {
         dispatchedAt = c.milestones.dispatchedAt; respondedAt = c.milestones.respondedAt; acceptedAt = c.milestones.acceptedAt
         outcome = c.milestones.outcome; outcomeAt = c.milestones.outcomeAt; overdue = c.overdueReported.storedBits
         merchantCode = i.merchantCode; merchantKey = Merchant.nameKey(i.merchantName); merchantCase = c.merchantCase; repeatOf = c.repeatOf
-        borderCounties = c.borderCounties.isEmpty ? nil : String(decoding: try JSONOutput.encode(c.borderCounties), as: UTF8.self)
+        borderCounties = c.borderCounties.isEmpty ? nil : try JSONOutput.string(c.borderCounties)
         client = c.client; merchantID = i.merchantID
         enterpriseCode = c.directTrain?.enterpriseCode; enterpriseName = c.directTrain?.enterpriseName; settleBy = c.directTrain?.settleBy
         settlement = c.directTrain?.settlement; settlementAt = c.directTrain?.offeredAt; replyBy = c.directTrain?.replyBy

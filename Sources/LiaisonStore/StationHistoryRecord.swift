@@ -24,8 +24,8 @@ struct StationHistoryRecord: LiaisonRecord {
     static func append(stationID: String, actor: String, action: String, reason: String?, before: Station?, after: Station,
                        at: Date, in db: Database) throws {
         try StationHistoryRecord(stationID: stationID, at: at, actor: actor, action: action, reason: reason,
-                                 before: try before.map { try StationRecord.text(StationFeature($0)) },
-                                 after: try StationRecord.text(StationFeature(after))).insert(db)
+                                 before: try before.map { try JSONOutput.string(StationFeature($0)) },
+                                 after: try JSONOutput.string(StationFeature(after))).insert(db)
     }
 
     static func entries(stationID: String, in db: Database) throws -> [StationHistoryEntry] {

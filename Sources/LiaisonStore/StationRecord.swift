@@ -4,8 +4,8 @@ import Geodesy
 import LiaisonCore
 
 /// One row of the `stations` table as GRDB maps it. The nested parts of a ``Station``
-/// (address, hours, modes, staff) are JSON texts in ``JSONOutput``'s canonical form; the point
-/// is SpatiaLite's own geometry, indexed by `idx_stations_geom`.
+/// (address, hours, modes, staff) are ``StoredStationTexts``; the point is SpatiaLite's own
+/// geometry, indexed by `idx_stations_geom`.
 struct StationRecord: LiaisonRecord {
     static let databaseTableName = "stations"
 
@@ -30,20 +30,16 @@ struct StationRecord: LiaisonRecord {
     typealias Columns = CodingKeys
 
     init(_ station: Station, at: Date) throws {
-        id = station.id; countyCode = station.countyCode; name = station.name; address = try Self.text(station.address)
-        phone = station.phone; hours = try Self.text(station.hours); modes = try Self.text(station.modes.map(\.rawValue))
-        capacity = station.capacity; status = station.status; staff = try Self.text(station.staff)
+        let texts = try StoredStationTexts(station)
+        id = station.id; countyCode = station.countyCode; name = station.name; address = texts.address
+        phone = station.phone; hours = texts.hours; modes = texts.modes
+        capacity = station.capacity; status = station.status; staff = texts.staff
         createdAt = at; updatedAt = at; geom = SpatiaLitePoint(coordinate: station.location)
     }
 
     func station() throws -> Station {
-        let decoder = JSONDecoder()
-        func json<T: Decodable>(_ text: String) throws -> T { try decoder.decode(T.self, from: Data(text.utf8)) }
-        let modes: [String] = try json(modes)
-        return Station(
-            id: id, name: name, countyCode: countyCode, address: try json(address), phone: phone, hours: try json(hours),
-            modes: modes.compactMap(MediationMode.init(rawValue:)), capacity: capacity, status: status, staff: try json(staff),
-            location: try Coordinate.validated(latitude: geom.coordinate.latitude, longitude: geom.coordinate.longitude))
+        try StoredStationTexts(address: address, hours: hours, modes: modes, staff: staff)
+            .station(id: id, name: name, countyCode: countyCode, phone: phone, capacity: capacity, status: status, location: geom.coordinate)
     }
 
     static func stations(_ db: Database) throws -> [Station] {
@@ -100,7 +96,4 @@ struct StationRecord: LiaisonRecord {
         return counts
     }
 
-    static func text<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try JSONOutput.encode(value), as: UTF8.self)
-    }
 }

@@ -105,7 +105,7 @@ func lateUsageError(_ message: String) -> ExitCode {
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {
-    print(String(decoding: try JSONOutput.encode(value), as: UTF8.self))
+    print(try JSONOutput.string(value))
 }
 
 /// Runs store work, turning its domain errors into the CLI's messages and exit codes (the one
