@@ -1472,15 +1472,23 @@ class Paths:
         doc = self.expect(self.staff_get("/v1/complaints?urgent=true"), 200, "GET /v1/complaints?urgent=true")
         got = [x["number"] for x in (doc or {}).get("complaints", [])]
         self.ck.check(sorted(got) == sorted(urgent_all), f"?urgent=true lists {sorted(got)}, expected {sorted(urgent_all)}")
-        doc = self.expect(self.staff_get("/v1/complaints"), 200, "GET /v1/complaints")
-        got = [x["number"] for x in (doc or {}).get("complaints", [])]
-        want = sorted(urgent_running) + sorted(n for n in events if n not in urgent_running)
-        self.ck.check(got == want, f"GET /v1/complaints order: urgent with a running clock first, then by number: "
-                                   f"got {got[:len(urgent_running) + 2]}..., expected {want[:len(urgent_running) + 2]}...")
-        flags = {x["number"]: x.get("urgent") for x in (doc or {}).get("complaints", [])}
+        # The whole list, page by page (7 at a time, so that the cursor is exercised): newest first.
+        listed, after, pages = [], None, 0
+        while pages < 100:
+            doc = self.expect(self.staff_get("/v1/complaints?limit=7" + (f"&after={after}" if after else "")), 200, "GET /v1/complaints")
+            listed += (doc or {}).get("complaints", [])
+            pages += 1
+            after = (doc or {}).get("next")
+            if not after:
+                break
+        got = [x["number"] for x in listed]
+        want = sorted(events, reverse=True)
+        self.ck.check(got == want, f"GET /v1/complaints, {pages} pages: newest first, each once: "
+                                   f"got {got[:4]}... ({len(got)}), expected {want[:4]}... ({len(want)})")
+        flags = {x["number"]: x.get("urgent") for x in listed}
         self.ck.check(all(flags.get(n) == (n in urgent_running) for n in events),
                       f"summary 'urgent' flags: {[n for n in events if flags.get(n) != (n in urgent_running)]} differ")
-        marks = {x["number"]: x.get("provisional_deadlines") for x in (doc or {}).get("complaints", [])}
+        marks = {x["number"]: x.get("provisional_deadlines") for x in listed}
         want = {n: expected_deadlines(evs, self.cal_of(n), self.rules)[1] for n, evs in events.items()}
         self.ck.check(marks == want, "summary 'provisional_deadlines': "
                                      + "; ".join(f"{n} {marks.get(n)}, expected {want.get(n)}" for n in sorted(set(want) | set(marks))

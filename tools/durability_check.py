@@ -218,7 +218,7 @@ def start_traced(binary, db, trace, log_path, page_size, timeout=120.0):
     """strace running `liaison serve --port 0`; returns (strace process, url)."""
     err = open(log_path, "ab")
     proc = subprocess.Popen(["strace", "-f", "-ttt", "-T", "-y", "-s", str(page_size), "-e", f"trace={TRACED}",
-                             "-o", str(trace), str(binary), "serve", "--db", str(db), "--port", "0",
+                             "-o", str(trace), str(binary), "serve", "--db", str(db), "--port", "0", "--anonymous-intake", "--client-intake-burst", "1000000", "--reads-per-minute", "1000000", 
                              "--log-level", "warning", "--overdue-interval", "3600"],
                             stdout=subprocess.PIPE, stderr=err, start_new_session=True)
     err.close()

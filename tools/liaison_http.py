@@ -39,7 +39,10 @@ def database_with_admin_token(binary, db, name, extra_args=()):
 class Server:
     """One `liaison serve --port 0` process on a database file."""
 
-    def __init__(self, binary, db, log_path=None, extra_args=()):
+    def __init__(self, binary, db, log_path=None, extra_args=(), anonymous_intake=True):
+        # anonymous_intake: these tools file complaints without client keys and at rates no
+        # quota allows (development mode); tools/abuse turns it off to test the defences.
+        self.anonymous_intake = anonymous_intake
         self.binary, self.db = str(binary), str(db)
         self.log_path = log_path
         self.extra_args = [str(x) for x in extra_args]   # e.g. ["--geodata", DIR]
@@ -49,7 +52,8 @@ class Server:
     def start(self, timeout=120.0):
         # stdout is read for the listening line; stderr (warnings) goes to a log file for post-mortems.
         err = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.proc = subprocess.Popen([self.binary, "serve", "--port", "0", "--log-level", "warning", "--db", self.db,
+        open_door = ["--anonymous-intake", "--client-intake-burst", "1000000", "--reads-per-minute", "1000000"] if self.anonymous_intake else []
+        self.proc = subprocess.Popen([self.binary, "serve", "--port", "0", "--log-level", "warning", *open_door, "--db", self.db,
                                       *self.extra_args],
                                      stdout=subprocess.PIPE, stderr=err, start_new_session=True)
         if err is not subprocess.DEVNULL:

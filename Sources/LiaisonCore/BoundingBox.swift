@@ -73,26 +73,29 @@ public struct BoundingBox: Sendable, Hashable {
 }
 
 extension StationSnapshot {
-    /// Active stations whose location, in `system`, lies in `box`, in id order, after the
-    /// station `afterID`; at most `limit`, and whether more follow.
+    /// Stations of `status` (active by default; `retired` for the staff console's list) whose
+    /// location, in `system`, lies in `box`, in id order, after the station `afterID`; at most
+    /// `limit`, and whether more follow.
     ///
     /// The GCJ-02 and BD-09 offsets move a point by well under 0.05°, so stations are first
     /// screened in WGS-84 against the box grown by that much, then tested exactly in `system`.
     public func stations(in box: BoundingBox, system: CoordinateSystem, mode: MediationMode?, countyCode: String?,
-                         after afterID: String?, limit: Int) -> (stations: [Station], more: Bool) {
+                         status: StationStatus = .active, after afterID: String?, limit: Int) -> (stations: [Station], more: Bool) {
         let screen = system == .wgs84 ? box : box.expanded(by: 0.05)
+        // Both lists are sorted by id; retired stations are few, so they are filtered on the way.
+        let candidates = status == .active ? activeStations : stations.filter { $0.status == status }
         var found: [Station] = []
         var start = 0
         if let afterID {
-            // Binary search for the first active station with an id above the cursor.
-            var lo = 0, hi = activeStations.count
+            // Binary search for the first station with an id above the cursor.
+            var lo = 0, hi = candidates.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if activeStations[mid].id <= afterID { lo = mid + 1 } else { hi = mid }
+                if candidates[mid].id <= afterID { lo = mid + 1 } else { hi = mid }
             }
             start = lo
         }
-        for station in activeStations[start...] {
+        for station in candidates[start...] {
             guard screen.contains(station.location),
                   mode.map({ station.modes.contains($0) }) ?? true,
                   countyCode.map({ station.countyCode == $0 }) ?? true,

@@ -5,8 +5,10 @@ import Geodesy
 public struct Complaint: Sendable, Hashable {
     /// `ZJ-YYYYMMDD-NNNNNN`: the Asia/Shanghai date of submission and a daily sequence.
     public var number: String
-    /// The unguessable capability that lets the consumer track the complaint.
-    public var trackingToken: String
+    /// The SHA-256 (hex) of the tracking token that lets the consumer track the complaint
+    /// (``TrackingKey/digest(_:)``). The token itself is derived from the number
+    /// (``TrackingKey/token(for:)``) and shown once, in the intake answer; it is never stored.
+    public var trackingDigest: String
     public var status: ComplaintStatus
     public var intake: ComplaintIntake
     /// The county that serves the complaint's location.
@@ -51,12 +53,12 @@ public struct Complaint: Sendable, Hashable {
 
     public var countyConfidence: CountyConfidence { borderCounties.isEmpty ? .inside : .near_border }
 
-    public init(number: String, trackingToken: String, status: ComplaintStatus, intake: ComplaintIntake, countyCode: String,
+    public init(number: String, trackingDigest: String, status: ComplaintStatus, intake: ComplaintIntake, countyCode: String,
                 mode: MediationMode, stationID: String? = nil, distanceMeters: Double? = nil, assignmentReason: String? = nil,
                 submittedAt: Date, updatedAt: Date, appointment: Appointment? = nil, video: VideoSession? = nil,
                 feedback: Feedback? = nil, deadlines: Deadlines = Deadlines()) {
         self.number = number
-        self.trackingToken = trackingToken
+        self.trackingDigest = trackingDigest
         self.status = status
         self.intake = intake
         self.countyCode = countyCode
@@ -99,10 +101,15 @@ public struct Complaint: Sendable, Hashable {
             self.confirmed = confirmed
         }
 
-        /// Join links for each party: the room on the configured base URL (for example a self-hosted Jitsi).
-        public func links(base: String) -> (consumer: String, merchant: String, mediator: String) {
+        /// Join links for each party: the room on the configured base URL (for example a
+        /// self-hosted Jitsi), each with its own signed token when a signer is configured; the
+        /// bare room otherwise (no role can then be enforced: development only).
+        public func links(base: String, signer: VideoSigner?) -> (consumer: String, merchant: String, mediator: String) {
             let url = base.hasSuffix("/") ? base + room : base + "/" + room
-            return (url + "#role=consumer", url + "#role=merchant", url + "#role=mediator")
+            guard let signer else { return (url, url, url) }
+            let domain = URL(string: base)?.host ?? ""
+            func link(_ role: VideoSigner.Role) -> String { url + "?jwt=" + signer.token(room: room, role: role, domain: domain, startsAt: scheduledAt) }
+            return (link(.consumer), link(.merchant), link(.mediator))
         }
     }
 
@@ -290,17 +297,23 @@ extension Complaint {
     /// - review: a review of the outcome without a finding.
     /// Withdrawn and closed complaints are overdue only on an open review.
     public func overdue(at now: Date) -> Set<ServiceDeadline> {
-        func passed(_ deadline: Date?) -> Bool { deadline.map { now >= $0 } ?? false }
-        // A review runs on finished complaints too.
-        var late: Set<ServiceDeadline> = review.map { $0.isOpen && passed($0.dueBy) } == true ? [.review] : []
+        Set(runningDeadlines.filter { now >= $0.dueBy }.map(\.kind))
+    }
 
-        guard !status.isTerminal else { return late }
-        if let urgent, urgent.metAt == nil, passed(urgent.dueBy) { late.insert(.urgent) }
-        if milestones.dispatchedAt == nil, passed(deadlines.dispatchBy) { late.insert(.dispatch) }
-        if milestones.respondedAt == nil, passed(deadlines.respondBy) { late.insert(.response) }
-        if milestones.acceptedAt == nil, passed(deadlines.acceptanceBy) { late.insert(.acceptance) }
-        if milestones.acceptedAt != nil, milestones.outcomeAt == nil, passed(deadlines.mediationBy) { late.insert(.mediation) }
-        return late
+    /// The deadlines whose clock is still running, passed or not, earliest first: what
+    /// ``overdue(at:)`` checks, and what a staff queue shows as time left.
+    public var runningDeadlines: [(kind: ServiceDeadline, dueBy: Date)] {
+        var running: [(kind: ServiceDeadline, dueBy: Date)] = []
+        // A review runs on finished complaints too.
+        if let review, review.isOpen, let due = review.dueBy { running.append((.review, due)) }
+        if !status.isTerminal {
+            if let urgent, urgent.metAt == nil { running.append((.urgent, urgent.dueBy)) }
+            if milestones.dispatchedAt == nil, let due = deadlines.dispatchBy { running.append((.dispatch, due)) }
+            if milestones.respondedAt == nil, let due = deadlines.respondBy { running.append((.response, due)) }
+            if milestones.acceptedAt == nil, let due = deadlines.acceptanceBy { running.append((.acceptance, due)) }
+            if milestones.acceptedAt != nil, milestones.outcomeAt == nil, let due = deadlines.mediationBy { running.append((.mediation, due)) }
+        }
+        return running.sorted { $0.dueBy < $1.dueBy }
     }
 }
 
@@ -367,11 +380,6 @@ public enum ComplaintNumber {
         let b = Array(text.utf8)
         guard b.count == 18, text.hasPrefix("ZJ-"), b[11] == UInt8(ascii: "-") else { return false }
         return (3..<11).allSatisfy { (48...57).contains(b[$0]) } && (12..<18).allSatisfy { (48...57).contains(b[$0]) }
-    }
-
-    /// A fresh tracking token: `trk_` and 256 random bits, base64url.
-    public static func newTrackingToken() -> String {
-        "trk_" + Base64URL.random(bytes: 32)
     }
 
     /// A fresh video room id: 128 random bits, base32 lower case (URL- and voice-safe).

@@ -40,6 +40,7 @@ public struct StaffCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at", "court_id", "reached", "satisfied"], prefix: "")
+        problems += FreeText.problems(in: object)
         problems += nullFields(object)
         let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.party == .staff ? $0 : nil }
         if action == nil {
@@ -47,7 +48,7 @@ public struct StaffCommand: Sendable, Hashable {
         }
         var note: String?
         if let raw = object["note"], !(raw is NSNull) {
-            if let raw = raw as? String, case let text = raw.trimmingCharacters(in: .whitespacesAndNewlines), ComplaintIntake.fits(raw, trimmed: text, max: 500) {
+            if let raw = raw as? String, case let text = raw.cleaned, ComplaintIntake.fits(raw, trimmed: text, max: 500) {
                 note = text
             } else {
                 problems.append(InvalidParameter(name: "note", reason: "expected a string of 1 to 500 characters"))
@@ -144,6 +145,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"satisfaction\": 1 to 5, \"comment\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["satisfaction", "comment"], prefix: "")
+        problems += FreeText.problems(in: object)
         problems += nullFields(object)
         // Typed decoding accepts a JSON integer only (not true, not 4.5, not "5").
         struct Rating: Decodable { let satisfaction: Int }
@@ -164,6 +166,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected nothing or {\"reason\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["reason"], prefix: "")
+        problems += FreeText.problems(in: object)
         problems += nullFields(object)
         let reason = optionalText(object["reason"], name: "reason", problems: &problems)
         guard problems.isEmpty else { throw InvalidInput(problems) }
@@ -176,7 +179,7 @@ public enum ConsumerCommand: Sendable, Hashable {
             problems.append(InvalidParameter(name: name, reason: "expected a string of at most 500 characters"))
             return nil
         }
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = raw.cleaned
         return text.isEmpty ? nil : text
     }
 }
@@ -202,9 +205,10 @@ public enum EnterpriseCommand: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"\(field)\": \"...\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: [field], prefix: "")
+        problems += FreeText.problems(in: object)
         problems += nullFields(object)
         let raw = object[field] as? String
-        let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = raw?.cleaned
         if raw == nil || text == nil || !ComplaintIntake.fits(raw!, trimmed: text!, max: 500) {
             problems.append(InvalidParameter(name: field, reason: "is required: \(action == .settle ? "what was agreed with the consumer" : "why"), in 1 to 500 characters"))
         }

@@ -101,6 +101,7 @@ public struct ComplaintIntake: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"location\", \"consumer\", \"merchant\", \"category\", \"description\", \"preferred_mode\"}")
         }
         var problems = StationDraft.unknownFields(object, allowed: fields, prefix: "")
+        problems += FreeText.problems(in: object)
         for name in required where object[name] == nil || object[name] is NSNull {
             problems.append(InvalidParameter(name: name, reason: "is required"))
         }
@@ -134,7 +135,7 @@ public struct ComplaintIntake: Sendable, Hashable {
         if system == nil {
             problems.append(InvalidParameter(name: "location.coordsys", reason: "unknown coordinate system \"\(draft.location.coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)"))
         }
-        let consumerName = draft.consumer.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let consumerName = draft.consumer.name.cleaned
         if !Self.fits(draft.consumer.name, trimmed: consumerName, max: 32) {
             problems.append(InvalidParameter(name: "consumer.name", reason: "expected 1 to 32 characters"))
         }
@@ -142,11 +143,11 @@ public struct ComplaintIntake: Sendable, Hashable {
         if phone == nil {
             problems.append(InvalidParameter(name: "consumer.phone", reason: "\"\(draft.consumer.phone)\" is not a mobile number: expected \(MobileNumber.allowed)"))
         }
-        let merchantName = draft.merchant.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let merchantName = draft.merchant.name.cleaned
         if !Self.fits(draft.merchant.name, trimmed: merchantName, max: 100) {
             problems.append(InvalidParameter(name: "merchant.name", reason: "expected 1 to 100 characters"))
         }
-        let merchantAddress = draft.merchant.address?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let merchantAddress = draft.merchant.address?.cleaned
         if let address = draft.merchant.address, address.unicodeScalars.count > 200 {
             problems.append(InvalidParameter(name: "merchant.address", reason: "expected at most 200 characters"))
         }
@@ -160,7 +161,7 @@ public struct ComplaintIntake: Sendable, Hashable {
         if category == nil {
             problems.append(InvalidParameter(name: "category", reason: "unknown category \"\(draft.category)\": expected one of \(ComplaintCategory.allowedNames)"))
         }
-        let description = draft.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        let description = draft.description.cleaned
         if !Self.fits(draft.description, trimmed: description, max: maxDescriptionCharacters) {
             problems.append(InvalidParameter(name: "description", reason: "expected 1 to \(maxDescriptionCharacters) characters (not only spaces), got \(draft.description.unicodeScalars.count)"))
         }

@@ -6,15 +6,19 @@ import Foundation
 public struct ComplaintPresenter: Sendable {
     public var videoBaseURL: String
     public var courts: CourtRegister
+    /// Signs each party's video link (nil: bare room links, development only).
+    public var videoSigner: VideoSigner?
 
-    public init(videoBaseURL: String, courts: CourtRegister) {
+    public init(videoBaseURL: String, courts: CourtRegister, videoSigner: VideoSigner? = nil) {
         self.videoBaseURL = videoBaseURL
         self.courts = courts
+        self.videoSigner = videoSigner
     }
 
     public func json(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot,
-                     includeToken: Bool = false, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil) throws -> Data {
+                     trackingToken: String? = nil, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil) throws -> Data {
         try JSONOutput.encode(ComplaintView(complaint, events: events, snapshot: snapshot, audience: audience, videoBaseURL: videoBaseURL,
-                                            includeToken: includeToken, links: links, sameMerchantOpen: sameMerchantOpen, courts: courts))
+                                            trackingToken: trackingToken, links: links, sameMerchantOpen: sameMerchantOpen, courts: courts,
+                                            videoSigner: videoSigner))
     }
 }

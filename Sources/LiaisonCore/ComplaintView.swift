@@ -181,14 +181,14 @@ public struct ComplaintView: Sendable, Encodable {
     public static let failedNextSteps = "调解未能达成协议。您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 继续投诉，也可以依法申请人民法院调解、申请仲裁或提起诉讼。"
 
     /// - Parameters:
-    ///   - includeToken: true only in the intake response (the one place the token is shown).
+    ///   - trackingToken: given only in the intake response (the one place the token is shown).
     ///   - videoBaseURL: where video rooms live (for example a self-hosted Jitsi).
     public init(_ complaint: Complaint, events: [ComplaintEvent], snapshot: StationSnapshot, audience: Audience,
-                videoBaseURL: String, includeToken: Bool = false, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil,
-                courts: CourtRegister = .empty) {
+                videoBaseURL: String, trackingToken: String? = nil, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil,
+                courts: CourtRegister = .empty, videoSigner: VideoSigner? = nil) {
         let c = complaint
         number = c.number
-        tracking_token = includeToken ? c.trackingToken : nil
+        tracking_token = trackingToken
         status = c.status.rawValue
         category = c.intake.category.rawValue
         category_label = c.intake.category.label
@@ -201,7 +201,7 @@ public struct ComplaintView: Sendable, Encodable {
         county_confidence = c.countyConfidence.rawValue
         border_counties = c.borderCounties
         if case .staff = audience { self.links = links } else { self.links = nil }
-        same_merchant_open = includeToken ? (sameMerchantOpen ?? []) : nil
+        same_merchant_open = trackingToken != nil ? (sameMerchantOpen ?? []) : nil
         let seesPhone = switch audience {
         case .staff(let sees): sees
         case .enterprise: c.status.isWithEnterprise
@@ -225,10 +225,14 @@ public struct ComplaintView: Sendable, Encodable {
                             status: $0.confirmed ? "confirmed" : "proposed", place: station.map { $0.name + " (" + $0.address.line + ")" })
         }
         video = c.video.map { v in
-            let links = v.links(base: videoBaseURL)
-            var shown = ["consumer": links.consumer, "merchant": links.merchant]
-            if case .staff = audience { shown["mediator"] = links.mediator }
-            if case .enterprise = audience { shown = ["merchant": links.merchant] }
+            let links = v.links(base: videoBaseURL, signer: videoSigner)
+            // Each party sees its own link only (staff hand the merchant theirs); none once the complaint is over.
+            var shown: [String: String] = switch audience {
+            case .consumer: ["consumer": links.consumer]
+            case .enterprise: ["merchant": links.merchant]
+            case .staff: ["consumer": links.consumer, "merchant": links.merchant, "mediator": links.mediator]
+            }
+            if [.resolved, .failed, .closed, .withdrawn].contains(c.status) { shown = [:] }
             return VideoView(room: v.room, scheduled_at: Timestamp.string(v.scheduledAt), status: v.confirmed ? "confirmed" : "proposed", links: shown)
         }
         feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
@@ -255,13 +259,21 @@ public struct ComplaintView: Sendable, Encodable {
         let directTrainActions: Set<ComplaintAction> = [.submit, .refer, .settle, .decline, .timeout, .recall, .accept_settlement, .reject_settlement, .lapse, .withdraw]
         let shownEvents = party == .enterprise ? events.filter { directTrainActions.contains($0.action) } : events
         self.events = shownEvents.map {
-            EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: $0.actor, action: $0.action.rawValue, from: $0.from?.rawValue,
+            EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: party == .staff ? $0.actor : Self.publicActor($0), action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
         }
     }
 }
 
 extension ComplaintView {
+    /// Who did something, as consumers and enterprises are shown it: `consumer`, `system`,
+    /// `enterprise` or `station_staff`, never a token's or key's name.
+    static func publicActor(_ event: ComplaintEvent) -> String {
+        if event.actor == "consumer" || event.actor.hasPrefix("open311:") { return "consumer" }
+        if event.actor == "system" { return "system" }
+        return event.action.party == .enterprise ? "enterprise" : "station_staff"
+    }
+
     /// What `party` may do now: the state machine's actions, less those whose precondition the
     /// complaint does not meet (nothing to confirm, not near a border, no open review...).
     public static func allowedActions(_ c: Complaint, party: ComplaintParty) -> [ComplaintAction] {
@@ -356,9 +368,17 @@ public struct ComplaintSummary: Sendable, Encodable {
     public let return_visit_queued_at: String?
     /// Deadlines counted by the law alone (see ``Complaint/Deadlines/provisional``).
     public let provisional_deadlines: [String]
+    /// The earliest deadline whose clock still runs (passed or not): a queue shows it as time left.
+    public let next_deadline: NextDeadline?
+
+    public struct NextDeadline: Sendable, Encodable {
+        public let kind: String
+        public let due_by: String
+    }
 
     public init(_ c: Complaint, seesPhone: Bool) {
         provisional_deadlines = c.deadlines.provisional.names
+        next_deadline = c.runningDeadlines.first.map { NextDeadline(kind: $0.kind.rawValue, due_by: Timestamp.string($0.dueBy)) }
         urgent = c.urgent != nil && c.urgent?.metAt == nil
         enterprise_code = c.directTrain?.enterpriseCode
         review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(Timestamp.string) : nil }

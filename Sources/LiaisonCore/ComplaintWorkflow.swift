@@ -80,14 +80,15 @@ public struct ComplaintWorkflow: Sendable {
         schedule(&complaint, startsAt: slot.startsAt)
     }
 
-    /// A session at `startsAt`: an appointment at the station, or a video session (keeping its room).
+    /// A session at `startsAt`: an appointment at the station, or a video session (in a new room).
     public func schedule(_ complaint: inout Complaint, startsAt: Date) {
         switch complaint.mode {
         case .offline:
             complaint.appointment = Complaint.Appointment(startsAt: startsAt, endsAt: startsAt.addingTimeInterval(Double(MediationSchedule.sessionMinutes * 60)),
                                                           confirmed: false)
         case .video:
-            complaint.video = Complaint.VideoSession(room: complaint.video?.room ?? ComplaintNumber.newRoom(), scheduledAt: startsAt, confirmed: false)
+            // A new room for every (re)scheduled session: links to the earlier one open nothing now.
+            complaint.video = Complaint.VideoSession(room: ComplaintNumber.newRoom(), scheduledAt: startsAt, confirmed: false)
         }
     }
 

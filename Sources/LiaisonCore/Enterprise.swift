@@ -58,6 +58,7 @@ public struct Enterprise: Sendable, Hashable {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"credit_code\", \"name\", \"merchant_id\", \"contact\": {\"name\", \"phone\"}}")
         }
         var problems = StationDraft.unknownFields(object, allowed: ["credit_code", "name", "merchant_id", "contact"], prefix: "")
+        problems += FreeText.problems(in: object)
         problems += nullFields(object)
         let code = object["credit_code"] as? String
         if code == nil || !Merchant.isCreditCode(code!) {
@@ -65,7 +66,7 @@ public struct Enterprise: Sendable, Hashable {
         }
         // Lengths count Unicode code points of the text as sent, as everywhere in the API (and JSON Schema's maxLength).
         let rawName = object["name"] as? String
-        let name = rawName?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = rawName?.cleaned
         if rawName == nil || !ComplaintIntake.fits(rawName!, trimmed: name!, max: 100) {
             problems.append(InvalidParameter(name: "name", reason: "expected 1 to 100 characters"))
         }
@@ -79,7 +80,7 @@ public struct Enterprise: Sendable, Hashable {
         if let contact = object["contact"] as? [String: Any] {
             problems += StationDraft.unknownFields(contact, allowed: ["name", "phone"], prefix: "contact.")
             let rawContact = contact["name"] as? String
-            contactName = rawContact?.trimmingCharacters(in: .whitespacesAndNewlines)
+            contactName = rawContact?.cleaned
             if rawContact == nil || !ComplaintIntake.fits(rawContact!, trimmed: contactName!, max: 50) {
                 problems.append(InvalidParameter(name: "contact.name", reason: "expected 1 to 50 characters"))
             }

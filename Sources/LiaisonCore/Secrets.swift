@@ -1,4 +1,8 @@
 import Foundation
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Base64url (RFC 4648 §5, no padding): tokens, keys and page cursors are written in it.
 public enum Base64URL {
@@ -26,4 +30,86 @@ public enum Base64URL {
 public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
     return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+}
+
+/// The server secret tracking tokens are derived from, so that no token is ever stored: a
+/// complaint's token is `trk_` and the HMAC-SHA-256 of its number under this key (base64url);
+/// the store keeps only the token's SHA-256 (``digest(_:)``), and a replayed intake answer is
+/// rebuilt with the token derived again.
+///
+/// The key lives in a file outside the database, created with mode 0600 on first start
+/// (``file(_:)``); every process serving one database needs the same file. A database records
+/// the key's ``fingerprint`` (an HMAC of a fixed text, which reveals nothing of the key) and
+/// refuses another key, so a wrong file is an error at start, not tokens that fail to match.
+public struct TrackingKey: Sendable {
+    private let key: SymmetricKey
+    /// Where the key was read from; nil for an ephemeral key (tests, benchmarks).
+    public let path: String?
+
+    init(key: SymmetricKey, path: String?) {
+        self.key = key
+        self.path = path
+    }
+
+    /// A key that lives as long as the process: for tests and benchmarks, never for a server.
+    public static func ephemeral() -> TrackingKey { TrackingKey(key: SymmetricKey(size: .bits256), path: nil) }
+
+    /// The key in the file at `path`: 32 bytes in base64url on one line. A missing file is
+    /// created (mode 0600, its folder too); a file others may read or write is refused.
+    public static func file(_ path: String) throws -> TrackingKey {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: path) {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try manager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            let fresh = Base64URL.random(bytes: 32) + "\n"
+            // O_EXCL: two processes starting at once do not both write a key; the loser reads the winner's.
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            if fd >= 0 {
+                let written = fresh.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, fresh.utf8.count) }
+                let synced = fsync(fd)
+                close(fd)
+                guard written == fresh.utf8.count, synced == 0 else {
+                    throw KeyFileError(path: path, problem: "could not be written: \(String(cString: strerror(errno)))")
+                }
+            } else if errno != EEXIST {
+                throw KeyFileError(path: path, problem: "could not be created: \(String(cString: strerror(errno)))")
+            }
+        }
+        let attributes = try manager.attributesOfItem(atPath: path)
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw KeyFileError(path: path, problem: "may be read by others (mode \(String(mode, radix: 8))): chmod 600 it")
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = Base64URL.decode(text), bytes.count == 32 else {
+            throw KeyFileError(path: path, problem: "does not hold a key (32 bytes in base64url on one line)")
+        }
+        return TrackingKey(key: SymmetricKey(data: bytes), path: path)
+    }
+
+    /// The tracking token of complaint `number`.
+    public func token(for number: String) -> String {
+        "trk_" + Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: key))
+    }
+
+    /// What the store keeps of a token: its SHA-256, lower-case hex.
+    public static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Names the key without revealing it: the first 16 bytes of its HMAC of a fixed text, hex.
+    public var fingerprint: String {
+        HMAC<SHA256>.authenticationCode(for: Data("liaison tracking key fingerprint".utf8), using: key)
+            .prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public struct KeyFileError: Error, CustomStringConvertible {
+        public let path: String
+        public let problem: String
+        public var description: String { "the tracking key file \(path) \(problem)" }
+
+        public init(path: String, problem: String) {
+            self.path = path
+            self.problem = problem
+        }
+    }
 }

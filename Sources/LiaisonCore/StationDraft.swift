@@ -48,6 +48,8 @@ public enum StationDraft {
     public static func validate(_ object: [String: Any], id: String?, counties: CountyLocator) throws(InvalidInput) -> Validated {
         var problems: [InvalidParameter] = []
         problems += unknownFields(object, allowed: fields, prefix: "")
+        problems += FreeText.problems(in: object)
+        let object = FreeText.normalized(object) as? [String: Any] ?? object
         for name in required where object[name] == nil || object[name] is NSNull {
             problems.append(InvalidParameter(name: name, reason: "is required"))
         }

@@ -33,6 +33,10 @@ extension StationFeature {
             }
         }
 
+        // The one rule for typed text (FreeText), over every string of the properties.
+        if let encoded = try? JSONEncoder().encode(p), let object = try? JSONSerialization.jsonObject(with: encoded) {
+            problems += FreeText.problems(in: object, at: "properties")
+        }
         let name = p.name.trimmingCharacters(in: .whitespaces)
         if name.isEmpty || name.count > 64 { problem("properties.name", "expected 1 to 64 characters, got \(name.count)") }
 

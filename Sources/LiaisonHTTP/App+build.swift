@@ -28,8 +28,10 @@ public func buildApplication(settings: ServerSettings, services: LiaisonServices
     return Application(
         router: router,
         // Hummingbird's idle timeout counts decoded HTTP parts, not bytes, so a client dripping a
-        // request head a byte at a time (slowloris) is cut off too (SlowClientTests).
-        server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds), httpDecoderConfiguration: decoder)),
+        // request head a byte at a time (slowloris) is cut off too (SlowClientTests); a body dripped
+        // a chunk at a time resets it, so each request also has a deadline from head to end.
+        server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(deadline: .seconds(settings.requestDeadlineSeconds))],
+                                            idleTimeout: .seconds(settings.idleTimeoutSeconds), httpDecoderConfiguration: decoder)),
         configuration: ApplicationConfiguration(
             address: .hostname(settings.host, port: settings.port),
             serverName: "liaison",
@@ -43,17 +45,26 @@ public func buildApplication(settings: ServerSettings, services: LiaisonServices
 /// authentication its ``Access`` needs.
 public func buildRouter(settings: ServerSettings, services: LiaisonServices, metrics: HTTPMetrics,
                         logger: Logger) -> Router<AppRequestContext> {
-    let endpoints = allEndpoints(services, metrics: metrics, settings: settings)
+    let limits = Limits(settings)
+    let endpoints = allEndpoints(services, metrics: metrics, settings: settings, limits: limits)
     // HEAD is answered wherever GET is (RFC 9110 9.1), without a body.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Middleware first: Hummingbird applies middleware to the routes added after it.
     router.add(middleware: EdgeMiddleware(routes: RouteTable(endpoints), settings: settings, metrics: metrics, logger: logger))
     // One group per kind of access, each behind the authentication it needs: the caller is known
     // before a handler reads a body or a parameter.
-    let auth = StaffAuthenticator(authenticator: services.tokens)
+    let auth = StaffAuthenticator(authenticator: services.tokens, publicURL: settings.publicURL)
     for access in Access.allCases {
         let group = router.group()
-        if access != .anyone { group.add(middleware: BearerAuthentication(access: access, auth: auth)) }
+        switch access {
+        case .anyone, .staffIfBearer: group.add(middleware: ReadLimitMiddleware(limits: limits))
+        default: break
+        }
+        switch access {
+        case .anyone: break
+        case .client: group.add(middleware: ClientIntakeMiddleware(auth: auth, limits: limits))
+        default: group.add(middleware: BearerAuthentication(access: access, auth: auth))
+        }
         for endpoint in endpoints where endpoint.access == access {
             group.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
         }
@@ -61,7 +72,7 @@ public func buildRouter(settings: ServerSettings, services: LiaisonServices, met
     return router
 }
 
-func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSettings) -> [Endpoint] {
+func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSettings, limits: Limits) -> [Endpoint] {
     StationsController(finder: s.finder).endpoints
         + RegistryController(registry: s.registry, finder: s.finder, settings: settings).endpoints
         + ComplaintsController(desk: s.complaints, outbox: s.outbox, settings: settings).endpoints
@@ -69,15 +80,17 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + MerchantsController(reports: s.reports).endpoints
         + RatingsController(reports: s.reports).endpoints
         + RegionsController(finder: s.finder).endpoints
-        + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings).endpoints
+        + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings, limits: limits).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
         + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics).endpoints
-        + OGCController(finder: s.finder).endpoints
+        + OGCController(finder: s.finder, publicURL: settings.publicURL).endpoints
+        + ConsoleController(auth: StaffAuthenticator(authenticator: s.tokens, publicURL: settings.publicURL), finder: s.finder, settings: settings,
+                            assets: ConsoleAssets(leafletDirectory: settings.console.leafletDirectory)).endpoints
 }
 
 /// Every route the application serves (for the OpenAPI check).
 public func routeTable(services: LiaisonServices, settings: ServerSettings) -> RouteTable {
-    RouteTable(allEndpoints(services, metrics: HTTPMetrics(version: liaisonVersion), settings: settings))
+    RouteTable(allEndpoints(services, metrics: HTTPMetrics(version: liaisonVersion), settings: settings, limits: Limits(settings)))
 }
 
 /// Reported in `liaison_build_info`.

@@ -10,8 +10,12 @@ public struct AppRequestContext: RequestContext {
     /// Who called, once ``BearerAuthentication`` has checked the token its endpoint's ``Access`` needs.
     public var caller: StaffToken?
 
+    /// The peer's IP address (the proxy's, behind one), for per-address limits.
+    public let remoteIP: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteIP = source.channel.remoteAddress?.ipAddress
     }
 
     /// Handlers collect bodies with their own limits (ServerSettings); this caps anything else.

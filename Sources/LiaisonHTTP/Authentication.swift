@@ -14,9 +14,11 @@ enum Access: Sendable, Hashable, CaseIterable {
     case admin
     /// An enterprise key (the direct train).
     case enterprise
-    /// Anyone; a staff token when an `Authorization` header is sent (complaint tracking answers
+    /// Anyone; a staff token when an `Authorization` header (or a console session cookie) is sent (complaint tracking answers
     /// staff with their token and consumers with their tracking token).
     case staffIfBearer
+    /// A client key (`X-Client-Key`) and its quota: complaint intake (``ClientIntakeMiddleware``).
+    case client
 }
 
 /// Authenticates the bearer token an endpoint's ``Access`` asks for and hands the caller to the
@@ -38,7 +40,9 @@ struct BearerAuthentication: RouterMiddleware {
         case .enterprise:
             context.caller = try await auth.enterprise(request)
         case .staffIfBearer:
-            if request.headers[.authorization] != nil { context.caller = try await auth.staff(request) }
+            if request.headers[.authorization] != nil || ConsoleSession.id(in: request) != nil { context.caller = try await auth.staff(request) }
+        case .client:
+            break   // ClientIntakeMiddleware
         }
         return try await next(request, context)
     }

@@ -9,13 +9,14 @@ import LiaisonStore
 public enum ComplaintFiling {
     /// - Throws: ``InvalidInput`` (the key or the body), and what
     ///   ``ConsumerComplaintStore/file(_:replay:respond:)`` throws.
-    public static func submit(_ body: Data, idempotencyKey: String?, to store: any ConsumerComplaintStore) throws -> ComplaintDesk.Submitted {
+    /// - Parameter client: whose Idempotency-Key it is (the client key's name; `~` anonymous, `~cli` the CLI).
+    public static func submit(_ body: Data, idempotencyKey: String?, client: String = "~", to store: any ConsumerComplaintStore) throws -> ComplaintDesk.Submitted {
         let key = try idempotencyKey.map(checkedKey)
         let intake = try ComplaintIntake.validate(body)
-        let replay = key.map { ComplaintDesk.Replay(key: $0, fingerprint: ComplaintIntake.fingerprint(body)) }
+        let replay = key.map { ComplaintDesk.Replay(key: $0, fingerprint: ComplaintIntake.fingerprint(body), scope: client) }
         let presenter = store.settings.presenter
         return try store.file(intake, replay: replay) { filed in
-            try presenter.json(filed.complaint, events: filed.events, audience: .consumer, snapshot: filed.snapshot, includeToken: true,
+            try presenter.json(filed.complaint, events: filed.events, audience: .consumer, snapshot: filed.snapshot, trackingToken: filed.trackingToken,
                                sameMerchantOpen: filed.sameMerchantOpen)
         }
     }
@@ -32,8 +33,8 @@ public enum ComplaintFiling {
 extension ConsumerComplaintStore {
     /// The JSON of a complaint for an audience, against the register as it is now unless given.
     func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot? = nil,
-                includeToken: Bool = false, links: ComplaintLinks? = nil) throws -> Data {
+                links: ComplaintLinks? = nil) throws -> Data {
         try settings.presenter.json(complaint, events: events, audience: audience, snapshot: snapshot ?? finder.snapshot,
-                                    includeToken: includeToken, links: links)
+                                    links: links)
     }
 }

@@ -18,7 +18,7 @@ struct ComplaintsController {
 
     var endpoints: [Endpoint] {
         [
-            Endpoint(method: .post, path: "/v1/complaints", handler: submit),
+            Endpoint(method: .post, path: "/v1/complaints", access: .client, handler: submit),
             .get("/v1/complaints/{number}", access: .staffIfBearer, show),
             Endpoint(method: .post, path: "/v1/complaints/{number}/events", access: .staff, handler: staffAction),
             Endpoint(method: .post, path: "/v1/complaints/{number}/feedback", handler: feedback),
@@ -39,7 +39,8 @@ struct ComplaintsController {
         let body = try await collectBody(request, settings: settings)
         let key = request.headers[Self.idempotencyKey]
         let desk = self.desk
-        let submitted = try await blocking { try ComplaintFiling.submit(body, idempotencyKey: key, to: desk) }
+        let client = context.caller?.name ?? "~"
+        let submitted = try await blocking { try ComplaintFiling.submit(body, idempotencyKey: key, client: client, to: desk) }
         var headers = HTTPFields()
         headers[.location] = "/v1/complaints/\(submitted.number)"
         if submitted.replayed { headers[Self.replayed] = "true" }
@@ -149,22 +150,36 @@ struct ComplaintsController {
         let station_id: String
         let status: String?
         let complaints: [ComplaintSummary]
+        /// The `after` of the next page; absent on the last.
+        let next: String?
     }
 
+    /// Staff: a station's complaints, newest first, `limit` (≤ 200) at a time after `after`.
     @Sendable func stationQueue(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var query = QueryReader(request, allowed: ["status"])
+        let staff = try context.authenticated()
+        var query = QueryReader(request, allowed: ["status", "after", "limit"])
         let statusText = query.string("status")
         let status = statusText.flatMap(ComplaintStatus.init(rawValue:))
         if let statusText, status == nil {
             query.add(InvalidParameter(name: "status", reason: "unknown status \"\(statusText)\": expected one of \(ComplaintStatus.allowedNames)"))
         }
+        let limit = query.limit(default: 50, max: 200)
+        let after = query.complaintCursor()
         try query.check()
-        let staff = try context.authenticated()
         let id = context.path("id")
-        let desk = self.desk
-        let complaints = try await blocking { try desk.complaints(stationID: id, status: status, by: staff) }
-        let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
-        return try JSONResponse.encoding(QueueResponse(station_id: id, status: status?.rawValue, complaints: summaries), for: request)
+        guard let station = desk.finder.snapshot.station(id: id) else { throw Problem.notFound("no station \(id)") }
+        guard staff.role.permits(countyCode: station.countyCode) else {
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
+                          detail: "token \(staff.name) (\(staff.role)) may not see the complaints of station \(id) in county \(station.countyCode)")
+        }
+        var listQuery = ComplaintDesk.ListQuery(limit: limit)
+        listQuery.stationID = id
+        listQuery.statuses = status.map { [$0] } ?? []
+        listQuery.after = after
+        let desk = self.desk, asked = listQuery
+        let page = try await blocking { try desk.list(asked) }
+        let summaries = page.complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
+        return try JSONResponse.encoding(QueueResponse(station_id: id, status: status?.rawValue, complaints: summaries, next: page.next), for: request)
     }
 
     struct ListResponse: Encodable {
@@ -174,57 +189,59 @@ struct ComplaintsController {
         let near_border: Bool
         let urgent: Bool
         let complaints: [ComplaintSummary]
+        /// The `after` of the next page; absent on the last.
+        let next: String?
     }
 
-    /// Staff: complaints by county and status; `overdue=true` for those past a deadline with its clock running.
-    /// A county token lists its own county (the default) and no other.
+    /// Staff: complaints by county and status (one, or several comma-separated), newest first,
+    /// `limit` (≤ 200) at a time after the cursor `after`; `overdue=true` for those past a
+    /// deadline with its clock running. Every filter applies before paging. A county token
+    /// lists its own county (the default) and no other (``Jurisdiction``).
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border", "urgent"])
+        let staff = try context.authenticated()
+        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border", "urgent", "after", "limit"])
         let county = query.string("county")
         let statusText = query.string("status")
-        let status = statusText.flatMap(ComplaintStatus.init(rawValue:))
-        if let statusText, status == nil {
-            query.add(InvalidParameter(name: "status", reason: "unknown status \"\(statusText)\": expected one of \(ComplaintStatus.allowedNames)"))
+        var statuses = Set<ComplaintStatus>()
+        for name in statusText.map({ $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }) ?? [] {
+            if let status = ComplaintStatus(rawValue: name) {
+                statuses.insert(status)
+            } else {
+                query.add(InvalidParameter(name: "status", reason: "unknown status \"\(name)\": expected one or more (comma-separated) of \(ComplaintStatus.allowedNames)"))
+            }
         }
-        let overdueText = query.string("overdue")
-        if let overdueText, overdueText != "true", overdueText != "false" {
-            query.add(InvalidParameter(name: "overdue", reason: "\"\(overdueText)\" is not allowed: expected true or false"))
+        func flag(_ name: String) -> Bool {
+            let text = query.string(name)
+            if let text, text != "true", text != "false" {
+                query.add(InvalidParameter(name: name, reason: "\"\(text)\" is not allowed: expected true or false"))
+            }
+            return text == "true"
         }
-        let nearBorderText = query.string("near_border")
-        if let nearBorderText, nearBorderText != "true", nearBorderText != "false" {
-            query.add(InvalidParameter(name: "near_border", reason: "\"\(nearBorderText)\" is not allowed: expected true or false"))
-        }
-        let urgentText = query.string("urgent")
-        if let urgentText, urgentText != "true", urgentText != "false" {
-            query.add(InvalidParameter(name: "urgent", reason: "\"\(urgentText)\" is not allowed: expected true or false"))
-        }
+        let overdue = flag("overdue"), nearBorder = flag("near_border"), urgentOnly = flag("urgent")
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
             query.add(InvalidParameter(name: "county", reason: desk.finder.snapshot.counties.unknown(county)))
         }
+        let limit = query.limit(default: 50, max: 200)
+        let after = query.complaintCursor()
         try query.check()
-        let staff = try context.authenticated()
-        let urgentOnly = urgentText == "true"
-        var scope = county
-        if case .county(let own) = staff.role {
-            guard county == nil || county == own else {
-                throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden", detail: "token \(staff.name) (\(staff.role)) may not list complaints of county \(county ?? "")")
-            }
-            scope = own
+        let scope: String?
+        switch Jurisdiction.listScope(staff.role, asked: county) {
+        case .success(let own): scope = own
+        case .failure(let refused):
+            throw Problem(status: .forbidden, kind: "forbidden", title: "Forbidden",
+                          detail: "token \(staff.name) (\(staff.role)) may not list complaints of county \(refused.asked): only of \(refused.own)")
         }
-        let overdue = overdueText == "true", nearBorder = nearBorderText == "true"
-        let desk = self.desk
-        let filter = scope
-        let now = Date()
-        var complaints = try await blocking {
-            // Near a border and overdue: those near the county's borders (held or claimable) that are overdue.
-            if nearBorder { return try desk.nearBorderComplaints(countyCode: filter, status: status).filter { !overdue || !$0.overdue(at: now).isEmpty } }
-            if overdue { return try desk.overdueComplaints(countyCode: filter, at: now) }
-            return try desk.complaints(countyCode: filter, status: status, urgentOnly: urgentOnly)
-        }
-        if overdue, let status { complaints = complaints.filter { $0.status == status } }
-        if urgentOnly { complaints = complaints.filter { $0.urgent != nil } }
-        let summaries = complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
-        return try JSONResponse.encoding(ListResponse(county: scope, status: status?.rawValue, overdue: overdue, near_border: nearBorder, urgent: urgentOnly, complaints: summaries), for: request)
+        var listQuery = ComplaintDesk.ListQuery(countyCode: scope, limit: limit)
+        listQuery.statuses = statuses
+        listQuery.urgentOnly = urgentOnly
+        listQuery.nearBorder = nearBorder
+        listQuery.overdueAt = overdue ? Date() : nil
+        listQuery.after = after
+        let desk = self.desk, asked = listQuery
+        let page = try await blocking { try desk.list(asked) }
+        let summaries = page.complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
+        return try JSONResponse.encoding(ListResponse(county: scope, status: statusText, overdue: overdue, near_border: nearBorder, urgent: urgentOnly,
+                                                      complaints: summaries, next: page.next), for: request)
     }
 
     struct NotificationsResponse: Encodable {
@@ -252,9 +269,19 @@ struct ComplaintsController {
         let (complaint, _) = try await blocking { try desk.complaint(number, for: staff) }
         let seesPhone = desk.seesPhone(staff, of: complaint)
         let entries = try await blocking { try outbox.messages(number: number) }
+        // A station's staff mobiles in full only for admins and that station's county: the
+        // complaint may have passed through other counties' stations before.
+        let ownStaff: Set<String> = staff.role.isAdmin ? [] : Set(desk.finder.snapshot.stations
+            .filter { Jurisdiction.seesStaffMobiles(staff.role, stationCounty: $0.countyCode) }.flatMap { $0.staff.map(\.mobile) })
+        func shown(_ e: SMSOutbox.Entry) -> String {
+            switch e.message.recipient {
+            case .staff: staff.role.isAdmin || ownStaff.contains(e.message.phone) ? e.message.phone : MobileNumber.masked(e.message.phone)
+            default: seesPhone ? e.message.phone : MobileNumber.masked(e.message.phone)
+            }
+        }
         let items = entries.map { e in
             NotificationsResponse.Item(id: e.message.id, recipient: e.message.recipient.rawValue,
-                                       phone: seesPhone || e.message.recipient == .staff ? e.message.phone : MobileNumber.masked(e.message.phone),
+                                       phone: shown(e),
                                        template: e.message.template, text: e.message.text, status: e.status, attempts: e.attempts,
                                        last_error: e.lastError, sent_at: e.sentAt.map(Timestamp.string))
         }

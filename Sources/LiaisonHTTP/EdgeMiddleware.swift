@@ -3,6 +3,7 @@ import Synchronization
 import HTTPTypes
 import Hummingbird
 import LiaisonCore
+import LiaisonStore
 import Logging
 
 /// The outermost middleware: request ids, request limits, errors as problem+json, the
@@ -95,6 +96,13 @@ struct EdgeMiddleware: RouterMiddleware {
             return problem
         case let error as any DomainError:
             return Problem(error)
+        case let error as StoreUnavailable:
+            // Not a bug and not the client's: the database is down or restarting. Retry shortly.
+            logger.warning("store unavailable", metadata: ["error": "\(error)", "http.path": "\(request.uri.path)"])
+            var headers = HTTPFields()
+            headers[.retryAfter] = "5"
+            return Problem(status: .serviceUnavailable, kind: "store-unavailable", title: "Service unavailable",
+                           detail: "the database does not answer just now: nothing was done; try again in a few seconds", headers: headers)
         case let error as HTTPError where error.status == .notFound:
             let allowed = routes.methods(for: request.uri.path)
             if !allowed.isEmpty {

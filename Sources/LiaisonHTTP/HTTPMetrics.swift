@@ -21,7 +21,7 @@ public final class HTTPMetrics: Sendable {
         ]
         self.factory = factory
         indexStations = Metrics.Gauge(label: "liaison_index_stations", dimensions: [], factory: factory)
-        outbox = Dictionary(uniqueKeysWithValues: ["pending", "sent", "failed"].map {
+        outbox = Dictionary(uniqueKeysWithValues: ["pending", "failed"].map {
             ($0, Metrics.Gauge(label: "liaison_sms_outbox_messages", dimensions: [("status", $0)], factory: factory))
         })
         Metrics.Gauge(label: "liaison_build_info", dimensions: [("version", version)], factory: factory).record(1)

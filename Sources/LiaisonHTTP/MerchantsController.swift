@@ -26,7 +26,7 @@ struct MerchantsController {
         try reader.check()
         guard let query else { throw Problem.notFound("no query") }
         let reports = self.reports
-        let page = try await blocking { try reports.hotspots(query, for: staff) }
+        let page = try await ReportGate.shared.run { try reports.hotspots(query, for: staff) }
         return try JSONResponse.encoding(page, for: request)
     }
 }

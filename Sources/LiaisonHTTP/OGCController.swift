@@ -20,6 +20,10 @@ import LiaisonCore
 /// behind a TLS proxy), since GDAL follows `next` links as they are written.
 struct OGCController {
     let finder: StationFinder
+    /// Where links point when configured (`serve --public-url`): then the request's `Host` is
+    /// not believed at all. Otherwise links follow `Host`, and every answer says `Vary: Host,
+    /// X-Forwarded-Proto`, so a shared cache never serves one host's links to another.
+    var publicURL: String? = nil
 
     enum Collection: String, CaseIterable {
         case stations, counties
@@ -35,7 +39,14 @@ struct OGCController {
                 .get(base + "/items/{featureId}") { try self.feature(collection, $0, $1) },
             ]
         }
-        return list
+        return list.map { endpoint in
+            let handler = endpoint.handler
+            return Endpoint(method: endpoint.method, path: endpoint.path, access: endpoint.access) { request, context in
+                var response = try await handler(request, context)
+                response.headers[.vary] = "Host, X-Forwarded-Proto"
+                return response
+            }
+        }
     }
 
     static let jsonType = "application/json"
@@ -56,7 +67,7 @@ struct OGCController {
         var q = QueryReader(request, allowed: ["f"])
         Self.readFormat(&q)
         try q.check()
-        let base = LinkBase(request)
+        let base = LinkBase(request, publicURL: publicURL)
         let page = LandingPage(
             title: "Zhejiang consumer-rights liaison stations",
             description: "The register of Zhejiang's village consumer-rights liaison stations (村级消费维权联络站) and the province's county-level divisions, as OGC API - Features. Read-only; WGS 84 longitude/latitude (CRS84).",
@@ -82,7 +93,7 @@ struct OGCController {
         var q = QueryReader(request, allowed: ["f"])
         Self.readFormat(&q)
         try q.check()
-        let base = LinkBase(request)
+        let base = LinkBase(request, publicURL: publicURL)
         let snapshot = finder.snapshot
         let body = Collections(
             links: [base.link("/ogc/collections", rel: "self", type: Self.jsonType, title: "This document")],
@@ -95,7 +106,7 @@ struct OGCController {
         var q = QueryReader(request, allowed: ["f"])
         Self.readFormat(&q)
         try q.check()
-        let body = info(collection, snapshot: finder.snapshot, base: LinkBase(request))
+        let body = info(collection, snapshot: finder.snapshot, base: LinkBase(request, publicURL: publicURL))
         return JSONResponse.make(Array(try JSONOutput.encode(body)), for: request, contentType: Self.jsonType)
     }
 
@@ -117,7 +128,7 @@ struct OGCController {
         try q.check()
 
         let snapshot = finder.snapshot
-        let base = LinkBase(request)
+        let base = LinkBase(request, publicURL: publicURL)
         let path = "/ogc/collections/\(collection.rawValue)/items"
         // Every parameter that selects features goes into the self and next links, as read.
         var selection: [(String, String)] = []
@@ -156,7 +167,7 @@ struct OGCController {
         Self.readFormat(&q)
         try q.check()
         let id = context.path("featureId")
-        let base = LinkBase(request)
+        let base = LinkBase(request, publicURL: publicURL)
         let snapshot = finder.snapshot
         let path = "/ogc/collections/\(collection.rawValue)"
         let links = [

@@ -66,7 +66,11 @@ struct LinkBase {
     /// Also left as they are in query values: they are allowed there and read better (`bbox=1,2,3,4`).
     static let queryValue = unreserved.union(CharacterSet(charactersIn: ",:/"))
 
-    init(_ request: Request) {
+    init(_ request: Request, publicURL: String? = nil) {
+        if let publicURL {
+            prefix = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+            return
+        }
         let scheme = request.headers[Self.forwardedProto]?.lowercased() == "https" ? "https" : "http"
         if let host = request.head.authority, (1...255).contains(host.utf8.count),
            host.utf8.allSatisfy({ Self.isHostByte($0) }) {

@@ -13,6 +13,8 @@ struct Open311Controller {
     let desk: any ConsumerComplaintStore
     let authenticator: any TokenStore
     let settings: ServerSettings
+    /// The same intake quota per client key as `POST /v1/complaints`.
+    let limits: Limits
 
     static let base = "/open311/v2"
     /// Requests `requests.json` lists at most (the standard allows up to 1000).
@@ -72,6 +74,10 @@ struct Open311Controller {
                 client = try await authenticate(key)
             }
             guard let client else { throw Self.unauthorized }
+            let decision = limits.takeIntake(client: client.name)
+            guard decision.allowed else {
+                throw Limits.refused(decision, detail: "client \(client.name) has filed \(decision.limit) requests in quick succession: wait \(decision.resetSeconds) s")
+            }
             let attributes = Set(Open311.attributeCodes.map { "attribute[\($0)]" })
             for key in fields.keys.sorted() where !Open311.standardFields.contains(key) && !attributes.contains(key) {
                 problems.append(InvalidParameter(name: key, reason: "unknown field: expected the GeoReport v2 fields and attribute[\(Open311.attributeCodes.joined(separator: "|"))]"))

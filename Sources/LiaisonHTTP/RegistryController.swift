@@ -60,10 +60,13 @@ struct RegistryController {
         let entries: [StationHistoryEntry]
     }
 
+    /// Staff mobiles in full for admins and the station's own county; masked for other counties.
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
         let id = stationID(context)
         let entries = try await blocking { try registry.history(id: id) }
-        return try JSONResponse.encoding(HistoryResponse(station_id: id, entries: entries), for: request)
+        let shown = Jurisdiction.seesStaffMobiles(staff.role, stationCounty: Jurisdiction.stationCounty(id)) ? entries : entries.map { $0.maskingStaffMobiles() }
+        return try JSONResponse.encoding(HistoryResponse(station_id: id, entries: shown), for: request)
     }
 
     struct ImportResponse: Encodable {

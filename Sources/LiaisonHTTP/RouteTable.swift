@@ -11,16 +11,19 @@ struct Endpoint: Sendable {
     /// Checked by the router before `handler` runs.
     let access: Access
     let handler: Handler
+    /// In the OpenAPI document: every API route; not the console's page and files.
+    let documented: Bool
 
-    init(method: HTTPRequest.Method, path: String, access: Access = .anyone, handler: @escaping Handler) {
+    init(method: HTTPRequest.Method, path: String, access: Access = .anyone, documented: Bool = true, handler: @escaping Handler) {
         self.method = method
         self.path = path
         self.access = access
+        self.documented = documented
         self.handler = handler
     }
 
-    static func get(_ path: String, access: Access = .anyone, _ handler: @escaping Handler) -> Endpoint {
-        Endpoint(method: .get, path: path, access: access, handler: handler)
+    static func get(_ path: String, access: Access = .anyone, documented: Bool = true, _ handler: @escaping Handler) -> Endpoint {
+        Endpoint(method: .get, path: path, access: access, documented: documented, handler: handler)
     }
 }
 
@@ -31,12 +34,14 @@ public struct RouteTable: Sendable {
         public let method: HTTPRequest.Method
         /// With `{name}` for a path parameter, as in OpenAPI.
         public let path: String
+        /// An API route, in the OpenAPI document (not a console page or file).
+        public let documented: Bool
     }
 
     public let routes: [Route]
 
     init(_ endpoints: [Endpoint]) {
-        routes = endpoints.map { Route(method: $0.method, path: $0.path) }
+        routes = endpoints.map { Route(method: $0.method, path: $0.path, documented: $0.documented) }
     }
 
     /// The methods allowed on a concrete path, sorted (HEAD wherever GET is); empty when no

@@ -26,11 +26,13 @@ struct ServiceController {
     }
 
     /// The index is loaded and the database answers.
-    @Sendable func readyz(_ request: Request, context: AppRequestContext) throws -> Response {
+    @Sendable func readyz(_ request: Request, context: AppRequestContext) async throws -> Response {
         let stations = finder.snapshot.activeCount
         var problem: String?
         if stations == 0 { problem = "the station index is empty" }
-        do { try health.ping() } catch { problem = "the database does not answer: \(error)" }
+        // Off the event loop: a database that does not answer makes the ping wait (at most 5 s).
+        let health = self.health
+        do { try await blocking { try health.ping() } } catch { problem = "the database does not answer: \(error)" }
         let body = Array(try JSONOutput.encode(Status(status: problem == nil ? "ready" : "not ready", stations: stations, detail: problem)))
         var response = JSONResponse.make(body, for: request, cacheable: false)
         if problem != nil { response.status = .serviceUnavailable }
@@ -39,7 +41,7 @@ struct ServiceController {
 
     @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
         let outbox = self.outbox
-        metrics.outbox(try await blocking { try outbox.counts() })
+        metrics.outbox(try await blocking { try outbox.waitingAndFailed() })
         return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)
     }
 

@@ -52,9 +52,10 @@ struct StationsController {
 
     static let maxListLimit = 500
 
-    /// `GET /v1/stations?bbox&coordsys&mode&county&limit&cursor`: active stations in a map view, by id, paginated.
+    /// `GET /v1/stations?bbox&coordsys&mode&county&status&limit&cursor`: stations in a map view (active unless
+    /// `status=retired`), by id, paginated.
     @Sendable func list(_ request: Request, context: AppRequestContext) throws -> Response {
-        var q = QueryReader(request, allowed: ["bbox", "coordsys", "mode", "county", "limit", "cursor"])
+        var q = QueryReader(request, allowed: ["bbox", "coordsys", "mode", "county", "status", "limit", "cursor"])
         let snapshot = finder.snapshot
         var box = BoundingBox(minLongitude: -180, minLatitude: -90, maxLongitude: 180, maxLatitude: 90)
         if let text = q.string("bbox") {
@@ -67,6 +68,10 @@ struct StationsController {
         let mode = q.string("mode").map { MediationMode(rawValue: $0) }
         if case .some(.none) = mode {
             q.add(InvalidParameter(name: "mode", reason: "unknown mode \"\(q.string("mode") ?? "")\": expected one of \(MediationMode.allowedNames)"))
+        }
+        let status = StationStatus(rawValue: q.string("status") ?? "active")
+        if status == nil {
+            q.add(InvalidParameter(name: "status", reason: "unknown status \"\(q.string("status") ?? "")\": expected active or retired"))
         }
         let county = q.string("county")
         if let county, snapshot.counties.county(code: county) == nil {
@@ -83,7 +88,7 @@ struct StationsController {
         }
         try q.check()
         let system = parsedSystem ?? .wgs84
-        let page = snapshot.stations(in: box, system: system, mode: mode ?? nil, countyCode: county, after: after, limit: limit)
+        let page = snapshot.stations(in: box, system: system, mode: mode ?? nil, countyCode: county, status: status ?? .active, after: after, limit: limit)
         let body = ListResponse(
             bbox: q.string("bbox") == nil ? nil : box.array, coordsys: system, count: page.stations.count,
             stations: page.stations.map { StationSummary($0, counties: snapshot.counties, coordinateSystem: system) },

@@ -1,5 +1,6 @@
 import Foundation
 import Geodesy
+import GRDB
 import LiaisonCore
 import LiaisonStore
 import Logging
@@ -20,13 +21,22 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let running: Mutex<Task<Void, Never>?>
+    /// Until when calls fail at once because the last one got no connection (see `withLeasedConnection`).
+    let unreachableUntil = Mutex<Date?>(nil)
+    static let unreachablePause = 2.0
     /// What the store was opened with, without a password.
     public let location: String
 
     /// Opens the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`) with a pool
     /// of at most `maximumConnections`, and runs the migrations it lacks; throws when the server
     /// does not answer within `openSeconds`.
-    public init(url: String, maximumConnections: Int = 8, openSeconds: Double = 30, logger: Logger = Logger(label: "liaison.store")) throws {
+    /// The longest one statement may take: a server's bound (8 s, well inside a proxy's timeout)
+    /// by default; operators' commands, behind no proxy, give it longer (StoreOptions).
+    public let statementSeconds: Double
+
+    public init(url: String, maximumConnections: Int = 8, openSeconds: Double = 30, statementSeconds: Double = 8,
+                logger: Logger = Logger(label: "liaison.store")) throws {
+        self.statementSeconds = statementSeconds
         let parsed = try PostgresURL(url)
         var configuration = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
                                                          password: parsed.password, database: parsed.database, tls: .disable)
@@ -58,7 +68,7 @@ public final class PostgresStore: Sendable {
     /// Runs async database work from a synchronous caller and waits for it, at most `seconds`:
     /// while the server is unreachable the pool keeps trying to connect, and a caller gets an
     /// error naming the database instead of waiting for ever.
-    func wait<T: Sendable>(seconds: Double = 120, _ body: @escaping @Sendable () async throws -> T) throws -> T {
+    func wait<T: Sendable>(seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let task = Task(executorPreference: StoreExecutor.shared) {
@@ -69,15 +79,15 @@ public final class PostgresStore: Sendable {
         }
         guard done.wait(timeout: .now() + seconds) == .success else {
             task.cancel()
-            throw StoreError(message: "the database \(location) did not answer within \(Int(seconds)) s")
+            throw StoreUnavailable("the database \(location) did not answer within \(Int(seconds)) s")
         }
         return try outcome.withLock { $0! }.get()
     }
 
     /// The error a transaction's body threw, rather than PostgresNIO's wrapper of it.
     static func unwrapped(_ error: any Error) -> any Error {
-        guard let wrapped = error as? PostgresTransactionError else { return error }
-        return wrapped.closureError ?? wrapped.beginError ?? wrapped.commitError ?? error
+        guard let wrapped = error as? PostgresTransactionError else { return PostgresError.classify(error) }
+        return PostgresError.classify(wrapped.closureError ?? wrapped.beginError ?? wrapped.commitError ?? error)
     }
 
     // MARK: - The register
@@ -90,7 +100,7 @@ public final class PostgresStore: Sendable {
         let counties = try geodata.counties()
         let stations = contents == .countiesOnly ? [] : try geodata.stations(counties: CountyLocator(counties))
         let logger = self.logger
-        let created = try wait {
+        let created = try wait(seconds: 300) {
             try await self.client.withTransaction(logger: logger) { connection in
                 // One creator at a time: a second process starting at once waits, then finds the counties.
                 try await connection.query("LOCK TABLE counties IN EXCLUSIVE MODE", logger: logger)
@@ -119,32 +129,47 @@ public final class PostgresStore: Sendable {
         try wait { try await self.client.query("SELECT count(*) FROM counties").collect().first?.decode(Int.self) == 0 }
     }
 
-    /// The whole register as a new immutable snapshot, stamped with its version (one transaction).
+    /// The whole register as a new immutable snapshot, stamped with its version, with the
+    /// stations' ratings (one REPEATABLE READ transaction).
     public func snapshot() throws -> StationSnapshot {
-        let logger = self.logger
-        return try wait {
-            try await self.client.withTransaction(logger: logger) { connection in
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-                let version = try await PostgresRegister.version(on: connection, logger: logger)
-                return StationSnapshot(stations: try await PostgresRegister.stations(on: connection, logger: logger),
-                                       counties: try await PostgresRegister.counties(on: connection, logger: logger), version: version)
-            }
+        try reading { db in
+            let session = db as! PostgresSession
+            return try snapshot(in: session, version: try Int64.fetchOne(session, sql: Self.registerVersionSQL) ?? 0)
         }
     }
 
+    static let registerVersionSQL = "SELECT version FROM register_version WHERE id = 1"
+
     /// The register's version: bumped by triggers on every change of a station or county.
+    /// One indexed row, read several times a second by each server (``refresh(_:)``); like
+    /// every call, it gives up within seconds while the database is unreachable.
     public func registerVersion() throws -> Int64 {
         let logger = self.logger
-        return try wait {
-            try await self.client.withConnection { connection in try await PostgresRegister.version(on: connection, logger: logger) }
+        return try withLeasedConnection { connection in
+            try Int64.fetchOne(PostgresSession(connection: connection, logger: logger, locksRows: false),
+                               sql: Self.registerVersionSQL) ?? 0
         }
     }
 
     /// Every station, active and retired, sorted by id.
     public func stations() throws -> [Station] {
-        let logger = self.logger
-        return try wait {
-            try await self.client.withConnection { connection in try await PostgresRegister.stations(on: connection, logger: logger) }
+        try reading { db in try PostgresRegister.stations(in: db as! PostgresSession, store: self) }
+    }
+}
+
+extension PostgresStore {
+    /// Listens for the register's change notices (`LISTEN liaison_register`) on a pooled
+    /// connection held for it, calling `changed` for each, until cancelled or the connection
+    /// is lost (then it throws).
+    public func listenForRegisterChanges(_ changed: @escaping @Sendable () async -> Void) async throws {
+        do {
+            try await client.withConnection { connection in
+                try await connection.listen(on: "liaison_register") { notices in
+                    for try await _ in notices { await changed() }
+                }
+            }
+        } catch {
+            throw PostgresError.classify(error)
         }
     }
 }
@@ -153,6 +178,8 @@ extension PostgresStore: StoreHealth {
     /// `SELECT 1`; throws (never crashes) while the database is unreachable.
     public func ping() throws {
         _ = try wait(seconds: 5) { try await self.client.query("SELECT 1").collect().count }
+        // It answers again: calls need not wait out the pause after a failed one.
+        unreachableUntil.withLock { $0 = nil }
     }
 }
 

@@ -57,6 +57,41 @@ public struct PostgresTokens: TokenStore {
         }
     }
 
+    public func saveSession(digest: Data, tokenName: String, createdAt: Date, expiresAt: Date) throws {
+        try store.wait {
+            try await self.store.client.withTransaction(logger: self.store.logger) { connection in
+                try await connection.query("""
+                    DELETE FROM console_sessions WHERE digest IN
+                        (SELECT digest FROM console_sessions WHERE expires_at <= \(createdAt) ORDER BY expires_at LIMIT 100)
+                    """, logger: self.store.logger)
+                try await connection.query("""
+                    INSERT INTO console_sessions (digest, token_name, created_at, expires_at)
+                    VALUES (\(digest), \(tokenName), \(createdAt), \(expiresAt))
+                    """, logger: self.store.logger)
+            }
+        }
+    }
+
+    public func session(digest: Data, now: Date) throws -> StaffSession? {
+        try store.wait {
+            let rows = try await self.store.client.query("""
+                SELECT t.name, t.role, s.expires_at FROM console_sessions s JOIN tokens t ON t.name = s.token_name
+                WHERE s.digest = \(digest) AND s.expires_at > \(now) AND t.revoked_at IS NULL
+                """, logger: self.store.logger)
+            for try await (name, role, expires) in rows.decode((String, String, Date).self) {
+                if let role = StaffRole(role) { return StaffSession(staff: StaffToken(name: name, role: role), expiresAt: expires) }
+            }
+            return nil
+        }
+    }
+
+    public func deleteSession(digest: Data) throws -> Bool {
+        try store.wait {
+            try await self.store.client.query("DELETE FROM console_sessions WHERE digest = \(digest) RETURNING token_name",
+                                              logger: self.store.logger).collect().count == 1
+        }
+    }
+
     public func revoke(name: String) throws -> Bool {
         try store.wait {
             try await self.store.client.query("UPDATE tokens SET revoked_at = \(Date()) WHERE name = \(name) AND revoked_at IS NULL RETURNING name",

@@ -7,7 +7,7 @@ import LiaisonCore
 extension ComplaintDesk {
     /// Brings the clock up to the notices stored in `calendar_notices` (a cheap check of their
     /// count and last import; they are parsed again only when it moved).
-    func refreshClock(_ db: Database) throws {
+    func refreshClock(_ db: any SQLSession) throws {
         let key = try String.fetchOne(db, sql: "SELECT count(*) || '/' || coalesce(max(imported_at), '') FROM calendar_notices") ?? ""
         guard key != clockCache.withLock({ $0.key }) else { return }
         let notices = try storedNotices(db)
@@ -15,7 +15,7 @@ extension ComplaintDesk {
         clockCache.withLock { $0 = (key, clock, clock.calendar.daysOff) }
     }
 
-    private func storedNotices(_ db: Database) throws -> [CalendarNotice] {
+    private func storedNotices(_ db: any SQLSession) throws -> [CalendarNotice] {
         guard let law = settings.serviceClock.calendar.law else { return [] }
         return try Row.fetchAll(db, sql: "SELECT year, body FROM calendar_notices ORDER BY year").map { row in
             do {
@@ -47,7 +47,7 @@ extension ComplaintDesk {
             throw StoreError(message: "the working calendar has no law layer (geodata/statutory-holidays.json)")
         }
         let notice = try CalendarNotice(json: json, law: law, firstYear: settings.serviceClock.calendar.lastDay.year + 1)
-        return try database.writeImmediate { db in
+        return try database.writing { db in
             let snapshot = try current(in: db)
             if let stored = try Data.fetchOne(db, sql: "SELECT body FROM calendar_notices WHERE year = ?", arguments: [notice.year]),
                stored == notice.canonical {
@@ -70,21 +70,29 @@ extension ComplaintDesk {
     /// after a notice is imported. Returns how many were examined and which moved.
     @discardableResult
     public func recomputeDeadlines(reason: String) throws -> (examined: Int, moved: [String]) {
-        try database.writeImmediate { db in
+        // Read first: a start with nothing to count again (the usual case) takes no write lock,
+        // which another process under load may hold for a long while (tools/killtest).
+        guard try database.reading({ db in try !ComplaintRecord.complaints(db, sql: Self.needsRecount, arguments: [], limit: 1).isEmpty }) else {
+            return (0, [])
+        }
+        return try database.writing { db in
             let snapshot = try current(in: db)
             return try recompute(reason: reason, snapshot: snapshot, at: now(), in: db)
         }
     }
 
-    private func recompute(reason: String, snapshot: StationSnapshot, at: Date, in db: Database) throws -> (examined: Int, moved: [String]) {
+    /// Open complaints whose deadlines are counted again: provisional, or missing.
+    static let needsRecount = """
+        WHERE status NOT IN ('closed', 'withdrawn', 'with_enterprise', 'settlement_offered')
+          AND (provisional_deadlines != 0 OR (acceptance_by IS NULL AND accepted_at IS NULL)
+               OR (mediation_by IS NULL AND status IN ('accepted', 'mediating')))
+        """
+
+    private func recompute(reason: String, snapshot: StationSnapshot, at: Date, in db: any SQLSession) throws -> (examined: Int, moved: [String]) {
         let clock = self.clock
         var moved: [String] = []
         // Bounded: open complaints with a provisional mark or a missing deadline.
-        let open = try ComplaintRecord.complaints(db, sql: """
-            WHERE status NOT IN ('closed', 'withdrawn', 'with_enterprise', 'settlement_offered')
-              AND (provisional_deadlines != 0 OR (acceptance_by IS NULL AND accepted_at IS NULL)
-                   OR (mediation_by IS NULL AND status IN ('accepted', 'mediating')))
-            """, arguments: [], limit: 100_000)
+        let open = try ComplaintRecord.complaints(db, sql: Self.needsRecount, arguments: [], limit: 100_000)
         for var complaint in open {
             let events = try ComplaintRecord.events(db, number: complaint.number)
             var changes: [String] = []
@@ -132,7 +140,7 @@ extension ComplaintDesk {
 
     /// The working calendar of a year, day by day, with where each answer comes from.
     public func calendarYear(_ year: Int) throws -> [(day: LocalDate, working: Bool, source: String, name: String?)] {
-        try database.read { db in try refreshClock(db) }
+        try database.reading { db in try refreshClock(db) }
         let calendar = clock.calendar
         guard let first = LocalDate(year: year, month: 1, day: 1), calendar.coverage ~= first else {
             throw InvalidInput(name: "year", reason: "\(year) is not covered: expected \(calendar.coverage.lowerBound.year) to \(calendar.coverage.upperBound.year)")

@@ -8,8 +8,9 @@ extension ComplaintDesk {
     /// numbers cannot be probed.
     public func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
-        return try database.read { db in
-            guard let complaint = try ComplaintRecord.complaint(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+        let digest = TrackingKey.digest(token)   // before the lookup: an unknown number and a wrong token take one path
+        return try database.reading { db in
+            guard let complaint = try ComplaintRecord.complaint(db, number: number), Self.sameToken(complaint.trackingDigest, digest) else { return nil }
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
     }
@@ -17,9 +18,10 @@ extension ComplaintDesk {
     /// Applies a consumer action; nil when the number is unknown or the token wrong.
     public func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
-        return try database.writeImmediate { db in
+        let digest = TrackingKey.digest(token)
+        return try database.writing { db in
             let snapshot = try current(in: db)
-            guard var complaint = try ComplaintRecord.complaint(db, number: number), Self.sameToken(complaint.trackingToken, token) else { return nil }
+            guard var complaint = try ComplaintRecord.complaint(db, number: number), Self.sameToken(complaint.trackingDigest, digest) else { return nil }
             let at = now()
             var events: [ComplaintEvent] = []
             switch command {
@@ -82,7 +84,7 @@ extension ComplaintDesk {
         if let from { sql += " AND submitted_at >= ?"; args.append(Timestamp.string(from)) }
         if let to { sql += " AND submitted_at < ?"; args.append(Timestamp.string(to)) }
         let query = sql + " ORDER BY number DESC LIMIT \(limit)", arguments = args
-        return try database.read { db in
+        return try database.reading { db in
             try ComplaintRecord.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_client \(query)",
                              arguments: StatementArguments(arguments)).map { try $0.complaint() }
         }

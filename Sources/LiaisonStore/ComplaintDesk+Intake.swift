@@ -6,7 +6,8 @@ import LiaisonCore
 /// numbered, clocked and dispatched in one transaction.
 extension ComplaintDesk {
     public struct Submitted: Sendable {
-        /// The 201 body (with the tracking token), byte-identical on an idempotent replay.
+        /// The 201 body (with the tracking token), byte-identical on an idempotent replay (the
+        /// stored copy holds a marker where the token was; the token is derived again).
         public let body: Data
         public let number: String
         public let replayed: Bool
@@ -15,6 +16,8 @@ extension ComplaintDesk {
     /// A complaint as the intake transaction filed it: what its first answer is rendered from.
     public struct Filed: Sendable {
         public let complaint: Complaint
+        /// Its tracking token, to show the consumer this once.
+        public let trackingToken: String
         public let events: [ComplaintEvent]
         /// The register as committed when it was assigned.
         public let snapshot: StationSnapshot
@@ -23,14 +26,25 @@ extension ComplaintDesk {
     }
 
     /// A retry key (already checked by the edge) and the fingerprint of the body it came with.
+    /// Keys are the caller's own: stored under its scope (the client key's name), so another
+    /// client cannot replay or probe them; they expire after ``Replay/lifetime``.
     public struct Replay: Sendable {
         public let key: String
         public let fingerprint: Data
+        /// Whose key it is: a client's name, `~` for anonymous intake, `~cli` for the CLI.
+        public let scope: String
 
-        public init(key: String, fingerprint: Data) {
+        public init(key: String, fingerprint: Data, scope: String = "~") {
             self.key = key
             self.fingerprint = fingerprint
+            self.scope = scope
         }
+
+        /// How it is stored: scope and key (names hold no `:`, so the first one splits them).
+        var stored: String { scope + ":" + key }
+
+        /// A retry after this long files anew (Stripe keeps keys 24 hours too).
+        public static let lifetime: TimeInterval = 86_400
     }
 
     /// Files a complaint: numbers it, assigns it and stores it with its first events and texts.
@@ -42,18 +56,34 @@ extension ComplaintDesk {
     ///   came with another body before).
     public func file(_ intake: ComplaintIntake, replay: Replay?, respond: (Filed) throws -> Data) throws -> Submitted {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
-        return try database.writeImmediate { db in
+        return try database.writing { db in
+            // On PostgreSQL two retries with one key may arrive at once: they take turns on the
+            // key (a transaction-level advisory lock), so the second finds the first's answer.
+            if let replay, db.dialect == .postgres {
+                try db.execute(sql: "SELECT pg_advisory_xact_lock(hashtext(?))", arguments: [replay.stored])
+            }
+            if let replay {
+                // An expired key is forgotten: this request files anew.
+                try db.execute(sql: "DELETE FROM idempotency_keys WHERE key = ? AND created_at < ?",
+                               arguments: [replay.stored, Timestamp.string(now().addingTimeInterval(-Replay.lifetime))])
+            }
             if let replay,
-               let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [replay.key]) {
+               let row = try Row.fetchOne(db, sql: "SELECT fingerprint, number, response FROM idempotency_keys WHERE key = ?", arguments: [replay.stored]) {
                 guard (row["fingerprint"] as Data) == replay.fingerprint else { throw IdempotencyConflict(key: replay.key, number: row["number"]) }
-                return Submitted(body: row["response"], number: row["number"], replayed: true)
+                let number: String = row["number"]
+                let token = settings.trackingKey.token(for: number)
+                return Submitted(body: Self.replacing(Self.tokenMarker, with: Data(token.utf8), in: row["response"]), number: number, replayed: true)
             }
             let filed = try file(intake, client: nil, in: db)
-            let response = try respond(Filed(complaint: filed.complaint, events: try ComplaintRecord.events(db, number: filed.complaint.number),
+            let token = settings.trackingKey.token(for: filed.complaint.number)
+            let response = try respond(Filed(complaint: filed.complaint, trackingToken: token,
+                                             events: try ComplaintRecord.events(db, number: filed.complaint.number),
                                              snapshot: filed.snapshot, sameMerchantOpen: filed.sameMerchantOpen))
             if let replay {
+                // Kept without the token: a marker that no JSON can contain (a raw NUL) stands in its place.
+                let kept = Self.replacing(Data(token.utf8), with: Self.tokenMarker, in: response)
                 try db.execute(sql: "INSERT INTO idempotency_keys (key, fingerprint, number, response, created_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [replay.key, replay.fingerprint, filed.complaint.number, response, Timestamp.string(filed.complaint.submittedAt)])
+                               arguments: [replay.stored, replay.fingerprint, filed.complaint.number, kept, Timestamp.string(filed.complaint.submittedAt)])
             }
             return Submitted(body: response, number: filed.complaint.number, replayed: false)
         }
@@ -65,7 +95,7 @@ extension ComplaintDesk {
     /// - Throws: ``OutsideServiceArea``, ``RateLimited``.
     public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
-        return try database.writeImmediate { db in
+        return try database.writing { db in
             let filed = try file(intake, client: client, in: db)
             return (filed.complaint, try ComplaintRecord.events(db, number: filed.complaint.number))
         }
@@ -73,7 +103,7 @@ extension ComplaintDesk {
 
     /// Inside the intake transaction: numbers, places, links and assigns a complaint, and stores
     /// it with its first events and texts.
-    func file(_ intake: ComplaintIntake, client: String?, in db: Database)
+    func file(_ intake: ComplaintIntake, client: String?, in db: any SQLSession)
         throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
         // The stations as committed now: another process may have changed the register.
         let snapshot = try current(in: db)
@@ -84,8 +114,9 @@ extension ComplaintDesk {
         var notes: [String] = []
         var complaint = Complaint(
             number: try ComplaintRecord.nextNumber(day: ComplaintNumber.day(of: at), in: db),
-            trackingToken: ComplaintNumber.newTrackingToken(), status: .submitted, intake: intake, countyCode: county.adcode,
+            trackingDigest: "", status: .submitted, intake: intake, countyCode: county.adcode,
             mode: intake.preferredMode, submittedAt: at, updatedAt: at)
+        complaint.trackingDigest = TrackingKey.digest(settings.trackingKey.token(for: complaint.number))
         complaint.client = client
         complaint.borderCounties = border.candidates.map(BorderCounty.init)
         if !complaint.borderCounties.isEmpty {
@@ -116,7 +147,59 @@ extension ComplaintDesk {
     }
 
 
-    func checkRateLimit(phone: String, at: Date, in db: Database) throws {
+    /// Records the fingerprint of `key` in a database that has none yet, and refuses a key other
+    /// than the one recorded: tokens already handed out were derived under that one. An
+    /// ephemeral key (tests, benchmarks) is neither recorded nor checked.
+    public static func adopt(_ key: TrackingKey, in store: any SQLStore) throws {
+        guard let path = key.path else { return }
+        let select = "SELECT fingerprint FROM server_keys WHERE name = 'tracking'"
+        // Read first: once recorded (every start but the first), a start takes no write lock,
+        // which another process under load may hold for a long while (tools/killtest).
+        var recorded = try store.reading { db in try String.fetchOne(db, sql: select) }
+        if recorded == nil {
+            recorded = try store.writing { db in
+                // Two processes starting at once: one inserts, both compare.
+                try db.execute(sql: "INSERT INTO server_keys (name, fingerprint) VALUES ('tracking', ?) ON CONFLICT (name) DO NOTHING", arguments: [key.fingerprint])
+                return try String.fetchOne(db, sql: select)
+            }
+        }
+        guard recorded == key.fingerprint else {
+            throw TrackingKey.KeyFileError(path: path, problem: "is not the key this database's tracking tokens were derived under "
+                                           + "(fingerprint \(recorded ?? "none")): give every process the same key file, "
+                                           + "or the consumers' tokens stop working")
+        }
+    }
+
+    /// Forgets the Idempotency-Keys older than ``Replay/lifetime``, a batch per transaction;
+    /// returns how many.
+    @discardableResult
+    public func sweepIdempotencyKeys(at now: Date? = nil) throws -> Int {
+        let before = Timestamp.string((now ?? self.now()).addingTimeInterval(-Replay.lifetime))
+        return try inBatches { db, _ in
+            let keys = try String.fetchAll(db, sql: "SELECT key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT \(Self.sweepBatch)",
+                                           arguments: [before])
+            for key in keys { try db.execute(sql: "DELETE FROM idempotency_keys WHERE key = ?", arguments: [key]) }
+            return (keys.count, nil, keys.count)
+        }
+    }
+
+    /// Stands for the tracking token in a stored answer. JSON escapes every control character,
+    /// so these bytes never occur in a rendered answer, whatever the consumer wrote.
+    static let tokenMarker = Data([0, 0x74, 0x72, 0x6B, 0])   // NUL "trk" NUL
+
+    /// `data` with every occurrence of `target` replaced by `replacement`.
+    static func replacing(_ target: Data, with replacement: Data, in data: Data) -> Data {
+        var out = Data(), rest = data[...]
+        while let found = rest.firstRange(of: target) {
+            out.append(contentsOf: rest[..<found.lowerBound])
+            out.append(replacement)
+            rest = rest[found.upperBound...]
+        }
+        out.append(contentsOf: rest)
+        return out
+    }
+
+    func checkRateLimit(phone: String, at: Date, in db: any SQLSession) throws {
         for (window, limit, words) in [(3600.0, settings.rateLimit.perHour, "an hour"), (86400.0, settings.rateLimit.perDay, "a day")] {
             let recent = try String.fetchAll(db, sql: """
                 SELECT submitted_at FROM complaints INDEXED BY complaints_by_phone
@@ -132,9 +215,9 @@ extension ComplaintDesk {
 
     /// Runs the assignment policy and records the result; leaves the complaint waiting when no station qualifies.
     func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, snapshot: StationSnapshot,
-                          at: Date, events: inout [ComplaintEvent], in db: Database) throws {
+                          at: Date, events: inout [ComplaintEvent], in db: any SQLSession) throws {
         let assignment = try settings.policy.assign(point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode,
-                                                    in: snapshot, excluding: excluded) { try ComplaintRecord.openCount(db, stationID: $0.id) }
+                                                    in: snapshot, excluding: excluded, openComplaints: ComplaintRecord.openCounter(db))
         guard let assignment else {
             complaint.stationID = nil
             complaint.distanceMeters = nil

@@ -5,15 +5,18 @@ import LiaisonCore
 /// What runs on the clock: overdue deadlines, and complaints waiting for a station.
 extension ComplaintDesk {
     /// Appends an `overdue` event (actor `system`) for every deadline that has passed with its
-    /// clock still running, once per deadline; returns how many complaints got one.
+    /// clock still running, once per deadline; returns how many complaints got one. Works in
+    /// batches of ``sweepBatch`` complaints, each its own transaction, so the write lock is let go
+    /// between them (intake goes on during a large sweep); at most ``sweepBatches`` a call.
     @discardableResult
     public func markOverdue(at now: Date? = nil) throws -> Int {
         let at = now ?? self.now()
-        return try database.writeImmediate { db in
+        let stamp = Timestamp.string(at)
+        return try inBatches { db, after in
             let snapshot = try current(in: db)
-            let stamp = Timestamp.string(at)
-            let candidates = try ComplaintRecord.complaints(db, sql: Self.deadlinePassed, arguments: Self.deadlineArguments(stamp), limit: 100_000)
-            var marked = 0
+            let candidates = try ComplaintRecord.complaints(db, sql: "WHERE (" + Self.deadlinePassed.dropFirst(6) + ") AND number > ?",
+                                                            arguments: StatementArguments(Array(repeating: stamp, count: 6) + [after]), limit: Self.sweepBatch)
+            var count = 0
             for var complaint in candidates {
                 let late = complaint.overdue(at: at).subtracting(complaint.overdueReported)
                 guard !late.isEmpty else { continue }
@@ -24,10 +27,27 @@ extension ComplaintDesk {
                 let event = ComplaintEvent(at: at, actor: "system", action: .overdue, from: complaint.status, to: complaint.status,
                                            stationID: complaint.stationID, note: "overdue: " + passed.joined(separator: ", ") + " passed")
                 try save(complaint, events: [event], inserting: false, snapshot: snapshot, at: at, in: db)
-                marked += 1
+                count += 1
             }
-            return marked
+            return (candidates.count, candidates.last?.number, count)
         }
+    }
+
+    /// Complaints a clock-driven sweep takes per transaction, and transactions per call.
+    static let sweepBatch = 200, sweepBatches = 500
+
+    /// Runs `batch` in write transactions of its own, each given the last number the one before
+    /// reached ("" at first), until one reads fewer than ``sweepBatch`` rows (or ``sweepBatches``
+    /// have run), so the write lock is let go between them; returns the sum of what they did.
+    func inBatches(_ batch: (any SQLSession, String) throws -> (rows: Int, last: String?, done: Int)) throws -> Int {
+        var total = 0, after = ""
+        for _ in 0..<Self.sweepBatches {
+            let (rows, last, done) = try database.writing { db in try batch(db, after) }
+            total += done
+            after = last ?? after
+            if rows < Self.sweepBatch { break }
+        }
+        return total
     }
 
     /// Complaints with at least one deadline at or before the bound (given six times): open ones,
@@ -49,30 +69,34 @@ extension ComplaintDesk {
         let stamp = Timestamp.string(at)
         var sql = "WHERE (" + Self.deadlinePassed.dropFirst(6) + ")"
         var args: [String] = Array(repeating: stamp, count: 6)
-        if let countyCode { sql += " AND county_code = ?"; args.append(countyCode) }
+        if let countyCode { sql += " AND holding_county = ?"; args.append(countyCode) }
         let query = sql, arguments = args
-        let all = try database.read { db in try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: 100_000) }
+        let all = try database.reading { db in try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: 100_000) }
         return Array(all.filter { !$0.overdue(at: at).isEmpty }.prefix(limit))
     }
 
     /// Assigns the complaints waiting for a station (none had free capacity, or every candidate
     /// refused) to the station the policy picks now, if any; returns how many were assigned.
+    /// Urgent ones first; in batches of ``sweepBatch``, each its own transaction.
     @discardableResult
     public func dispatchWaiting(at now: Date? = nil) throws -> Int {
         let at = now ?? self.now()
-        return try database.writeImmediate { db in
-            let snapshot = try current(in: db)
-            let waiting = try ComplaintRecord.complaints(db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL",
-                                                       arguments: [], limit: 10_000, urgentFirst: true)
-            var assigned = 0
-            for var complaint in waiting {
-                var events: [ComplaintEvent] = []
-                try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
-                guard !events.isEmpty else { continue }
-                try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
-                assigned += 1
+        return try [true, false].reduce(0) { assigned, urgent in
+            try assigned + inBatches { db, after in
+                let snapshot = try current(in: db)
+                let waiting = try ComplaintRecord.complaints(
+                    db, sql: "WHERE status IN ('submitted', 'refused') AND station_id IS NULL AND urgent_reason IS \(urgent ? "NOT NULL" : "NULL") AND number > ?",
+                    arguments: [after], limit: Self.sweepBatch)
+                var count = 0
+                for var complaint in waiting {
+                    var events: [ComplaintEvent] = []
+                    try redispatch(&complaint, excluding: try refusers(of: complaint.number, in: db), snapshot: snapshot, at: at, events: &events, in: db)
+                    guard !events.isEmpty else { continue }
+                    try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)
+                    count += 1
+                }
+                return (waiting.count, waiting.last?.number, count)
             }
-            return assigned
         }
     }
 

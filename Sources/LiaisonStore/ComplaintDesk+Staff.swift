@@ -11,7 +11,7 @@ extension ComplaintDesk {
     ///   slot or target station), ``Unfulfillable``.
     @discardableResult
     public func act(on number: String, _ command: StaffCommand, by staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
-        return try database.writeImmediate { db in
+        return try database.writing { db in
             let snapshot = try current(in: db)
             guard var complaint = try ComplaintRecord.complaint(db, number: number) else { throw NotFound(what: "complaint", id: number) }
             if command.action == .claim {
@@ -43,6 +43,10 @@ extension ComplaintDesk {
                 if fromEnterprise { workflow.endDirectTrain(&complaint, .recalled, at: at) }
                 if let targetID = command.stationID {
                     let target = try reassignmentTarget(targetID, for: complaint, snapshot: snapshot, in: db)
+                    guard Jurisdiction.mayReassign(staff.role, into: target.countyCode) else {
+                        throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not reassign complaint \(number) to \(target.id) in county \(target.countyCode): "
+                                        + "only within its own county; an admin may reassign across counties")
+                    }
                     let distance = Geodesic.wgs84.inverse(from: complaint.intake.location, to: target.location).distanceMeters
                     try workflow.assign(&complaint, to: target, distanceMeters: distance, mode: complaint.mode,
                                reason: "reassigned by \(staff.name): \(note ?? "")", action: .reassign, actor: staff.name, note: note, at: at, events: &events)
@@ -52,7 +56,7 @@ extension ComplaintDesk {
                     let county = snapshot.counties.county(code: complaint.countyCode)
                     guard let county, let assignment = try settings.policy.assign(
                         point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
-                        excluding: excluded, openComplaints: { try ComplaintRecord.openCount(db, stationID: $0.id) }) else {
+                        excluding: excluded, openComplaints: ComplaintRecord.openCounter(db)) else {
                         throw Unfulfillable(description: "no other station with free capacity qualifies for complaint \(number); name one with station_id")
                     }
                     try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
@@ -106,7 +110,7 @@ extension ComplaintDesk {
     /// station the policy picks there (never one that refused it); the county it leaves
     /// becomes one the location may be in, so its staff may claim it back.
     func claim(_ complaint: inout Complaint, by staff: StaffToken, note: String?, snapshot: StationSnapshot, at: Date,
-                       events: inout [ComplaintEvent], in db: Database) throws {
+                       events: inout [ComplaintEvent], in db: any SQLSession) throws {
         guard ComplaintLifecycle.next(from: complaint.status, on: .claim) != nil else {
             throw IllegalTransition(number: complaint.number, status: complaint.status, action: .claim,
                                     allowed: ComplaintView.allowedActions(complaint, party: .staff))
@@ -119,7 +123,7 @@ extension ComplaintDesk {
         if let current = complaint.stationID { excluded.insert(current) }
         guard let assignment = try settings.policy.assign(
             point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
-            excluding: excluded, openComplaints: { try ComplaintRecord.openCount(db, stationID: $0.id) }) else {
+            excluding: excluded, openComplaints: ComplaintRecord.openCounter(db)) else {
             throw Unfulfillable(description: "no station with free capacity can take complaint \(complaint.number) for \(county.name)")
         }
         complaint.countyCode = county.adcode
@@ -140,24 +144,27 @@ extension ComplaintDesk {
 
     /// After a refusal: the next station the policy picks, or waiting for staff.
     func redispatch(_ complaint: inout Complaint, excluding refusers: Set<String>, snapshot: StationSnapshot, at: Date,
-                            events: inout [ComplaintEvent], in db: Database) throws {
+                            events: inout [ComplaintEvent], in db: any SQLSession) throws {
         guard let county = snapshot.counties.county(code: complaint.countyCode) else { return }
         try dispatch(&complaint, county: county, excluding: refusers, snapshot: snapshot, at: at, events: &events, in: db)
     }
 
     /// The stations that refused a complaint: it never goes back to them.
-    func refusers(of number: String, in db: Database) throws -> Set<String> {
+    func refusers(of number: String, in db: any SQLSession) throws -> Set<String> {
         try Set(String.fetchAll(db, sql: "SELECT station_id FROM complaint_events WHERE number = ? AND action = 'refuse' AND station_id IS NOT NULL",
                                 arguments: [number]))
     }
 
 
-    func reassignmentTarget(_ id: String, for complaint: Complaint, snapshot: StationSnapshot, in db: Database) throws -> Station {
+    func reassignmentTarget(_ id: String, for complaint: Complaint, snapshot: StationSnapshot, in db: any SQLSession) throws -> Station {
         guard let target = snapshot.station(id: id), target.status == .active else {
             throw InvalidInput(name: "station_id", reason: "no active station \(id)")
         }
         guard target.id != complaint.stationID else {
             throw InvalidInput(name: "station_id", reason: "\(id) already holds complaint \(complaint.number)")
+        }
+        guard try !refusers(of: complaint.number, in: db).contains(target.id) else {
+            throw InvalidInput(name: "station_id", reason: "\(id) refused complaint \(complaint.number) before: a complaint never goes back to a station that refused it")
         }
         guard target.modes.contains(complaint.mode) else {
             throw InvalidInput(name: "station_id", reason: "\(id) does not offer \(complaint.mode.rawValue) mediation")
@@ -170,9 +177,8 @@ extension ComplaintDesk {
     }
 
     func authorize(_ staff: StaffToken, for complaint: Complaint, snapshot: StationSnapshot) throws {
-        let stationCounty = complaint.stationID.flatMap { snapshot.station(id: $0) }?.countyCode
-        guard staff.role.permits(countyCode: stationCounty ?? complaint.countyCode) else {
-            throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not act on complaint \(complaint.number): it is held in county \(stationCounty ?? complaint.countyCode)")
+        guard Jurisdiction.covers(staff.role, complaint) else {
+            throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not act on complaint \(complaint.number): it belongs to county \(Jurisdiction.county(of: complaint))")
         }
     }
 
@@ -180,19 +186,19 @@ extension ComplaintDesk {
     /// location may be in see it too, to decide whether to claim it).
     public func complaint(_ number: String, for staff: StaffToken) throws -> (Complaint, [ComplaintEvent]) {
         let snapshot = finder.snapshot
-        let found = try database.read { db in
+        let found = try database.reading { db in
             try ComplaintRecord.complaint(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
         }
         guard let found else { throw NotFound(what: "complaint", id: number) }
-        if case .county(let code) = staff.role, found.0.borderCounties.contains(where: { $0.county_code == code }) { return found }
+        if Jurisdiction.mayClaim(staff.role, found.0) { return found }
         try authorize(staff, for: found.0, snapshot: snapshot)
         return found
     }
 
     /// Does this staff token see the consumer's phone? Only the assigned station's county staff do.
     public func seesPhone(_ staff: StaffToken, of complaint: Complaint) -> Bool {
-        guard case .county(let code) = staff.role, let id = complaint.stationID else { return false }
-        return finder.snapshot.station(id: id)?.countyCode == code
+        guard case .county = staff.role, complaint.stationID != nil else { return false }
+        return Jurisdiction.covers(staff.role, complaint)
     }
 
     /// A station's complaints, newest number last, optionally of one status.
@@ -201,7 +207,7 @@ extension ComplaintDesk {
         guard staff.role.permits(countyCode: station.countyCode) else {
             throw Forbidden(description: "token \(staff.name) (\(staff.role)) may not see the complaints of station \(stationID) in county \(station.countyCode)")
         }
-        return try database.read { db in
+        return try database.reading { db in
             try ComplaintRecord.complaints(db, sql: "WHERE station_id = ?" + (status == nil ? "" : " AND status = ?"),
                                          arguments: StatementArguments([stationID] + (status.map { [$0.rawValue] } ?? [])), limit: limit, urgentFirst: true)
         }
@@ -211,27 +217,123 @@ extension ComplaintDesk {
     public func complaints(countyCode: String?, status: ComplaintStatus?, urgentOnly: Bool = false, limit: Int = 500) throws -> [Complaint] {
         var clauses: [String] = []
         var args: [String] = []
-        if let countyCode { clauses.append("county_code = ?"); args.append(countyCode) }
+        if let countyCode { clauses.append("holding_county = ?"); args.append(countyCode) }
         if let status { clauses.append("status = ?"); args.append(status.rawValue) }
         if urgentOnly { clauses.append("urgent_reason IS NOT NULL") }
         let sql = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let arguments = args
-        return try database.read { db in
+        return try database.reading { db in
             try ComplaintRecord.complaints(db, sql: sql, arguments: StatementArguments(arguments), limit: limit, urgentFirst: true)
+        }
+    }
+
+    /// A county (the one `?`) is in the complaint's list of counties its location may be in
+    /// (JSON objects with `county_code`): staff there may see it, to claim it.
+    static func mayBeIn(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: "EXISTS (SELECT 1 FROM json_each(border_counties) WHERE json_extract(value, '$.county_code') = ?)"
+        case .postgres: "EXISTS (SELECT 1 FROM jsonb_array_elements(border_counties::jsonb) AS b WHERE b ->> 'county_code' = ?)"
         }
     }
 
     /// Open complaints whose location is near a border of `countyCode` (held by it, or
     /// claimable by it), or near any border when nil; in number order.
     public func nearBorderComplaints(countyCode: String?, status: ComplaintStatus?, limit: Int = 500) throws -> [Complaint] {
-        var sql = "WHERE border_counties IS NOT NULL AND status NOT IN ('closed', 'withdrawn')"
-        var args: [String] = []
-        if let countyCode {
-            sql += " AND (county_code = ? OR EXISTS (SELECT 1 FROM json_each(border_counties) WHERE json_extract(value, '$.county_code') = ?))"
-            args += [countyCode, countyCode]
+        try database.reading { db in
+            var sql = "WHERE border_counties IS NOT NULL AND status NOT IN ('closed', 'withdrawn')"
+            var args: [String] = []
+            if let countyCode {
+                sql += " AND (holding_county = ? OR \(Self.mayBeIn(db.dialect)))"
+                args += [countyCode, countyCode]
+            }
+            if let status { sql += " AND status = ?"; args.append(status.rawValue) }
+            return try ComplaintRecord.complaints(db, sql: sql, arguments: StatementArguments(args), limit: limit)
         }
-        if let status { sql += " AND status = ?"; args.append(status.rawValue) }
-        let query = sql, arguments = args
-        return try database.read { db in try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: limit) }
+    }
+}
+
+/// The staff list of complaints: filters applied in SQL before paging, newest first, a page at
+/// a time behind a cursor (the last number of the previous page).
+extension ComplaintDesk {
+    public struct ListQuery: Sendable {
+        /// The county the complaints belong to (``Jurisdiction``); nil for the province.
+        public var countyCode: String?
+        public var statuses: Set<ComplaintStatus> = []
+        public var urgentOnly = false
+        /// Near a border of `countyCode` (belonging to it, or claimable by it), or of any county.
+        public var nearBorder = false
+        /// Held by this station.
+        public var stationID: String?
+        /// Only those with a deadline passed at this instant and its clock still running.
+        public var overdueAt: Date?
+        /// The previous page's `next`: the page holds complaints numbered before it.
+        public var after: String?
+        public var limit: Int
+
+        public init(countyCode: String? = nil, limit: Int) {
+            self.countyCode = countyCode
+            self.limit = limit
+        }
+    }
+
+    public struct ListPage: Sendable {
+        public let complaints: [Complaint]
+        /// The cursor of the next page; nil on the last.
+        public let next: String?
+    }
+
+    /// Rows read per statement, and at most per page: a page whose rows mostly fail the exact
+    /// overdue check in Swift ends early, with a `next` to go on from, rather than reading on.
+    static let listBatch = 200, listScanLimit = 2_000
+
+    public func list(_ query: ListQuery) throws -> ListPage {
+        let limit = max(1, min(query.limit, Self.listBatch))
+        return try database.reading { db in
+            var clauses: [String] = []
+            var args: [String] = []
+            if query.nearBorder {
+                clauses.append("border_counties IS NOT NULL AND status NOT IN ('closed', 'withdrawn')")
+                if let county = query.countyCode {
+                    clauses.append("(holding_county = ? OR \(Self.mayBeIn(db.dialect)))")
+                    args += [county, county]
+                }
+            } else if let county = query.countyCode {
+                clauses.append("holding_county = ?")
+                args.append(county)
+            }
+            if let station = query.stationID {
+                clauses.append("station_id = ?")
+                args.append(station)
+            }
+            if !query.statuses.isEmpty {
+                let statuses = query.statuses.map(\.rawValue).sorted()
+                clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+                args += statuses
+            }
+            if query.urgentOnly { clauses.append("urgent_reason IS NOT NULL") }
+            if let at = query.overdueAt {
+                clauses.append("(" + Self.deadlinePassed.dropFirst(6) + ")")
+                args += Array(repeating: Timestamp.string(at), count: 6)
+            }
+            var found: [Complaint] = []
+            var cursor = query.after, scanned = 0
+            while scanned < Self.listScanLimit {
+                var where_ = clauses, bound = args
+                if let cursor { where_.append("number < ?"); bound.append(cursor) }
+                let sql = "SELECT \(ComplaintRecord.columns) FROM complaints" + (where_.isEmpty ? "" : " WHERE " + where_.joined(separator: " AND "))
+                    + " ORDER BY number DESC LIMIT \(Self.listBatch)"
+                let rows = try ComplaintRecord.fetchAll(db, sql: sql, arguments: StatementArguments(bound)).map { try $0.complaint() }
+                for complaint in rows {
+                    scanned += 1
+                    cursor = complaint.number
+                    if let at = query.overdueAt, complaint.overdue(at: at).isEmpty { continue }
+                    found.append(complaint)
+                    if found.count == limit + 1 { return ListPage(complaints: Array(found.prefix(limit)), next: found[limit - 1].number) }
+                }
+                if rows.count < Self.listBatch { return ListPage(complaints: found, next: nil) }
+            }
+            // The scan bound reached: what was found, and where to go on from.
+            return ListPage(complaints: found, next: cursor)
+        }
     }
 }

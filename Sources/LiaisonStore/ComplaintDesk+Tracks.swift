@@ -33,7 +33,7 @@ extension ComplaintDesk {
     /// Leaves the enterprise (declined, timed out, rejected, recalled): the station clocks start
     /// now and the policy picks a station, with the whole history kept.
     func leaveEnterprise(_ complaint: inout Complaint, _ outcome: Complaint.DirectTrain.Outcome, snapshot: StationSnapshot, at: Date,
-                         events: inout [ComplaintEvent], in db: Database) throws {
+                         events: inout [ComplaintEvent], in db: any SQLSession) throws {
         workflow.endDirectTrain(&complaint, outcome, at: at)
         workflow.startStationClocks(&complaint, at: at, events: &events)
         complaint.assignmentReason = nil
@@ -47,7 +47,7 @@ extension ComplaintDesk {
     ///   as an unknown number), ``IllegalTransition``, ``Unfulfillable`` after the window.
     @discardableResult
     public func act(on number: String, _ command: EnterpriseCommand, enterprise code: String, actor: String) throws -> (Complaint, [ComplaintEvent]) {
-        try database.writeImmediate { db in
+        try database.writing { db in
             let snapshot = try current(in: db)
             guard var complaint = try ComplaintRecord.complaint(db, number: number), let train = complaint.directTrain, train.enterpriseCode == code else {
                 throw NotFound(what: "complaint", id: number)
@@ -85,7 +85,7 @@ extension ComplaintDesk {
         if let status { sql += " AND status = ?"; args.append(status.rawValue) }
         if let after { sql += " AND number < ?"; args.append(after) }
         let query = sql, arguments = args
-        return try database.read { db in
+        return try database.reading { db in
             try ComplaintRecord.fetchAll(db, sql: "SELECT \(ComplaintRecord.columns) FROM complaints INDEXED BY complaints_by_enterprise \(query) ORDER BY number DESC LIMIT \(limit)",
                              arguments: StatementArguments(arguments)).map { try $0.complaint() }
         }
@@ -94,7 +94,7 @@ extension ComplaintDesk {
     /// One complaint sent to the enterprise; nil for any other (unknown or not its own).
     public func enterpriseComplaint(_ number: String, code: String) throws -> (Complaint, [ComplaintEvent])? {
         guard ComplaintNumber.isWellFormed(number) else { return nil }
-        return try database.read { db in
+        return try database.reading { db in
             guard let complaint = try ComplaintRecord.complaint(db, number: number), complaint.directTrain?.enterpriseCode == code else { return nil }
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
@@ -107,7 +107,7 @@ extension ComplaintDesk {
     public func sweepDirectTrain(at now: Date? = nil, limit: Int = 1000) throws -> (timedOut: Int, lapsed: Int) {
         let at = now ?? self.now()
         let stamp = Timestamp.string(at)
-        return try database.writeImmediate { db in
+        return try database.writing { db in
             let snapshot = try current(in: db)
             var timedOut = 0, lapsed = 0
             for var complaint in try ComplaintRecord.complaints(db, sql: "WHERE status = 'with_enterprise' AND settle_by <= ?", arguments: [stamp], limit: limit) {
@@ -135,7 +135,7 @@ extension ComplaintDesk {
     // MARK: - Urgent
 
     func markUrgent(_ complaint: inout Complaint, reason: String, actor: String, snapshot: StationSnapshot, at: Date,
-                    events: inout [ComplaintEvent], in db: Database) throws {
+                    events: inout [ComplaintEvent], in db: any SQLSession) throws {
         guard complaint.urgent == nil else {
             throw Unfulfillable(description: "complaint \(complaint.number) is already urgent (\(complaint.urgent!.reason))")
         }
@@ -202,7 +202,7 @@ extension ComplaintDesk {
     /// A review's finding: `uphold` (the outcome stands) or `reopen` (mediation again, with the
     /// station named, else the last one when it can take it, else the one the policy picks).
     func review(_ complaint: inout Complaint, _ command: StaffCommand, actor: String, snapshot: StationSnapshot, at: Date,
-                events: inout [ComplaintEvent], in db: Database) throws {
+                events: inout [ComplaintEvent], in db: any SQLSession) throws {
         guard let review = complaint.review, review.isOpen else {
             throw Unfulfillable(description: "complaint \(complaint.number) has no open review")
         }
@@ -234,7 +234,7 @@ extension ComplaintDesk {
         } else {
             guard let county = snapshot.counties.county(code: complaint.countyCode), let assignment = try settings.policy.assign(
                 point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
-                excluding: try refusers(of: complaint.number, in: db), openComplaints: { try ComplaintRecord.openCount(db, stationID: $0.id) }) else {
+                excluding: try refusers(of: complaint.number, in: db), openComplaints: ComplaintRecord.openCounter(db)) else {
                 throw Unfulfillable(description: "no station with free capacity can mediate complaint \(complaint.number) again; name one with station_id")
             }
             station = assignment.station
@@ -261,10 +261,10 @@ extension ComplaintDesk {
         case .returnVisits: sql = "WHERE visit_queued_at IS NOT NULL AND visit_done_at IS NULL"
         }
         var args: [String] = []
-        if let countyCode { sql += " AND county_code = ?"; args.append(countyCode) }
+        if let countyCode { sql += " AND holding_county = ?"; args.append(countyCode) }
         if let after { sql += " AND number > ?"; args.append(after) }
         let query = sql, arguments = args
-        return try database.read { db in
+        return try database.reading { db in
             try ComplaintRecord.complaints(db, sql: query, arguments: StatementArguments(arguments), limit: limit)
         }
     }
@@ -282,7 +282,7 @@ extension ComplaintDesk {
         if let staff {
             (complaint, events) = try self.complaint(number, for: staff)
         } else {
-            guard let found = try database.read({ db in
+            guard let found = try database.reading({ db in
                 try ComplaintRecord.complaint(db, number: number).map { ($0, try ComplaintRecord.events(db, number: number)) }
             }) else { throw NotFound(what: "complaint", id: number) }
             (complaint, events) = found

@@ -23,19 +23,25 @@ public final class ComplaintDesk: Sendable {
         public var rateLimit: RateLimit
         /// The courts failed mediations are handed to (`geodata/courts.json`).
         public var courts: CourtRegister
+        /// What tracking tokens are derived from. A server reads it from its key file
+        /// (``TrackingKey/file(_:)``); the default lives only as long as the process.
+        public var trackingKey: TrackingKey
+        /// Signs video join links per role (`--video-jwt-secret-file`); nil: bare room links.
+        public var videoSigner: VideoSigner?
 
         public static let defaultVideoBaseURL = "https://meet.liaison.zj"
 
         /// How complaints are shown under these settings.
-        public var presenter: ComplaintPresenter { ComplaintPresenter(videoBaseURL: videoBaseURL, courts: courts) }
+        public var presenter: ComplaintPresenter { ComplaintPresenter(videoBaseURL: videoBaseURL, courts: courts, videoSigner: videoSigner) }
 
         public init(serviceClock: ServiceClock, policy: AssignmentPolicy = AssignmentPolicy(), videoBaseURL: String = Settings.defaultVideoBaseURL,
-                    rateLimit: RateLimit = RateLimit(), courts: CourtRegister = .empty) {
+                    rateLimit: RateLimit = RateLimit(), courts: CourtRegister = .empty, trackingKey: TrackingKey = .ephemeral()) {
             self.serviceClock = serviceClock
             self.policy = policy
             self.videoBaseURL = videoBaseURL
             self.rateLimit = rateLimit
             self.courts = courts
+            self.trackingKey = trackingKey
         }
     }
 
@@ -58,7 +64,7 @@ public final class ComplaintDesk: Sendable {
         public var refusal: Refusal { .rateLimited(retryAfterSeconds: retryAfterSeconds) }
     }
 
-    public let database: LiaisonDatabase
+    public let database: any SQLStore
     public let finder: StationFinder
     public let settings: Settings
     let now: @Sendable () -> Date
@@ -67,7 +73,7 @@ public final class ComplaintDesk: Sendable {
     /// on which no mediation sessions are proposed or scheduled.
     let clockCache: Mutex<(key: String, clock: ServiceClock, daysOff: Set<LocalDate>)>
 
-    public init(database: LiaisonDatabase, finder: StationFinder, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any SQLStore, finder: StationFinder, settings: Settings, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.finder = finder
         self.settings = settings
@@ -82,7 +88,7 @@ public final class ComplaintDesk: Sendable {
     var workflow: ComplaintWorkflow { clockCache.withLock { ComplaintWorkflow(clock: $0.clock, daysOff: $0.daysOff) } }
 
     /// The stations as committed now, after bringing the clock up to the store's imported notices.
-    func current(in db: Database) throws -> StationSnapshot {
+    func current(in db: any SQLSession) throws -> StationSnapshot {
         try refreshClock(db)
         return try database.snapshot(current: finder, in: db)
     }
@@ -114,7 +120,7 @@ public final class ComplaintDesk: Sendable {
     // MARK: - The transaction shell
 
     /// Writes the complaint, appends its new events and, in the same transaction, the texts they send.
-    func save(_ complaint: Complaint, events: [ComplaintEvent], inserting: Bool, snapshot: StationSnapshot, at: Date, in db: Database) throws {
+    func save(_ complaint: Complaint, events: [ComplaintEvent], inserting: Bool, snapshot: StationSnapshot, at: Date, in db: any SQLSession) throws {
         if inserting { try ComplaintRecord.insert(complaint, in: db) } else { try ComplaintRecord.update(complaint, in: db) }
         let stored = try events.map { try ComplaintRecord.append($0, number: complaint.number, in: db) }
         let enterprisePhone = try events.contains(where: { $0.action == .refer }) ? complaint.directTrain.flatMap {
@@ -130,7 +136,7 @@ public final class ComplaintDesk: Sendable {
     /// complaints about the merchant, the merchant case).
     public func links(of complaint: Complaint) throws -> ComplaintLinks {
         guard let caseID = complaint.merchantCase else { return ComplaintLinks(repeat_of: complaint.repeatOf, same_consumer: [], merchant_case: nil) }
-        return try database.read { db in
+        return try database.reading { db in
             ComplaintLinks(repeat_of: complaint.repeatOf,
                            same_consumer: try MerchantCases.consumerComplaints(phone: complaint.intake.consumerPhone, caseID: caseID,
                                                                                excluding: complaint.number, openOnly: false, in: db),

@@ -15,7 +15,7 @@ struct ComplaintRecord: LiaisonRecord {
     static let columns = Columns.allCases.filter { $0 != .geom }.map(\.rawValue).joined(separator: ", ")
 
     var number: String
-    var trackingToken: String
+    var trackingDigest: String
     var status: ComplaintStatus
     var category: ComplaintCategory
     var description: String
@@ -91,11 +91,13 @@ struct ComplaintRecord: LiaisonRecord {
     var handedOffAt: Date?
     /// ``ServiceDeadline``s counted without an official calendar (``storedBits``).
     var provisionalDeadlines: Int
+    /// ``Jurisdiction/county(of:)``: the county it is listed and counted in, kept for the lists' index.
+    var holdingCounty: String
     /// The point again, for GIS tools; written, never read back.
     var geom: SpatiaLitePoint?
 
     enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
-        case number, trackingToken = "tracking_token", status, category, description, amountFen = "amount_fen"
+        case number, trackingDigest = "tracking_digest", status, category, description, amountFen = "amount_fen"
         case preferredMode = "preferred_mode", mode, consumerName = "consumer_name", consumerPhone = "consumer_phone"
         case merchantName = "merchant_name", merchantAddress = "merchant_address", lat, lng, givenLat = "given_lat", givenLng = "given_lng"
         case coordsys, countyCode = "county_code", stationID = "station_id", distanceMeters = "distance_m", assignmentReason = "assignment_reason"
@@ -112,13 +114,13 @@ struct ComplaintRecord: LiaisonRecord {
         case reviewTrigger = "review_trigger", reviewOpenedAt = "review_opened_at", reviewBy = "review_by"
         case reviewFinding = "review_finding", reviewFoundAt = "review_found_at", visitQueuedAt = "visit_queued_at"
         case visitDoneAt = "visit_done_at", visitReached = "visit_reached", visitSatisfied = "visit_satisfied", courtID = "court_id"
-        case handedOffAt = "handed_off_at", provisionalDeadlines = "provisional_deadlines", geom
+        case handedOffAt = "handed_off_at", provisionalDeadlines = "provisional_deadlines", holdingCounty = "holding_county", geom
     }
     typealias Columns = CodingKeys
 
     init(_ c: Complaint) throws {
         let i = c.intake
-        number = c.number; trackingToken = c.trackingToken; status = c.status
+        number = c.number; trackingDigest = c.trackingDigest; status = c.status
         category = i.category; description = i.description; amountFen = i.amountFen; preferredMode = i.preferredMode; mode = c.mode
         consumerName = i.consumerName; consumerPhone = i.consumerPhone; merchantName = i.merchantName; merchantAddress = i.merchantAddress
         lat = i.location.latitude; lng = i.location.longitude; givenLat = i.givenLocation.latitude; givenLng = i.givenLocation.longitude
@@ -144,6 +146,7 @@ struct ComplaintRecord: LiaisonRecord {
         visitReached = c.returnVisit?.reached; visitSatisfied = c.returnVisit?.satisfied
         courtID = c.courtHandoff?.courtID; handedOffAt = c.courtHandoff?.at
         provisionalDeadlines = c.deadlines.provisional.storedBits
+        holdingCounty = Jurisdiction.county(of: c)
         geom = SpatiaLitePoint(coordinate: i.location)
     }
 
@@ -158,7 +161,7 @@ struct ComplaintRecord: LiaisonRecord {
             merchantAddress: merchantAddress, merchantCode: merchantCode, category: category, description: description,
             preferredMode: preferredMode, amountFen: amountFen)
         var c = Complaint(
-            number: number, trackingToken: trackingToken, status: status, intake: intake, countyCode: countyCode, mode: mode,
+            number: number, trackingDigest: trackingDigest, status: status, intake: intake, countyCode: countyCode, mode: mode,
             stationID: stationID, distanceMeters: distanceMeters, assignmentReason: assignmentReason,
             submittedAt: submittedAt, updatedAt: updatedAt,
             appointment: appointmentStartsAt.flatMap { starts in appointmentEndsAt.map {
@@ -211,52 +214,91 @@ struct ComplaintRecord: LiaisonRecord {
 }
 
 extension ComplaintRecord {
-    static func complaint(_ db: Database, number: String) throws -> Complaint? {
-        try fetchOne(db, key: number)?.complaint()
+    static func complaint(_ db: any SQLSession, number: String) throws -> Complaint? {
+        try fetchOne(db, sql: "SELECT \(columns) FROM complaints WHERE number = ?\(db.forUpdate)", arguments: [number])?.complaint()
     }
 
     /// Complaints matching `whereClause` (`WHERE …`, or empty for all), in number order or with
     /// urgent complaints first (the staff queues), at most `limit`.
-    static func complaints(_ db: Database, sql whereClause: String, arguments: StatementArguments, limit: Int,
+    static func complaints(_ db: any SQLSession, sql whereClause: String, arguments: StatementArguments, limit: Int,
                            urgentFirst: Bool = false) throws -> [Complaint] {
         let order = urgentFirst ? "(urgent_reason IS NULL OR urgent_met_at IS NOT NULL), number" : "number"
-        return try fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY \(order) LIMIT \(limit)", arguments: arguments)
+        return try fetchAll(db, sql: "SELECT \(columns) FROM complaints \(whereClause) ORDER BY \(order) LIMIT \(limit)\(db.forUpdate)", arguments: arguments)
             .map { try $0.complaint() }
     }
 
-    static func insert(_ c: Complaint, in db: Database) throws {
-        try ComplaintRecord(c).insert(db)
+    static func insert(_ c: Complaint, in db: any SQLSession) throws {
+        // PostgreSQL derives the point from lat and lng (a generated PostGIS column).
+        try db.insert(ComplaintRecord(c), omitting: db.dialect == .postgres ? [Columns.geom.rawValue] : [])
     }
 
     /// Writes the mutable part of a complaint back (every column but its number and point).
-    static func update(_ c: Complaint, in db: Database) throws {
-        try ComplaintRecord(c).update(db, columns: Columns.allCases.filter { $0 != .number && $0 != .geom })
+    static func update(_ c: Complaint, in db: any SQLSession) throws {
+        try db.update(ComplaintRecord(c), columns: Columns.allCases.filter { $0 != .number && $0 != .geom }.map(\.rawValue),
+                      key: Columns.number.rawValue, keyValue: c.number)
     }
 
     /// Appends an event and returns it with its sequence number.
     @discardableResult
-    static func append(_ event: ComplaintEvent, number: String, in db: Database) throws -> ComplaintEvent {
-        try ComplaintEventRecord(event, number: number).insert(db)
+    static func append(_ event: ComplaintEvent, number: String, in db: any SQLSession) throws -> ComplaintEvent {
         var stored = event
-        stored.seq = Int(db.lastInsertedRowID)
+        stored.seq = Int(try db.insertReturningKey(ComplaintEventRecord(event, number: number), key: ComplaintEventRecord.Columns.seq.rawValue))
         return stored
     }
 
-    static func events(_ db: Database, number: String) throws -> [ComplaintEvent] {
-        try ComplaintEventRecord.filter(ComplaintEventRecord.Columns.number == number).order(ComplaintEventRecord.Columns.seq)
-            .fetchAll(db).map(\.event)
+    static func events(_ db: any SQLSession, number: String) throws -> [ComplaintEvent] {
+        try ComplaintEventRecord.fetchAll(db, sql: "SELECT * FROM complaint_events WHERE number = ? ORDER BY seq", arguments: [number]).map(\.event)
     }
 
     /// Open complaints (holding capacity) at a station.
-    static func openCount(_ db: Database, stationID: String) throws -> Int {
-        try Int.fetchOne(db, sql: """
+    ///
+    /// On PostgreSQL the station's row is locked first, until the commit: two transactions
+    /// that might both fill its last place count one after the other, and the second sees
+    /// the first's complaint. (SQLite has one writer at a time.)
+    /// The open complaints of each station the assignment policy asks about, for one
+    /// transaction. On SQLite (one writer at a time) one query counts every station's the first
+    /// time it is asked, rather than one query per station walked. On PostgreSQL each station
+    /// consulted is locked and counted (the capacity claim is made under its row lock).
+    static func openCounter(_ db: any SQLSession) -> (Station) throws -> Int {
+        if db.locksRows { return { try openCount(db, stationID: $0.id) } }
+        var counts: [String: Int]?
+        return { station in
+            if counts == nil {
+                var all: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT station_id, count(*) AS open FROM complaints INDEXED BY complaints_open_by_station
+                    WHERE status IN ('assigned', 'accepted', 'mediating') GROUP BY station_id
+                    """, arguments: []) {
+                    if let id: String = row["station_id"] { all[id] = row["open"] }
+                }
+                counts = all
+            }
+            return counts?[station.id] ?? 0
+        }
+    }
+
+    static func openCount(_ db: any SQLSession, stationID: String) throws -> Int {
+        if db.locksRows { try db.execute(sql: "SELECT 1 FROM stations WHERE id = ? FOR UPDATE", arguments: [stationID]) }
+        return try Int.fetchOne(db, sql: """
             SELECT count(*) FROM complaints INDEXED BY complaints_open_by_station
             WHERE station_id = ? AND status IN ('assigned', 'accepted', 'mediating')
             """, arguments: [stationID]) ?? 0
     }
 
     /// The next number of the day: `ZJ-YYYYMMDD-NNNNNN`.
-    static func nextNumber(day: String, in db: Database) throws -> String {
+    ///
+    /// On PostgreSQL a counter row per day gives it (locked until the commit, so numbers stay
+    /// gapless and unique whichever process files); SQLite, one writer at a time, takes the
+    /// highest number of the day.
+    static func nextNumber(day: String, in db: any SQLSession) throws -> String {
+        if db.dialect == .postgres {
+            let next = try Int.fetchOne(db, sql: """
+                INSERT INTO complaint_counters (day, last) VALUES (?, 1)
+                ON CONFLICT (day) DO UPDATE SET last = complaint_counters.last + 1 RETURNING last
+                """, arguments: [day]) ?? 0
+            guard next <= 999_999 else { throw StoreError(message: "complaint numbers of \(day) are exhausted (999,999 in one day)") }
+            return ComplaintNumber.format(day: day, sequence: next)
+        }
         let highest = try String.fetchOne(db, sql: "SELECT max(number) FROM complaints WHERE number >= ? AND number < ?",
                                           arguments: ["ZJ-\(day)-", "ZJ-\(day)-A"])
         let next = (highest.flatMap { Int($0.suffix(6)) } ?? 0) + 1

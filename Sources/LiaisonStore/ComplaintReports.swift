@@ -8,7 +8,7 @@ public struct ComplaintReports: ReportStore {
     public let hotspots: MerchantHotspots
     public let ratings: StationRatings
 
-    public init(database: LiaisonDatabase, finder: StationFinder, formula: RatingFormula) {
+    public init(database: any SQLStore, finder: StationFinder, formula: RatingFormula) {
         stats = ComplaintStats(database: database, finder: finder)
         hotspots = MerchantHotspots(database: database, finder: finder)
         ratings = StationRatings(database: database, finder: finder, formula: formula)

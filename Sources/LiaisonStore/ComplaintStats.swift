@@ -33,10 +33,10 @@ import LiaisonCore
 /// A complaint counts for the county whose territory it came from (`county_code`), that
 /// county's city, and the station holding it now (`station_id`; none while it waits).
 public struct ComplaintStats: Sendable {
-    let database: LiaisonDatabase
+    let database: any SQLStore
     public let finder: StationFinder
 
-    public init(database: LiaisonDatabase, finder: StationFinder) {
+    public init(database: any SQLStore, finder: StationFinder) {
         self.database = database
         self.finder = finder
     }
@@ -147,25 +147,26 @@ public struct ComplaintStats: Sendable {
         // bound rounded up to a millisecond is exact for both `>=` and `<`.
         if let from = filter.from { clauses.append("submitted_at >= ?"); arguments.append(Self.millisecondCeiling(from)) }
         if let to = filter.to { clauses.append("submitted_at < ?"); arguments.append(Self.millisecondCeiling(to)) }
-        if let county = filter.countyCode { clauses.append("county_code = ?"); arguments.append(county) }
+        if let county = filter.countyCode { clauses.append("holding_county = ?"); arguments.append(county) }
         if let city = filter.cityCode {
             let codes = snapshot.counties.counties.filter { $0.cityCode == city }.map(\.adcode)
-            clauses.append("county_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
+            clauses.append("holding_county IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
             arguments += codes
         }
         if let station = filter.stationID { clauses.append("station_id = ?"); arguments.append(station) }
         let sql = "SELECT \(ComplaintRecord.columns) FROM complaints" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
         let bound = arguments
-        let (totals, byCity, byCounty, byStation, byEnterprise) = try database.read { db in
+        let (totals, byCity, byCounty, byStation, byEnterprise) = try database.reading { db in
             var totals = Tally()
             var byCity: [String: Tally] = [:], byCounty: [String: Tally] = [:], byStation: [String: Tally] = [:]
             var byEnterprise: [String: (name: String, train: Report.DirectTrain)] = [:]
-            let rows = try ComplaintRecord.fetchCursor(db, sql: sql, arguments: StatementArguments(bound))
-            while let record = try rows.next() {
-                let complaint = try record.complaint()
+            try db.forEachRow(sql: sql, arguments: StatementArguments(bound)) { row in
+                let complaint = try ComplaintRecord(row: row).complaint()
                 totals.add(complaint, now: now)
-                byCounty[complaint.countyCode, default: Tally()].add(complaint, now: now)
-                if let city = snapshot.counties.county(code: complaint.countyCode)?.cityCode {
+                // Counted where it belongs (Jurisdiction): the county of the station holding it.
+                let county = Jurisdiction.county(of: complaint)
+                byCounty[county, default: Tally()].add(complaint, now: now)
+                if let city = snapshot.counties.county(code: county)?.cityCode {
                     byCity[city, default: Tally()].add(complaint, now: now)
                 }
                 if let station = complaint.stationID { byStation[station, default: Tally()].add(complaint, now: now) }

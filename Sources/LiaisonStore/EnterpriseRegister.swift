@@ -6,14 +6,14 @@ import LiaisonCore
 enum EnterpriseRecord {
     static let columns = "credit_code, name, merchant_id, contact_name, contact_phone, enrolled_at, settle_days, created_at"
 
-    static func fetchOne(_ db: Database, code: String) throws -> Enterprise? {
+    static func fetchOne(_ db: any SQLSession, code: String) throws -> Enterprise? {
         try Row.fetchOne(db, sql: "SELECT \(columns) FROM enterprises WHERE credit_code = ?", arguments: [code]).map(enterprise)
     }
 
     /// The enrolled enterprise a complaint names: by credit code when it gives one (the code is
     /// the legal identity: a merchant id that points elsewhere does not override it), else by
     /// platform merchant id.
-    static func enrolled(code: String?, merchantID: String?, in db: Database) throws -> Enterprise? {
+    static func enrolled(code: String?, merchantID: String?, in db: any SQLSession) throws -> Enterprise? {
         if let code {
             guard let found = try fetchOne(db, code: code), found.isEnrolled else { return nil }
             return found
@@ -38,7 +38,7 @@ enum EnterpriseRecord {
 /// `enterprise-CODE-N` with role `enterprise:CODE`).
 public struct EnterpriseRegister: Sendable {
     let desk: ComplaintDesk
-    var database: LiaisonDatabase { desk.database }
+    var database: any SQLStore { desk.database }
 
     public init(desk: ComplaintDesk) {
         self.desk = desk
@@ -54,7 +54,7 @@ public struct EnterpriseRegister: Sendable {
     /// - Throws: ``Conflict`` for a credit code or merchant id already in the register.
     @discardableResult
     public func add(_ enterprise: Enterprise) throws -> Enterprise {
-        try database.writeImmediate { db in
+        try database.writing { db in
             if try EnterpriseRecord.fetchOne(db, code: enterprise.creditCode) != nil {
                 throw Conflict(description: "enterprise \(enterprise.creditCode) is already registered")
             }
@@ -72,7 +72,7 @@ public struct EnterpriseRegister: Sendable {
     }
 
     public func enterprise(_ code: String) throws -> Enterprise {
-        guard let found = try database.read({ db in try EnterpriseRecord.fetchOne(db, code: code) }) else {
+        guard let found = try database.reading({ db in try EnterpriseRecord.fetchOne(db, code: code) }) else {
             throw NotFound(what: "enterprise", id: code)
         }
         return found
@@ -80,12 +80,12 @@ public struct EnterpriseRegister: Sendable {
 
     /// Enterprises by credit code, after `after`; only enrolled (or only not enrolled) ones when asked.
     public func list(enrolled: Bool?, after: String?, limit: Int) throws -> [Enterprise] {
-        var sql = "SELECT \(EnterpriseRecord.columns) FROM enterprises WHERE 1"
+        var sql = "SELECT \(EnterpriseRecord.columns) FROM enterprises WHERE 1 = 1"
         var args: [String] = []
         if let enrolled { sql += enrolled ? " AND enrolled_at IS NOT NULL" : " AND enrolled_at IS NULL" }
         if let after { sql += " AND credit_code > ?"; args.append(after) }
         let query = sql + " ORDER BY credit_code LIMIT \(limit)", arguments = args
-        return try database.read { db in try Row.fetchAll(db, sql: query, arguments: StatementArguments(arguments)).map(EnterpriseRecord.enterprise) }
+        return try database.reading { db in try Row.fetchAll(db, sql: query, arguments: StatementArguments(arguments)).map(EnterpriseRecord.enterprise) }
     }
 
     /// Enrols an enterprise in the direct train (or changes its window) and issues a new API
@@ -98,7 +98,7 @@ public struct EnterpriseRegister: Sendable {
             throw InvalidInput(name: "settle_days", reason: "is \(settleDays): expected \(Enterprise.settleDaysRange.lowerBound) to \(Enterprise.settleDaysRange.upperBound) working days")
         }
         let key = "ent_" + TokenAuthenticator.generate().dropFirst(4)
-        return try database.writeImmediate { db in
+        return try database.writing { db in
             guard var enterprise = try EnterpriseRecord.fetchOne(db, code: code) else { throw NotFound(what: "enterprise", id: code) }
             let stamp = Timestamp.string(at)
             enterprise.enrolledAt = enterprise.enrolledAt ?? at
@@ -118,7 +118,7 @@ public struct EnterpriseRegister: Sendable {
     /// Ends an enterprise's enrolment: its keys are revoked, and the complaints waiting for it
     /// go on to stations at once (`recall`). Settlements it already offered stay with the consumer.
     public func revoke(_ code: String) throws -> (enterprise: Enterprise, recalled: [String]) {
-        try database.writeImmediate { db in
+        try database.writing { db in
             guard var enterprise = try EnterpriseRecord.fetchOne(db, code: code) else { throw NotFound(what: "enterprise", id: code) }
             let at = desk.now()
             let stamp = Timestamp.string(at)

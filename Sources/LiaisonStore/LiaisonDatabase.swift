@@ -41,11 +41,27 @@ public final class LiaisonDatabase: Sendable {
         if (try? pool.close()) != nil { caches.freeAll() }
     }
 
+    /// How many 1 ms polls a connection makes for a lock another process holds: about 10 s.
+    static let busyPolls = 10_000
+
     @_spi(Benchmark) public static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {
         var config = Configuration()
-        // Another process (a CLI next to the server) may hold the write lock for a moment: wait, don't fail.
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in try caches.initialize(db) }
+        // Another process (a CLI, a second server) may hold the write lock for a moment: wait up
+        // to about 10 s, don't fail. Not with SQLite's own timeout: it polls ever more slowly
+        // (every 100 ms after the first second), and a process writing back to back (a server
+        // under intake load) frees the lock only for microseconds between its transactions, so
+        // a slow poller could wait out the whole timeout (a server restarting next to a busy one
+        // failed to start: tools/killtest). Polling every millisecond finds such a gap within a
+        // fraction of a second.
+        config.busyMode = .callback { tries in
+            usleep(1000)
+            return tries < Self.busyPolls
+        }
+        config.prepareDatabase { db in
+            try caches.initialize(db)
+            // What is deleted or overwritten is zeroed, not left in free pages of the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         return config
     }
 
@@ -104,15 +120,31 @@ public final class LiaisonDatabase: Sendable {
         return try LiaisonDatabase(path: path, logger: logger)
     }
 
+    /// Creates a database at `path` with the schema only: no county, no station (what
+    /// `liaison migrate --to FILE` copies into). Throws if `path` exists.
+    public static func createBlank(path: String, logger: Logger = Logger(label: "liaison.store")) throws -> LiaisonDatabase {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError(message: "\(path) already exists: expected a new file") }
+        try create(path: path, counties: [], stations: [], logger: logger)
+        return try LiaisonDatabase(path: path, logger: logger)
+    }
+
     private static func create(path: String, geodata: GeodataDirectory, contents: InitialContents, logger: Logger) throws {
+        let counties = try geodata.counties()
+        let stations = contents == .countiesOnly ? [] : try geodata.stations(counties: CountyLocator(counties))
+        try create(path: path, counties: counties, stations: stations, logger: logger)
+    }
+
+    private static func create(path: String, counties: [County], stations: [Station], logger: Logger) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = path + ".creating-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: temporary)
         defer { try? FileManager.default.removeItem(atPath: temporary) }
-
-        let counties = try geodata.counties()
-        let stations = contents == .countiesOnly ? [] : try geodata.stations(counties: CountyLocator(counties))
+        // Readable by its owner only (it holds consumers' names and phones); SQLite gives the
+        // WAL and shared-memory files the main file's mode.
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError(message: "could not create \(temporary)")
+        }
         do {
             let caches = SpatiaLiteCaches()
             defer { caches.freeAll() }
@@ -129,6 +161,7 @@ public final class LiaisonDatabase: Sendable {
         if link(temporary, path) != 0 && errno != EEXIST {
             throw StoreError(message: "could not create \(path): \(String(cString: strerror(errno)))")
         }
+        guard !counties.isEmpty else { return }
         logger.info("created database from geodata", metadata: [
             "db.path": "\(path)", "import.counties": "\(counties.count)", "import.stations": "\(stations.count)",
         ])
@@ -155,18 +188,6 @@ public final class LiaisonDatabase: Sendable {
         try Int64.fetchOne(db, sql: "SELECT version FROM register_version WHERE id = 1") ?? 0
     }
 
-    /// Inside a write transaction: the register as committed, which is `finder`'s snapshot
-    /// unless another process changed the register since it was read; then the register is
-    /// read again (in this transaction) and offered to `finder`.
-    func snapshot(current finder: StationFinder, in db: Database) throws -> StationSnapshot {
-        let held = finder.snapshot
-        let version = try Self.registerVersion(db)
-        guard version != held.version else { return held }
-        let fresh = try Self.snapshot(db, version: version)
-        finder.offer(fresh)
-        return fresh
-    }
-
     /// Reads the register again if another process (or this one) changed it since `finder`'s
     /// snapshot was read; returns whether a newer snapshot was swapped in.
     @discardableResult
@@ -186,12 +207,9 @@ public final class LiaisonDatabase: Sendable {
         public var updated = 0
         public var unchanged = 0
 
-        public var description: String { "\(inserted) inserted, \(updated) updated, \(unchanged) unchanged" }
-    }
+        public init() {}
 
-    /// Inserts or updates stations by id, all in one transaction, recording each change.
-    public func upsert(stations: [Station], actor: String = "import") throws -> ImportCounts {
-        try pool.write { db in try StationRecord.upsert(stations, actor: actor, action: "import", in: db) }
+        public var description: String { "\(inserted) inserted, \(updated) updated, \(unchanged) unchanged" }
     }
 
     /// Stores a new token's digest under its name and role.
@@ -227,27 +245,6 @@ public final class LiaisonDatabase: Sendable {
 }
 
 extension LiaisonDatabase {
-    /// Takes or renews the lease `name` for `holder` until `until`, unless another holder's
-    /// lease is still running at `now`: work that one process at a time may do (the complaint
-    /// watch) runs only while its lease is held. Returns whether `holder` holds it now.
-    public func acquireLease(_ name: String, holder: String, now: Date = Date(), until: Date) throws -> Bool {
-        try writeImmediate { db in
-            try db.execute(sql: """
-                INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-                WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
-                """, arguments: [name, holder, Timestamp.string(until), Timestamp.string(now)])
-            return try String.fetchOne(db, sql: "SELECT holder FROM leases WHERE name = ?", arguments: [name]) == holder
-        }
-    }
-
-    /// Ends `holder`'s lease `name` now (on a graceful stop), so another process takes over at once.
-    public func releaseLease(_ name: String, holder: String) throws {
-        try writeImmediate { db in
-            try db.execute(sql: "DELETE FROM leases WHERE name = ? AND holder = ?", arguments: [name, holder])
-        }
-    }
-
     /// Checks that the database answers a query (for readiness probes).
     public func ping() throws {
         _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

@@ -9,7 +9,8 @@ import LiaisonCore
 /// let app = buildApplication(settings: server, services: services, logger: logger, workers: [...])
 /// ```
 public struct LiaisonServices: Sendable {
-    public let database: LiaisonDatabase
+    /// The store the desk, the outbox and the reports run their transactions on.
+    public let store: any SQLStore
     /// The index snapshot every reader queries; writers swap it after each change.
     public let finder: StationFinder
     // Behind the store seam (StoreSeam.swift): what a second database provides its own of.
@@ -30,16 +31,25 @@ public struct LiaisonServices: Sendable {
 
     /// The parts over `database`, querying `finder`.
     public init(database: LiaisonDatabase, complaints: ComplaintDesk.Settings, finder: StationFinder) {
-        let desk = ComplaintDesk(database: database, finder: finder, settings: complaints)
-        self.database = database
+        self.init(store: database, finder: finder, complaints: complaints, registry: StationRegistry(database: database, finder: finder),
+                  tokens: TokenAuthenticator(database: database), health: database)
+    }
+
+    /// The parts over any store: the desk, the outbox, the reports and the enterprise register
+    /// run on `store` in the SQL both stores speak; the register's writes, the tokens and
+    /// readiness are each store's own.
+    public init(store: any SQLStore, finder: StationFinder, complaints: ComplaintDesk.Settings, registry: any StationRegisterStore,
+                tokens: any TokenStore, health: any StoreHealth) {
+        let desk = ComplaintDesk(database: store, finder: finder, settings: complaints)
+        self.store = store
         self.finder = finder
-        registry = StationRegistry(database: database, finder: finder)
+        self.registry = registry
         self.complaints = desk
         serviceLevels = desk
-        outbox = SMSOutbox(database: database)
-        tokens = TokenAuthenticator(database: database)
-        reports = ComplaintReports(database: database, finder: finder, formula: complaints.serviceClock.rules.ratings)
+        outbox = SMSOutbox(database: store)
+        self.tokens = tokens
+        reports = ComplaintReports(database: store, finder: finder, formula: complaints.serviceClock.rules.ratings)
         enterprises = EnterpriseRegister(desk: desk)
-        health = database
+        self.health = health
     }
 }

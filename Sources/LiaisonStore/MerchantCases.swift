@@ -10,7 +10,7 @@ import LiaisonCore
 /// where the case began (whose code is unknown or the same), else a new case. A complaint
 /// with a code joining an uncoded case gives the case its code.
 enum MerchantCases {
-    static func caseID(for intake: ComplaintIntake, countyCode: String, at: Date, in db: Database) throws -> Int64 {
+    static func caseID(for intake: ComplaintIntake, countyCode: String, at: Date, in db: any SQLSession) throws -> Int64 {
         let code = intake.merchantCode
         if let code, let id = try Int64.fetchOne(db, sql: "SELECT id FROM merchant_cases WHERE merchant_code = ?", arguments: [code]) {
             return id
@@ -38,14 +38,13 @@ enum MerchantCases {
             }
             return best.id
         }
-        try db.execute(sql: """
+        return try db.insertReturningKey(sql: """
             INSERT INTO merchant_cases (merchant_code, merchant_key, name, county_code, lat, lng, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [code, key, intake.merchantName, countyCode, p.latitude, p.longitude, Timestamp.string(at)])
-        return db.lastInsertedRowID
+            """, arguments: [code, key, intake.merchantName, countyCode, p.latitude, p.longitude, Timestamp.string(at)], key: "id")
     }
 
     /// The consumer's latest complaint in the case within ``Merchant/repeatWithinDays`` before `at`.
-    static func repeatOf(phone: String, caseID: Int64, at: Date, in db: Database) throws -> String? {
+    static func repeatOf(phone: String, caseID: Int64, at: Date, in db: any SQLSession) throws -> String? {
         let since = at.addingTimeInterval(-Double(Merchant.repeatWithinDays) * 86_400)
         return try String.fetchOne(db, sql: """
             SELECT number FROM complaints INDEXED BY complaints_by_case
@@ -56,7 +55,7 @@ enum MerchantCases {
 
     /// The consumer's complaints in the case, newest first (at most `limit`), open ones only if asked.
     static func consumerComplaints(phone: String, caseID: Int64, excluding number: String?, openOnly: Bool, limit: Int = 20,
-                                   in db: Database) throws -> [ConsumerComplaintRef] {
+                                   in db: any SQLSession) throws -> [ConsumerComplaintRef] {
         try Row.fetchAll(db, sql: """
             SELECT number, status, submitted_at FROM complaints INDEXED BY complaints_by_case
             WHERE merchant_case = ? AND consumer_phone = ? AND number != ?\(openOnly ? " AND status NOT IN ('closed', 'withdrawn')" : "")
@@ -67,7 +66,7 @@ enum MerchantCases {
     }
 
     /// What staff see of a complaint's case: its size and who else complained (counted, not named).
-    static func summary(caseID: Int64, in db: Database) throws -> ComplaintLinks.Case? {
+    static func summary(caseID: Int64, in db: any SQLSession) throws -> ComplaintLinks.Case? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT m.id, m.name, m.merchant_code, count(c.number) AS complaints, count(DISTINCT c.consumer_phone) AS consumers,
                    min(c.submitted_at) AS first_at, max(c.submitted_at) AS last_at
@@ -105,10 +104,10 @@ enum MerchantCases {
 
 /// Merchant hot spots: the merchant cases with the most complaints in a county and period.
 public struct MerchantHotspots: Sendable {
-    let database: LiaisonDatabase
+    let database: any SQLStore
     public let finder: StationFinder
 
-    public init(database: LiaisonDatabase, finder: StationFinder) {
+    public init(database: any SQLStore, finder: StationFinder) {
         self.database = database
         self.finder = finder
     }
@@ -229,13 +228,13 @@ public struct MerchantHotspots: Sendable {
         if let countyCode { clause += " AND c.county_code = ?"; args.append(countyCode) }
         let whereClause = clause, bound = args
         let counties = finder.snapshot.counties
-        let (hotspots, more) = try database.read { db in
+        let (hotspots, more) = try database.reading { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT c.merchant_case AS id, count(*) AS complaints, count(DISTINCT c.consumer_phone) AS consumers,
+                SELECT m.id AS id, count(*) AS complaints, count(DISTINCT c.consumer_phone) AS consumers,
                        count(c.repeat_of) AS repeats, min(c.submitted_at) AS first_at, max(c.submitted_at) AS last_at,
                        m.name, m.merchant_code, m.lat, m.lng, m.county_code
                 FROM complaints c JOIN merchant_cases m ON m.id = c.merchant_case
-                WHERE \(whereClause) GROUP BY c.merchant_case HAVING count(*) >= \(minimum)
+                WHERE \(whereClause) GROUP BY m.id HAVING count(*) >= \(minimum)
                 ORDER BY complaints DESC, id LIMIT \(limit + 1) OFFSET \(offset)
                 """, arguments: StatementArguments(bound))
             let page = rows.prefix(limit)

@@ -1,4 +1,5 @@
 import GRDB
+import LiaisonCore
 
 /// The schema, as named migrations. Never edit one that has shipped; add a new one.
 enum Migrations {
@@ -483,6 +484,47 @@ enum Migrations {
                     imported_at TEXT NOT NULL,
                     imported_by TEXT NOT NULL
                 )
+                """)
+        }
+
+        migrator.registerMigration("v8 tracking digests, holding county") { db in
+            // Tracking tokens are derived from the number under the server's key and never
+            // stored: only their SHA-256. The random tokens of earlier complaints are kept the
+            // same way, so they still work.
+            try db.execute(sql: "ALTER TABLE complaints RENAME COLUMN tracking_token TO tracking_digest")
+            var last = ""
+            while true {
+                let rows = try Row.fetchAll(db, sql: "SELECT number, tracking_digest FROM complaints WHERE number > ? ORDER BY number LIMIT 1000", arguments: [last])
+                guard let final = rows.last else { break }
+                for row in rows {
+                    let token: String = row["tracking_digest"]
+                    try db.execute(sql: "UPDATE complaints SET tracking_digest = ? WHERE number = ?", arguments: [TrackingKey.digest(token), row["number"]])
+                }
+                last = final["number"]
+            }
+            // Stored intake answers held those tokens in clear. A retry across the upgrade files anew.
+            try db.execute(sql: "DELETE FROM idempotency_keys")
+            // The fingerprint of the key this database's tokens are derived under (TrackingKey).
+            try db.execute(sql: "CREATE TABLE server_keys (name TEXT PRIMARY KEY NOT NULL, fingerprint TEXT NOT NULL)")
+            // The county a complaint belongs to (Jurisdiction): its station's (the id's prefix), else its location's.
+            try db.execute(sql: """
+                ALTER TABLE complaints ADD COLUMN holding_county TEXT NOT NULL DEFAULT '';
+                UPDATE complaints SET holding_county = COALESCE(substr(station_id, 1, instr(station_id, '-') - 1), county_code);
+                CREATE INDEX complaints_by_holding_county ON complaints(holding_county, number);
+                CREATE INDEX sms_outbox_failed ON sms_outbox(number) WHERE status = 'failed';
+                """)
+        }
+
+        migrator.registerMigration("v9 console sessions") { db in
+            // Staff console sign-ins (StaffSession): the session id's SHA-256 only, never the id.
+            try db.execute(sql: """
+                CREATE TABLE console_sessions (
+                    digest     BLOB PRIMARY KEY NOT NULL,
+                    token_name TEXT NOT NULL REFERENCES tokens(name),
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL
+                );
+                CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_at);
                 """)
         }
 

@@ -5,9 +5,9 @@ import LiaisonCore
 /// The `sms_outbox` table: messages written with the step they announce, sent by the
 /// delivery worker at least once.
 public final class SMSOutbox: Sendable {
-    let database: LiaisonDatabase
+    let database: any SQLStore
 
-    public init(database: LiaisonDatabase) {
+    public init(database: any SQLStore) {
         self.database = database
     }
 
@@ -22,16 +22,16 @@ public final class SMSOutbox: Sendable {
     }
 
     /// Writes messages inside the caller's transaction.
-    static func enqueue(_ messages: [SMSMessage], at: Date, in db: Database) throws {
+    static func enqueue(_ messages: [SMSMessage], at: Date, in db: any SQLSession) throws {
         for message in messages {
-            try OutboxRecord(pending: message, at: at).insert(db)
+            try db.insert(OutboxRecord(pending: message, at: at))
         }
     }
 
     /// Pending messages whose next attempt is due and that no live sender holds, oldest first.
     public func due(at now: Date, limit: Int = 100) throws -> [Entry] {
         let at = Timestamp.string(now)
-        return try database.read { db in
+        return try database.reading { db in
             try OutboxRecord.fetchAll(db, sql: """
                 SELECT * FROM sms_outbox INDEXED BY sms_outbox_due
                 WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
@@ -46,13 +46,13 @@ public final class SMSOutbox: Sendable {
     /// least once; the stable id lets a gateway drop a repeat.
     public func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [Entry] {
         let at = Timestamp.string(now)
-        return try database.writeImmediate { db in
+        return try database.writing { db in
             try OutboxRecord.fetchAll(db, sql: """
                 UPDATE sms_outbox SET claimed_by = ?, claim_expires_at = ?
                 WHERE id IN (
                     SELECT id FROM sms_outbox INDEXED BY sms_outbox_due
                     WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
-                    ORDER BY next_attempt_at, id LIMIT ?)
+                    ORDER BY next_attempt_at, id LIMIT ?\(db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""))
                 RETURNING *
                 """, arguments: [sender, Timestamp.string(until), at, at, limit]).map(\.entry)
         }
@@ -62,7 +62,7 @@ public final class SMSOutbox: Sendable {
     /// Gives back `sender`'s claims on the messages `ids` (all of its claims when nil) that
     /// it did not get to (e.g. when stopping), so another sender need not wait for them to expire.
     public func release(sender: String, ids: [String]? = nil) throws {
-        try database.writeImmediate { db in
+        try database.writing { db in
             guard let ids else {
                 try db.execute(sql: "UPDATE sms_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ? AND status = 'pending'",
                                arguments: [sender])
@@ -77,31 +77,42 @@ public final class SMSOutbox: Sendable {
 
     /// Every message of a complaint, in the order they were written.
     public func messages(number: String) throws -> [Entry] {
-        try database.read { db in
-            try OutboxRecord.filter(OutboxRecord.Columns.number == number).order(OutboxRecord.Columns.eventSeq, OutboxRecord.Columns.id)
-                .fetchAll(db).map(\.entry)
+        try database.reading { db in
+            try OutboxRecord.fetchAll(db, sql: "SELECT * FROM sms_outbox WHERE number = ? ORDER BY event_seq, id", arguments: [number]).map(\.entry)
         }
     }
 
     /// Messages in a state (e.g. `failed`, for staff to follow up by phone).
     public func messages(status: String, limit: Int = 500) throws -> [Entry] {
-        try database.read { db in
-            try OutboxRecord.filter(OutboxRecord.Columns.status == status).order(OutboxRecord.Columns.createdAt, OutboxRecord.Columns.id)
-                .limit(limit).fetchAll(db).map(\.entry)
+        try database.reading { db in
+            try OutboxRecord.fetchAll(db, sql: "SELECT * FROM sms_outbox WHERE status = ? ORDER BY created_at, id LIMIT ?",
+                                      arguments: [status, limit]).map(\.entry)
         }
     }
 
-    /// How many messages are in each state.
+    /// How many messages are in each state (every row: for the CLI and tests, not per scrape).
     public func counts() throws -> [String: Int] {
-        try database.read { db in
+        try database.reading { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM sms_outbox GROUP BY status").map {
                 ($0["status"] as String, $0["n"] as Int)
             })
         }
     }
 
+    /// How many messages wait (`pending`) and how many gave up (`failed`), for `/metrics`: each
+    /// counted on its own partial index, so a scrape costs the size of those two sets, never a
+    /// scan of every text ever sent.
+    public func waitingAndFailed() throws -> [String: Int] {
+        try database.reading { db in
+            [
+                "pending": try Int.fetchOne(db, sql: "SELECT count(*) FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'pending'") ?? 0,
+                "failed": try Int.fetchOne(db, sql: "SELECT count(*) FROM sms_outbox INDEXED BY sms_outbox_failed WHERE status = 'failed'") ?? 0,
+            ]
+        }
+    }
+
     public func markSent(_ id: String, at: Date) throws {
-        try database.writeImmediate { db in
+        try database.writing { db in
             try db.execute(sql: """
                 UPDATE sms_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_by = NULL, claim_expires_at = NULL
                 WHERE id = ? AND status = 'pending'
@@ -112,13 +123,12 @@ public final class SMSOutbox: Sendable {
 
     /// Records a failed attempt: retry at `retryAt`, or give up (`failed`) when it is nil.
     public func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws {
-        try database.writeImmediate { db in
+        try database.writing { db in
             try db.execute(sql: """
-                UPDATE sms_outbox SET attempts = attempts + 1, last_error = ?,
-                    status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END,
+                UPDATE sms_outbox SET attempts = attempts + 1, last_error = ?, status = ?,
                     next_attempt_at = coalesce(?, next_attempt_at), claimed_by = NULL, claim_expires_at = NULL
                 WHERE id = ? AND status = 'pending'
-                """, arguments: [String(error.prefix(500)), retryAt.map(Timestamp.string), retryAt.map(Timestamp.string), id])
+                """, arguments: [String(error.prefix(500)), retryAt == nil ? "failed" : "pending", retryAt.map(Timestamp.string), id])
         }
     }
 

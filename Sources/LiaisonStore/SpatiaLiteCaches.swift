@@ -33,6 +33,16 @@ import Synchronization
 }
 
 /// A failure of the store that is not the caller's input.
+/// The store cannot be reached now (the database server is down, restarting or out of
+/// connections): nothing was done, and the same call may succeed shortly (HTTP 503).
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }

@@ -22,15 +22,15 @@ struct StationHistoryRecord: LiaisonRecord {
     typealias Columns = CodingKeys
 
     static func append(stationID: String, actor: String, action: String, reason: String?, before: Station?, after: Station,
-                       at: Date, in db: Database) throws {
-        try StationHistoryRecord(stationID: stationID, at: at, actor: actor, action: action, reason: reason,
-                                 before: try before.map { try JSONOutput.string(StationFeature($0)) },
-                                 after: try JSONOutput.string(StationFeature(after))).insert(db)
+                       at: Date, in db: any SQLSession) throws {
+        try db.insert(StationHistoryRecord(stationID: stationID, at: at, actor: actor, action: action, reason: reason,
+                                           before: try before.map { try JSONOutput.string(StationFeature($0)) },
+                                           after: try JSONOutput.string(StationFeature(after))), omitting: [Columns.seq.rawValue])
     }
 
-    static func entries(stationID: String, in db: Database) throws -> [StationHistoryEntry] {
+    static func entries(stationID: String, in db: any SQLSession) throws -> [StationHistoryEntry] {
         let decoder = JSONDecoder()
-        return try StationHistoryRecord.filter(Columns.stationID == stationID).order(Columns.seq).fetchAll(db).map { record in
+        return try StationHistoryRecord.fetchAll(db, sql: "SELECT * FROM station_history WHERE station_id = ? ORDER BY seq", arguments: [stationID]).map { record in
             StationHistoryEntry(
                 seq: Int(record.seq ?? 0), station_id: record.stationID, at: Timestamp.string(record.at), actor: record.actor,
                 action: record.action, reason: record.reason,

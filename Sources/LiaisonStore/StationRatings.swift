@@ -11,11 +11,11 @@ import LiaisonCore
 /// let summary = try ratings.compute(now: Date())
 /// ```
 public struct StationRatings: Sendable {
-    let database: LiaisonDatabase
+    let database: any SQLStore
     public let finder: StationFinder
     public let formula: RatingFormula
 
-    public init(database: LiaisonDatabase, finder: StationFinder, formula: RatingFormula) {
+    public init(database: any SQLStore, finder: StationFinder, formula: RatingFormula) {
         self.database = database
         self.finder = finder
         self.formula = formula
@@ -47,7 +47,7 @@ public struct StationRatings: Sendable {
         let formula = self.formula, fingerprint = formula.fingerprint
         let stations = finder.snapshot.activeStations.map(\.id)
         let fixed = inputs
-        let (rated, changed) = try database.writeImmediate { db in
+        let (rated, changed) = try database.writing { db in
             let latest = try Self.latestInputs(db)
             var rated = 0, changed = 0
             for id in stations {
@@ -76,24 +76,22 @@ public struct StationRatings: Sendable {
     /// Computes the ratings unless they were computed already on `now`'s day (Asia/Shanghai):
     /// the watch calls this, so the ratings are renewed once a day whichever process holds it.
     public func computeIfDue(now: Date) throws -> Summary? {
-        let last = try database.read { db in try String.fetchOne(db, sql: "SELECT last_at FROM job_runs WHERE name = 'ratings'") }
+        let last = try database.reading { db in try String.fetchOne(db, sql: "SELECT last_at FROM job_runs WHERE name = 'ratings'") }
         if let last, let at = Timestamp.parse(last), LocalDate(inShanghai: at) == LocalDate(inShanghai: now) { return nil }
         return try compute(now: now)
     }
 
     /// Each station's latest inputs and formula.
-    static func latestInputs(_ db: Database) throws -> [String: (inputs: RatingInputs, formula: String)] {
+    static func latestInputs(_ db: any SQLSession) throws -> [String: (inputs: RatingInputs, formula: String)] {
         var latest: [String: (RatingInputs, String)] = [:]
-        let rows = try Row.fetchCursor(db, sql: "\(latestRows) ORDER BY r.station_id")
-        while let row = try rows.next() { latest[row["station_id"]] = (inputs(row), row["formula"]) }
+        try db.forEachRow(sql: "\(latestRows) ORDER BY r.station_id", arguments: []) { row in latest[row["station_id"]] = (inputs(row), row["formula"]) }
         return latest
     }
 
     /// The current rating of every station that has one: read into each snapshot.
-    static func current(_ db: Database) throws -> [String: StationRating] {
+    public static func current(_ db: any SQLSession) throws -> [String: StationRating] {
         var ratings: [String: StationRating] = [:]
-        let rows = try Row.fetchCursor(db, sql: "\(latestRows) ORDER BY r.station_id")
-        while let row = try rows.next() {
+        try db.forEachRow(sql: "\(latestRows) ORDER BY r.station_id", arguments: []) { row in
             let rating = try rating(row)
             ratings[rating.station_id] = rating
         }
@@ -103,7 +101,7 @@ public struct StationRatings: Sendable {
     /// A station's rating history, newest first.
     public func history(stationID: String, limit: Int = 100) throws -> [StationRating] {
         guard finder.snapshot.station(id: stationID) != nil else { throw NotFound(what: "station", id: stationID) }
-        return try database.read { db in
+        return try database.reading { db in
             try Row.fetchAll(db, sql: "SELECT * FROM station_ratings WHERE station_id = ? ORDER BY seq DESC LIMIT ?",
                              arguments: [stationID, limit]).map(Self.rating)
         }

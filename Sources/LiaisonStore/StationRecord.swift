@@ -64,13 +64,6 @@ struct StationRecord: LiaisonRecord {
             .map { try $0.station() }
     }
 
-    /// The next free id in a county: `ADCODE-NNNN`, one above the highest in use.
-    static func nextID(county: String, in db: Database) throws -> String {
-        let highest = try Int.fetchOne(db, sql: "SELECT max(CAST(substr(id, 8) AS INTEGER)) FROM stations WHERE county_code = ?", arguments: [county]) ?? 0
-        guard highest < 9999 else { throw StoreError(message: "county \(county) has no free station id left (9999 in use)") }
-        return county + "-" + String(format: "%04d", highest + 1)
-    }
-
     /// Inserts new stations and updates changed ones, recording each change in the history;
     /// leaves identical ones untouched.
     static func upsert(_ stations: [Station], actor: String, action: String, reason: String? = nil,

@@ -13,10 +13,10 @@ import LiaisonCore
 /// so both apply the same rules. Calls block (SQLite, and a snapshot rebuild of a few
 /// milliseconds): call them off the event loop.
 public final class StationRegistry: Sendable {
-    let database: LiaisonDatabase
+    let database: any RegisterStore
     public let finder: StationFinder
 
-    public init(database: LiaisonDatabase, finder: StationFinder) {
+    public init(database: any RegisterStore, finder: StationFinder) {
         self.database = database
         self.finder = finder
     }
@@ -65,10 +65,11 @@ public final class StationRegistry: Sendable {
         let counties = finder.snapshot.counties
         var validated = try StationDraft.validate(draft, id: nil, counties: counties)
         try authorize(actor, county: validated.station.countyCode)
-        let station = try database.writeImmediate { db in
+        let station = try database.writing { db in
+            try database.lockRegister(in: db)
             try checkNearby(validated, excluding: nil, counties: counties, in: db)
-            validated.station.id = try StationRecord.nextID(county: validated.station.countyCode, in: db)
-            _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "create", in: db)
+            validated.station.id = try database.nextStationID(county: validated.station.countyCode, in: db)
+            _ = try database.upsert([validated.station], actor: actor.name, action: "create", reason: nil, in: db)
             return validated.station
         }
         try swapInCommitted()
@@ -79,7 +80,8 @@ public final class StationRegistry: Sendable {
     /// the database now; `precondition` sees that current row first.
     public func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
         let counties = finder.snapshot.counties
-        let (station, changed) = try database.writeImmediate { db -> (Station, Bool) in
+        let (station, changed) = try database.writing { db -> (Station, Bool) in
+            try database.lockRegister(in: db)
             // In this order: the caller's rights, then the change itself (400), then whether it
             // was made against the current version (412), then whether the station may change (409).
             let current = try current(id: id, by: actor, in: db)
@@ -90,7 +92,7 @@ public final class StationRegistry: Sendable {
             try requireActive(current)
             guard validated.station != current else { return (current, false) }
             try checkNearby(validated, excluding: id, counties: counties, in: db)
-            _ = try StationRecord.upsert([validated.station], actor: actor.name, action: "update", in: db)
+            _ = try database.upsert([validated.station], actor: actor.name, action: "update", reason: nil, in: db)
             return (validated.station, true)
         }
         if changed { try swapInCommitted() }
@@ -103,12 +105,13 @@ public final class StationRegistry: Sendable {
         guard (1...500).contains(reason.count) else {
             throw InvalidInput(name: "reason", reason: "expected 1 to 500 characters saying why the station is retired")
         }
-        let station = try database.writeImmediate { db in
+        let station = try database.writing { db in
+            try database.lockRegister(in: db)
             var station = try current(id: id, by: actor, in: db)
             try precondition?(station)
             try requireActive(station)
             station.status = .retired
-            _ = try StationRecord.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
+            _ = try database.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
             return station
         }
         try swapInCommitted()
@@ -117,8 +120,8 @@ public final class StationRegistry: Sendable {
 
     /// Every recorded change of a station, oldest first.
     public func history(id: String) throws -> [StationHistoryEntry] {
-        try database.pool.read { db in
-            guard try StationRecord.station(db, id: id) != nil else { throw NotFound(what: "station", id: id) }
+        try database.reading { db in
+            guard try database.station(id: id, in: db) != nil else { throw NotFound(what: "station", id: id) }
             return try StationHistoryRecord.entries(stationID: id, in: db)
         }
     }
@@ -126,14 +129,17 @@ public final class StationRegistry: Sendable {
     /// Imports stations (upsert by id) in one transaction, then refreshes the index.
     public func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts {
         guard actor.role.isAdmin else { throw Forbidden(description: "importing stations needs an admin token; \(actor.name) is \(actor.role)") }
-        let counts = try database.writeImmediate { db in try StationRecord.upsert(stations, actor: actor.name, action: "import", in: db) }
+        let counts = try database.writing { db in
+            try database.lockRegister(in: db)
+            return try database.upsert(stations, actor: actor.name, action: "import", reason: nil, in: db)
+        }
         try swapInCommitted()
         return counts
     }
 
     /// The station's row as committed now, if `actor` may write it.
-    private func current(id: String, by actor: StaffToken, in db: Database) throws -> Station {
-        guard let current = try StationRecord.station(db, id: id) else { throw NotFound(what: "station", id: id) }
+    private func current(id: String, by actor: StaffToken, in db: any SQLSession) throws -> Station {
+        guard let current = try database.station(id: id, in: db) else { throw NotFound(what: "station", id: id) }
         try authorize(actor, county: current.countyCode)
         return current
     }
@@ -153,10 +159,10 @@ public final class StationRegistry: Sendable {
     /// Refuses a station within ``StationDraft/nearbyMeters`` of another active one, reading
     /// the candidates from the database's spatial index (a box of at least twice the distance)
     /// and measuring them exactly, as the nearest query does.
-    private func checkNearby(_ validated: StationDraft.Validated, excluding id: String?, counties: CountyLocator, in db: Database) throws {
+    private func checkNearby(_ validated: StationDraft.Validated, excluding id: String?, counties: CountyLocator, in db: any SQLSession) throws {
         guard !validated.allowNearby else { return }
         let location = validated.station.location
-        let candidates = try StationRecord.activeStations(around: location, meters: 2 * StationDraft.nearbyMeters, in: db)
+        let candidates = try database.activeStations(around: location, meters: 2 * StationDraft.nearbyMeters, in: db)
         let query = try NearestQuery.validated(latitude: location.latitude, longitude: location.longitude,
                                                limit: 2, radiusKilometers: StationDraft.nearbyMeters / 1000, counties: counties)
         if let near = StationSnapshot(stations: candidates, counties: []).nearest(query).first(where: { $0.station.id != id }) {
@@ -170,8 +176,80 @@ public final class StationRegistry: Sendable {
     }
 }
 
+/// What the register's writes need of a store, inside its write transactions; the rules
+/// (validation, rights, the nearby check, preconditions) are ``StationRegistry``'s, the same on
+/// every store.
+public protocol RegisterStore: SQLStore {
+    /// Makes register writes take turns until the commit (the nearby check and the next id
+    /// read what another write could change). SQLite's IMMEDIATE transactions already do.
+    func lockRegister(in db: any SQLSession) throws
+    /// The station as committed now (locked until the commit, where rows are locked).
+    func station(id: String, in db: any SQLSession) throws -> Station?
+    /// Active stations in a box reaching at least `meters` from `center` every way: the
+    /// candidates for an exact distance check.
+    func activeStations(around center: Coordinate, meters: Double, in db: any SQLSession) throws -> [Station]
+    /// Inserts new stations and updates changed ones, each change with its history row;
+    /// identical ones are left alone.
+    func upsert(_ stations: [Station], actor: String, action: String, reason: String?, in db: any SQLSession) throws -> LiaisonDatabase.ImportCounts
+    /// The whole register as committed now.
+    func snapshot() throws -> StationSnapshot
+    /// Every station, active and retired, sorted by id.
+    func stations() throws -> [Station]
+}
+
+extension RegisterStore {
+    /// Inserts or updates stations by id (an import file), all in one transaction, recording each change.
+    public func importStations(_ stations: [Station], actor: String = "import") throws -> LiaisonDatabase.ImportCounts {
+        try writing { db in
+            try lockRegister(in: db)
+            return try upsert(stations, actor: actor, action: "import", reason: nil, in: db)
+        }
+    }
+
+    /// Records one change of a station in its append-only history.
+    public func appendHistory(stationID: String, actor: String, action: String, reason: String?, before: Station?, after: Station,
+                              at: Date, in db: any SQLSession) throws {
+        try StationHistoryRecord.append(stationID: stationID, actor: actor, action: action, reason: reason, before: before, after: after, at: at, in: db)
+    }
+
+    /// The next free id in a county: `ADCODE-NNNN`, one above the highest in use.
+    public func nextStationID(county: String, in db: any SQLSession) throws -> String {
+        let highest = try Int.fetchOne(db, sql: "SELECT max(CAST(substr(id, 8) AS INTEGER)) FROM stations WHERE county_code = ?", arguments: [county]) ?? 0
+        guard highest < 9999 else { throw StoreError(message: "county \(county) has no free station id left (9999 in use)") }
+        return county + "-" + String(format: "%04d", highest + 1)
+    }
+}
+
+extension LiaisonDatabase: RegisterStore {
+    public func lockRegister(in db: any SQLSession) throws {}
+
+    public func station(id: String, in db: any SQLSession) throws -> Station? {
+        try StationRecord.station(try Self.spatiaLite(db), id: id)
+    }
+
+    public func activeStations(around center: Coordinate, meters: Double, in db: any SQLSession) throws -> [Station] {
+        try StationRecord.activeStations(around: center, meters: meters, in: try Self.spatiaLite(db))
+    }
+
+    public func upsert(_ stations: [Station], actor: String, action: String, reason: String?, in db: any SQLSession) throws -> ImportCounts {
+        try StationRecord.upsert(stations, actor: actor, action: action, reason: reason, in: try Self.spatiaLite(db))
+    }
+
+    /// The SQLite connection behind a session of this store (the register's points are SpatiaLite geometry).
+    static func spatiaLite(_ db: any SQLSession) throws -> Database {
+        guard let db = db as? Database else { throw StoreError(message: "the SpatiaLite register needs a SpatiaLite session") }
+        return db
+    }
+}
+
 /// One recorded change of a station.
 public struct StationHistoryEntry: Sendable, Hashable, Codable {
+    /// The entry with the staff's mobile numbers masked, before and after.
+    public func maskingStaffMobiles() -> StationHistoryEntry {
+        StationHistoryEntry(seq: seq, station_id: station_id, at: at, actor: actor, action: action, reason: reason,
+                            before: before?.maskingStaffMobiles(), after: after.maskingStaffMobiles())
+    }
+
     public let seq: Int
     public let station_id: String
     /// ISO 8601, UTC.

@@ -47,6 +47,7 @@ public protocol StaffComplaintStore: ConsumerComplaintStore {
     func nearBorderComplaints(countyCode: String?, status: ComplaintStatus?, limit: Int) throws -> [Complaint]
     func overdueComplaints(countyCode: String?, at now: Date?, limit: Int) throws -> [Complaint]
     func queue(_ kind: ComplaintDesk.Queue, countyCode: String?, limit: Int, after: String?) throws -> [Complaint]
+    func list(_ query: ComplaintDesk.ListQuery) throws -> ComplaintDesk.ListPage
     func enterpriseComplaints(code: String, status: ComplaintStatus?, after: String?, limit: Int) throws -> [Complaint]
     func enterpriseComplaint(_ number: String, code: String) throws -> (Complaint, [ComplaintEvent])?
     func caseFile(_ number: String, for staff: StaffToken?, at: Date) throws -> CaseFile
@@ -61,6 +62,7 @@ public protocol ServiceLevelStore: Sendable {
     /// Renews the station ratings once a day (Asia/Shanghai); nil when they are not due.
     func renewRatingsIfDue(now: Date) throws -> StationRatings.Summary?
     func markOverdue(at now: Date?) throws -> Int
+    func sweepIdempotencyKeys(at now: Date?) throws -> Int
     func sweepDirectTrain(at now: Date?, limit: Int) throws -> (timedOut: Int, lapsed: Int)
     func dispatchWaiting(at now: Date?) throws -> Int
     func recomputeDeadlines(reason: String) throws -> (examined: Int, moved: [String])
@@ -78,6 +80,7 @@ public protocol OutboxStore: Sendable {
     func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws
     func messages(number: String) throws -> [SMSOutbox.Entry]
     func counts() throws -> [String: Int]
+    func waitingAndFailed() throws -> [String: Int]
 }
 
 /// API tokens and keys: made once, kept as digests, checked in constant time.
@@ -86,6 +89,38 @@ public protocol TokenStore: Sendable {
     func authenticate(_ token: String) throws -> StaffToken?
     func list() throws -> [StaffToken.Listing]
     func revoke(name: String) throws -> Bool
+    /// Keeps a console session's digest for the active token `name` until `expiresAt`, and
+    /// deletes a bounded batch of expired ones.
+    func saveSession(digest: Data, tokenName: String, createdAt: Date, expiresAt: Date) throws
+    /// The session of a digest while it has not expired or ended and its token is active.
+    func session(digest: Data, now: Date) throws -> StaffSession?
+    /// Ends a session; false when there was none.
+    func deleteSession(digest: Data) throws -> Bool
+}
+
+extension TokenStore {
+    /// Exchanges an active staff token for a console session lasting `lifetimeSeconds`: the
+    /// new session id (shown once, kept as a digest) and the session. Nil for an unknown or
+    /// revoked token, or a key that is not a staff token (client and enterprise keys do not sign in).
+    public func startSession(token: String, lifetimeSeconds: Int = StaffSession.defaultLifetimeSeconds,
+                             now: Date = Date()) throws -> (id: String, session: StaffSession)? {
+        guard let staff = try authenticate(token), staff.role.isStaff else { return nil }
+        let id = StaffSession.generateID(), expires = now.addingTimeInterval(TimeInterval(lifetimeSeconds))
+        try saveSession(digest: StaffSession.digest(id), tokenName: staff.name, createdAt: now, expiresAt: expires)
+        return (id, StaffSession(staff: staff, expiresAt: expires))
+    }
+
+    /// The session of a console cookie, or nil for an unknown, expired or ended one, or one
+    /// whose token has been revoked since.
+    public func session(_ id: String, now: Date = Date()) throws -> StaffSession? {
+        try session(digest: StaffSession.digest(id), now: now)
+    }
+
+    /// Ends the session of a console cookie (sign-out): the cookie signs nobody in any more.
+    @discardableResult
+    public func endSession(_ id: String) throws -> Bool {
+        try deleteSession(digest: StaffSession.digest(id))
+    }
 }
 
 /// The reports staff read, all computed from complaints: KPIs, merchant hot spots, station ratings.

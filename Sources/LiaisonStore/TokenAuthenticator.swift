@@ -40,6 +40,20 @@ public struct TokenAuthenticator: Sendable {
         try database.revokeToken(name: name)
     }
 
+    public func saveSession(digest: Data, tokenName: String, createdAt: Date, expiresAt: Date) throws {
+        try database.pool.write { db in
+            try SessionRecord.save(SessionRecord(digest: digest, tokenName: tokenName, createdAt: createdAt, expiresAt: expiresAt), in: db)
+        }
+    }
+
+    public func session(digest: Data, now: Date) throws -> StaffSession? {
+        try database.pool.read { db in try SessionRecord.session(digest: digest, now: now, in: db) }
+    }
+
+    public func deleteSession(digest: Data) throws -> Bool {
+        try database.pool.write { db in try SessionRecord.deleteOne(db, key: digest) }
+    }
+
     /// The staff identity of a bearer token, or nil for an unknown or revoked one.
     ///
     /// Every active digest is compared, each in constant time, so the time taken says

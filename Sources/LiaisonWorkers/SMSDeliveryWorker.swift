@@ -100,18 +100,21 @@ public final class SMSDeliveryWorker: Service, Sendable {
         for (i, entry) in entries.enumerated() {
             // Stopping, or too little of the claim left for one more send: give the rest back
             // (they stay pending) so another sender, or the next start, takes them at once.
-            // Called directly: a cancelled task must still get this one short write done.
+            // Off the event loop but not through the thread pool: a cancelled task must still get this one short write done.
             if Task.isCancelled || Date().addingTimeInterval(policy.sendAllowanceSeconds) >= until {
-                try? outbox.release(sender: sender, ids: entries[i...].map(\.message.id))
+                let rest = entries[i...].map(\.message.id), sender = self.sender
+                _ = try? await offEventLoop { try outbox.release(sender: sender, ids: rest) }
                 return
             }
             do {
                 try await gateway.send(entry.message)
-                try await NIOThreadPool.singleton.runIfActive { try outbox.markSent(entry.message.id, at: Date()) }
+                // Recorded even if the stop comes now: the text went out, and must not go out again.
+                try await recordSent(entry.message.id, claimedUntil: until)
                 report.sent += 1
             } catch where Task.isCancelled {
                 // The send in flight is abandoned: it and the rest stay pending, given back below or on stop.
-                try? outbox.release(sender: sender, ids: entries[i...].map(\.message.id))
+                let rest = entries[i...].map(\.message.id), sender = self.sender
+                _ = try? await offEventLoop { try outbox.release(sender: sender, ids: rest) }
                 return
             } catch {
                 let retryAt = policy.retryAt(afterAttempts: entry.attempts + 1, now: Date())
@@ -121,6 +124,25 @@ public final class SMSDeliveryWorker: Service, Sendable {
                 logger.warning("sms not delivered", metadata: [
                     "sms.id": "\(entry.message.id)", "sms.attempt": "\(entry.attempts + 1)", "sms.gave_up": "\(retryAt == nil)", "error": "\(reason)",
                 ])
+            }
+        }
+    }
+
+    /// Marks a text sent. While the store is unreachable (a database restarting) it tries
+    /// again every second for as long as this sender's claim holds, so that no other sender
+    /// takes the text up again; only an outage longer than the claim can make it go out twice.
+    /// A stopping sender tries for a few seconds only.
+    private func recordSent(_ id: String, claimedUntil until: Date) async throws {
+        let outbox = self.outbox
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                return try await offEventLoop { try outbox.markSent(id, at: Date()) }
+            } catch let error as StoreUnavailable where Date().addingTimeInterval(1) < until && !(Task.isCancelled && attempts >= 5) {
+                logger.warning("sms sent but not yet recorded; trying again", metadata: ["sms.id": "\(id)", "error": "\(error)"])
+                // A pause that a stop does not cut short (the loop itself is bounded).
+                try await offEventLoop { Thread.sleep(forTimeInterval: 1) }
             }
         }
     }
@@ -140,7 +162,8 @@ public final class SMSDeliveryWorker: Service, Sendable {
         }
         // Whatever this sender still holds (a claim taken as the stop came) goes back now, so
         // the next sender need not wait for the claims to expire.
-        try? outbox.release(sender: sender)
+        let outbox = self.outbox, sender = self.sender
+        _ = try? await offEventLoop { try outbox.release(sender: sender) }
     }
 }
 
@@ -188,6 +211,8 @@ public final class ComplaintWatch: Service, Sendable {
         }
         // Enterprise windows and settlement replies first: what times out joins the waiting.
         let (timedOut, lapsed) = try desk.sweepDirectTrain()
+        // Idempotency-Keys past their 24 hours are forgotten, a batch at a time.
+        _ = try desk.sweepIdempotencyKeys(at: now)
         // Station ratings are renewed once a day (Asia/Shanghai), by whichever process watches.
         return Pass(timedOut: timedOut, lapsed: lapsed, dispatched: try desk.dispatchWaiting(), marked: try desk.markOverdue(),
                     ratings: try desk.renewRatingsIfDue(now: now))
@@ -222,8 +247,9 @@ public final class ComplaintWatch: Service, Sendable {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
         }
-        // Given back directly (one short write), so another process takes over at once.
-        try? desk.releaseLease(Self.leaseName, holder: holder)
+        // Given back now (one short write, even as the task is cancelled), so another process takes over at once.
+        let desk = self.desk, holder = self.holder
+        _ = try? await offEventLoop { try desk.releaseLease(Self.leaseName, holder: holder) }
     }
 }
 
@@ -254,5 +280,14 @@ public final class RegisterWatch: Service, Sendable {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.intervalSeconds * 1000))) }
         }
+    }
+}
+
+/// Runs a short blocking store call on a Dispatch thread and waits for it, even when the
+/// task is cancelled (unlike `NIOThreadPool.runIfActive`): for the writes a stopping worker
+/// must still make. Never on the event loop, where a store that waits on NIO would deadlock.
+func offEventLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result(catching: body)) }
     }
 }

@@ -39,7 +39,12 @@ public struct LogGateway: SMSGateway {
         var line = try JSONOutput.encode(Line(id: message.id, to: message.phone, recipient: message.recipient.rawValue, template: message.template,
                                               complaint: message.number, text: message.text, at: Timestamp.string(Date())))
         line.append(0x0A)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        var fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        if fd < 0, errno == ENOENT {
+            // Its folder does not exist yet (data/ on a new machine): made once, then opened again.
+            try? FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else { throw GatewayError("cannot open \(path): errno \(errno)") }
         defer { close(fd) }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

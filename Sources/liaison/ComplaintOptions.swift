@@ -9,22 +9,38 @@ struct DispatchOptions: ParsableArguments {
     @Option(name: .customLong("reach-km"), help: "How far a station in the complaint's own county may be before stations elsewhere are considered (km).")
     var reachKilometers = AssignmentPolicy.defaultReachMeters / 1000
 
-    @Option(name: .customLong("video-base-url"), help: "Base URL of the video rooms (e.g. a self-hosted Jitsi): links are BASE/ROOM#role=...")
+    @Option(name: .customLong("video-base-url"), help: "Base URL of the video rooms (e.g. a self-hosted Jitsi), https (http only on loopback): links are BASE/ROOM?jwt=... per role.")
     var videoBaseURL = ComplaintDesk.Settings.defaultVideoBaseURL
+
+    @Option(name: .customLong("video-jwt-secret-file"), help: ArgumentHelp("The Jitsi app_secret (mode 0600), to sign each party's join link (a JWT per role); without it links are bare rooms with no roles (development only).", valueName: "path"))
+    var videoSecretFile: String?
+
+    @Option(name: .customLong("video-app-id"), help: "The Jitsi app_id the links are signed as (the JWT's iss).")
+    var videoAppID = "liaison"
 
     func validate() throws {
         guard reachKilometers.isFinite, reachKilometers >= 0, reachKilometers <= 1000 else {
             throw ValidationError("--reach-km: \(reachKilometers) is out of range: expected 0 to 1000")
         }
-        guard let url = URL(string: videoBaseURL), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
-            throw ValidationError("--video-base-url: \"\(videoBaseURL)\" is not an http(s) URL with a host")
+        guard let url = URL(string: videoBaseURL), let host = url.host, url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host)) else {
+            throw ValidationError("--video-base-url: \"\(videoBaseURL)\" is not allowed: expected an https URL with a host (http only on loopback, for tests)")
         }
     }
 
     func settings(_ store: StoreOptions) throws -> ComplaintDesk.Settings {
         let geodata = try store.geodataDirectory()
-        return ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), policy: AssignmentPolicy(reachMeters: reachKilometers * 1000),
-                                      videoBaseURL: videoBaseURL, courts: try geodata.courts())
+        var settings = ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), policy: AssignmentPolicy(reachMeters: reachKilometers * 1000),
+                                              videoBaseURL: videoBaseURL, courts: try geodata.courts())
+        if let videoSecretFile {
+            do {
+                settings.videoSigner = try VideoSigner.file(videoSecretFile, appID: videoAppID)
+            } catch let error as TrackingKey.KeyFileError {
+                throw lateUsageError("--video-jwt-secret-file: the video secret file \(error.path) \(error.problem)")
+            } catch {
+                throw lateUsageError("--video-jwt-secret-file: cannot read \(videoSecretFile): \(error.localizedDescription)")
+            }
+        }
+        return settings
     }
 }
 
@@ -37,7 +53,7 @@ struct SMSOptions: ParsableArguments {
     @Option(name: .customLong("sms-gateway"), help: "log (each message as a JSON line in --sms-log) or webhook (POST to --sms-webhook).")
     var gateway = Gateway.log
 
-    @Option(name: .customLong("sms-log"), help: ArgumentHelp("The log gateway's file (default: sms.log beside the database).", valueName: "path"))
+    @Option(name: .customLong("sms-log"), help: ArgumentHelp("The log gateway's file (default: sms.log beside the database file; data/sms.log with PostgreSQL).", valueName: "path"))
     var logPath: String?
 
     @Option(name: .customLong("sms-webhook"), help: ArgumentHelp("The webhook gateway's URL.", valueName: "url"))
@@ -73,7 +89,8 @@ struct SMSOptions: ParsableArguments {
     func makeGateway(_ store: StoreOptions) -> any SMSGateway {
         switch gateway {
         case .log:
-            LogGateway(path: logPath ?? URL(fileURLWithPath: store.databasePath).deletingLastPathComponent().appendingPathComponent("sms.log").path)
+            LogGateway(path: logPath ?? (store.isPostgres ? "data/sms.log"
+                                         : URL(fileURLWithPath: store.databasePath).deletingLastPathComponent().appendingPathComponent("sms.log").path))
         case .webhook:
             WebhookGateway(url: webhookURL ?? "")
         }

@@ -55,7 +55,7 @@ extension Liaison.Complaints {
             body["merchant"] = merchantObject
             let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
             let desk = try store.desk()
-            let submitted = try storeCall(flags: Self.flags) { try ComplaintFiling.submit(data, idempotencyKey: idempotencyKey, to: desk) }
+            let submitted = try storeCall(flags: Self.flags) { try ComplaintFiling.submit(data, idempotencyKey: idempotencyKey, client: "~cli", to: desk) }
             print(String(decoding: submitted.body, as: UTF8.self))
         }
     }

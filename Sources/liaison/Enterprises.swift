@@ -81,7 +81,7 @@ extension Liaison.Enterprises {
         func run() throws {
             let register = try store.enterprises()
             let (enterprise, key, name) = try storeCall(flags: ["settle_days": "--days"]) { try register.enrol(code, settleDays: days) }
-            FileHandle.standardError.write(Data("\(enterprise.name) enrolled; key \(name) (shown once, keep it safe):\n".utf8))
+            printError("\(enterprise.name) enrolled; key \(name) (shown once, keep it safe):")
             print(key)
         }
     }

@@ -49,7 +49,7 @@ extension Liaison {
         }
 
         func run() throws {
-            let stations = try store.open().stations()
+            let stations = try store.store(connections: 1).stations()
             let data = try RegisterFile.encode(stations: stations, format: format.file, byteOrderMark: bom)
             guard let out else {
                 FileHandle.standardOutput.write(data)

@@ -23,7 +23,7 @@ extension Liaison {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw lateUsageError("cannot read \(path): expected a readable GeoJSON or CSV file")
             }
-            let db = try store.open()
+            let db = try store.store()
             let file: RegisterFile
             do {
                 file = try RegisterFile.parse(data, path: path, counties: try db.snapshot().counties)
@@ -34,9 +34,9 @@ extension Liaison {
             }
             switch file {
             case .stations(let stations):
-                print("stations from \(path): \(try db.upsert(stations: stations))")
+                print("stations from \(path): \(try db.importStations(stations))")
             case .counties(let counties):
-                print("counties from \(path): \(try db.upsert(counties: counties))")
+                print("counties from \(path): \(try store.open().upsert(counties: counties))")
             }
         }
     }

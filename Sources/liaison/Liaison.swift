@@ -9,11 +9,12 @@ struct Liaison: AsyncParsableCommand {
         commandName: "liaison",
         abstract: "Find Zhejiang's consumer-rights liaison stations and manage their register.",
         discussion: """
-            The register lives in a SpatiaLite file (default data/liaison.sqlite, or --db PATH, or \
-            LIAISON_DB). When it does not exist yet it is created from geodata/: the counties and \
-            the stations, or with --empty the counties only.
+            The store is a SpatiaLite file (default data/liaison.sqlite, or --db PATH, or \
+            LIAISON_DB) or a PostgreSQL database with PostGIS (--db postgres://USER@HOST:PORT/DB). \
+            When it does not exist yet (or is empty) it is created from geodata/: the counties and \
+            the stations, or with --empty the counties only. `migrate` copies one into the other.
             """,
-        subcommands: [Nearest.self, Where.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Serve.self, Notify.self, Tokens.self]
+        subcommands: [Nearest.self, Where.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Migrate.self, Serve.self, Notify.self, Tokens.self, Clients.self]
     )
 
     /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).

@@ -2,9 +2,12 @@ import ArgumentParser
 import Foundation
 import LiaisonCore
 import LiaisonHTTP
+import LiaisonPostgres
 import LiaisonStore
 import LiaisonWorkers
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 extension Liaison {
@@ -18,10 +21,13 @@ extension Liaison {
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
         @Option(name: .customLong("overdue-interval"), help: "How often waiting complaints are dispatched and deadlines checked (seconds).")
         var overdueIntervalSeconds = 60.0
-        @Option(name: .customLong("register-poll"), help: "How often the register is checked for changes made by other processes (seconds).")
-        var registerPollSeconds = 0.2
+        @Option(name: .customLong("register-poll"), help: "How often the register is checked for changes made by other processes (seconds; default 0.2 on a file, 2 on PostgreSQL, which also announces changes: LISTEN).")
+        var registerPoll: Double?
+        var registerPollSeconds: Double { registerPoll ?? (store.isPostgres ? 2 : 0.2) }
         @OptionGroup var dispatch: DispatchOptions
         @OptionGroup var sms: SMSOptions
+        @OptionGroup var limits: LimitOptions
+        @OptionGroup var console: ConsoleOptions
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -46,28 +52,78 @@ extension Liaison {
                 return logger
             }
             // Composed once: the HTTP application and the workers share these.
-            let services = try LiaisonServices(database: try store.open(), complaints: try dispatch.settings(store))
+            // Store calls block a thread of NIO's blocking pool for each round trip to the
+            // database: PostgreSQL, across the network, needs more of them than the file does
+            // (the pool is made on first use, below).
+            if store.isPostgres { NIOSingletons.blockingPoolThreadCountSuggestion = max(16, 4 * System.coreCount) }
+            let store = self.store, settings = try dispatch.settings(store)
+            // Blocking work, off the event loop (which runs this task): the store waits on it.
+            let (services, examined, moved) = try await NIOThreadPool.singleton.runIfActive {
+                let services = try store.services(complaints: settings, connections: 8, statementSeconds: 8)
+                // Deadlines set by an older calendar (provisional, or missing before the law layer) are
+                // counted again with the calendar of this start: geodata/ and the imported notices.
+                let (examined, moved) = try services.serviceLevels.recomputeDeadlines(reason: "the working calendar at start")
+                return (services, examined, moved)
+            }
             let host = self.host
-            // Deadlines set by an older calendar (provisional, or missing before the law layer) are
-            // counted again with the calendar of this start: geodata/ and the imported notices.
-            let (examined, moved) = try services.serviceLevels.recomputeDeadlines(reason: "the working calendar at start")
             if !moved.isEmpty {
                 logger("liaison.sla").notice("deadlines recomputed at start", metadata: ["complaints.examined": "\(examined)", "complaints.moved": "\(moved.count)"])
             }
             // The workers: texts go out through the gateway (claimed, so several processes can
             // share a store); deadlines are watched by one process at a time; the register is
             // re-read when another process changes it.
-            let workers: [any Service] = [
+            var workers: [any Service] = [
                 SMSDeliveryWorker(outbox: services.outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
                 ComplaintWatch(desk: services.serviceLevels, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
                 RegisterWatch(register: services.registry, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
             ]
-            let app = buildApplication(settings: ServerSettings(host: host, port: port), services: services,
+            if let postgres = services.store as? PostgresStore {
+                workers.append(RegisterNotices(store: postgres, register: services.registry, logger: logger("liaison.register")))
+            }
+            var server = ServerSettings(host: host, port: port)
+            limits.apply(to: &server)
+            console.apply(to: &server)
+            if server.anonymousIntake { logger("liaison.http").warning("anonymous intake is on: anyone can file complaints and send texts (development only)") }
+            let app = buildApplication(settings: server, services: services,
                                        logger: logger("liaison.http"), workers: workers) { port in
                 // One line on stdout, so scripts started with --port 0 can find the port.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        }
+    }
+}
+
+/// On PostgreSQL, a change of the register is announced (`NOTIFY liaison_register`, by the
+/// triggers, at commit): this process listens on a connection of its own and refreshes its
+/// snapshot at once, the poll staying as the fallback. A lost connection is listened on again
+/// after a second. The listening runs in a task of its own that a stop cancels without waiting
+/// for it: while the database is down, the pool's wait for a connection does not end on
+/// cancellation, and must not hold the stop up.
+struct RegisterNotices: Service {
+    let store: PostgresStore
+    let register: any StationRegisterStore
+    let logger: Logger
+
+    func run() async throws {
+        let listening = Task { await listen() }
+        try? await gracefulShutdown()
+        listening.cancel()
+    }
+
+    private func listen() async {
+        let register = self.register, logger = self.logger
+        while !Task.isCancelled {
+            do {
+                try await store.listenForRegisterChanges {
+                    if (try? await NIOThreadPool.singleton.runIfActive({ try register.refresh() })) == true {
+                        logger.info("register change announced; snapshot refreshed", metadata: ["register.version": "\(register.finder.snapshot.version)"])
+                    }
+                }
+            } catch where !Task.isCancelled {
+                logger.warning("listening for register changes failed; the poll goes on", metadata: ["error": "\(error)"])
+            } catch {}
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

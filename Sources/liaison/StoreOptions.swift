@@ -7,11 +7,14 @@ import Logging
 
 /// Where the database and the geodata it starts from are.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file, or a PostgreSQL database postgres://USER@HOST:PORT/DB (lookups only so far) (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path|url"))
+    @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file, or a PostgreSQL database postgres://USER@HOST:PORT/DB (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path|url"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("Folder with the GeoJSON a new database is made from (default: $LIAISON_GEODATA, else ./geodata or the repo's).", valueName: "dir"))
     var geodata: String?
+
+    @Option(name: .long, help: ArgumentHelp("The file with the server key tracking tokens are derived from, created (mode 0600) when missing; every process serving one database needs the same file (default: $LIAISON_TRACKING_KEY, else the database file's path with .tracking-key added, or ./liaison.tracking-key for PostgreSQL).", valueName: "path"))
+    var trackingKey: String?
 
     @Flag(name: .long, help: ArgumentHelp("When the database does not exist yet, create it with the counties only: an empty register, e.g. to import an export into. An existing database is opened as it is."))
     var empty = false
@@ -20,19 +23,41 @@ struct StoreOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["LIAISON_DB"] ?? "data/liaison.sqlite"
     }
 
+    var trackingKeyPath: String {
+        trackingKey ?? ProcessInfo.processInfo.environment["LIAISON_TRACKING_KEY"]
+            ?? (isPostgres ? "liaison.tracking-key" : databasePath + ".tracking-key")
+    }
+
     /// Whether `--db` names a PostgreSQL database rather than a SpatiaLite file.
     var isPostgres: Bool { PostgresURL.isPostgres(databasePath) }
 
-    /// Opens the database, creating it from geodata on first use (only then is geodata needed):
-    /// counties and stations, or with `--empty` the counties only.
+    /// Opens the SpatiaLite file, creating it from geodata on first use (only then is geodata
+    /// needed): counties and stations, or with `--empty` the counties only. For the commands
+    /// that work on the file itself (counties import, `migrate` from it).
     func open() throws -> LiaisonDatabase {
         if isPostgres {
-            throw lateUsageError("--db: this command does not run on PostgreSQL yet (only nearest, where, stations list/show and tokens do): "
-                                 + "give a SpatiaLite file")
+            throw lateUsageError("--db: this command works on a SpatiaLite file only: give a file path, not a PostgreSQL URL")
         }
         if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
         let geodata = try geodataDirectory()
         return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata, contents: empty ? .countiesOnly : .countiesAndStations)
+    }
+
+    /// Opens the PostgreSQL database `--db` names (a pool of at most `connections`), creating
+    /// the register from geodata when it is empty.
+    /// A command's statements may take up to a minute (a busy database, a lock held by a
+    /// server); `serve` bounds them at 8 s, inside its proxy's timeout.
+    func postgres(connections: Int = 4, statementSeconds: Double = 60) throws -> PostgresStore {
+        let store = try storeCall(flags: ["db": "--db"]) {
+            try PostgresStore(url: databasePath, maximumConnections: connections, statementSeconds: statementSeconds, logger: Logger(label: "liaison.store"))
+        }
+        if try store.isEmpty() { try store.createIfEmpty(from: try geodataDirectory(), contents: empty ? .countiesOnly : .countiesAndStations) }
+        return store
+    }
+
+    /// The store `--db` names, either kind, created from geodata on first use.
+    func store(connections: Int = 4) throws -> any RegisterStore {
+        isPostgres ? try postgres(connections: connections) : try open()
     }
 }
 
@@ -47,8 +72,31 @@ extension StoreOptions {
     /// seam's protocols.
     func services() throws -> LiaisonServices {
         let geodata = try geodataDirectory()
-        let settings = ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), courts: try geodata.courts())
-        return try LiaisonServices(database: try open(), complaints: settings)
+        return try services(complaints: ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), courts: try geodata.courts()))
+    }
+
+    /// The parts over the store with these complaint settings (`serve` takes them from its flags).
+    /// The tracking key is read from its file (created on first use) and checked against the one
+    /// the database recorded.
+    func services(complaints settings: ComplaintDesk.Settings, connections: Int = 4, statementSeconds: Double = 60) throws -> LiaisonServices {
+        var settings = settings
+        settings.trackingKey = try trackingKeyFile()
+        let services = isPostgres ? try LiaisonServices(postgres: try postgres(connections: connections, statementSeconds: statementSeconds), complaints: settings)
+                                  : try LiaisonServices(database: try open(), complaints: settings)
+        do {
+            try ComplaintDesk.adopt(settings.trackingKey, in: services.store)
+        } catch let error as TrackingKey.KeyFileError {
+            throw lateUsageError("--tracking-key: \(error.description)")
+        }
+        return services
+    }
+
+    func trackingKeyFile() throws -> TrackingKey {
+        do {
+            return try TrackingKey.file(trackingKeyPath)
+        } catch let error as TrackingKey.KeyFileError {
+            throw lateUsageError("--tracking-key: \(error.description)")
+        }
     }
 
     /// The complaint desk as staff use it.
@@ -58,25 +106,21 @@ extension StoreOptions {
 
     /// The register's write path.
     func registry() throws -> any StationRegisterStore {
-        let database = try open()
-        return StationRegistry(database: database, finder: StationFinder(try database.snapshot()))
+        let store = try store()
+        return StationRegistry(database: store, finder: StationFinder(try store.snapshot()))
     }
 
-    func outbox() throws -> any OutboxStore { SMSOutbox(database: try open()) }
+    func outbox() throws -> any OutboxStore { SMSOutbox(database: try store()) }
 
     func tokens() throws -> any TokenStore {
         guard isPostgres else { return TokenAuthenticator(database: try open()) }
-        return PostgresTokens(store: try storeCall(flags: ["db": "--db"]) { try PostgresStore(url: databasePath) })
+        return PostgresTokens(store: try postgres(connections: 1))
     }
 
     /// The register and counties as committed now, for lookups: from the SpatiaLite file, or
-    /// from PostgreSQL (created from geodata when its database is empty).
+    /// from PostgreSQL (either created from geodata on first use).
     func snapshot() throws -> StationSnapshot {
-        guard isPostgres else { return try open().snapshot() }
-        let store = try storeCall(flags: ["db": "--db"]) { try PostgresStore(url: databasePath, logger: Logger(label: "liaison.store")) }
-        defer { store.close() }
-        if try store.isEmpty() { try store.createIfEmpty(from: try geodataDirectory(), contents: empty ? .countiesOnly : .countiesAndStations) }
-        return try store.snapshot()
+        try store(connections: 1).snapshot()
     }
 }
 
@@ -93,14 +137,14 @@ func flagMessage(_ error: InvalidInput) -> String {
 
 /// "Not found": a message on stderr and exit code 1.
 func notFound(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    printError("Error: \(message)")
     return ExitCode(1)
 }
 
 /// A usage error found only after opening the database (an unknown county, a bad file):
 /// the message on stderr and exit code 64, without the root command's usage text.
 func lateUsageError(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    printError("Error: \(message)")
     return ExitCode.validationFailure
 }
 

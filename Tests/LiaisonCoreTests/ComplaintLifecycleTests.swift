@@ -100,7 +100,7 @@ import Testing
         let intake = ComplaintIntake(location: .init(latitude: 30.26, longitude: 120.13), consumerName: "张三", consumerPhone: "13800138000",
                                      merchantName: "某某超市", category: .price, description: "多收费", preferredMode: .offline)
         let at = Date(timeIntervalSince1970: 1_796_000_000)
-        var c = Complaint(number: "ZJ-20261203-000001", trackingToken: "trk_x", status: .assigned, intake: intake, countyCode: "330106",
+        var c = Complaint(number: "ZJ-20261203-000001", trackingDigest: "trk_x", status: .assigned, intake: intake, countyCode: "330106",
                           mode: .offline, submittedAt: at, updatedAt: at)
         #expect(ComplaintView.allowedActions(c, party: .staff) == [.accept, .refuse, .reassign, .mark_urgent])
         c.urgent = Complaint.Urgent(reason: "r", markedAt: at, dueBy: at.addingTimeInterval(86400))

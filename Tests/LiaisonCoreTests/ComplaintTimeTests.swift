@@ -162,17 +162,53 @@ import LiaisonTestSupport
         #expect(!ComplaintNumber.isWellFormed(text))
     }
 
-    @Test func trackingTokensAreFreshAndShaped() {
-        let tokens = (0..<1_000).map { _ in ComplaintNumber.newTrackingToken() }
+    @Test func trackingTokensAreDerivedPerNumberAndShaped() {
+        let key = TrackingKey.ephemeral(), other = TrackingKey.ephemeral()
+        let numbers = (1...1_000).map { String(format: "ZJ-20261204-%06d", $0) }
+        let tokens = numbers.map(key.token(for:))
         #expect(Set(tokens).count == tokens.count)
+        #expect(numbers.map(key.token(for:)) == tokens, "the same key derives the same token again")
+        #expect(numbers.map(other.token(for:)).allSatisfy { !tokens.contains($0) }, "another key derives other tokens")
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         for token in tokens {
             // 256 bits in base64url without padding: 43 characters.
             #expect(token.hasPrefix("trk_") && token.count == 47, "\(token)")
             #expect(token.dropFirst(4).allSatisfy(alphabet.contains), "\(token)")
         }
-        // All 64 symbols turn up somewhere (the + and / of plain base64 were replaced, not dropped).
         #expect(Set(tokens.flatMap { $0.dropFirst(4) }).isSuperset(of: alphabet))
+        #expect(key.fingerprint != other.fingerprint && key.fingerprint.count == 32)
+    }
+
+    /// Against Python's `hmac` and `hashlib` (independent implementations), for the key 00 01 .. 1f:
+    /// `hmac.new(bytes(range(32)), b'ZJ-20261204-000001', 'sha256')`, base64url without padding.
+    @Test func trackingTokensMatchAnIndependentHMAC() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracking-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("key").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n".utf8),
+                                               attributes: [.posixPermissions: 0o600]))
+        let key = try TrackingKey.file(path)
+        #expect(key.token(for: "ZJ-20261204-000001") == "trk_itiXW02u10cQz_9N-6Q1cGDr597zvhQWz4B1IVZVANE")
+        #expect(TrackingKey.digest("trk_itiXW02u10cQz_9N-6Q1cGDr597zvhQWz4B1IVZVANE") == "62892400633587805206235e936ee59228cbe2f9b42fb08b65bf16113f3345b6")
+        #expect(key.fingerprint == "3fd64e97495133495a8a9e796eb130ab")
+    }
+
+    /// A missing key file is made once, readable by its owner only, and read back the same; a
+    /// file others may read, or one that holds no key, is refused with its path and the problem.
+    @Test func theKeyFileIsCreatedPrivateAndCheckedWhenRead() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracking-key-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("deep/liaison.tracking-key").path
+        let made = try TrackingKey.file(path)
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber).intValue
+        #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
+        #expect(try TrackingKey.file(path).token(for: "ZJ-20261204-000001") == made.token(for: "ZJ-20261204-000001"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect { try TrackingKey.file(path) } throws: { "\($0)".contains("may be read by others (mode 644)") && "\($0)".contains(path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect { try TrackingKey.file(path) } throws: { "\($0)".contains("does not hold a key") }
     }
 
     @Test func videoRoomsAreFreshAndShaped() {

@@ -14,7 +14,7 @@ import Testing
         let intake = ComplaintIntake(location: CoordinateSystem.gcj02.toWGS84(given), givenLocation: given, coordinateSystem: .gcj02,
                                      consumerName: "张三", consumerPhone: "13800138000", merchantName: "某某超市", merchantAddress: "文三路 1 号",
                                      category: .prepaid_card, description: "健身卡无法退费", preferredMode: .video, amountFen: 19_950)
-        return Complaint(number: "ZJ-20261129-000123", trackingToken: "trk_secret", status: status, intake: intake, countyCode: "330106",
+        return Complaint(number: "ZJ-20261129-000123", trackingDigest: "trk_secret", status: status, intake: intake, countyCode: "330106",
                          mode: .video, stationID: station.id, distanceMeters: 1_234.567, assignmentReason: "nearest",
                          submittedAt: submitted, updatedAt: submitted.addingTimeInterval(90),
                          video: Complaint.VideoSession(room: "zj-abcdefghijklmnopqrstuvwxyz", scheduledAt: submitted.addingTimeInterval(2 * 86400),
@@ -22,9 +22,9 @@ import Testing
     }
 
     static func json(_ complaint: Complaint, events: [ComplaintEvent] = [], audience: ComplaintView.Audience,
-                     includeToken: Bool = false) throws -> [String: Any] {
+                     trackingToken: String? = nil) throws -> [String: Any] {
         let view = ComplaintView(complaint, events: events, snapshot: Geodata.snapshot, audience: audience, videoBaseURL: videoBase,
-                                 includeToken: includeToken)
+                                 trackingToken: trackingToken)
         let data = try JSONEncoder().encode(view)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
@@ -40,8 +40,7 @@ import Testing
     @Test func theConsumerSeesAMaskedPhoneAndNoMediatorLink() throws {
         let view = try Self.json(Self.complaint(), audience: .consumer)
         #expect(Self.phone(view) == "138****8000")
-        #expect(Self.links(view) == ["consumer": "https://meet.example.org/zj-abcdefghijklmnopqrstuvwxyz#role=consumer",
-                                     "merchant": "https://meet.example.org/zj-abcdefghijklmnopqrstuvwxyz#role=merchant"])
+        #expect(Self.links(view) == ["consumer": "https://meet.example.org/zj-abcdefghijklmnopqrstuvwxyz"], "the consumer's own link only")
         #expect(view["allowed_actions"] as? [String] == ["confirm_appointment", "withdraw"])
         #expect(view["tracking_token"] == nil)
     }
@@ -49,7 +48,7 @@ import Testing
     @Test func staffOfAnotherCountySeeAMaskedPhoneButTheMediatorLink() throws {
         let view = try Self.json(Self.complaint(), audience: .staff(seesPhone: false))
         #expect(Self.phone(view) == "138****8000")
-        #expect(Self.links(view)?["mediator"] == "https://meet.example.org/zj-abcdefghijklmnopqrstuvwxyz#role=mediator")
+        #expect(Self.links(view)?["mediator"] == "https://meet.example.org/zj-abcdefghijklmnopqrstuvwxyz")
         #expect(Self.links(view)?.count == 3)
         #expect(view["allowed_actions"] as? [String] == ["reassign", "schedule", "start_mediation", "mark_urgent"])
     }
@@ -62,8 +61,8 @@ import Testing
 
     @Test(arguments: [ComplaintView.Audience.consumer, .staff(seesPhone: true)])
     func theTokenOnlyWhenAsked(audience: ComplaintView.Audience) throws {
-        #expect(try Self.json(Self.complaint(), audience: audience, includeToken: true)["tracking_token"] as? String == "trk_secret")
-        #expect(try Self.json(Self.complaint(), audience: audience, includeToken: false)["tracking_token"] == nil)
+        #expect(try Self.json(Self.complaint(), audience: audience, trackingToken: "trk_secret")["tracking_token"] as? String == "trk_secret")
+        #expect(try Self.json(Self.complaint(), audience: audience)["tracking_token"] == nil)
     }
 
     @Test func theRestOfTheView() throws {
@@ -106,9 +105,17 @@ import Testing
         #expect(ComplaintSummary(Self.complaint(), seesPhone: true).consumer_phone == "13800138000")
     }
 
+    @Test func anEndedComplaintShowsNoVideoLink() throws {
+        for status in [ComplaintStatus.resolved, .failed, .closed, .withdrawn] {
+            for audience in [ComplaintView.Audience.consumer, .staff(seesPhone: true)] {
+                #expect(Self.links(try Self.json(Self.complaint(status: status), audience: audience)) == [:], "\(status)")
+            }
+        }
+    }
+
     @Test func videoLinksWithOrWithoutATrailingSlash() {
         let room = Complaint.VideoSession(room: "zj-room", scheduledAt: Self.submitted, confirmed: true)
-        #expect(room.links(base: "https://meet.example.org").mediator == "https://meet.example.org/zj-room#role=mediator")
-        #expect(room.links(base: "https://meet.example.org/").consumer == "https://meet.example.org/zj-room#role=consumer")
+        #expect(room.links(base: "https://meet.example.org", signer: nil).mediator == "https://meet.example.org/zj-room")
+        #expect(room.links(base: "https://meet.example.org/", signer: nil).consumer == "https://meet.example.org/zj-room")
     }
 }

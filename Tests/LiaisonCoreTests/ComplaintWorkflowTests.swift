@@ -16,7 +16,7 @@ import Testing
         let intake = ComplaintIntake(location: westLake, givenLocation: westLake, coordinateSystem: .wgs84,
                                      consumerName: "张三", consumerPhone: "13800138000", merchantName: "某某超市", merchantAddress: nil,
                                      category: .price, description: "多收费", preferredMode: mode, amountFen: nil)
-        return Complaint(number: "ZJ-20260302-000001", trackingToken: "trk_x", status: status, intake: intake, countyCode: "330106",
+        return Complaint(number: "ZJ-20260302-000001", trackingDigest: "trk_x", status: status, intake: intake, countyCode: "330106",
                          mode: mode, stationID: status == .submitted ? nil : station.id, submittedAt: filed, updatedAt: filed)
     }
 

@@ -11,7 +11,7 @@ import Testing
     static func worstCase(status: ComplaintStatus) -> Complaint {
         let intake = ComplaintIntake(location: .init(latitude: 30.26, longitude: 120.13), consumerName: "张三", consumerPhone: "13800138000",
                                      merchantName: "某某超市", category: .after_sales, description: "多收费", preferredMode: .video)
-        var c = Complaint(number: "ZJ-20261203-000123", trackingToken: "trk_x", status: status, intake: intake, countyCode: "330106",
+        var c = Complaint(number: "ZJ-20261203-000123", trackingDigest: "trk_x", status: status, intake: intake, countyCode: "330106",
                           mode: .video, stationID: "330106-0001", submittedAt: at, updatedAt: at,
                           deadlines: .init(dispatchBy: at, respondBy: at, acceptanceBy: at, mediationBy: at))
         var train = Complaint.DirectTrain(enterpriseCode: "91350100M000100Y43", enterpriseName: String(repeating: "长", count: 100), settleBy: at)

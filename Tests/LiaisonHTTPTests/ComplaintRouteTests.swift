@@ -56,6 +56,16 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
                                                    body: ByteBuffer(string: #"{"action":"resolve"}"#))
             #expect(illegal.status == .conflict)
             #expect(illegal.text.contains("is assigned") && illegal.text.contains("accept, refuse, reassign"), "\(illegal.text)")
+            // The queue shows the earliest running deadline: the first response's, 24 hours after intake.
+            func nextDeadline() async throws -> [String: Any]? {
+                let queue = try await client.execute(uri: "/v1/stations/\(stationID)/complaints", method: .get, headers: staff)
+                return (try queue.json()["complaints"] as? [[String: Any]])?.first { $0["number"] as? String == number }?["next_deadline"] as? [String: Any]
+            }
+            let submittedAt = try #require(body["submitted_at"] as? String)
+            let submitted = try #require(Timestamp.parse(submittedAt))
+            let first = try await nextDeadline()
+            #expect(first?["kind"] as? String == "first_response")
+            #expect((first?["due_by"] as? String).flatMap(Timestamp.parse) == submitted.addingTimeInterval(24 * 3600))
             for action in ["accept", "start_mediation", "resolve"] {
                 let r = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: staff,
                                                  body: ByteBuffer(string: #"{"action":"\#(action)"}"#))
@@ -65,6 +75,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
             let queue = try await client.execute(uri: "/v1/stations/\(stationID)/complaints?status=resolved", method: .get, headers: staff)
             #expect(queue.status == .ok)
             #expect(((try queue.json()["complaints"] as? [[String: Any]]) ?? []).map { $0["number"] as? String } == [number])
+            #expect(try await nextDeadline() == nil, "resolved: no clock runs")
 
             let feedback = try await client.execute(uri: "/v1/complaints/\(number)/feedback", method: .post, headers: Self.tracking(token),
                                                     body: ByteBuffer(string: #"{"satisfaction":5,"comment":"很满意"}"#))
@@ -149,7 +160,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
 
     /// The phone shows in full only to the staff of the assigned station's county.
     @Test func phonesAreMaskedExceptForTheAssignedStationsStaff() async throws {
-        let otherCounty = try TokenAuthenticator(database: register.database).create(name: "ningbo-1", role: .county("330203"))
+        let otherCounty = try register.tokens.create(name: "ningbo-1", role: .county("330203"))
         try await register.app().test(.live) { client in
             let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
             let body = try created.json()

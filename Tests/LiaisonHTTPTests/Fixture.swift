@@ -20,7 +20,16 @@ enum Fixture {
     static let complaints = ComplaintDesk.Settings(serviceClock: try! GeodataDirectory(url: Repository.geodata).serviceClock(),
                                                    courts: try! GeodataDirectory(url: Repository.geodata).courts())
 
-    static func settings(port: Int = 0) -> ServerSettings { ServerSettings(port: port) }
+    /// The route tests' server: anonymous intake (as in development: the tests file complaints
+    /// without a client key) and limits no test reaches; IntakeLimitTests test the defaults.
+    static func settings(port: Int = 0) -> ServerSettings {
+        var settings = ServerSettings(port: port)
+        settings.anonymousIntake = true
+        settings.clientIntakeBurst = 1_000_000
+        settings.consumerIntakeBurst = 1_000_000
+        settings.readsBurstPerIP = 1_000_000
+        return settings
+    }
 
     static func app(settings: ServerSettings = Fixture.settings(), finder: StationFinder = StationFinder(snapshot),
                     metrics: HTTPMetrics = HTTPMetrics(version: "test"), logs: LogRecorder? = nil) -> some ApplicationProtocol {

@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func open311FilesAndReadsBackOnlyTheClientsOwnRequests() async throws {
-        let tokens = TokenAuthenticator(database: register.database)
+        let tokens = register.tokens
         let key = try tokens.create(name: "civic-app", role: .client)
         let otherKey = try tokens.create(name: "other-app", role: .client)
         let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]

@@ -273,6 +273,24 @@ import Testing
         }
     }
 
+    /// Links follow Host, so every answer says Vary: Host (a shared cache keyed on the URL alone
+    /// would hand one host's links to another); with --public-url, Host is not believed at all.
+    @Test func linksFromHostVaryOnItAndAPublicURLOverridesIt() async throws {
+        try await Fixture.app().test(.router) { client in
+            try await client.execute(uri: "/ogc/collections/stations/items?limit=1", method: .get) { response in
+                #expect(response.headers[.vary] == "Host, X-Forwarded-Proto")
+            }
+        }
+        var settings = Fixture.settings()
+        settings.publicURL = "https://liaison.example.gov.cn/"
+        try await Fixture.app(settings: settings).test(.live) { client in
+            let port = try #require(client.port)
+            let (status, body) = try await Self.get(port: port, path: "/ogc", host: "evil.example")
+            #expect(status == .ok)
+            #expect(body.contains(#""href":"https://liaison.example.gov.cn/ogc/collections""#) && !body.contains("evil.example"), "\(body.prefix(400))")
+        }
+    }
+
     // MARK: One feature
 
     @Test func aStationFeatureIsItsPublicRecordWithMaskedStaffMobiles() async throws {

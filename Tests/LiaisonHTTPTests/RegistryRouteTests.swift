@@ -4,34 +4,53 @@ import Hummingbird
 import HummingbirdTesting
 import LiaisonCore
 import LiaisonHTTP
+import LiaisonPostgres
 import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
-/// A register of its own per test (these tests write), with an admin and a county token.
+/// A register of its own per test (these tests write), with an admin and a county token: a
+/// SpatiaLite file, or with `LIAISON_TEST_STORE=postgres` a PostgreSQL database of its own, so
+/// that the same route tests run against both stores (`.ci/run` runs them twice).
 struct WritableRegister {
-    let database: LiaisonDatabase
-    let finder: StationFinder
+    let database: any RegisterStore
+    let services: LiaisonServices
+    var finder: StationFinder { services.finder }
+    var tokens: any TokenStore { services.tokens }
     let admin: String
     let xihu: String
+    /// The database's URL when on PostgreSQL.
+    let postgresURL: String?
     /// Removed with the database when the last copy of this value goes away.
     let scratch: ScratchFolder
     var folder: URL { scratch.url }
 
+    /// Whether these tests run against PostgreSQL (`LIAISON_TEST_STORE=postgres`).
+    static let onPostgres = ProcessInfo.processInfo.environment["LIAISON_TEST_STORE"] == "postgres"
+
     init() throws {
         scratch = try ScratchFolder("liaison-registry")
-        database = try TemplateDatabase.open(at: scratch.path("liaison.sqlite"))
-        finder = StationFinder(try database.snapshot())
-        let tokens = TokenAuthenticator(database: database)
-        admin = try tokens.create(name: "admin-1", role: .admin)
-        xihu = try tokens.create(name: "xihu-1", role: .county("330106"))
+        if Self.onPostgres {
+            let url = try ScratchPostgres.newDatabase("routes")
+            postgresURL = url
+            let store = try PostgresStore(url: url, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try store.createIfEmpty(from: try GeodataDirectory(url: Repository.geodata))
+            database = store
+            services = try LiaisonServices(postgres: store, complaints: Fixture.complaints)
+        } else {
+            postgresURL = nil
+            let file = try TemplateDatabase.open(at: scratch.path("liaison.sqlite"))
+            database = file
+            services = try LiaisonServices(database: file, complaints: Fixture.complaints)
+        }
+        admin = try services.tokens.create(name: "admin-1", role: .admin)
+        xihu = try services.tokens.create(name: "xihu-1", role: .county("330106"))
     }
 
-    func app(logs: LogRecorder? = nil) -> some ApplicationProtocol {
+    func app(logs: LogRecorder? = nil, settings: ServerSettings = Fixture.settings()) -> some ApplicationProtocol {
         var logger = Logger(label: "test") { _ in logs.map { $0 as any LogHandler } ?? SwiftLogNoOpLogHandler() }
         logger.logLevel = .trace
-        return buildApplication(settings: Fixture.settings(), services: LiaisonServices(database: database, complaints: Fixture.complaints, finder: finder),
-                                metrics: HTTPMetrics(version: "test"), logger: logger)
+        return buildApplication(settings: settings, services: services, metrics: HTTPMetrics(version: "test"), logger: logger)
     }
 
     static func headers(_ token: String?) -> HTTPFields {
@@ -90,6 +109,17 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                 let ids = (try response.json()["stations"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
                 #expect(!ids.contains(id))
             }
+            // The map view lists it among the retired (the staff console's filter), no longer among the active.
+            for (status, listed) in [("retired", true), ("active", false)] {
+                try await client.execute(uri: "/v1/stations?county=330106&limit=500&status=\(status)", method: .get) { response in
+                    let ids = (try response.json()["stations"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                    #expect(ids.contains(id) == listed, "\(status)")
+                    #expect(status == "active" ? ids.count >= 9 : ids == [id])
+                }
+            }
+            try await client.execute(uri: "/v1/stations?status=closed", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
             try await client.execute(uri: "/v1/stations/\(id)/retire", method: .post, headers: WritableRegister.headers(register.admin), body: retire) { response in
                 #expect(response.status == .conflict)
             }
@@ -108,9 +138,12 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                 #expect(response.status == .unauthorized)
             }
         }
-        // Durable: a new connection to the file sees it.
-        let reopened = try LiaisonDatabase(path: register.folder.appendingPathComponent("liaison.sqlite").path).snapshot()
-        #expect(reopened.stations.count == Fixture.snapshot.stations.count + 1)
+        // Durable: a new connection to the store sees it.
+        #expect(try register.database.snapshot().stations.count == Fixture.snapshot.stations.count + 1)
+        if !WritableRegister.onPostgres {
+            let reopened = try LiaisonDatabase(path: register.folder.appendingPathComponent("liaison.sqlite").path).snapshot()
+            #expect(reopened.stations.count == Fixture.snapshot.stations.count + 1)
+        }
     }
 
     /// If-Match: the ETag read is accepted once, then stale (412); `*` matches any; a weak tag
@@ -206,7 +239,7 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                 #expect(response.status == .forbidden)
             }
         }
-        let revoked = try register.database.revokeToken(name: "xihu-1")
+        let revoked = try register.tokens.revoke(name: "xihu-1")
         #expect(revoked)
         try await register.app().test(.router) { client in
             try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.xihu), body: draft()) { response in
@@ -305,9 +338,14 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                 #expect(response.status == .unauthorized)
             }
         }
-        // The database and its WAL together hold the tokens' rows (their names) but not the tokens.
-        var stored = try Data(contentsOf: register.folder.appendingPathComponent("liaison.sqlite"))
-        stored += (try? Data(contentsOf: register.folder.appendingPathComponent("liaison.sqlite-wal"))) ?? Data()
+        // The database (the file and its WAL, or all PostgreSQL holds) has the tokens' rows (their names) but not the tokens.
+        var stored: Data
+        if let url = register.postgresURL {
+            stored = Data(try ScratchPostgres.dump(url).utf8)
+        } else {
+            stored = try Data(contentsOf: register.folder.appendingPathComponent("liaison.sqlite"))
+            stored += (try? Data(contentsOf: register.folder.appendingPathComponent("liaison.sqlite-wal"))) ?? Data()
+        }
         #expect(stored.range(of: Data("xihu-1".utf8)) != nil, "the tokens' rows were not found in the files read")
         #expect(stored.range(of: Data(register.admin.utf8)) == nil, "the database holds the admin token")
         #expect(stored.range(of: Data(register.xihu.utf8)) == nil, "the database holds the county token")

@@ -187,7 +187,7 @@ func instant(_ text: String) -> Date { Timestamp.parse(text)! }
         var station = try #require(try Reference.stations().first { $0.id == "330106-0001" })
         station.capacity = 1
         station.modes = [.offline]
-        _ = try database.upsert(stations: [station])
+        _ = try database.importStations([station])
     }
 
     /// A complaint no station could take is assigned by the watch once capacity frees.

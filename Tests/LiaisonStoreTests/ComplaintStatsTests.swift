@@ -39,7 +39,7 @@ final class ManualClock: Sendable {
             full.activeStations.filter { $0.countyCode == county && $0.modes.contains(.offline) }.prefix(2).map(\.id)
         })
         // The desk reads the register as committed, so the small register is written to the store.
-        _ = try database.upsert(stations: full.stations.map { station in
+        _ = try database.importStations(full.stations.map { station in
             var changed = station
             if few.contains(station.id) { changed.capacity = 2 } else { changed.status = .retired }
             return changed
@@ -178,9 +178,12 @@ final class ManualClock: Sendable {
 
     /// One complaint as its events tell it.
     struct Told {
-        let county: String
+        /// Where it was filed: the county of its location.
+        let filedIn: String
         /// The station holding it after its last event.
         let station: String?
+        /// The county it belongs to and is counted in: its station's (the id's prefix), else where it was filed.
+        var county: String { station.map { String($0.prefix(6)) } ?? filedIn }
         let submittedAt: Date
         let figures: Figures
         let hoursToResolution: Double?
@@ -233,7 +236,7 @@ final class ManualClock: Sendable {
             f.overdue = late ? 1 : 0
         }
         let hours = outcome.flatMap { $0.action == .resolve ? $0.at.timeIntervalSince(submitted) / 3600 : nil }
-        return Told(county: filed.county, station: holder, submittedAt: submitted, figures: f, hoursToResolution: hours)
+        return Told(filedIn: filed.county, station: holder, submittedAt: submitted, figures: f, hoursToResolution: hours)
     }
 
     /// The sum of complaints' figures, with the median of their resolution times.

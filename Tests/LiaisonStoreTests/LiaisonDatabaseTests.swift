@@ -80,7 +80,7 @@ import LiaisonTestSupport
 
     @Test func upsertingTheSameStationsChangesNothing() throws {
         let db = try created()
-        let counts = try db.upsert(stations: try Reference.stations())
+        let counts = try db.importStations(try Reference.stations())
         #expect(numbers(counts) == [0, 0, 2045])
         #expect(counts.description == "0 inserted, 0 updated, 2045 unchanged")
         #expect(try db.snapshot().stations == Reference.stations().sorted { $0.id < $1.id })
@@ -99,7 +99,7 @@ import LiaisonTestSupport
         changed.capacity = changed.capacity == 999 ? 998 : 999
         changed.staff[0].name = "测试员"
 
-        let updated = try db.upsert(stations: [changed])
+        let updated = try db.importStations([changed])
         #expect(numbers(updated) == [0, 1, 0])
         #expect(try db.snapshot().station(id: changed.id) == changed)
 
@@ -108,7 +108,7 @@ import LiaisonTestSupport
         fresh.name = "新建村消费维权联络站"
         fresh.status = .retired
         fresh.modes = [.offline, .video]
-        let inserted = try db.upsert(stations: [fresh, changed])
+        let inserted = try db.importStations([fresh, changed])
         #expect(numbers(inserted) == [1, 0, 1])
 
         // Read back through a new connection: the writes were committed to the file.
@@ -134,7 +134,7 @@ import LiaisonTestSupport
         changed.capacity = changed.capacity == 999 ? 998 : 999
 
         // The valid insert and update come first in the same call; the whole call must roll back.
-        #expect(throws: (any Error).self) { try db.upsert(stations: [good, changed, orphan]) }
+        #expect(throws: (any Error).self) { try db.importStations([good, changed, orphan]) }
         let after = try LiaisonDatabase(path: databasePath).snapshot()
         #expect(after.stations == stations.sorted { $0.id < $1.id })
         #expect(after.station(id: good.id) == nil)

@@ -79,7 +79,7 @@ import Testing
                                      amountFen: 12_345)
         intake.merchantID = "m-1"
         var complaint = Complaint(
-            number: "ZJ-20260529-000042", trackingToken: "t0k", status: .mediating, intake: intake, countyCode: station.countyCode, mode: .video,
+            number: "ZJ-20260529-000042", trackingDigest: "t0k", status: .mediating, intake: intake, countyCode: station.countyCode, mode: .video,
             stationID: station.id, distanceMeters: 12.34, assignmentReason: "nearest", submittedAt: at, updatedAt: later,
             appointment: .init(startsAt: later, endsAt: later.addingTimeInterval(3600), confirmed: true),
             video: .init(room: "room-1", scheduledAt: later, confirmed: true),

@@ -158,7 +158,7 @@ import LiaisonTestSupport
         try {
             // Read and write, as the service and the CLI do (a read opens a reader connection).
             let db = try database()
-            #expect(numbers(try db.upsert(stations: [changed])) == [0, 1, 0])
+            #expect(numbers(try db.importStations([changed])) == [0, 1, 0])
             #expect(try db.snapshot().station(id: changed.id) == changed)
         }()
         let copy = try ScratchFolder()

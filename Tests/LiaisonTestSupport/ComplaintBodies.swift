@@ -1,5 +1,4 @@
 import Foundation
-import LiaisonTestSupport
 
 /// Complaint bodies as a mini-program backend posts them.
 public enum ComplaintBody {

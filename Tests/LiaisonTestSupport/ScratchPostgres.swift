@@ -48,6 +48,13 @@ public enum ScratchPostgres {
         try psql(components, sql, database: String(components.path.dropFirst()))
     }
 
+    /// Everything the database at `url` holds, as `pg_dump --data-only` writes it.
+    public static func dump(_ url: String) throws -> String {
+        let (status, printed, complaint) = try spawn("/usr/bin/pg_dump", ["--data-only", "--no-owner", url])
+        guard status == 0 else { throw ScratchError(description: "pg_dump: \(complaint)") }
+        return printed
+    }
+
     /// Runs a program to its end with posix_spawn and waitpid (Foundation's Process waits on a
     /// run loop that a synchronous test's thread does not turn), its output in files (the
     /// server pg_ctl starts inherits the descriptors: a pipe it held would never end).
@@ -91,5 +98,43 @@ public enum ScratchPostgres {
 
     struct ScratchError: Error, CustomStringConvertible {
         let description: String
+    }
+}
+
+/// A PostgreSQL server of one test's own, for tests that stop and start it (an outage):
+/// `tools/pg-scratch` in a folder of its own on a free loopback port, removed at the end.
+public final class PostgresServer: @unchecked Sendable {
+    public let folder: URL
+    public let port: Int
+    /// The database `liaison` on it.
+    public let url: String
+
+    public init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-pgserver-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        port = try ScratchPostgres.freePort()
+        let (status, printed, complaint) = try Self.tool(["start", folder.path, "\(port)"])
+        guard status == 0 else { throw ScratchPostgres.ScratchError(description: "tools/pg-scratch start failed (\(status)): \(complaint) (run tools/setup)") }
+        url = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A fast shutdown (clients are disconnected), as an operator restarting PostgreSQL does.
+    public func stop() throws {
+        let (status, _, complaint) = try Self.tool(["stop", folder.path])
+        guard status == 0 else { throw ScratchPostgres.ScratchError(description: "tools/pg-scratch stop failed: \(complaint)") }
+    }
+
+    public func start() throws {
+        let (status, _, complaint) = try Self.tool(["start", folder.path, "\(port)"])
+        guard status == 0 else { throw ScratchPostgres.ScratchError(description: "tools/pg-scratch start failed: \(complaint)") }
+    }
+
+    deinit {
+        _ = try? Self.tool(["stop", folder.path])
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private static func tool(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try ScratchPostgres.spawn(Repository.root.appendingPathComponent("tools/pg-scratch").path, arguments)
     }
 }
