@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCaseFileTests", dependencies: ["LiaisonCaseFile", "LiaisonCore", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonTestSupport"]),
-        .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCore", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCore", "Geodesy", "LiaisonTestSupport"]),
         .testTarget(
             name: "LiaisonWorkersTests",
             dependencies: [

@@ -62,4 +62,13 @@ public struct NearestQuery: Sendable, Hashable {
         return NearestQuery(point: point, coordinateSystem: system, wgs84: system.toWGS84(point), limit: limit,
                             mode: parsedMode ?? nil, countyCode: county, radiusKilometers: radiusKilometers)
     }
+
+    /// The same query at another point, in the same coordinate system: what a batch of points
+    /// asks with one set of options (checked once, by ``validated(latitude:longitude:coordsys:limit:mode:county:radiusKilometers:counties:)``).
+    /// - Throws: the coordinate's problem, naming `lat` or `lng`.
+    public func at(latitude: Double, longitude: Double) throws(CoordinateError) -> NearestQuery {
+        let point = try Coordinate.validated(latitude: latitude, longitude: longitude)
+        return NearestQuery(point: point, coordinateSystem: coordinateSystem, wgs84: coordinateSystem.toWGS84(point),
+                            limit: limit, mode: mode, countyCode: countyCode, radiusKilometers: radiusKilometers)
+    }
 }

@@ -73,7 +73,13 @@ public struct NearestResponse: Sendable, Hashable, Codable {
             wgs84: Point(lat: rounded(q.wgs84.latitude, 9), lng: rounded(q.wgs84.longitude, 9), coordsys: nil),
             limit: q.limit, mode: q.mode, county: q.countyCode, radius_km: q.radiusKilometers,
             point_county_code: home?.adcode, county_confidence: check?.confidence, border_counties: check?.candidates.map(BorderCounty.init))
-        stations = results.enumerated().map { rank, result in
+        stations = Self.items(results, in: q.coordinateSystem, counties: counties, ratings: ratings)
+    }
+
+    /// The answer's station list alone: what a batch lookup writes for each of its points.
+    public static func items(_ results: [NearestStation], in system: CoordinateSystem, counties: CountyLocator,
+                             ratings: [String: StationRating]? = nil) -> [Item] {
+        results.enumerated().map { rank, result in
             let s = result.station
             let place = counties.place(of: s)
             return Item(
@@ -81,19 +87,19 @@ public struct NearestResponse: Sendable, Hashable, Codable {
                 county_name: place.countyName, city_code: place.cityCode, city_name: place.cityName,
                 address: s.address.line, modes: s.modes, phone: s.phone,
                 distance_m: rounded(result.distanceMeters, 2), bearing_deg: roundedBearing(result.bearingDegrees),
-                location: .shown(s.location, in: q.coordinateSystem), rating: ratings?[s.id])
+                location: .shown(s.location, in: system), rating: ratings?[s.id])
         }
     }
 }
 
 /// A bearing rounded to 0.01°, kept in [0, 360): 359.996 becomes 0, not 360.
-func roundedBearing(_ degrees: Double) -> Double {
+public func roundedBearing(_ degrees: Double) -> Double {
     let r = rounded(degrees, 2)
     return r >= 360 ? r - 360 : r
 }
 
 /// Rounds to `digits` decimals (half away from zero).
-func rounded(_ value: Double, _ digits: Int) -> Double {
+public func rounded(_ value: Double, _ digits: Int) -> Double {
     let scale = pow(10, Double(digits))
     return (value * scale).rounded() / scale
 }

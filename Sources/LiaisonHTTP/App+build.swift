@@ -80,6 +80,7 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + MerchantsController(reports: s.reports).endpoints
         + RatingsController(reports: s.reports).endpoints
         + RegionsController(finder: s.finder).endpoints
+        + CoverageController(finder: s.finder).endpoints
         + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings, limits: limits).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
         + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics).endpoints

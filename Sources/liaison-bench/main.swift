@@ -5,6 +5,9 @@
 // --quick uses 100,000 synthetic stations instead of 1,000,000 (for a smoke run).
 //   swift run -c release liaison-bench intake [--seconds 5] [--clients 8] [--rounds 2]
 // complaint intake per second with the writer at synchronous NORMAL and FULL (IntakeBench.swift).
+//   swift build -c release && swift run -c release liaison-bench cli [--rows 1000000] [--runs 10]
+// the liaison command as operators run it: batch lookups in rows/s, and one point against the
+// spatialite shell on the same file (CLIBench.swift).
 import Foundation
 import Geodesy
 import LiaisonCore
@@ -22,6 +25,16 @@ if CommandLine.arguments.dropFirst().first == "intake" {
         args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? Double(args[$0 + 1]) : nil } ?? fallback
     }
     try runIntakeBenchmark(seconds: option("--seconds", 5), clients: Int(option("--clients", 8)), rounds: Int(option("--rounds", 2)))
+    exit(0)
+}
+
+// `liaison-bench cli [--rows N] [--runs R]`: whole `liaison` processes, batch and one-shot.
+if CommandLine.arguments.dropFirst().first == "cli" {
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    func option(_ name: String, _ fallback: Int) -> Int {
+        args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil } ?? fallback
+    }
+    try runCLIBenchmark(rows: option("--rows", 1_000_000), runs: option("--runs", 10))
     exit(0)
 }
 

@@ -13,8 +13,20 @@ struct Liaison: AsyncParsableCommand {
             LIAISON_DB) or a PostgreSQL database with PostGIS (--db postgres://USER@HOST:PORT/DB). \
             When it does not exist yet (or is empty) it is created from geodata/: the counties and \
             the stations, or with --empty the counties only. `migrate` copies one into the other.
+
+            EXIT CODES
+              0   done
+              1   not found, or refused by the state of the data (a conflict, a closed \
+            complaint), or the store failed; the reason is on stderr
+              64  usage: a bad flag, value or input file, named on stderr; nothing was written
+              65  nearest or where with --input: some rows have no answer (each has an error \
+            row, and stderr says how many)
+
+            Output has no colour (so NO_COLOR changes nothing); progress lines go to stderr, \
+            and only when it is a terminal. Shell completions: liaison \
+            --generate-completion-script bash|zsh|fish.
             """,
-        subcommands: [Nearest.self, Where.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Migrate.self, Serve.self, Notify.self, Tokens.self, Clients.self]
+        subcommands: [Nearest.self, Where.self, CoverageCommand.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Migrate.self, Serve.self, Notify.self, Tokens.self, Clients.self]
     )
 
     /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).

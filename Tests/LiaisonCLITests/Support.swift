@@ -95,13 +95,13 @@ final class Sandbox: Sendable {
     ///
     /// The environment is the test's own minus `LIAISON_DB` and `LIAISON_GEODATA`, plus `environment`.
     func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil,
-             executable: URL? = nil) async throws -> CLIResult {
+             executable: URL? = nil, stdin: URL? = nil) async throws -> CLIResult {
         var env = ProcessInfo.processInfo.environment
         env["LIAISON_DB"] = nil
         env["LIAISON_GEODATA"] = nil
         env.merge(environment) { $1 }
         let output = try await ChildProcess.run(try executable ?? LiaisonExecutable.require(), arguments,
-                                                in: directory ?? cwd, environment: env)
+                                                in: directory ?? cwd, environment: env, stdin: stdin)
         return CLIResult(arguments: arguments, status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 }

@@ -15,10 +15,10 @@ public struct ChildOutput: Sendable, CustomStringConvertible {
 /// Runs programs to completion, the way a shell would, with output captured in files (pipes
 /// can fill and stall a child that prints a lot).
 public enum ChildProcess {
-    /// Runs `executable` with `arguments` in `directory`, stdin from `/dev/null`. `environment`
-    /// replaces the test's own when given.
+    /// Runs `executable` with `arguments` in `directory`, stdin from `stdin` (else `/dev/null`).
+    /// `environment` replaces the test's own when given.
     public static func run(_ executable: URL, _ arguments: [String], in directory: URL,
-                           environment: [String: String]? = nil) async throws -> ChildOutput {
+                           environment: [String: String]? = nil, stdin: URL? = nil) async throws -> ChildOutput {
         let io = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: io) }
@@ -33,7 +33,7 @@ public enum ChildProcess {
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
