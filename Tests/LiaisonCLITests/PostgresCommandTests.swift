@@ -85,6 +85,43 @@ import Testing
     }
 }
 
+extension PostgresCommandTests {
+    /// A copy that arrives altered is refused after the comparison, and the target stays as it
+    /// was. The target is made empty by truncating a store `migrate` filled (its schema and
+    /// migrations stay), and a trigger renames one station on the way in.
+    @Test func aCopyThatDoesNotMatchTheSourceWritesNothing() async throws {
+        let sandbox = try Sandbox(databases: ["a.sqlite"])
+        let a = sandbox.path("a.sqlite")
+        let url = try ScratchPostgres.newDatabase("mismatch")
+        let first = try await sandbox.run(["migrate", "--db", a, "--to", url])
+        try #require(first.status == 0, "\(first)")
+        try ScratchPostgres.execute("""
+            DO $$ DECLARE t text; BEGIN
+              FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'
+                         AND tablename NOT IN ('liaison_migrations', 'spatial_ref_sys') LOOP
+                EXECUTE 'TRUNCATE ' || quote_ident(t) || ' CASCADE';
+              END LOOP;
+            END $$;
+            CREATE FUNCTION alter_one() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN IF NEW.id = '330106-0001' THEN NEW.name := NEW.name || '改'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER alter_one BEFORE INSERT ON stations FOR EACH ROW EXECUTE FUNCTION alter_one();
+            """, in: url)
+        let before = try ScratchPostgres.dump(url)
+        let altered = try await sandbox.run(["migrate", "--db", a, "--to", url])
+        #expect(altered.status == 1, "\(altered)")
+        #expect(altered.stderr.contains("the copy does not match the source in stations (2045 rows read, 2045 written): nothing was written"), "\(altered.stderr)")
+        // Rows only: a sequence's position is not transactional in PostgreSQL, so a rolled-back
+        // copy still moves the `seq` columns' sequences (their next values, never rows); and
+        // pg_dump wraps each dump in a fresh random \restrict key.
+        func rows(_ dump: String) -> [Substring] {
+            dump.split(separator: "\n").filter { !$0.contains("pg_catalog.setval") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
+        }
+        let after = try ScratchPostgres.dump(url)
+        #expect(rows(after) == rows(before), "the refused copy left rows behind")
+        #expect(after.contains("COPY public.stations") && !after.contains("330106-0001"), "the dump lists the tables, and no station")
+    }
+}
+
 extension Array {
     func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var out: [T] = []
