@@ -22,16 +22,18 @@ import Testing
     }
 
     /// The manual is what swift-argument-parser's generate-manual plugin writes
-    /// (`swift package generate-manual`); its tool is built beside `liaison`.
-    @Test func theManualDescribesBatchLookupsAndExitCodes() async throws {
-        let liaison = try LiaisonExecutable.require()
-        let tool = liaison.deletingLastPathComponent().appendingPathComponent("generate-manual")
-        try #require(FileManager.default.isExecutableFile(atPath: tool.path), "generate-manual is built with the package (swift build)")
-        let r = try await ChildProcess.run(tool, [liaison.path, "--output-directory", "-"], in: sandbox.cwd)
+    /// (`swift package generate-manual`) from `liaison --experimental-dump-help`: the same
+    /// definitions, so the exit codes and the batch flags must be in that dump.
+    @Test func theManualsSourceDescribesBatchLookupsAndExitCodes() async throws {
+        let r = try await sandbox.run(["--experimental-dump-help"])
         try #require(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains(".Dt LIAISON 1"))
-        for word in ["lat-column", "output-format", "exit status 65", "EXIT CODES"] {
-            #expect(r.stdout.contains(word), "the manual lacks \(word)")
+        let dump = try #require(try r.jsonObject() as? [String: Any])
+        let command = try #require(dump["command"] as? [String: Any])
+        #expect(command["commandName"] as? String == "liaison")
+        let text = r.stdout.replacingOccurrences(of: "\\/", with: "/")
+        for word in ["lat-column", "output-format", "exit status 65", "EXIT CODES", "coverage"] {
+            #expect(text.contains(word), "the manual's source lacks \(word)")
         }
+        #expect(try sandbox.files().isEmpty, "no database for the manual")
     }
 }
