@@ -26,7 +26,7 @@ func runCLIBenchmark(rows: Int, runs: Int) throws {
     print("liaison-bench cli: \(liaison.path), whole processes from spawn to exit")
     print("machine: \(machineDescription())")
     print("")
-    let created = try timed(liaison.path, ["where", "--lat", "30.259", "--lng", "120.13", "--db", db], stdout: "/dev/null")
+    let created = try MeasuredProcess.run(liaison.path, ["where", "--lat", "30.259", "--lng", "120.13", "--db", db], stdout: "/dev/null")
     guard created.status == 0 else { throw BenchError(message: "liaison could not create \(db) from geodata/ (exit \(created.status))") }
 
     // Batch: seeded points over Zhejiang's extent, with an id column that passes through.
@@ -64,7 +64,7 @@ func runCLIBenchmark(rows: Int, runs: Int) throws {
     for (label, arguments) in batches {
         var times: [Double] = [], peak = 0
         for _ in 0..<3 {
-            let t = try timed(liaison.path, arguments + ["--db", db], stdout: out)
+            let t = try MeasuredProcess.run(liaison.path, arguments + ["--db", db], stdout: out)
             guard t.status == 0 else { throw BenchError(message: "liaison \(arguments.joined(separator: " ")) exited \(t.status)") }
             times.append(t.seconds)
             peak = max(peak, t.maxRSSKiB)
@@ -90,7 +90,7 @@ func runCLIBenchmark(rows: Int, runs: Int) throws {
     var samples = Array(repeating: [Double](), count: commands.count)
     for _ in 0..<runs {
         for (i, command) in commands.enumerated() {
-            let t = try timed(command.1, command.2, stdout: out)
+            let t = try MeasuredProcess.run(command.1, command.2, stdout: out)
             guard t.status == 0 else { throw BenchError(message: "\(command.0) exited \(t.status)") }
             samples[i].append(t.seconds)
         }
@@ -105,27 +105,4 @@ func runCLIBenchmark(rows: Int, runs: Int) throws {
         let sorted = samples[i].sorted()
         print("| `\(command.0)` | \(String(format: "%.1f", sorted[runs / 2] * 1e3)) | \(String(format: "%.1f", sorted[0] * 1e3)) | \(String(format: "%.2f", sorted[runs / 2] / base)) |")
     }
-}
-
-/// One process, spawned with posix_spawn and reaped with wait4: wall seconds, exit status and
-/// peak resident set.
-func timed(_ executable: String, _ arguments: [String], stdout: String) throws -> (seconds: Double, status: Int32, maxRSSKiB: Int) {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let clock = ContinuousClock(), start = clock.now
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw BenchError(message: "cannot start \(executable): \(String(cString: strerror(spawned)))") }
-    var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    let elapsed = (clock.now - start).components
-    return (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18,
-            (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1, usage.ru_maxrss)
 }

@@ -100,12 +100,16 @@ struct BatchLookup {
 
         let reader: RowReader
         do {
-            reader = try format == .csv ? .csv(try csvHeader(&stream)) : .jsonl(
-                lat: options.latColumn.map { [$0] } ?? Self.latNames, lng: options.lngColumn.map { [$0] } ?? Self.lngNames)
+            switch format {
+            case .csv:
+                guard let layout = try csvHeader(&stream) else { return }  // an empty file: nothing to answer
+                reader = .csv(layout)
+            case .jsonl:
+                reader = .jsonl(lat: options.latColumn.map { [$0] } ?? Self.latNames, lng: options.lngColumn.map { [$0] } ?? Self.lngNames)
+            }
         } catch let error as RecordStream.ReadError {
             throw lateUsageError("--input: cannot read \(path): \(error)")
         }
-        if case .csv(.none) = reader { return }  // an empty file: nothing to answer
         if output == .csv { out.write(Array(CSV.encode([reader.passThroughColumns + answer.columns + ["error"]]).utf8)) }
 
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -166,12 +170,12 @@ struct BatchLookup {
 
     /// How a row's coordinates are found, and what of it passes through.
     enum RowReader: Sendable {
-        case csv(CSVLayout?)
+        case csv(CSVLayout)
         case jsonl(lat: [String], lng: [String])
 
         var passThroughColumns: [String] {
             switch self {
-            case .csv(let layout): layout?.header ?? []
+            case .csv(let layout): layout.header
             case .jsonl: ["line", "lat", "lng"]
             }
         }
@@ -244,7 +248,6 @@ struct BatchLookup {
         init(_ record: RecordStream.Record, reader: RowReader) {
             switch reader {
             case .csv(let layout):
-                let layout = layout!
                 let fields: [String]
                 do {
                     fields = try CSV.decode(String(decoding: record.bytes, as: UTF8.self)).first?.fields ?? []

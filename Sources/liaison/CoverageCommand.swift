@@ -33,10 +33,11 @@ extension Liaison {
                 throw ValidationError(flagMessage(error))
             }
             if county != nil && city != nil { throw ValidationError("--county/--city: give one, not both") }
-            for (flag, code) in [("--county", county), ("--city", city)] {
-                if let code, code.wholeMatch(of: /\d{6}/) == nil {
-                    throw ValidationError("\(flag): \"\(code)\" is not an adcode: expected 6 digits like 330106")
-                }
+            if let county, !Adcode.isCounty(county) {
+                throw ValidationError("--county: \"\(county)\" is not a county adcode: expected 6 digits like 330106")
+            }
+            if let city, city.wholeMatch(of: /\d{6}/) == nil {
+                throw ValidationError("--city: \"\(city)\" is not an adcode: expected 6 digits like 330100")
             }
             if let mode, MediationMode(rawValue: mode) == nil {
                 throw ValidationError("--mode: unknown mode \"\(mode)\": expected one of \(MediationMode.allowedNames)")

@@ -192,47 +192,19 @@ import Testing
             try handle.write(contentsOf: Data(chunk.utf8))
             return path
         }
-        let small = try MeasuredRun.run(try LiaisonExecutable.require(), ["nearest", "--input", try file(10_000), "--limit", "1", "--db", db], scratch: sandbox.cwd)
-        let large = try MeasuredRun.run(try LiaisonExecutable.require(), ["nearest", "--input", try file(1_000_000), "--limit", "1", "--db", db], scratch: sandbox.cwd)
+        func measure(_ rows: Int) throws -> (run: MeasuredProcess.Result, lines: Int, inputBytes: Int) {
+            let input = try file(rows), output = sandbox.path("rows-\(rows).out")
+            let run = try MeasuredProcess.run(try LiaisonExecutable.require().path, ["nearest", "--input", input, "--limit", "1", "--db", db], stdout: output)
+            let lines = try Data(contentsOf: URL(fileURLWithPath: output)).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            let size = ((try? FileManager.default.attributesOfItem(atPath: input)[.size]) as? Int) ?? 0
+            return (run, lines, size)
+        }
+        let (small, smallLines, _) = try measure(10_000)
+        let (large, largeLines, inputBytes) = try measure(1_000_000)
         try #require(small.status == 0 && large.status == 0, "exit \(small.status), \(large.status)")
-        #expect(small.outputLines == 10_001 && large.outputLines == 1_000_001)
-        print("peak resident set: \(small.maxRSSKiB) KiB for 10,000 rows, \(large.maxRSSKiB) KiB for 1,000,000 (input \(large.inputBytes >> 20) MiB)")
+        #expect(smallLines == 10_001 && largeLines == 1_000_001)
+        print("peak resident set: \(small.maxRSSKiB) KiB for 10,000 rows, \(large.maxRSSKiB) KiB for 1,000,000 (input \(inputBytes >> 20) MiB)")
         #expect(large.maxRSSKiB - small.maxRSSKiB < 32 * 1024,
-                "1,000,000 rows took \(large.maxRSSKiB - small.maxRSSKiB) KiB more than 10,000 (the file is \(large.inputBytes >> 20) MiB)")
-    }
-}
-
-/// A child process run with posix_spawn and reaped with wait4, for its peak resident set.
-enum MeasuredRun {
-    struct Result {
-        let status: Int32
-        let maxRSSKiB: Int
-        let outputLines: Int
-        let inputBytes: Int
-    }
-
-    static func run(_ executable: URL, _ arguments: [String], scratch directory: URL) throws -> Result {
-        let out = directory.appendingPathComponent("measured-\(UUID().uuidString).out")
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        // Every path in `arguments` is absolute: the child keeps the test's directory.
-        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let data = try Data(contentsOf: out)
-        try? FileManager.default.removeItem(at: out)
-        let input = arguments.firstIndex(of: "--input").map { arguments[$0 + 1] }
-        let inputBytes = ((try? FileManager.default.attributesOfItem(atPath: input ?? "")[.size]) as? Int) ?? 0
-        return Result(status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1, maxRSSKiB: usage.ru_maxrss,
-                      outputLines: data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }, inputBytes: inputBytes)
+                "1,000,000 rows took \(large.maxRSSKiB - small.maxRSSKiB) KiB more than 10,000 (the file is \(inputBytes >> 20) MiB)")
     }
 }
