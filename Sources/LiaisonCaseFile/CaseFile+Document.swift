@@ -13,7 +13,7 @@ extension CaseFile {
         var sections: [CaseFileDocument.Section] = []
         sections.append(.init(heading: "一、投诉概况", rows: [
             .init("投诉编号", c.number),
-            .init("受理时间", local(c.submittedAt)),
+            .init("登记时间", local(c.submittedAt)),
             .init("所属县（市、区）", countyName),
             .init("投诉类别", c.intake.category.label),
             .init("争议金额", c.intake.amountFen.map { String(format: "%.2f 元", Double($0) / 100) } ?? "未填写"),

@@ -52,7 +52,7 @@ public enum ComplaintStatus: String, Sendable, Hashable, CaseIterable, Codable {
     /// What the status means, in Chinese (Open311 `status_notes`, case files).
     public var label: String {
         switch self {
-        case .submitted: "已受理，等待分派联络站"
+        case .submitted: "已登记，等待分派联络站"
         case .assigned: "已分派至联络站，等待站点受理"
         case .accepted: "联络站已受理，正在安排调解"
         case .refused: "原站点无法办理，正在另行安排"

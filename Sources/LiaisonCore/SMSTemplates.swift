@@ -98,9 +98,9 @@ public enum SMSTemplates {
         let body: String?
         switch event.action {
         case .submit:
-            body = "您的投诉已受理，编号\(n)。正在为您安排联络站，将在2小时内分派。"
+            body = "您的投诉已收到并登记，编号\(n)。正在为您安排联络站，将在2小时内分派。"
         case .assign where event.from == .submitted && !afterRefusal:
-            body = "您的投诉已受理，编号\(n)，已分派至\(name)（\(phone)）\(mode)，站点将在24小时内联系您。"
+            body = "您的投诉已收到并登记，编号\(n)，已分派至\(name)（\(phone)）\(mode)，站点将在24小时内联系您。"
         case .assign, .reassign, .claim:
             body = "您的投诉\(n)已转至\(name)（\(phone)）办理，站点将尽快联系您。"
         case .refuse:
@@ -133,7 +133,7 @@ public enum SMSTemplates {
             body = "您的投诉\(n)已撤回。如需帮助，可随时再次投诉。"
         case .refer:
             let train = c.directTrain
-            body = "您的投诉已受理，编号\(n)，已转\(shortName(train?.enterpriseName ?? "商家"))直接处理（直通车），企业将于\(train.map { localDay($0.settleBy) } ?? "")前与您协商；未和解的转联络站调解。"
+            body = "您的投诉已收到并登记，编号\(n)，已转\(shortName(train?.enterpriseName ?? "商家"))直接处理（直通车），企业将于\(train.map { localDay($0.settleBy) } ?? "")前与您协商；未和解的转联络站调解。"
         case .settle:
             body = "企业就您的投诉\(n)提出和解方案，请在小程序查看，\(c.directTrain?.replyBy.map { "并于" + localDay($0) + "前接受或拒绝，逾期视为接受。" } ?? "并尽快接受或拒绝。")"
         case .decline, .timeout, .recall, .reject_settlement:

@@ -58,7 +58,7 @@ public struct LogGateway: SMSGateway {
 ///
 /// ```json
 /// {"id":"ZJ-20261129-000001-2-c","to":"13800138000","recipient":"consumer","template":"consumer.assign",
-///  "complaint":"ZJ-20261129-000001","text":"【浙江消保】您的投诉已受理，..."}
+///  "complaint":"ZJ-20261129-000001","text":"【浙江消保】您的投诉已收到并登记，..."}
 /// ```
 public struct WebhookGateway: SMSGateway {
     public let url: String

@@ -51,6 +51,26 @@ import Testing
         #expect(messages.contains { $0.recipient == .staff } == toStation.contains(action), "\(action.rawValue)")
     }
 
+    /// 受理 is the formal acceptance decision (SAMR Order No. 20), which a station takes later:
+    /// the texts of filing say received and registered; the text of `accept` says 受理.
+    @Test func filingIsToldAsRegisteredAndOnlyAcceptanceAsAccepted() {
+        func consumerText(_ action: ComplaintAction, from: ComplaintStatus?, to: ComplaintStatus) -> String {
+            let complaint = Self.worstCase(status: to)
+            let event = ComplaintEvent(seq: 1, at: Self.at, actor: "system", action: action, from: from, to: to, stationID: "330106-0001", note: nil)
+            return SMSTemplates.messages(for: [event], complaint: complaint, station: { _ in Self.station }, enterprisePhone: "13900001111")
+                .first { $0.recipient == .consumer }?.text ?? ""
+        }
+        let filing: [(ComplaintAction, ComplaintStatus?, ComplaintStatus)] = [(.submit, nil, .submitted), (.assign, .submitted, .assigned),
+                                                                              (.refer, .submitted, .with_enterprise)]
+        for (action, from, to) in filing {
+            let text = consumerText(action, from: from, to: to)
+            #expect(text.contains("已收到并登记"), "\(action.rawValue): \(text)")
+            #expect(!text.contains("受理"), "\(action.rawValue) is not the acceptance decision: \(text)")
+        }
+        #expect(consumerText(.accept, from: .assigned, to: .accepted).contains("已受理"))
+        #expect(!ComplaintStatus.submitted.label.contains("受理"))
+    }
+
     @Test func aReferralIsOneConsumerTextNotTwo() {
         let complaint = Self.worstCase(status: .with_enterprise)
         let events = [ComplaintEvent(seq: 1, at: Self.at, actor: "consumer", action: .submit, from: nil, to: .submitted, stationID: nil, note: nil),
