@@ -25,24 +25,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CSpatiaLite",
-            pkgConfig: "spatialite",
-            providers: [.apt(["libspatialite-dev", "libsqlite3-dev"])]
-        ),
-        // PROJ's geodesic routines alone, for the math layer.
-        .systemLibrary(
-            name: "CProj",
-            pkgConfig: "proj",
-            providers: [.apt(["libproj-dev"])]
-        ),
+        // Karney's geodesics from Debian's GeographicLib (libgeographiclib-dev), behind a C interface.
+        .target(name: "CGeodesic", linkerSettings: [.linkedLibrary("GeographicLib")]),
         // Debian's cairo (and fontconfig) for the court case files' PDF.
         .systemLibrary(
             name: "CCairo",
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
-        .target(name: "Geodesy", dependencies: ["CProj"]),
+        .target(name: "Geodesy", dependencies: ["CGeodesic"]),
         .target(name: "StationIndex", dependencies: ["Geodesy"]),
         .target(
             name: "LiaisonCore",
@@ -51,7 +42,7 @@ let package = Package(
         .target(
             name: "LiaisonStore",
             dependencies: [
-                "LiaisonCore", "CSpatiaLite",
+                "LiaisonCore", "StationIndex",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

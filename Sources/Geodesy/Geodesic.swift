@@ -1,9 +1,9 @@
-import CProj
+import CGeodesic
 
-/// Distances and bearings on the WGS-84 ellipsoid (Karney's algorithm, PROJ's `geod_inverse`).
+/// Distances and bearings on the WGS-84 ellipsoid (Karney's algorithm, GeographicLib's `Geodesic`).
 ///
 /// Accurate to about 15 nanometres for any pair of points, antipodes included.
-public struct Geodesic: Sendable {
+public struct Geodesic: @unchecked Sendable {
     /// The result of an inverse problem: how far, and in which direction to set out.
     public struct Inverse: Sendable, Hashable {
         /// Length of the shortest geodesic, in metres.
@@ -18,16 +18,20 @@ public struct Geodesic: Sendable {
         }
     }
 
-    /// PROJ's ellipsoid parameters. `geod_inverse` only reads them after `geod_init`.
-    @usableFromInline let geod: geod_geodesic
+    /// GeographicLib's constants for the ellipsoid: made once, never changed or freed (hence
+    /// `@unchecked Sendable`), only read by the solvers.
+    @usableFromInline let ellipsoid: OpaquePointer
 
     /// The WGS-84 ellipsoid: a = 6378137 m, f = 1/298.257223563.
     public static let wgs84 = Geodesic(equatorialRadiusMeters: 6378137, flattening: 1 / 298.257223563)
 
+    /// Make one per ellipsoid and keep it: its constants are never freed.
+    /// - Precondition: `equatorialRadiusMeters` > 0 and `flattening` < 1.
     public init(equatorialRadiusMeters: Double, flattening: Double) {
-        var g = geod_geodesic()
-        geod_init(&g, equatorialRadiusMeters, flattening)
-        geod = g
+        guard let made = liaison_geodesic_make(equatorialRadiusMeters, flattening) else {
+            preconditionFailure("no ellipsoid with a = \(equatorialRadiusMeters) m, f = \(flattening)")
+        }
+        ellipsoid = made
     }
 
     /// Solves the inverse geodesic problem from `a` to `b`.
@@ -39,9 +43,7 @@ public struct Geodesic: Sendable {
     @inlinable
     public func inverse(from a: Coordinate, to b: Coordinate) -> Inverse {
         var s12 = 0.0, azi1 = 0.0
-        withUnsafePointer(to: geod) { g in
-            geod_inverse(g, a.latitude, a.longitude, b.latitude, b.longitude, &s12, &azi1, nil)
-        }
+        liaison_geodesic_inverse(ellipsoid, a.latitude, a.longitude, b.latitude, b.longitude, &s12, &azi1)
         var bearing = azi1 < 0 ? azi1 + 360 : azi1
         if bearing >= 360 { bearing -= 360 }
         return Inverse(distanceMeters: s12, initialBearingDegrees: bearing)
@@ -57,9 +59,7 @@ public struct Geodesic: Sendable {
     /// `bearingDegrees` (clockwise from north) for `distanceMeters`.
     public func direct(from a: Coordinate, bearingDegrees: Double, distanceMeters: Double) -> Coordinate {
         var lat2 = 0.0, lng2 = 0.0
-        withUnsafePointer(to: geod) { g in
-            geod_direct(g, a.latitude, a.longitude, bearingDegrees, distanceMeters, &lat2, &lng2, nil)
-        }
+        liaison_geodesic_direct(ellipsoid, a.latitude, a.longitude, bearingDegrees, distanceMeters, &lat2, &lng2)
         return Coordinate(latitude: lat2, longitude: lng2)
     }
 }

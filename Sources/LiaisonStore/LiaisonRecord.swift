@@ -41,13 +41,14 @@ struct SpatiaLitePoint: DatabaseValueConvertible, Equatable {
     }
 
     static func fromDatabaseValue(_ dbValue: DatabaseValue) -> SpatiaLitePoint? {
-        guard let data = Data.fromDatabaseValue(dbValue), data.count == 60, data[data.startIndex] == 0x00, data[data.startIndex + 1] == 0x01,
-              data[data.startIndex + 38] == 0x7C, data[data.startIndex + 59] == 0xFE else { return nil }
-        let bytes = [UInt8](data)
-        func i32(_ at: Int) -> Int32 { bytes[at..<at + 4].reversed().reduce(0) { $0 << 8 | Int32($1) } }
-        func f64(_ at: Int) -> Double { Double(bitPattern: bytes[at..<at + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }) }
-        guard i32(39) == 1 else { return nil }
-        return SpatiaLitePoint(coordinate: Coordinate(latitude: f64(51), longitude: f64(43)), srid: i32(2))
+        guard let data = Data.fromDatabaseValue(dbValue), data.count == 60 else { return nil }
+        return data.withUnsafeBytes { raw in
+            func u8(_ at: Int) -> UInt8 { raw.load(fromByteOffset: at, as: UInt8.self) }
+            func i32(_ at: Int) -> Int32 { Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)) }
+            func f64(_ at: Int) -> Double { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))) }
+            guard u8(0) == 0x00, u8(1) == 0x01, u8(38) == 0x7C, u8(59) == 0xFE, i32(39) == 1 else { return nil }
+            return SpatiaLitePoint(coordinate: Coordinate(latitude: f64(51), longitude: f64(43)), srid: i32(2))
+        }
     }
 }
 

@@ -1,6 +1,52 @@
-import CSpatiaLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GRDB
 import Synchronization
+
+/// SpatiaLite's entry points, loaded with the first connection rather than at process start.
+///
+/// Linked normally, SpatiaLite and what it needs (PROJ with libcurl and GnuTLS, GEOS,
+/// libxml2: some 50 libraries) would be loaded before `main` by every run of `liaison`, about
+/// 15 ms, even by a one-shot lookup that reads the file without it (``LookupFile``). It uses
+/// the SQLite this process already has (the system `libsqlite3.so.0`), so there is still one
+/// SQLite in the process.
+struct SpatiaLiteLibrary: Sendable {
+    typealias Alloc = @convention(c) () -> UnsafeMutableRawPointer?
+    typealias Init = @convention(c) (OpaquePointer?, UnsafeRawPointer?, Int32) -> Void
+    typealias Cleanup = @convention(c) (UnsafeMutableRawPointer?) -> Void
+
+    let allocConnection: Alloc
+    let initialize: Init
+    let cleanup: Cleanup
+
+    #if os(macOS)
+    static let fileName = "libspatialite.dylib"
+    #else
+    static let fileName = "libspatialite.so.7"
+    #endif
+
+    /// Loaded once per process; the error says what is missing and how to install it.
+    static let shared: Result<SpatiaLiteLibrary, StoreError> = load()
+
+    private static func load() -> Result<SpatiaLiteLibrary, StoreError> {
+        guard let handle = dlopen(fileName, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "not found"
+            return .failure(StoreError(message: "could not load SpatiaLite (\(fileName)): \(reason); install it with tools/setup (Debian: libspatialite7)"))
+        }
+        func symbol<F>(_ name: String, as type: F.Type) -> F? {
+            dlsym(handle, name).map { unsafeBitCast($0, to: type) }
+        }
+        guard let alloc = symbol("spatialite_alloc_connection", as: Alloc.self),
+              let initialize = symbol("spatialite_init_ex", as: Init.self),
+              let cleanup = symbol("spatialite_cleanup_ex", as: Cleanup.self) else {
+            return .failure(StoreError(message: "\(fileName) lacks spatialite_init_ex: SpatiaLite 4.3 or later is needed"))
+        }
+        return .success(SpatiaLiteLibrary(allocConnection: alloc, initialize: initialize, cleanup: cleanup))
+    }
+}
 
 /// The SpatiaLite connection caches of one database's connections.
 ///
@@ -16,18 +62,20 @@ import Synchronization
 
     /// Loads SpatiaLite into a freshly opened connection.
     func initialize(_ db: Database) throws {
-        guard let handle = db.sqliteConnection, let cache = spatialite_alloc_connection() else {
+        let spatialite = try SpatiaLiteLibrary.shared.get()
+        guard let handle = db.sqliteConnection, let cache = spatialite.allocConnection() else {
             throw StoreError(message: "could not allocate a SpatiaLite connection cache")
         }
-        spatialite_init_ex(handle, cache, 0)
+        spatialite.initialize(handle, cache, 0)
         addresses.withLock { $0.append(UInt(bitPattern: cache)) }
     }
 
     /// Frees every cache. Call only after all connections are closed.
     @_spi(Benchmark) public func freeAll() {
         let all = addresses.withLock { list in defer { list = [] }; return list }
+        guard !all.isEmpty, case .success(let spatialite) = SpatiaLiteLibrary.shared else { return }
         for address in all {
-            if let cache = UnsafeMutableRawPointer(bitPattern: address) { spatialite_cleanup_ex(cache) }
+            if let cache = UnsafeMutableRawPointer(bitPattern: address) { spatialite.cleanup(cache) }
         }
     }
 }

@@ -24,7 +24,7 @@ public enum WKB {
 
     /// Reads a Polygon or MultiPolygon.
     public static func readMultiPolygon(_ data: Data) throws -> MultiPolygon {
-        var reader = Reader(bytes: [UInt8](data))
+        var reader = GeometryReader(bytes: [UInt8](data))
         let polygons: [[[Coordinate]]]
         switch try reader.header() {
         case 3: polygons = [try reader.polygonBody()]
@@ -38,41 +38,76 @@ public enum WKB {
         }
         return MultiPolygon(polygons: polygons)
     }
+}
 
-    private struct Reader {
-        let bytes: [UInt8]
-        var at = 0
-        var little = true
-
-        mutating func header() throws -> Int {
-            guard at < bytes.count else { throw StoreError(message: "WKB: truncated") }
-            little = bytes[at] == 1
-            at += 1
-            return try u32()
+/// SpatiaLite's own geometry blob (what a `geom` column holds), read without SpatiaLite: a
+/// header (byte order, SRID, bounding box), then the body of WKB with 0x69 before each part of
+/// a collection where WKB repeats the byte order. Only the uncompressed 2-D polygons and
+/// multipolygons `GeomFromWKB` stores are read; anything else is refused, not guessed at.
+enum SpatiaLiteBlob {
+    static func readMultiPolygon(_ data: Data) throws -> MultiPolygon {
+        var reader = GeometryReader(bytes: [UInt8](data), format: "SpatiaLite blob")
+        guard data.count >= 44, reader.bytes[0] == 0x00, reader.bytes[1] == 0x00 || reader.bytes[1] == 0x01,
+              reader.bytes[38] == 0x7C, reader.bytes[data.count - 1] == 0xFE else {
+            throw StoreError(message: "SpatiaLite blob: not a geometry blob")
         }
-
-        mutating func u32() throws -> Int {
-            guard at + 4 <= bytes.count else { throw StoreError(message: "WKB: truncated") }
-            var v: UInt32 = 0
-            for i in 0..<4 { v |= UInt32(bytes[at + i]) << (8 * (little ? i : 3 - i)) }
-            at += 4
-            return Int(v)
-        }
-
-        mutating func f64() throws -> Double {
-            guard at + 8 <= bytes.count else { throw StoreError(message: "WKB: truncated") }
-            var v: UInt64 = 0
-            for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * (little ? i : 7 - i)) }
-            at += 8
-            return Double(bitPattern: v)
-        }
-
-        mutating func polygonBody() throws -> [[Coordinate]] {
-            try (0..<u32()).map { _ in
-                try (0..<u32()).map { _ in
-                    let x = try f64(), y = try f64()
-                    return try Coordinate.validated(latitude: y, longitude: x)
+        reader.little = reader.bytes[1] == 0x01
+        reader.at = 39
+        let polygons: [[[Coordinate]]]
+        switch try reader.u32() {
+        case 3: polygons = [try reader.polygonBody()]
+        case 6:
+            polygons = try (0..<reader.u32()).map { _ in
+                guard reader.at < reader.bytes.count, reader.bytes[reader.at] == 0x69 else {
+                    throw StoreError(message: "SpatiaLite blob: expected a part of the multipolygon")
                 }
+                reader.at += 1
+                guard try reader.u32() == 3 else { throw StoreError(message: "SpatiaLite blob: expected a polygon in a multipolygon") }
+                return try reader.polygonBody()
+            }
+        case let type: throw StoreError(message: "SpatiaLite blob: geometry class \(type) is not a 2-D polygon")
+        }
+        guard reader.at == reader.bytes.count - 1 else { throw StoreError(message: "SpatiaLite blob: bytes after the geometry") }
+        return MultiPolygon(polygons: polygons)
+    }
+}
+
+/// Reads the little- or big-endian numbers of WKB and of SpatiaLite's own geometry blobs.
+struct GeometryReader {
+    let bytes: [UInt8]
+    var at = 0
+    var little = true
+    /// Named in errors.
+    var format = "WKB"
+
+    mutating func header() throws -> Int {
+        guard at < bytes.count else { throw StoreError(message: "\(format): truncated") }
+        little = bytes[at] == 1
+        at += 1
+        return try u32()
+    }
+
+    mutating func u32() throws -> Int {
+        guard at + 4 <= bytes.count else { throw StoreError(message: "\(format): truncated") }
+        var v: UInt32 = 0
+        for i in 0..<4 { v |= UInt32(bytes[at + i]) << (8 * (little ? i : 3 - i)) }
+        at += 4
+        return Int(v)
+    }
+
+    mutating func f64() throws -> Double {
+        guard at + 8 <= bytes.count else { throw StoreError(message: "\(format): truncated") }
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * (little ? i : 7 - i)) }
+        at += 8
+        return Double(bitPattern: v)
+    }
+
+    mutating func polygonBody() throws -> [[Coordinate]] {
+        try (0..<u32()).map { _ in
+            try (0..<u32()).map { _ in
+                let x = try f64(), y = try f64()
+                return try Coordinate.validated(latitude: y, longitude: x)
             }
         }
     }

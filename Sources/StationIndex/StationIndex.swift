@@ -17,7 +17,7 @@ import Geodesy
 /// strictly greater than the k-th best geodesic found (or the radius), every station not
 /// yet evaluated is strictly farther than the k-th best and cannot enter the answer, not
 /// even by a tie. Lower bounds are reduced by ``roundingSlackMeters`` to absorb floating-point
-/// error in the chord (≈1e-9 m) and in PROJ's geodesic (≈1.5e-8 m).
+/// error in the chord (≈1e-9 m) and in GeographicLib's geodesic (≈1.5e-8 m).
 ///
 /// Cost: near the surface, geodesic/chord − 1 ≈ d²/(24 R²) (1e-7 at 10 km), so stations
 /// leave the heap in very nearly geodesic order and a k-nearest query evaluates about k

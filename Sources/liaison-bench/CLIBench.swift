@@ -8,10 +8,11 @@ import LiaisonTestSupport
 ///   `liaison where --input` over the same seeded points, rows per second end to end;
 /// - a one-shot lookup: `liaison nearest --lat --lng --limit 1` against the same question put
 ///   to the same file through the `spatialite` command-line tool (VirtualKNN), medians of
-///   `runs` runs each, alternating.
+///   `runs` runs each, alternating; with `liaison --help` as the floor (start-up alone), and
+///   the same for `also`, another build of liaison (e.g. `--static-swift-stdlib`), when given.
 ///
 /// Needs the release `liaison` beside this executable: `swift build -c release` first.
-func runCLIBenchmark(rows: Int, runs: Int) throws {
+func runCLIBenchmark(rows: Int, runs: Int, also: String? = nil) throws {
     let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let liaison = here.appendingPathComponent("liaison")
     guard FileManager.default.isExecutableFile(atPath: liaison.path) else {
@@ -82,11 +83,15 @@ func runCLIBenchmark(rows: Int, runs: Int) throws {
           AND k.ref_geometry = MakePoint(120.13, 30.259, 4326) AND k.max_items = 1 ORDER BY k.pos;
         """
     let spatialite = "/usr/bin/spatialite"
-    let commands: [(String, String, [String])] = [
-        ("liaison nearest --lat 30.259 --lng 120.13 --limit 1", liaison.path, ["nearest", "--lat", "30.259", "--lng", "120.13", "--limit", "1", "--db", db]),
-        ("liaison where --lat 30.259 --lng 120.13", liaison.path, ["where", "--lat", "30.259", "--lng", "120.13", "--db", db]),
-        ("spatialite FILE \"SELECT … VirtualKNN … max_items = 1\"", spatialite, ["-silent", db, sql]),
-    ]
+    var commands: [(String, String, [String])] = []
+    for (label, path) in [("liaison", liaison.path)] + (also.map { [("\($0)", $0)] } ?? []) {
+        commands += [
+            ("\(label) nearest --lat 30.259 --lng 120.13 --limit 1", path, ["nearest", "--lat", "30.259", "--lng", "120.13", "--limit", "1", "--db", db]),
+            ("\(label) where --lat 30.259 --lng 120.13", path, ["where", "--lat", "30.259", "--lng", "120.13", "--db", db]),
+            ("\(label) --help (start-up alone)", path, ["--help"]),
+        ]
+    }
+    commands.append(("spatialite FILE \"SELECT … VirtualKNN … max_items = 1\"", spatialite, ["-silent", db, sql]))
     var samples = Array(repeating: [Double](), count: commands.count)
     for _ in 0..<runs {
         for (i, command) in commands.enumerated() {

@@ -5,7 +5,7 @@
 // --quick uses 100,000 synthetic stations instead of 1,000,000 (for a smoke run).
 //   swift run -c release liaison-bench intake [--seconds 5] [--clients 8] [--rounds 2]
 // complaint intake per second with the writer at synchronous NORMAL and FULL (IntakeBench.swift).
-//   swift build -c release && swift run -c release liaison-bench cli [--rows 1000000] [--runs 10]
+//   swift build -c release && swift run -c release liaison-bench cli [--rows 1000000] [--runs 10] [--also PATH]
 // the liaison command as operators run it: batch lookups in rows/s, and one point against the
 // spatialite shell on the same file (CLIBench.swift).
 import Foundation
@@ -28,13 +28,15 @@ if CommandLine.arguments.dropFirst().first == "intake" {
     exit(0)
 }
 
-// `liaison-bench cli [--rows N] [--runs R]`: whole `liaison` processes, batch and one-shot.
+// `liaison-bench cli [--rows N] [--runs R] [--also PATH]`: whole `liaison` processes, batch and
+// one-shot; `--also` adds another build of liaison (e.g. a static one) to the one-shot table.
 if CommandLine.arguments.dropFirst().first == "cli" {
     let args = Array(CommandLine.arguments.dropFirst(2))
     func option(_ name: String, _ fallback: Int) -> Int {
         args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil } ?? fallback
     }
-    try runCLIBenchmark(rows: option("--rows", 1_000_000), runs: option("--runs", 10))
+    let also = args.firstIndex(of: "--also").flatMap { args.indices.contains($0 + 1) ? args[$0 + 1] : nil }
+    try runCLIBenchmark(rows: option("--rows", 1_000_000), runs: option("--runs", 10), also: also)
     exit(0)
 }
 

@@ -6,6 +6,7 @@ import LiaisonStore
 extension Liaison {
     struct Calendar: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "calendar",
             abstract: "The working-day calendar: show a year, import a year's official holiday schedule.",
             discussion: """
                 The official schedules of 2025-2026 ship in geodata/working-calendar.json; after them the law decides \\
@@ -18,7 +19,7 @@ extension Liaison {
 
 extension Liaison.Calendar {
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A year's days off and worked weekend days, each with its source (notice, imported notice, law).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A year's days off and worked weekend days, each with its source (notice, imported notice, law).")
         @Argument(help: "The year, 2025 to 2100.") var year: Int
         @Flag(help: "Every day of the year, not only the exceptions to Monday-Friday.") var all = false
         @Option(help: "table or json.") var format = OutputFormat.table
@@ -44,6 +45,7 @@ extension Liaison.Calendar {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import a year's official holiday schedule (JSON) and recompute the provisional deadlines it settles.",
             discussion: """
                 The file: {"year": 2027, "source": "国办发明电〔2026〕N号", "holidays": [{"from": "2027-01-01", "to": "2027-01-03", \\

@@ -9,6 +9,7 @@ extension Liaison {
     /// SHA-256 is stored.
     struct Clients: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "clients",
             abstract: "Client keys of mini-program backends: create, list, revoke. Only SHA-256 digests are stored.",
             discussion: """
                 A client sends its key as X-Client-Key on POST /v1/complaints (and as api_key on \
@@ -19,7 +20,7 @@ extension Liaison {
             subcommands: [Create.self, List.self, Revoke.self])
 
         struct Create: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Create a client key and print it once.")
+            static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a client key and print it once.")
 
             @Option(help: "A unique name (1-64 of A-Z a-z 0-9 . _ -), e.g. the mini-program's.") var name: String
             @OptionGroup var store: StoreOptions
@@ -42,7 +43,7 @@ extension Liaison {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List client keys (names and dates; never the keys).")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List client keys (names and dates; never the keys).")
             @OptionGroup var store: StoreOptions
 
             func run() throws {
@@ -53,7 +54,7 @@ extension Liaison {
         }
 
         struct Revoke: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke a client key by name: its next request is refused.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a client key by name: its next request is refused.")
             @Argument(help: "The key's name.") var name: String
             @OptionGroup var store: StoreOptions
 

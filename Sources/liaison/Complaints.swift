@@ -8,6 +8,7 @@ import LiaisonStore
 extension Liaison {
     struct Complaints: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "complaints",
             abstract: "File, show, list and advance consumer complaints (the same rules as the HTTP API).",
             subcommands: [Submit.self, Show.self, List.self, Advance.self, Overdue.self, Sweep.self, CaseFile.self])
     }
@@ -16,6 +17,7 @@ extension Liaison {
 extension Liaison.Complaints {
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "File a complaint; prints it as POST /v1/complaints answers (with the tracking token).",
             discussion: "Categories: \(ComplaintCategory.allowedNames).")
         @Option(help: "Latitude of where the dispute happened.") var lat: Double
@@ -61,7 +63,7 @@ extension Liaison.Complaints {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A complaint with its timeline, as staff see it (the consumer's phone masked).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A complaint with its timeline, as staff see it (the consumer's phone masked).")
         @Argument(help: "The complaint number, e.g. ZJ-20261129-000001.") var number: String
         @Option(help: "table or json.") var format = OutputFormat.table
         @OptionGroup var store: StoreOptions
@@ -121,7 +123,7 @@ extension Liaison.Complaints {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Complaints by county, station and status: urgent ones first, then in number order.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Complaints by county, station and status: urgent ones first, then in number order.")
         @Option(help: "A county adcode, e.g. 330106.") var county: String?
         @Option(help: "A station id.") var station: String?
         @Option(help: "One of \(ComplaintStatus.allowedNames).") var status: String?
@@ -165,6 +167,7 @@ extension Liaison.Complaints {
 
     struct Overdue: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "overdue",
             abstract: "Complaints with a deadline passed and its clock still running (dispatch, first response, acceptance, mediation).")
         @Option(help: "A county adcode, e.g. 330106.") var county: String?
         @Option(help: "table or json.") var format = OutputFormat.table
@@ -189,6 +192,7 @@ extension Liaison.Complaints {
 
     struct Advance: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "advance",
             abstract: "Apply a staff action, as POST /v1/complaints/{number}/events.",
             discussion: """
                 Actions: \(ComplaintAction.staffActionNames).
@@ -226,6 +230,7 @@ extension Liaison.Complaints {
 extension Liaison.Complaints {
     struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sweep",
             abstract: "Run the complaint watch's timed work once: enterprise windows, settlement replies, waiting dispatch, overdue marks.",
             discussion: """
                 `liaison serve` does this every minute in the process that holds the watch lease; this runs it now. \

@@ -6,6 +6,7 @@ import LiaisonStore
 extension Liaison {
     struct Enterprises: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enterprises",
             abstract: "The enterprise register and the direct train (诉求即办直通车): add, list, enrol, revoke.",
             discussion: """
                 A complaint about an enrolled enterprise (by its credit code or platform merchant id) goes to the \\
@@ -21,7 +22,7 @@ extension StoreOptions {
 
 extension Liaison.Enterprises {
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register an enterprise (not enrolled yet).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register an enterprise (not enrolled yet).")
         @Option(help: "Its unified social credit code (18 characters).") var code: String
         @Option(help: "Its registered name.") var name: String
         @Option(name: .customLong("merchant-id"), help: "Its merchant id on the consumer platform.") var merchantID: String?
@@ -41,7 +42,7 @@ extension Liaison.Enterprises {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Registered enterprises by credit code.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered enterprises by credit code.")
         @Flag(help: "Only those enrolled in the direct train.") var enrolled = false
         @Option(help: "At most this many (1 to 10000).") var limit = 500
         @Option(help: "table or json.") var format = OutputFormat.table
@@ -73,6 +74,7 @@ extension Liaison.Enterprises {
 
     struct Enrol: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enrol",
             abstract: "Enrol an enterprise in the direct train and print its new API key (shown once; any earlier key is revoked).")
         @Argument(help: "The credit code.") var code: String
         @Option(help: "Working days it has to settle (1 to 30; default: enterprise_settlement of service-levels.json).") var days: Int?
@@ -88,6 +90,7 @@ extension Liaison.Enterprises {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "End an enterprise's enrolment: its keys are revoked and the complaints waiting for it go on to stations.")
         @Argument(help: "The credit code.") var code: String
         @OptionGroup var store: StoreOptions

@@ -5,6 +5,7 @@ import LiaisonCore
 extension Liaison {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write the whole register as GeoJSON or CSV.",
             discussion: """
                 Every station, active and retired, sorted by id. GeoJSON has the schema of \

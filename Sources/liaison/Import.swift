@@ -5,6 +5,7 @@ import LiaisonCore
 extension Liaison {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import stations from GeoJSON or CSV, or counties from GeoJSON.",
             discussion: """
                 The format is read from the file: GeoJSON when it starts with "{", else CSV with \

@@ -6,11 +6,13 @@ import LiaisonStore
 extension Liaison {
     struct Merchants: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merchants",
             abstract: "Merchants complained about: hot spots by county and period.",
             subcommands: [Hotspots.self])
 
         struct Hotspots: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "hotspots",
                 abstract: "The merchants with the most complaints in a county and period (as GET /v1/merchants/hotspots).",
                 discussion: """
                     Complaints about one merchant share a case: the same unified social credit code, or the same \

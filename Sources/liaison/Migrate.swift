@@ -7,6 +7,7 @@ import LiaisonStore
 extension Liaison {
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Copy the whole store into an empty one of the other kind: SpatiaLite to PostgreSQL, or back.",
             discussion: """
                 Copies counties, stations, their history, complaints, events, texts, Idempotency-Keys, \

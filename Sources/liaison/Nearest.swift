@@ -6,6 +6,7 @@ import LiaisonCore
 extension Liaison {
     struct Nearest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "nearest",
             abstract: "The stations nearest to a point, by WGS-84 geodesic distance.",
             discussion: """
                 Examples: liaison nearest --lat 30.2590 --lng 120.1300
@@ -37,20 +38,34 @@ extension Liaison {
         }
 
         func run() throws {
-            let snapshot = try store.snapshot()
-            let query: NearestQuery
-            do {
-                query = try self.query(counties: snapshot.counties)
-            } catch {
-                throw lateUsageError(flagMessage(error))
+            // One point from a SpatiaLite file: read without SpatiaLite, only what the answer needs.
+            if !batch.given, let file = try store.lookupFile(), let response = try file.read({ register in
+                let query = try checkedQuery(counties: register.counties)
+                return NearestResponse(query: query, results: try register.nearest(query), counties: register.counties)
+            }) {
+                return show(response)
             }
+            let snapshot = try store.snapshot()
+            let query = try checkedQuery(counties: snapshot.counties)
             if batch.given {
                 return try BatchLookup(options: batch, answer: NearestAnswer(query: query, snapshot: snapshot), command: "liaison nearest").run()
             }
-            let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties)
+            show(NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties))
+        }
+
+        private func show(_ response: NearestResponse) {
             switch format ?? .table {
             case .json: print(String(decoding: response.json(), as: UTF8.self))
             case .table: print(Table.nearest(response))
+            }
+        }
+
+        /// The query against the register's counties: an unknown county is a usage error.
+        private func checkedQuery(counties: CountyLocator) throws -> NearestQuery {
+            do {
+                return try query(counties: counties)
+            } catch {
+                throw lateUsageError(flagMessage(error))
             }
         }
 

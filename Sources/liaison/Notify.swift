@@ -7,6 +7,7 @@ import Logging
 extension Liaison {
     struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "notify",
             abstract: "Send the pending text messages of the outbox (liaison serve does this continuously).",
             discussion: "Prints how many were sent, are waiting to be retried and have failed for good.")
 

@@ -6,6 +6,7 @@ import LiaisonStore
 extension Liaison {
     struct Ratings: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ratings",
             abstract: "Station star ratings from the KPIs (formula in geodata/service-levels.json, see the README).",
             subcommands: [Compute.self, List.self, History.self])
 
@@ -15,6 +16,7 @@ extension Liaison {
 
         struct Compute: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "compute",
                 abstract: "Rate every active station now (the watch of `liaison serve` does this once a day).")
             @Option(help: "table or json.") var format = OutputFormat.table
             @OptionGroup var store: StoreOptions
@@ -30,7 +32,7 @@ extension Liaison {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Stations by rating: most stars first, not yet rated last.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Stations by rating: most stars first, not yet rated last.")
             @Option(help: "Only this county's stations (adcode, e.g. 330106).") var county: String?
             @Option(help: "At most this many (1 to 500).") var limit = 100
             @Option(help: "Skip this many (for the next page).") var offset = 0
@@ -64,7 +66,7 @@ extension Liaison {
         }
 
         struct History: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "A station's ratings, each time its inputs changed, newest first.")
+            static let configuration = CommandConfiguration(commandName: "history", abstract: "A station's ratings, each time its inputs changed, newest first.")
             @Argument(help: "Station id, e.g. 330106-0001.") var id: String
             @Option(help: "table or json.") var format = OutputFormat.table
             @OptionGroup var store: StoreOptions

@@ -13,6 +13,7 @@ import ServiceLifecycle
 extension Liaison {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Run the HTTP API.",
             discussion: "Stops gracefully on SIGTERM or SIGINT: requests in flight finish first. See /openapi.json.")
 

@@ -22,6 +22,7 @@ func readObject(_ path: String) throws -> [String: Any] {
 extension Liaison.Stations {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register a new station from a JSON draft (the body POST /v1/stations takes).",
             discussion: "The id is assigned (ADCODE-NNNN, next in the county). Prints the new record.")
         @Option(help: "The JSON draft, or - for stdin.") var file: String
@@ -36,7 +37,7 @@ extension Liaison.Stations {
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a station with a JSON merge patch (RFC 7396), as PATCH /v1/stations/{id}.")
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Change a station with a JSON merge patch (RFC 7396), as PATCH /v1/stations/{id}.")
         @Argument(help: "The station id.") var id: String
         @Option(help: "The JSON merge patch, or - for stdin.") var file: String
         @OptionGroup var store: StoreOptions
@@ -50,7 +51,7 @@ extension Liaison.Stations {
     }
 
     struct Retire: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Retire a station (it stays in the register, with its history).")
+        static let configuration = CommandConfiguration(commandName: "retire", abstract: "Retire a station (it stays in the register, with its history).")
         @Argument(help: "The station id.") var id: String
         @Option(help: "Why (1 to 500 characters).") var reason: String
         @OptionGroup var store: StoreOptions
@@ -63,7 +64,7 @@ extension Liaison.Stations {
     }
 
     struct History: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every recorded change of a station: who, when, before and after.")
+        static let configuration = CommandConfiguration(commandName: "history", abstract: "Every recorded change of a station: who, when, before and after.")
         @Argument(help: "The station id.") var id: String
         @Option(help: "table or json.") var format = OutputFormat.table
         @OptionGroup var store: StoreOptions

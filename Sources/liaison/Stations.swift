@@ -4,11 +4,12 @@ import LiaisonCore
 extension Liaison {
     struct Stations: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stations",
             abstract: "Look at the station register.",
             subcommands: [Show.self, List.self, Add.self, Update.self, Retire.self, History.self])
 
         struct Show: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "One station's full record (staff mobiles masked).")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "One station's full record (staff mobiles masked).")
 
             @Argument(help: "The station id, e.g. 330127-0012.") var id: String
             @Option(help: "table or json.") var format = OutputFormat.table
@@ -26,7 +27,7 @@ extension Liaison {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Stations, by id; optionally of one county.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Stations, by id; optionally of one county.")
 
             @Option(help: "Only stations in this county (6-digit adcode).") var county: String?
             @Option(help: "table or json.") var format = OutputFormat.table

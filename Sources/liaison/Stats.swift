@@ -6,6 +6,7 @@ import LiaisonStore
 extension Liaison {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "The service-level KPIs of the complaints submitted in a period (as GET /v1/stats).",
             discussion: """
                 Shares are met/of: dispatched and answered by their deadlines (2 h and 24 h as shipped), \

@@ -117,6 +117,12 @@ extension StoreOptions {
         return PostgresTokens(store: try postgres(connections: 1))
     }
 
+    /// The SpatiaLite file opened for a one-shot lookup (see ``LookupFile``); nil for PostgreSQL,
+    /// and for a file that is missing or needs migrating, which ``snapshot()`` takes.
+    func lookupFile() throws -> LookupFile? {
+        isPostgres ? nil : try LookupFile(path: databasePath)
+    }
+
     /// The register and counties as committed now, for lookups: from the SpatiaLite file, or
     /// from PostgreSQL (either created from geodata on first use).
     func snapshot() throws -> StationSnapshot {

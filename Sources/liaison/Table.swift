@@ -64,7 +64,7 @@ enum Table {
             row.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - width(cell))
                 return rightAligned.contains(column) ? pad + cell : cell + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingWhitespace()
         }.joined(separator: "\n")
     }
 
@@ -77,5 +77,13 @@ enum Table {
                 || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v)
             return sum + (wide ? 2 : 1)
         }
+    }
+}
+
+extension String {
+    /// Without the spaces a padded last column leaves (no regular expression: ICU's would cost
+    /// a one-shot lookup a few milliseconds to set up).
+    func trimmingTrailingWhitespace() -> String {
+        String(self[..<(lastIndex { !$0.isWhitespace }.map(index(after:)) ?? startIndex)])
     }
 }

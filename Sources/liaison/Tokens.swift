@@ -6,11 +6,12 @@ import LiaisonStore
 extension Liaison {
     struct Tokens: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tokens",
             abstract: "Staff API tokens: create, list, revoke. Only SHA-256 digests are stored.",
             subcommands: [Create.self, List.self, Revoke.self])
 
         struct Create: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Create a token and print it once.")
+            static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token and print it once.")
 
             @Option(help: "A unique name (1-64 of A-Z a-z 0-9 . _ -), shown in the history of what the token writes.") var name: String
             @Option(help: "admin, or county:ADCODE to write only stations in that county.") var role: String
@@ -39,7 +40,7 @@ extension Liaison {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List tokens (names, roles, dates; never the tokens).")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (names, roles, dates; never the tokens).")
             @OptionGroup var store: StoreOptions
 
             func run() throws {
@@ -49,7 +50,7 @@ extension Liaison {
         }
 
         struct Revoke: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke a token by name.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by name.")
             @Argument(help: "The token's name.") var name: String
             @OptionGroup var store: StoreOptions
 

@@ -6,6 +6,7 @@ import LiaisonCore
 extension Liaison {
     struct Where: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "where",
             abstract: "The county and city of a point.",
             discussion: """
                 Examples: liaison where --lat 30.2590 --lng 120.1300
@@ -32,7 +33,9 @@ extension Liaison {
                 let answer = WhereAnswer(system: system, counties: try store.snapshot().counties)
                 return try BatchLookup(options: batch, answer: answer, command: "liaison where").run()
             }
-            let lookup = RegionLookup(point: point, coordinateSystem: system, counties: try store.snapshot().counties)
+            // From a SpatiaLite file, only the counties are read, without SpatiaLite.
+            let counties = try store.lookupFile()?.read { $0.counties } ?? store.snapshot().counties
+            let lookup = RegionLookup(point: point, coordinateSystem: system, counties: counties)
             switch format ?? .table {
             case .json: try printJSON(lookup)
             case .table: print(Table.region(lookup))

@@ -221,4 +221,26 @@ import LiaisonTestSupport
         #expect(output.inside_zhejiang)
         #expect(output.region?.county_code == "330106")
     }
+
+    /// A one-shot lookup on an existing file reads it without SpatiaLite (and so without PROJ,
+    /// GEOS and the rest it pulls in), as the dynamic loader reports; a command that needs
+    /// SpatiaLite on the same file still loads it (the check can see a load), and the first
+    /// run, which creates the file, does too.
+    @Test func aOneShotLookupDoesNotLoadSpatiaLite() async throws {
+        let db = sandbox.path("loads/liaison.sqlite")
+        let created = try await sandbox.run(["where", "--lat", "30.259", "--lng", "120.13", "--db", db], environment: ["LD_DEBUG": "files"])
+        try #require(created.status == 0, "\(created)")
+        #expect(created.stderr.contains("libspatialite"), "creating the file loads SpatiaLite")
+
+        for arguments in [["nearest", "--lat", "30.259", "--lng", "120.13", "--limit", "3"], ["where", "--lat", "30.259", "--lng", "120.13"],
+                          ["nearest", "--lat", "29.1", "--lng", "119.6", "--mode", "video", "--county", "330702", "--format", "json"]] {
+            let r = try await sandbox.run(arguments + ["--db", db], environment: ["LD_DEBUG": "files"])
+            try #require(r.status == 0, "\(r)")
+            #expect(!r.stderr.contains("libspatialite"), "\(arguments.joined(separator: " ")) loaded SpatiaLite")
+            #expect(!r.stderr.contains("libproj"), "\(arguments.joined(separator: " ")) loaded PROJ")
+        }
+        let shown = try await sandbox.run(["stations", "show", "330106-0001", "--db", db], environment: ["LD_DEBUG": "files"])
+        try #require(shown.status == 0, "\(shown)")
+        #expect(shown.stderr.contains("libspatialite"), "opening the store for anything else loads SpatiaLite")
+    }
 }
