@@ -136,6 +136,9 @@ public enum ComplaintLifecycle {
             return .assigned
         case (.submitted, .reassign), (.assigned, .reassign), (.refused, .reassign), (.accepted, .reassign):
             return .assigned
+        // Only when its station is retired, and only by force (see ``ComplaintView/allowedActions(_:party:)``).
+        case (.mediating, .reassign):
+            return .assigned
         case (.submitted, .claim), (.assigned, .claim), (.refused, .claim):
             return .assigned
         case (.assigned, .accept):

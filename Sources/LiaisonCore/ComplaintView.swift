@@ -288,6 +288,8 @@ extension ComplaintView {
             case .uphold, .reopen: reviewOpen
             case .return_visit: c.returnVisit != nil && c.returnVisit?.doneAt == nil
             case .hand_off: c.courtHandoff == nil && (c.status == .failed || c.milestones.outcome == .failed)
+            // A mediation under way moves only with its station's forced retirement.
+            case .reassign: c.status != .mediating
             default: true
             }
         }

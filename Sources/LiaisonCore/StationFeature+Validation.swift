@@ -64,6 +64,10 @@ extension StationFeature {
             problem("properties.phone", "\"\(p.phone)\" is not a phone number: expected 5 to 20 digits, optionally with +, -, spaces or parentheses")
         }
         problems += p.hours.problems(field: "properties.hours")
+        // A station that never opens could receive complaints it can never schedule.
+        if p.status == StationStatus.active.rawValue, p.hours.days.allSatisfy({ $0.intervals.isEmpty }) {
+            problem("properties.hours", "every day is closed: an active station must open at least one day, e.g. \"mon\": [\"09:00-17:00\"]")
+        }
 
         var modes: [MediationMode] = []
         for (i, raw) in p.modes.enumerated() {

@@ -44,15 +44,22 @@ struct RegistryController {
         let body = try await self.body(request)
         let id = stationID(context)
         let object = try StationDraft.object(from: body)
-        let unknown = object.keys.filter { $0 != "reason" }.sorted()
+        let unknown = object.keys.filter { $0 != "reason" && $0 != "force" }.sorted()
         guard unknown.isEmpty else {
-            throw Problem.invalid(InvalidInput(unknown.map { InvalidParameter(name: $0, reason: "unknown field: expected only reason") }))
+            throw Problem.invalid(InvalidInput(unknown.map { InvalidParameter(name: $0, reason: "unknown field: expected only reason and force") }))
         }
         guard let reason = object["reason"] as? String else {
             throw Problem.invalid(InvalidInput(name: "reason", reason: "is required: a string of 1 to 500 characters saying why the station is retired"))
         }
+        struct Force: Decodable { let force: Bool? }
+        guard let force = try? JSONDecoder().decode(Force.self, from: body).force ?? false else {
+            throw Problem.invalid(InvalidInput(name: "force", reason: "expected true or false: whether complaints in mediation or with a confirmed session move too"))
+        }
         let precondition = try ifMatch(request)
-        return try written(try await blocking { try registry.retire(id: id, reason: reason, by: staff, precondition: precondition) }, status: .ok)
+        let retired = try await blocking {
+            try registry.retire(id: id, reason: reason, force: force, by: staff, precondition: precondition)
+        }
+        return try written(retired.station, status: .ok)
     }
 
     struct HistoryResponse: Encodable {
@@ -93,7 +100,7 @@ struct RegistryController {
             problem.features = report
             throw problem
         }
-        let counts = try await blocking { try registry.importStations(parsed.stations, by: staff) }
+        let counts = try await blocking { try registry.importStations(parsed.stations, force: false, by: staff) }
         return try JSONResponse.encoding(ImportResponse(inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged), for: request)
     }
 

@@ -143,7 +143,7 @@ extension LiaisonServices {
     /// tokens (``PostgresTokens``), and readiness.
     public init(postgres store: PostgresStore, complaints: ComplaintDesk.Settings) throws {
         let finder = StationFinder(try store.snapshot())
-        self.init(store: store, finder: finder, complaints: complaints, registry: StationRegistry(database: store, finder: finder),
+        self.init(store: store, finder: finder, complaints: complaints, registry: { StationRegistry(database: store, finder: finder, handOver: $0) },
                   tokens: PostgresTokens(store: store), health: store)
     }
 }

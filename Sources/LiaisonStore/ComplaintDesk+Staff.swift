@@ -23,6 +23,9 @@ extension ComplaintDesk {
             var events: [ComplaintEvent] = []
             let note = command.note
             let station = complaint.stationID.flatMap { snapshot.station(id: $0) }
+            if let station, station.status == .retired, Self.stationActions.contains(command.action) {
+                throw StationRegistry.StateConflict(description: "station \(station.id) is retired and cannot \(command.action.rawValue) complaint \(number): reassign it to an active station")
+            }
             switch command.action {
             case .accept:
                 try workflow.transition(&complaint, .accept, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
@@ -35,7 +38,7 @@ extension ComplaintDesk {
                 let refused = try refusers(of: number, in: db).union(refusing.map { [$0] } ?? [])
                 try redispatch(&complaint, excluding: refused, snapshot: snapshot, at: at, events: &events, in: db)
             case .reassign:
-                guard ComplaintLifecycle.next(from: complaint.status, on: .reassign) != nil else {
+                guard ComplaintView.allowedActions(complaint, party: .staff).contains(.reassign) else {
                     throw IllegalTransition(number: number, status: complaint.status, action: .reassign, allowed: ComplaintView.allowedActions(complaint, party: .staff))
                 }
                 // Taken from the enterprise by staff: the station clocks start now.
@@ -105,6 +108,9 @@ extension ComplaintDesk {
             return (complaint, try ComplaintRecord.events(db, number: number))
         }
     }
+
+    /// What only the station holding a complaint does; a retired station does none of it.
+    static let stationActions: Set<ComplaintAction> = [.accept, .refuse, .schedule, .start_mediation, .resolve, .fail]
 
     /// A border county's staff take a complaint over: it moves to their county and to the
     /// station the policy picks there (never one that refused it); the county it leaves

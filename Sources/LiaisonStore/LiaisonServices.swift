@@ -31,19 +31,21 @@ public struct LiaisonServices: Sendable {
 
     /// The parts over `database`, querying `finder`.
     public init(database: LiaisonDatabase, complaints: ComplaintDesk.Settings, finder: StationFinder) {
-        self.init(store: database, finder: finder, complaints: complaints, registry: StationRegistry(database: database, finder: finder),
+        self.init(store: database, finder: finder, complaints: complaints,
+                  registry: { StationRegistry(database: database, finder: finder, handOver: $0) },
                   tokens: TokenAuthenticator(database: database), health: database)
     }
 
     /// The parts over any store: the desk, the outbox, the reports and the enterprise register
     /// run on `store` in the SQL both stores speak; the register's writes, the tokens and
-    /// readiness are each store's own.
-    public init(store: any SQLStore, finder: StationFinder, complaints: ComplaintDesk.Settings, registry: any StationRegisterStore,
-                tokens: any TokenStore, health: any StoreHealth) {
+    /// readiness are each store's own. `registry` is given the desk, which a retirement hands
+    /// the station's complaints to.
+    public init(store: any SQLStore, finder: StationFinder, complaints: ComplaintDesk.Settings,
+                registry: (any RetirementHandOver) -> any StationRegisterStore, tokens: any TokenStore, health: any StoreHealth) {
         let desk = ComplaintDesk(database: store, finder: finder, settings: complaints)
         self.store = store
         self.finder = finder
-        self.registry = registry
+        self.registry = registry(desk)
         self.complaints = desk
         serviceLevels = desk
         outbox = SMSOutbox(database: store)

@@ -15,10 +15,14 @@ import LiaisonCore
 public final class StationRegistry: Sendable {
     let database: any RegisterStore
     public let finder: StationFinder
+    /// What a retirement does to the station's complaints (the complaint desk); without one,
+    /// a station holding open complaints is not retired (409).
+    let handOver: (any RetirementHandOver)?
 
-    public init(database: any RegisterStore, finder: StationFinder) {
+    public init(database: any RegisterStore, finder: StationFinder, handOver: (any RetirementHandOver)? = nil) {
         self.database = database
         self.finder = finder
+        self.handOver = handOver
     }
 
     /// Another active station is within ``StationDraft/nearbyMeters`` and the request did not say that is intended.
@@ -99,23 +103,40 @@ public final class StationRegistry: Sendable {
         return station
     }
 
-    /// Retires a station (no hard deletes: the row and its history stay).
-    public func retire(id: String, reason: String, by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
+    /// Retires a station (no hard deletes: the row and its history stay) and, in the same
+    /// transaction, hands its open complaints to the stations the assignment policy picks
+    /// (see ``RetirementHandOver``); a complaint in mediation or with a confirmed session moves
+    /// only with `force`.
+    /// - Returns: the retired station and the numbers of the complaints handed over.
+    @discardableResult
+    public func retire(id: String, reason: String, force: Bool = false, by actor: StaffToken,
+                       precondition: Precondition? = nil) throws -> (station: Station, handedOver: [String]) {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...500).contains(reason.count) else {
             throw InvalidInput(name: "reason", reason: "expected 1 to 500 characters saying why the station is retired")
         }
-        let station = try database.writing { db in
+        let retired = try database.writing { db in
             try database.lockRegister(in: db)
             var station = try current(id: id, by: actor, in: db)
             try precondition?(station)
             try requireActive(station)
             station.status = .retired
             _ = try database.upsert([station], actor: actor.name, action: "retire", reason: reason, in: db)
-            return station
+            return (station, try handOver(from: station, reason: reason, force: force, actor: actor.name, in: db))
         }
         try swapInCommitted()
-        return station
+        return retired
+    }
+
+    /// The station's open complaints, handed on; without a desk, refused if there are any.
+    private func handOver(from station: Station, reason: String, force: Bool, actor: String, in db: any SQLSession) throws -> [String] {
+        if let handOver { return try handOver.handOver(from: station, reason: reason, force: force, actor: actor, in: db) }
+        let held = try String.fetchAll(db, sql: "SELECT number FROM complaints WHERE station_id = ? AND status IN ('assigned', 'accepted', 'mediating') ORDER BY number LIMIT 100",
+                                       arguments: [station.id])
+        guard held.isEmpty else {
+            throw RetirementConflict(stationID: station.id, complaints: held.map { ($0, "open, and no complaint desk here to hand it on") })
+        }
+        return []
     }
 
     /// Every recorded change of a station, oldest first.
@@ -126,12 +147,21 @@ public final class StationRegistry: Sendable {
         }
     }
 
-    /// Imports stations (upsert by id) in one transaction, then refreshes the index.
-    public func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts {
+    /// Imports stations (upsert by id) in one transaction, then refreshes the index. A station
+    /// the import retires hands its open complaints on as ``retire(id:reason:force:by:precondition:)`` does.
+    public func importStations(_ stations: [Station], force: Bool = false, by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts {
         guard actor.role.isAdmin else { throw Forbidden(description: "importing stations needs an admin token; \(actor.name) is \(actor.role)") }
         let counts = try database.writing { db in
             try database.lockRegister(in: db)
-            return try database.upsert(stations, actor: actor.name, action: "import", reason: nil, in: db)
+            var retiring: [Station] = []
+            for station in stations where station.status == .retired {
+                if try database.station(id: station.id, in: db)?.status == .active { retiring.append(station) }
+            }
+            let counts = try database.upsert(stations, actor: actor.name, action: "import", reason: nil, in: db)
+            for station in retiring {
+                _ = try handOver(from: station, reason: "retired by an import", force: force, actor: actor.name, in: db)
+            }
+            return counts
         }
         try swapInCommitted()
         return counts

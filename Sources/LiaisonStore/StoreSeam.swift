@@ -13,9 +13,12 @@ public protocol StationRegisterStore: Sendable {
     var finder: StationFinder { get }
     func create(_ draft: [String: Any], by actor: StaffToken) throws -> Station
     func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
-    func retire(id: String, reason: String, by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
+    /// Retires the station and hands its open complaints on (in mediation or with a confirmed
+    /// session only with `force`); returns it and the numbers handed over.
+    func retire(id: String, reason: String, force: Bool, by actor: StaffToken,
+                precondition: StationRegistry.Precondition?) throws -> (station: Station, handedOver: [String])
     func history(id: String) throws -> [StationHistoryEntry]
-    func importStations(_ stations: [Station], by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts
+    func importStations(_ stations: [Station], force: Bool, by actor: StaffToken) throws -> LiaisonDatabase.ImportCounts
     /// Swaps in the register as committed when another process changed it; whether it did.
     func refresh() throws -> Bool
 }

@@ -14,10 +14,12 @@ extension Liaison {
                 bad feature or row aborts the import naming its index or row, its id and what is \
                 wrong, and nothing is written. Stations are upserted by id, so importing the same \
                 file again changes nothing. To load an export into a new database holding nothing \
-                else, add --empty.
+                else, add --empty. A station the file retires hands its open complaints on, as \
+                `liaison stations retire` does (--force to move those in mediation too).
                 """)
 
         @Argument(help: "The GeoJSON or CSV file.") var path: String
+        @Flag(help: "Stations the file retires also hand on complaints in mediation or with a confirmed session.") var force = false
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -35,7 +37,8 @@ extension Liaison {
             }
             switch file {
             case .stations(let stations):
-                print("stations from \(path): \(try db.importStations(stations))")
+                let registry = try store.registry()
+                print("stations from \(path): \(try storeCall { try registry.importStations(stations, force: force, by: cliActor()) })")
             case .counties(let counties):
                 print("counties from \(path): \(try store.open().upsert(counties: counties))")
             }

@@ -54,12 +54,15 @@ extension Liaison.Stations {
         static let configuration = CommandConfiguration(commandName: "retire", abstract: "Retire a station (it stays in the register, with its history).")
         @Argument(help: "The station id.") var id: String
         @Option(help: "Why (1 to 500 characters).") var reason: String
+        @Flag(help: "Also move the station's complaints that are in mediation or have a confirmed session (without it, such complaints stop the retirement).")
+        var force = false
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             let registry = try store.registry()
-            let station = try storeCall { try registry.retire(id: id, reason: reason, by: cliActor(), precondition: nil) }
-            print("\(station.id) retired")
+            let retired = try storeCall { try registry.retire(id: id, reason: reason, force: force, by: cliActor(), precondition: nil) }
+            print("\(retired.station.id) retired" + (retired.handedOver.isEmpty ? "" :
+                "; its open complaints went to the stations the assignment policy picked: \(retired.handedOver.joined(separator: ", "))"))
         }
     }
 

@@ -104,11 +104,8 @@ extension StoreOptions {
 
     // The parts that need no complaint settings (so no `geodata/` once the database exists).
 
-    /// The register's write path.
-    func registry() throws -> any StationRegisterStore {
-        let store = try store()
-        return StationRegistry(database: store, finder: StationFinder(try store.snapshot()))
-    }
+    /// The register's write path, with the complaint desk a retirement hands complaints to.
+    func registry() throws -> any StationRegisterStore { try services().registry }
 
     func outbox() throws -> any OutboxStore { SMSOutbox(database: try store()) }
 

@@ -64,4 +64,23 @@ import LiaisonTestSupport
         #expect((try shown.jsonObject() as? [String: Any])?["status"] as? String == "retired")
         #expect(try await sandbox.run(["stations", "retire", "330106-9999", "--reason", "x", "--db", db]).status == 1)
     }
+
+    /// `stations retire` hands the station's open complaints on and says where they went.
+    @Test func retiringAStationFromTheCommandLineHandsItsComplaintsOn() async throws {
+        let db = ["--db", sandbox.path("handover.sqlite")]
+        let filed = try await sandbox.run(["complaints", "submit", "--lat", "30.259", "--lng", "120.13", "--name", "张三", "--merchant", "某某超市",
+                                           "--category", "price", "--description", "结账多收费", "--mode", "offline", "--phone", "13800138000"] + db)
+        try #require(filed.status == 0, "\(filed)")
+        let number = try #require((try filed.jsonObject() as? [String: Any])?["number"] as? String)
+        func station() async throws -> String? {
+            let shown = try await sandbox.run(["complaints", "show", number, "--format", "json"] + db)
+            return (try shown.jsonObject() as? [String: Any]).flatMap { ($0["station"] as? [String: Any])?["id"] as? String }
+        }
+        let before = try #require(try await station())
+        let retired = try await sandbox.run(["stations", "retire", before, "--reason", "并入邻村"] + db)
+        #expect(retired.status == 0, "\(retired)")
+        #expect(retired.stdout.contains("\(before) retired") && retired.stdout.contains(number), "\(retired)")
+        let after = try #require(try await station())
+        #expect(after != before)
+    }
 }

@@ -14,7 +14,7 @@ import Testing
                     .start_mediation: .mediating, .withdraw: .withdrawn, .mark_urgent: .accepted, .verify: .accepted, .uphold: .accepted],
         .refused: [.deadline_update: .refused, .assign: .assigned, .reassign: .assigned, .withdraw: .withdrawn, .claim: .assigned, .mark_urgent: .refused,
                    .open_review: .refused, .uphold: .refused],
-        .mediating: [.deadline_update: .mediating, .schedule: .mediating, .confirm_appointment: .mediating, .resolve: .resolved, .fail: .failed,
+        .mediating: [.reassign: .assigned, .deadline_update: .mediating, .schedule: .mediating, .confirm_appointment: .mediating, .resolve: .resolved, .fail: .failed,
                      .withdraw: .withdrawn, .mark_urgent: .mediating, .verify: .mediating, .uphold: .mediating],
         .resolved: [.deadline_update: .resolved, .feedback: .closed, .close: .closed, .open_review: .resolved, .uphold: .resolved, .reopen: .assigned],
         .failed: [.deadline_update: .failed, .feedback: .closed, .close: .closed, .hand_off: .closed, .open_review: .failed, .uphold: .failed, .reopen: .assigned],
@@ -48,7 +48,7 @@ import Testing
         (.assigned, [.accept, .refuse, .reassign, .claim, .mark_urgent, .verify, .uphold], [.withdraw], [.open_review, .deadline_update], []),
         (.accepted, [.reassign, .schedule, .start_mediation, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [.deadline_update], []),
         (.refused, [.reassign, .claim, .mark_urgent, .uphold], [.withdraw], [.assign, .open_review, .deadline_update], []),
-        (.mediating, [.schedule, .resolve, .fail, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [.deadline_update], []),
+        (.mediating, [.reassign, .schedule, .resolve, .fail, .mark_urgent, .verify, .uphold], [.confirm_appointment, .withdraw], [.deadline_update], []),
         (.resolved, [.close, .uphold, .reopen], [.feedback], [.open_review, .deadline_update], []),
         (.failed, [.close, .hand_off, .uphold, .reopen], [.feedback], [.open_review, .deadline_update], []),
         (.closed, [.hand_off, .uphold, .reopen, .return_visit], [], [.open_review], []),
@@ -56,6 +56,13 @@ import Testing
         (.with_enterprise, [.reassign, .mark_urgent], [.withdraw], [.timeout, .recall, .deadline_update], [.settle, .decline]),
         (.settlement_offered, [], [.withdraw, .accept_settlement, .reject_settlement], [.lapse, .deadline_update], []),
     ]
+
+    /// The lifecycle lets a mediation move (its station retired, by force), but staff are
+    /// never offered it: a mediation under way is not reassigned by hand.
+    @Test func aMediationIsNotReassignedByHand() {
+        #expect(!ComplaintView.allowedActions(SMSTemplateTests.worstCase(status: .mediating), party: .staff).contains(.reassign))
+        #expect(ComplaintView.allowedActions(SMSTemplateTests.worstCase(status: .accepted), party: .staff).contains(.reassign))
+    }
 
     @Test func allowedActionsPerParty() {
         #expect(Self.allowed.map(\.0) == ComplaintStatus.allCases)

@@ -64,6 +64,9 @@ struct Mutation: Sendable, CustomStringConvertible {
         Mutation(description: "21-digit phone", field: "properties.phone") { $0.properties.phone = String(repeating: "1", count: 21) },
         Mutation(description: "bad hours", field: "properties.hours.tue") { $0.properties.hours.tue = ["9-5"] },
         Mutation(description: "hours past 24:00", field: "properties.hours.sun") { $0.properties.hours.sun = ["20:00-24:30"] },
+        Mutation(description: "active and closed every day", field: "properties.hours") {
+            $0.properties.hours = WeeklyHours(mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [])
+        },
         Mutation(description: "unknown mode", field: "properties.modes[1]") { $0.properties.modes = ["offline", "phone"] },
         Mutation(description: "duplicate mode", field: "properties.modes[1]") { $0.properties.modes = ["video", "video"] },
         Mutation(description: "no modes", field: "properties.modes") { $0.properties.modes = [] },
@@ -96,7 +99,8 @@ struct Mutation: Sendable, CustomStringConvertible {
         Mutation(description: "capacity 1000", field: "") { $0.properties.capacity = 1000 },
         Mutation(description: "retired", field: "") { $0.properties.status = "retired" },
         Mutation(description: "phone with +86 and brackets", field: "") { $0.properties.phone = "+86 (571) 8888-1234" },
-        Mutation(description: "no opening hours at all", field: "") {
+        Mutation(description: "retired, with no opening hours left", field: "") {
+            $0.properties.status = "retired"
             $0.properties.hours = WeeklyHours(mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [])
         },
     ])

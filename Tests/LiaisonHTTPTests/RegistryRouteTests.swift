@@ -79,6 +79,45 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
 }
 
 @Suite struct RegistryRouteTests {
+    /// `force` is a boolean; a station holding a complaint with a confirmed session is not
+    /// retired without it (409 naming the complaint), and is with it, the complaint moving on.
+    @Test func retiringAStationWithAPlannedMediationNeedsForce() async throws {
+        let register = try WritableRegister()
+        let desk = register.services.complaints
+        let filed = try desk.submit(ComplaintBody.json(mode: "offline"))
+        let answer = try #require(try JSONSerialization.jsonObject(with: filed.body) as? [String: Any])
+        let token = try #require(answer["tracking_token"] as? String)
+        let staff = StaffToken(name: "admin", role: .admin)
+        let station = try #require(try desk.complaint(filed.number, for: staff).0.stationID)
+        try desk.act(on: filed.number, StaffCommand(action: .accept), by: staff)
+        _ = try #require(try desk.act(on: filed.number, .confirmAppointment, token: token))
+        try await register.app().test(.router) { client in
+            let uri = "/v1/stations/\(station)/retire"
+            try await client.execute(uri: uri, method: .post, headers: WritableRegister.headers(register.admin),
+                                     body: ByteBuffer(string: #"{"reason":"并入邻村","force":"yes"}"#)) { response in
+                #expect(response.status == .badRequest)
+                let problem = try response.json()
+                #expect(String(describing: problem["invalid_params"]).contains("force"))
+            }
+            try await client.execute(uri: uri, method: .post, headers: WritableRegister.headers(register.admin),
+                                     body: ByteBuffer(string: #"{"reason":"并入邻村"}"#)) { response in
+                #expect(response.status == .conflict)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try response.json()
+                #expect((problem["type"] as? String)?.hasSuffix("station-holds-complaints") == true)
+                #expect((problem["detail"] as? String)?.contains(filed.number) == true)
+            }
+            try await client.execute(uri: uri, method: .post, headers: WritableRegister.headers(register.admin),
+                                     body: ByteBuffer(string: #"{"reason":"并入邻村","force":true}"#)) { response in
+                #expect(response.status == .ok)
+                let json = try response.json()
+                #expect(json["status"] as? String == "retired")
+            }
+        }
+        let moved = try desk.complaint(filed.number, for: staff).0
+        #expect(moved.status == .assigned && moved.stationID != station && moved.stationID != nil)
+    }
+
     @Test func aCreatedStationIsNearestAtOnceAndGoneWhenRetired() async throws {
         let register = try WritableRegister()
         try await register.app().test(.router) { client in

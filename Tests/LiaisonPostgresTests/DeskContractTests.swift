@@ -218,10 +218,59 @@ import Testing
         #expect(throws: StationRegistry.NearbyConflict.self) { try registry.create(twin, by: self.admin) }
         let updated = try registry.update(id: created.id, patch: ["capacity": 5], by: admin, precondition: nil)
         #expect(updated.capacity == 5)
-        let retired = try registry.retire(id: created.id, reason: "并入邻村", by: admin, precondition: nil)
-        #expect(retired.status == .retired)
+        let retired = try registry.retire(id: created.id, reason: "并入邻村", force: false, by: admin, precondition: nil)
+        #expect(retired.station.status == .retired && retired.handedOver.isEmpty)
         #expect(try registry.history(id: created.id).map(\.action) == ["create", "update", "retire"])
         #expect(try store.snapshot().station(id: created.id)?.status == .retired)
         #expect(try store.stations().count == 2046)
+    }
+
+    /// Retiring a station hands its open complaints to the stations the policy picks, in the
+    /// same transaction, each with a reassign event and texts; one in mediation or with a
+    /// confirmed session stops the retirement (nothing written) unless it is forced.
+    @Test(arguments: Backend.allCases)
+    func retiringAStationHandsItsComplaintsOn(backend: Backend) throws {
+        var keep: [Any] = []
+        let (services, store) = try backend.services(Self.settings, keep: &keep)
+        let desk = services.complaints
+        func file(_ phone: String) throws -> (number: String, token: String) {
+            let filed = try desk.submit(ComplaintBody.json(phone: phone, mode: "offline"))
+            return (filed.number, try #require(try json(filed.body)["tracking_token"] as? String))
+        }
+        let planned = try file("13800000001"), waiting = try file("13800000002")
+        let station = try #require(try desk.complaint(planned.number, for: admin).0.stationID)
+        #expect(try desk.complaint(waiting.number, for: admin).0.stationID == station, "both near the same point")
+        try desk.act(on: planned.number, StaffCommand(action: .accept), by: admin)
+        _ = try #require(try desk.act(on: planned.number, .confirmAppointment, token: planned.token))
+
+        // A confirmed session stops it: 409 naming the complaint, and nothing moves.
+        let textsBefore = try services.outbox.messages(number: waiting.number).count
+        #expect {
+            try services.registry.retire(id: station, reason: "并入邻村", force: false, by: admin, precondition: nil)
+        } throws: { error in
+            let conflict = error as? RetirementConflict
+            return conflict?.complaints.map(\.number) == [planned.number] && conflict?.refusal == .conflict(type: "station-holds-complaints", title: "The station holds complaints that cannot move")
+        }
+        #expect(try store.snapshot().station(id: station)?.status == .active)
+        #expect(try desk.complaint(waiting.number, for: admin).0.stationID == station)
+        #expect(try services.outbox.messages(number: waiting.number).count == textsBefore)
+
+        // Forced: both go to other active stations, each with a reassign event and texts.
+        let retired = try services.registry.retire(id: station, reason: "并入邻村", force: true, by: admin, precondition: nil)
+        #expect(retired.station.status == .retired && Set(retired.handedOver) == [planned.number, waiting.number])
+        #expect(services.finder.snapshot.station(id: station)?.status == .retired)
+        for number in [planned.number, waiting.number] {
+            let (complaint, events) = try desk.complaint(number, for: admin)
+            let now = try #require(complaint.stationID)
+            #expect(now != station && complaint.status == .assigned && services.finder.snapshot.station(id: now)?.status == .active)
+            #expect(complaint.appointment == nil, "a session at the retired station is gone with it")
+            let last = try #require(events.last)
+            #expect(last.action == .reassign && last.actor == admin.name && last.stationID == now)
+            #expect(last.note?.contains("\(station) retired: 并入邻村") == true)
+            let texts = try services.outbox.messages(number: number).filter { $0.message.id.hasPrefix("\(number)-\(last.seq)-") }
+            #expect(Set(texts.map(\.message.recipient)) == [.consumer, .staff], "\(texts.map(\.message.template))")
+        }
+        #expect(try desk.complaints(stationID: station, status: nil, by: admin).allSatisfy { $0.status.isTerminal || $0.stationID != station })
+        #expect(try store.stations().first { $0.id == station }?.status == .retired)
     }
 }

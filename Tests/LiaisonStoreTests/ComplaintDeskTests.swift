@@ -1,7 +1,8 @@
 import Foundation
+import GRDB
 import Geodesy
 import LiaisonCore
-import LiaisonStore
+@testable import LiaisonStore
 import Testing
 import LiaisonTestSupport
 
@@ -32,6 +33,21 @@ let complaintSettings = ComplaintDesk.Settings(serviceClock: try! GeodataDirecto
 
     func json(_ data: Data) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// A complaint left on a retired station (a database written before retirements handed
+    /// complaints on) cannot be worked by it: the station's actions are refused, a
+    /// reassignment is not.
+    @Test func aRetiredStationCannotActOnAComplaint() throws {
+        let number = try desk.submit(complaintBody(), idempotencyKey: nil).number
+        let station = try #require(try desk.complaint(number, for: admin).0.stationID)
+        try database.pool.write { db in try db.execute(sql: "UPDATE stations SET status = 'retired' WHERE id = ?", arguments: [station]) }
+        for action in [ComplaintAction.accept, .refuse] {
+            #expect(throws: StationRegistry.StateConflict.self, "\(action)") { try self.desk.act(on: number, StaffCommand(action: action), by: self.admin) }
+        }
+        let (moved, _) = try desk.act(on: number, StaffCommand(action: .reassign, note: "站点已撤销"), by: admin)
+        #expect(moved.status == .assigned && moved.stationID != station)
+        #expect(try desk.act(on: number, StaffCommand(action: .accept), by: admin).0.status == .accepted)
     }
 
     @Test func aComplaintIsNumberedAssignedAndRecordedWithItsFirstEvents() throws {
