@@ -151,7 +151,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("", "mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: []"),
+        ("", "error hours"),   // an active station closed every day
+        ("sun closed; mon 09:00-10:00", "mon: [\"09:00-10:00\"], tue: [], wed: [], thu: [], fri: [], sat: [], sun: []"),
         ("sun 10:00-12:00", "mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [\"10:00-12:00\"]"),
         ("mon-sun 08:00-09:00; wed closed", "error hours.wed"),
         ("mon-fri 08:00-09:00; fri 10:00-11:00", "error hours.fri"),
