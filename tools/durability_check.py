@@ -270,7 +270,7 @@ def station(i):
     body = {"name": f"落盘{i}村消费维权联络站", "location": {"lat": 30.2200 + 0.003 * i, "lng": 120.0800, "coordsys": "wgs84"},
             "address": {"town": "转塘街道", "village": f"落盘{i}村"}, "phone": marker,
             "hours": {"mon": ["08:30-11:30"], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []},
-            "modes": ["offline"], "capacity": 10, "staff": [{"name": "王测试", "role": "站长", "mobile": "+86 199 0000 0001"}],
+            "modes": ["offline"], "capacity": 10, "staff": [{"name": "王测试", "role": "站长", "mobile": f"+86 199 9999 {i:04d}"}],
             "allow_nearby": True}
     return body, marker
 

@@ -30,7 +30,16 @@ extension RegisterFile {
         }
     }
 
-    static func parseCSV(_ data: Data, counties: CountyLocator) throws -> [Station] {
+    /// As ``parse(_:path:counties:)``, but a file of stations is checked to the end: it throws
+    /// ``FeatureErrors`` naming every bad station (up to 1,000) rather than the first.
+    public static func parseReportingEveryError(_ data: Data, path: String?, counties: CountyLocator) throws -> RegisterFile {
+        switch Format.detect(data, path: path) {
+        case .geojson: return try parse(data, counties: counties, everyError: true)
+        case .csv: return .stations(try parseCSV(data, counties: counties, everyError: true))
+        }
+    }
+
+    static func parseCSV(_ data: Data, counties: CountyLocator, everyError: Bool = false) throws -> [Station] {
         let rows: [StationCSV.Row]
         do {
             rows = try StationCSV.rows(data)
@@ -38,14 +47,18 @@ extension RegisterFile {
             throw FormatError(description: "read as CSV (a GeoJSON file starts with {): \(error)")
         }
         var stations = StationValidator(counties: counties)
+        var errors: [FeatureError] = []
         for (i, row) in rows.enumerated() {
             do throws(InvalidInput) {
                 try stations.add(try StationCSV.feature(row))
             } catch {
                 let problems = error.parameters.map { InvalidParameter(name: StationCSV.column(of: $0.name), reason: $0.reason) }
-                throw FeatureError(index: i, id: row.id.isEmpty ? nil : row.id, problems: problems, row: row.row)
+                let bad = FeatureError(index: i, id: row.id.isEmpty ? nil : row.id, problems: problems, row: row.row)
+                guard everyError else { throw bad }
+                errors.append(bad)
             }
         }
+        guard errors.isEmpty else { throw FeatureErrors(errors) }
         return stations.stations
     }
 

@@ -27,6 +27,24 @@ public enum RegisterFile: Sendable {
         }
     }
 
+    /// Every bad station of a file (the first ``limit`` of them, and how many there are): what
+    /// `liaison import` reports so that one run finds them all.
+    public struct FeatureErrors: Error, Sendable, CustomStringConvertible {
+        public static let limit = 1_000
+        public let errors: [FeatureError]
+        public let total: Int
+
+        init(_ all: [FeatureError]) {
+            errors = Array(all.prefix(Self.limit))
+            total = all.count
+        }
+
+        public var description: String {
+            "\(total) bad \(total == 1 ? "station" : "stations"):\n" + errors.map(\.description).joined(separator: "\n")
+                + (total > errors.count ? "\n… and \(total - errors.count) more" : "")
+        }
+    }
+
     /// A file that is not a FeatureCollection of one kind.
     public struct FormatError: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -40,6 +58,11 @@ public enum RegisterFile: Sendable {
     /// - Throws: ``FormatError`` for a file that is not such a collection; ``FeatureError`` for
     ///   the first bad feature, naming its index, id and every bad field.
     public static func parse(_ data: Data, counties: CountyLocator) throws -> RegisterFile {
+        try parse(data, counties: counties, everyError: false)
+    }
+
+    /// With `everyError`, a file of stations throws ``FeatureErrors`` naming every bad one.
+    static func parse(_ data: Data, counties: CountyLocator, everyError: Bool) throws -> RegisterFile {
         let data = data.starts(with: CSV.byteOrderMark) ? Data(data.dropFirst(CSV.byteOrderMark.count)) : data
         let decoder = JSONDecoder()
         let head: Head
@@ -55,6 +78,7 @@ public enum RegisterFile: Sendable {
         let kinds = Set(head.features.compactMap { $0.geometry?.type })
         if kinds.isSubset(of: ["Point"]) {
             let (stations, errors) = try stationFeatures(data, head: head, counties: counties)
+            if everyError, !errors.isEmpty { throw FeatureErrors(errors) }
             if let first = errors.first { throw first }
             return .stations(stations)
         }

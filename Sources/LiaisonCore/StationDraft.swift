@@ -12,12 +12,17 @@ import Geodesy
 ///  "county_code":"330106","allow_nearby":false}
 /// ```
 /// `county_code` is optional (the county is derived from the location; a different one is an
-/// error); `allow_nearby` says that another active station within 100 m is intended.
+/// error); `allow_nearby` says that another active station within 100 m is intended, and
+/// `allow_duplicate` that one with the same name within 1 km, or sharing a staff mobile, is.
 public enum StationDraft {
     /// Nearby active stations closer than this need `allow_nearby`.
     public static let nearbyMeters = 100.0
 
-    static let fields: Set<String> = ["name", "location", "address", "phone", "hours", "modes", "capacity", "staff", "county_code", "allow_nearby"]
+    static let fields: Set<String> = ["name", "location", "address", "phone", "hours", "modes", "capacity", "staff", "county_code",
+                                      "allow_nearby", "allow_duplicate"]
+    /// An active station with the same normalised name closer than this is a duplicate unless
+    /// the draft says `allow_duplicate`.
+    public static let sameNameMeters = 1_000.0
     static let required: [String] = ["name", "location", "address", "phone", "hours", "modes", "capacity", "staff"]
     static let locationFields: Set<String> = ["lat", "lng", "coordsys"]
     static let addressFields: Set<String> = ["town", "village"]
@@ -29,6 +34,13 @@ public enum StationDraft {
     public struct Validated: Sendable {
         public var station: Station
         public let allowNearby: Bool
+        public var allowDuplicate = false
+    }
+
+    /// A station name as a duplicate check compares it: compatibility forms folded (full-width
+    /// to half-width), white space removed, letters in lower case.
+    public static func normalisedName(_ name: String) -> String {
+        String(name.precomposedStringWithCompatibilityMapping.unicodeScalars.filter { !$0.properties.isWhitespace }).lowercased()
     }
 
     /// Parses a JSON object body into a dictionary, or says why it is not one.
@@ -63,39 +75,45 @@ public enum StationDraft {
         if let staff = object["staff"] as? [[String: Any]] {
             for (i, member) in staff.enumerated() { problems += unknownFields(member, allowed: staffFields, prefix: "staff[\(i)].") }
         }
-        guard problems.isEmpty else { throw InvalidInput(problems) }
+        // What is found from here on is reported together with the problems above: an unknown
+        // or missing field does not hide a bad value elsewhere (the decoder ignores unknown keys).
+        let early = problems
+        func failing(_ more: [InvalidParameter]) -> InvalidInput {
+            InvalidInput(early + more.filter { found in !early.contains { $0.name == found.name } })
+        }
+        func failing(_ name: String, _ reason: String) -> InvalidInput { failing([InvalidParameter(name: name, reason: reason)]) }
 
         // Typed decoding names the first field of the wrong type.
         let draft: Body
         do {
             draft = try JSONDecoder().decode(Body.self, from: JSONSerialization.data(withJSONObject: object))
         } catch let error as DecodingError {
-            throw InvalidInput([RegisterFile.parameter(for: error)])
+            throw failing([RegisterFile.parameter(for: error)])
         } catch {
-            throw InvalidInput(name: "body", reason: "\(error)")
+            throw failing("body", "\(error)")
         }
 
         // Where: any coordinate system in, WGS-84 stored; the county follows from the location.
         let system = CoordinateSystem(rawValue: draft.location.coordsys ?? "wgs84")
         guard let system else {
-            throw InvalidInput(name: "location.coordsys", reason: "unknown coordinate system \"\(draft.location.coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)")
+            throw failing("location.coordsys", "unknown coordinate system \"\(draft.location.coordsys ?? "")\": expected one of \(CoordinateSystem.allowedNames)")
         }
         let point: Coordinate
         do {
             point = system.toWGS84(try Coordinate.validated(latitude: draft.location.lat, longitude: draft.location.lng))
         } catch {
-            throw InvalidInput(name: "location.\(error.field)", reason: "\(error.value) is out of range: expected \(error.allowed)")
+            throw failing("location.\(error.field)", "\(error.value) is out of range: expected \(error.allowed)")
         }
         let county: County
         switch counties.locate(point) {
         case .inside(let c): county = c
         case .outside(let nearest, let distance):
-            throw InvalidInput(name: "location", reason: "outside_service_area: the point is in no Zhejiang county (\(Int(distance.rounded())) m from \(nearest.adcode) \(nearest.name)): expected a location inside Zhejiang")
+            throw failing("location", "outside_service_area: the point is in no Zhejiang county (\(Int(distance.rounded())) m from \(nearest.adcode) \(nearest.name)): expected a location inside Zhejiang")
         case nil:
-            throw InvalidInput(name: "location", reason: "no counties are loaded to place the station")
+            throw failing("location", "no counties are loaded to place the station")
         }
         if let declared = draft.county_code, declared != county.adcode {
-            throw InvalidInput(name: "county_code", reason: "\"\(declared)\" disagrees with the location, which lies in \(county.adcode) \(county.name): omit county_code or give \(county.adcode)")
+            throw failing("county_code", "\"\(declared)\" disagrees with the location, which lies in \(county.adcode) \(county.name): omit county_code or give \(county.adcode)")
         }
 
         // Everything else through the register's own validation, names mapped to this body's.
@@ -105,15 +123,17 @@ public enum StationDraft {
             properties: .init(name: draft.name, county_code: county.adcode,
                               address: StationAddress(city: county.cityName, county: county.name, town: draft.address.town, village: draft.address.village),
                               phone: draft.phone, hours: draft.hours, modes: draft.modes, capacity: draft.capacity, status: "active", staff: draft.staff))
+        let station: Station
         do {
-            let station = try feature.validated(counties: counties)
-            return Validated(station: station, allowNearby: draft.allow_nearby ?? false)
+            station = try feature.validated(counties: counties)
         } catch {
-            throw InvalidInput(error.parameters.map {
+            throw failing(error.parameters.map {
                 InvalidParameter(name: $0.name.hasPrefix("properties.") ? String($0.name.dropFirst(11)) : $0.name == "geometry.coordinates" ? "location" : $0.name,
                                  reason: $0.reason)
             })
         }
+        guard early.isEmpty else { throw InvalidInput(early) }
+        return Validated(station: station, allowNearby: draft.allow_nearby ?? false, allowDuplicate: draft.allow_duplicate ?? false)
     }
 
     /// The station as a draft object, the base a merge patch applies to (location in WGS-84).
@@ -159,5 +179,6 @@ public enum StationDraft {
         let staff: [StaffMember]
         let county_code: String?
         let allow_nearby: Bool?
+        let allow_duplicate: Bool?
     }
 }

@@ -42,6 +42,8 @@ struct ServiceController {
     @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
         let outbox = self.outbox
         metrics.outbox(try await blocking { try outbox.waitingAndFailed() })
+        // The register as this process queries it now, not as it was at start-up.
+        metrics.indexed(stations: finder.snapshot.activeCount)
         return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)
     }
 

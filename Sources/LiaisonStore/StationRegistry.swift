@@ -35,6 +35,17 @@ public final class StationRegistry: Sendable {
         }
     }
 
+    /// The draft repeats a station already registered: the same name within 1 km, or a staff
+    /// mobile of another active station; the request did not say that is intended.
+    public struct DuplicateConflict: DomainError {
+        public let other: Station
+        public let why: String
+        public var refusal: Refusal { .conflict(type: "duplicate-station", title: "The station seems registered already") }
+        public var description: String {
+            "active station \(other.id) \(other.name) \(why): set allow_duplicate to true if this is another station"
+        }
+    }
+
     /// The token's role does not cover the station's county.
     public struct Forbidden: DomainError {
         public let description: String
@@ -72,6 +83,7 @@ public final class StationRegistry: Sendable {
         let station = try database.writing { db in
             try database.lockRegister(in: db)
             try checkNearby(validated, excluding: nil, counties: counties, in: db)
+            try checkDuplicate(validated, excluding: nil, counties: counties, in: db)
             validated.station.id = try database.nextStationID(county: validated.station.countyCode, in: db)
             _ = try database.upsert([validated.station], actor: actor.name, action: "create", reason: nil, in: db)
             return validated.station
@@ -96,6 +108,7 @@ public final class StationRegistry: Sendable {
             try requireActive(current)
             guard validated.station != current else { return (current, false) }
             try checkNearby(validated, excluding: id, counties: counties, in: db)
+            try checkDuplicate(validated, excluding: id, counties: counties, in: db)
             _ = try database.upsert([validated.station], actor: actor.name, action: "update", reason: nil, in: db)
             return (validated.station, true)
         }
@@ -197,6 +210,29 @@ public final class StationRegistry: Sendable {
                                                limit: 2, radiusKilometers: StationDraft.nearbyMeters / 1000, counties: counties)
         if let near = StationSnapshot(stations: candidates, counties: []).nearest(query).first(where: { $0.station.id != id }) {
             throw NearbyConflict(other: near.station, distanceMeters: near.distanceMeters)
+        }
+    }
+
+    /// Refuses a draft that repeats an active station: the same normalised name within
+    /// ``StationDraft/sameNameMeters`` (measured exactly), or a staff mobile that station lists.
+    /// Reads the active stations inside the write transaction (a province is a few thousand rows).
+    private func checkDuplicate(_ validated: StationDraft.Validated, excluding id: String?, counties: CountyLocator, in db: any SQLSession) throws {
+        guard !validated.allowDuplicate else { return }
+        let draft = validated.station
+        let name = StationDraft.normalisedName(draft.name)
+        let near = try database.activeStations(around: draft.location, meters: 2 * StationDraft.sameNameMeters, in: db)
+        for other in near where other.id != id && StationDraft.normalisedName(other.name) == name {
+            let meters = Geodesic.wgs84.distanceMeters(from: draft.location, to: other.location)
+            if meters <= StationDraft.sameNameMeters {
+                throw DuplicateConflict(other: other, why: "has the same name \(String(format: "%.0f", meters)) m away")
+            }
+        }
+        let mobiles = Set(draft.staff.map(\.mobile))
+        // The whole province: a box reaching past Zhejiang in every direction.
+        for other in try database.activeStations(around: draft.location, meters: 1_500_000, in: db) where other.id != id {
+            if let shared = other.staff.first(where: { mobiles.contains($0.mobile) }) {
+                throw DuplicateConflict(other: other, why: "lists the same staff mobile (\(MobileNumber.masked(shared.mobile)), \(shared.name))")
+            }
         }
     }
 

@@ -77,39 +77,46 @@ extension Liaison.Complaints {
                 print(String(decoding: try desk.settings.presenter.json(complaint, events: events, audience: .staff(seesPhone: false), snapshot: desk.finder.snapshot), as: UTF8.self))
             case .table:
                 let station = complaint.stationID.flatMap { desk.finder.snapshot.station(id: $0) }
+                let intake = complaint.intake
+                let merchant = [intake.merchantName, intake.merchantAddress, intake.merchantCode.map { "统一社会信用代码 \($0)" }].compactMap { $0 }
                 print("""
-                    \(complaint.number)  \(complaint.status.rawValue)  \(complaint.mode.rawValue) (preferred \(complaint.intake.preferredMode.rawValue))
-                    category:  \(complaint.intake.category.rawValue) (\(complaint.intake.category.label))
-                    merchant:  \(complaint.intake.merchantName)
-                    consumer:  \(complaint.intake.consumerName) \(MobileNumber.masked(complaint.intake.consumerPhone))
-                    station:   \(station.map { "\($0.id) \($0.name)" } ?? "none")
+                    \(complaint.number)  \(complaint.status.rawValue) (\(complaint.status.label))  \(complaint.mode.rawValue) (preferred \(intake.preferredMode.rawValue))
+                    submitted: \(ShanghaiTime.string(complaint.submittedAt))   updated: \(ShanghaiTime.string(complaint.updatedAt))
+                    category:  \(intake.category.rawValue) (\(intake.category.label))
+                    amount:    \(intake.amountFen.map { String(format: "%.2f 元", Double($0) / 100) } ?? "not given")
+                    merchant:  \(merchant.joined(separator: ", "))
+                    consumer:  \(intake.consumerName) \(MobileNumber.masked(intake.consumerPhone))
+                    location:  \(intake.location.latitude), \(intake.location.longitude) (WGS-84), county \(complaint.countyCode)
+                    station:   \(station.map { "\($0.id) \($0.name) \($0.phone)" + ($0.status == .retired ? " (retired)" : "") } ?? "none")
                     reason:    \(complaint.assignmentReason ?? "")
+                    description:
+                    \(intake.description)
                     """)
                 let deadlines = ServiceDeadline.allCases.compactMap { kind in
-                    complaint.deadline(kind).map { "\(kind.name) \(Timestamp.string($0))" + (complaint.deadlines.provisional.contains(kind) ? " (provisional)" : "") }
+                    complaint.deadline(kind).map { "\(kind.name) \(ShanghaiTime.string($0))" + (complaint.deadlines.provisional.contains(kind) ? " (provisional)" : "") }
                 }
                 if !deadlines.isEmpty { print("deadlines: " + deadlines.joined(separator: ", ")) }
                 if let train = complaint.directTrain {
-                    print("direct train: \(train.enterpriseName) (\(train.enterpriseCode)), settle by \(Timestamp.string(train.settleBy))"
-                          + (train.settlement.map { "; settlement: \($0)" } ?? "") + (train.replyBy.map { "; reply by \(Timestamp.string($0))" } ?? "")
+                    print("direct train: \(train.enterpriseName) (\(train.enterpriseCode)), settle by \(ShanghaiTime.string(train.settleBy))"
+                          + (train.settlement.map { "; settlement: \($0)" } ?? "") + (train.replyBy.map { "; reply by \(ShanghaiTime.string($0))" } ?? "")
                           + (train.outcome.map { "; outcome \($0.rawValue)" } ?? ""))
                 }
                 if let urgent = complaint.urgent {
-                    print("urgent:    \(urgent.reason), due \(Timestamp.string(urgent.dueBy))" + (urgent.metAt.map { ", met \(Timestamp.string($0))" } ?? ", running"))
+                    print("urgent:    \(urgent.reason), due \(ShanghaiTime.string(urgent.dueBy))" + (urgent.metAt.map { ", met \(ShanghaiTime.string($0))" } ?? ", running"))
                 }
                 if let review = complaint.review {
-                    print("review:    \(review.trigger.rawValue), due \(review.dueBy.map(Timestamp.string) ?? "not set"), " + (review.finding?.rawValue ?? "open"))
+                    print("review:    \(review.trigger.rawValue), due \(review.dueBy.map(ShanghaiTime.string) ?? "not set"), " + (review.finding?.rawValue ?? "open"))
                 }
                 if let visit = complaint.returnVisit {
-                    print("return visit: queued \(Timestamp.string(visit.queuedAt))" + (visit.doneAt == nil ? ", pending"
+                    print("return visit: queued \(ShanghaiTime.string(visit.queuedAt))" + (visit.doneAt == nil ? ", pending"
                           : ", reached \(visit.reached == true ? "yes" : "no")" + (visit.satisfied.map { ", satisfied \($0 ? "yes" : "no")" } ?? "")))
                 }
                 if let handoff = complaint.courtHandoff {
-                    print("court:     \(desk.settings.courts.court(id: handoff.courtID)?.name ?? handoff.courtID) since \(Timestamp.string(handoff.at))")
+                    print("court:     \(desk.settings.courts.court(id: handoff.courtID)?.name ?? handoff.courtID) since \(ShanghaiTime.string(handoff.at))")
                 }
                 print("")
                 print(Table.render(["#", "AT", "ACTOR", "ACTION", "FROM", "TO", "STATION", "NOTE"], events.map {
-                    ["\($0.seq)", Timestamp.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
+                    ["\($0.seq)", ShanghaiTime.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
                 }))
                 let texts = try services.outbox.messages(number: number)
                 if !texts.isEmpty {
@@ -184,7 +191,7 @@ extension Liaison.Complaints {
             case .json: try printJSON(complaints.map { ComplaintSummary($0, seesPhone: false) })
             case .table:
                 print(Table.render(["NUMBER", "STATUS", "STATION", "COUNTY", "OVERDUE", "SUBMITTED"], complaints.map {
-                    [$0.number, $0.status.rawValue, $0.stationID ?? "", $0.countyCode, $0.overdue(at: now).names.joined(separator: ","), Timestamp.string($0.submittedAt)]
+                    [$0.number, $0.status.rawValue, $0.stationID ?? "", $0.countyCode, $0.overdue(at: now).names.joined(separator: ","), ShanghaiTime.string($0.submittedAt)]
                 }))
             }
         }
@@ -278,4 +285,11 @@ extension Liaison.Complaints {
             }
         }
     }
+}
+
+/// Times as county staff read them: Asia/Shanghai, with the offset written (RFC 3339).
+enum ShanghaiTime {
+    private static let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+
+    static func string(_ date: Date) -> String { date.formatted(style) }
 }

@@ -10,9 +10,9 @@ extension Liaison {
             discussion: """
                 The format is read from the file: GeoJSON when it starts with "{", else CSV with \
                 the header row `liaison export --format csv` writes (a UTF-8 byte order mark is \
-                allowed). Both go through the same validation. One transaction, all or nothing: a \
-                bad feature or row aborts the import naming its index or row, its id and what is \
-                wrong, and nothing is written. Stations are upserted by id, so importing the same \
+                allowed). Both go through the same validation. One transaction, all or nothing: bad \
+                features or rows abort the import, each named (up to 1,000) by its index or row, \
+                its id and what is wrong, and nothing is written. Stations are upserted by id, so importing the same \
                 file again changes nothing. To load an export into a new database holding nothing \
                 else, add --empty. A station the file retires hands its open complaints on, as \
                 `liaison stations retire` does (--force to move those in mediation too).
@@ -29,9 +29,11 @@ extension Liaison {
             let db = try store.store()
             let file: RegisterFile
             do {
-                file = try RegisterFile.parse(data, path: path, counties: try db.snapshot().counties)
+                file = try RegisterFile.parseReportingEveryError(data, path: path, counties: try db.snapshot().counties)
             } catch let error as RegisterFile.FeatureError {
                 throw lateUsageError("\(path): \(error): nothing was imported")
+            } catch let error as RegisterFile.FeatureErrors {
+                throw lateUsageError("\(path): \(error)\nnothing was imported")
             } catch let error as RegisterFile.FormatError {
                 throw lateUsageError("\(path): \(error): nothing was imported")
             }

@@ -50,10 +50,10 @@ extension Liaison {
             rows += r.byCounty.map { row("county", $0.code, $0.name, $0.metrics) }
             rows += r.byStation.map { row("station", $0.code, $0.name, $0.metrics) }
             let f = r.filter
-            let period = "submitted " + (f.from.map { "from \(Timestamp.string($0))" } ?? "since the start")
-                + (f.to.map { " before \(Timestamp.string($0))" } ?? " until now")
+            let period = "submitted " + (f.from.map { "from \(ShanghaiTime.string($0))" } ?? "since the start")
+                + (f.to.map { " before \(ShanghaiTime.string($0))" } ?? " until now")
             let scope = [f.countyCode.map { "county \($0)" }, f.cityCode.map { "city \($0)" }, f.stationID.map { "station \($0)" }].compactMap { $0 }
-            var lines = ["KPIs as of \(Timestamp.string(r.asOf)), complaints \(period)" + (scope.isEmpty ? "" : ", " + scope.joined(separator: ", "))]
+            var lines = ["KPIs as of \(ShanghaiTime.string(r.asOf)), complaints \(period)" + (scope.isEmpty ? "" : ", " + scope.joined(separator: ", "))]
             lines.append(Table.render(["LEVEL", "CODE", "NAME", "COMPLAINTS", "DISPATCHED ON TIME", "ANSWERED ON TIME", "ACCEPTED ON TIME",
                                        "RESOLVED", "MEDIAN H", "SATISFIED", "OVERDUE"], rows, rightAligned: [3, 8, 10]))
             // The other tracks, per group.

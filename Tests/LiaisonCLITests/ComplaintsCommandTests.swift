@@ -61,6 +61,22 @@ var complaintJSON: [String: Any] { ComplaintBody.object(["description": "结账�
         #expect(shown.stdout.contains("sent") && !shown.stdout.contains("pending"), "\(shown.stdout)")
     }
 
+    /// `complaints show` carries what staff need to work a complaint, in Shanghai time.
+    @Test func showPrintsEveryFieldStaffNeedInShanghaiTime() async throws {
+        let db = ["--db", sandbox.path("show.sqlite")]
+        let filed = try await sandbox.run(["complaints", "submit", "--lat", "30.259", "--lng", "120.13", "--name", "张三", "--phone", "13800138000",
+                                           "--merchant", "某某超市", "--merchant-address", "西湖区文三路1号", "--category", "price",
+                                           "--description", "结账时多收了二十元，要求退还", "--mode", "offline", "--amount-yuan", "20.5"] + db)
+        try #require(filed.status == 0, "\(filed)")
+        let number = try #require((try filed.jsonObject() as? [String: Any])?["number"] as? String)
+        let shown = try await sandbox.run(["complaints", "show", number] + db)
+        #expect(shown.status == 0, "\(shown)")
+        for expected in ["结账时多收了二十元，要求退还", "20.50 元", "西湖区文三路1号", "138****8000", "submitted: 20", "+08:00", "deadlines: "] {
+            #expect(shown.stdout.contains(expected), "\(expected):\n\(shown.stdout)")
+        }
+        #expect(!shown.stdout.contains("Z "), "no UTC times in the staff view:\n\(shown.stdout)")
+    }
+
     @Test func submitAdvanceListFromTheCommandLine() async throws {
         let db = ["--db", sandbox.path("c.sqlite")]
         let base = ["complaints", "submit", "--lat", "30.259", "--lng", "120.13", "--name", "张三", "--merchant", "某某超市",

@@ -107,6 +107,26 @@ import LiaisonTestSupport
         #expect(!sandbox.exists("x.sqlite-wal"), "WAL file left after liaison exited")
     }
 
+    /// Every bad feature is named in one run, and nothing is written.
+    @Test func everyBadFeatureIsReportedAtOnce() async throws {
+        var lines = try GeodataFile.stationLines()
+        let stations = try GeodataFile.stations()
+        for index in [3, 40, 1200] {
+            lines[index + 1] = lines[index + 1].replacing(/"capacity":\d+/, with: "\"capacity\":0")
+        }
+        let path = sandbox.root.appendingPathComponent("three-bad.geojson").path
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let before = try await listing()
+        let r = try await sandbox.run(["import", path, "--db", db])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("3 bad stations"), "\(r)")
+        for index in [3, 40, 1200] {
+            #expect(r.stderr.contains("feature \(index) (id \"\(stations[index].id)\")"), "feature \(index):\n\(r.stderr)")
+        }
+        #expect(r.stderr.contains("nothing was imported"))
+        #expect(try await listing() == before)
+    }
+
     @Test func aDuplicatedStationIdIsRejected() async throws {
         var lines = try GeodataFile.stationLines()
         lines.insert(lines[18], at: 30)

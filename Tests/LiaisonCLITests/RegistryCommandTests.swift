@@ -35,7 +35,7 @@ import LiaisonTestSupport
         let draft = #"""
         {"name":"命令行村消费维权联络站","location":{"lat":30.2200,"lng":120.0800},"address":{"town":"转塘街道","village":"命令行村"},
          "phone":"0571-87000001","hours":{"mon":["08:30-11:30"],"tue":[],"wed":[],"thu":[],"fri":[],"sat":[],"sun":[]},
-         "modes":["offline"],"capacity":5,"staff":[{"name":"张三","role":"站长","mobile":"0086 199 0000 0003"}]}
+         "modes":["offline"],"capacity":5,"staff":[{"name":"张三","role":"站长","mobile":"0086 199 9999 0003"}]}
         """#
         try draft.write(toFile: sandbox.path("draft.json"), atomically: true, encoding: .utf8)
         let added = try await sandbox.run(["stations", "add", "--file", "draft.json", "--db", db])

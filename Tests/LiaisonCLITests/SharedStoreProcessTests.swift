@@ -127,7 +127,7 @@ import LiaisonTestSupport
         "hours": ["mon": ["08:30-11:30"], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []],
         "modes": ["offline", "video"],
         "capacity": 10,
-        "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 0000 0001"]],
+        "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 9999 0001"]],
     ] }
 }
 

@@ -194,6 +194,24 @@ import Testing
         #expect(e.description.contains("\"12345\" is not a mobile number"), "\(e)")
     }
 
+    /// Reporting every error, each bad row is named, in file order; the plain parse still
+    /// stops at the first.
+    @Test func everyBadRowIsNamedWhenAsked() throws {
+        var rows = [StationCSV.columns] + Geodata.stations.map { StationCSV.row(StationFeature($0)) }
+        let town = StationCSV.columns.firstIndex(of: "town")!
+        for row in [5, 18, 700] { rows[row][town] = "  " }
+        let data = Data(CSV.encode(rows).utf8)
+        let all = #expect(throws: RegisterFile.FeatureErrors.self) {
+            try RegisterFile.parseReportingEveryError(data, path: "x.csv", counties: Geodata.locator)
+        }
+        let errors = try #require(all)
+        // The header is row 1: the 5th station is row 6.
+        #expect(errors.total == 3 && errors.errors.map(\.row) == [6, 19, 701])
+        #expect(errors.description.hasPrefix("3 bad stations:\nrow 6 (id"), "\(errors)")
+        let first = #expect(throws: RegisterFile.FeatureError.self) { try Self.parse(data) }
+        #expect(first?.row == 6)
+    }
+
     @Test(arguments: [
         ("lng", "east", ["lng"]),
         ("lat", "0x1p4", ["lat"]),

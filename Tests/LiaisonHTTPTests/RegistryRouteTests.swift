@@ -72,7 +72,7 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
         "hours": ["mon": ["08:30-11:30"], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []],
         "modes": ["offline", "video"],
         "capacity": 10,
-        "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 0000 0001"]],
+        "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 9999 0001"]],
     ]
     for (key, value) in changes { object[key] = value is NSNull ? nil : value }
     return ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
@@ -134,6 +134,10 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                 let stations = try response.json()["stations"] as? [[String: Any]] ?? []
                 #expect(stations.first?["id"] as? String == id)
                 #expect(stations.first?["distance_m"] as? Double == 0)
+            }
+            // The index size metric follows the register, not the start-up count.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.text.contains("liaison_index_stations 2046"), "\(response.text.split(separator: "\n").filter { $0.contains("index") })")
             }
             try await client.execute(uri: "/v1/stations/\(id)/retire", method: .post, headers: WritableRegister.headers(register.admin)) { response in
                 #expect(response.status == .badRequest)
@@ -342,6 +346,39 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
         }
     }
 
+    /// The same station registered again: its name (full-width or spaced) within 1 km, or one
+    /// of its staff mobiles, is a 409 naming it, unless the draft says it is intended.
+    @Test func aDuplicateRegistrationIsAConflictUnlessIntended() async throws {
+        let register = try WritableRegister()
+        let existing = try #require(register.finder.snapshot.station(id: "330106-0001"))
+        // About 550 m north: beyond the 100 m rule, within the 1 km one; 1.5 km: beyond both.
+        let near = ["lat": existing.location.latitude + 0.005, "lng": existing.location.longitude] as [String: Any]
+        let far = ["lat": existing.location.latitude + 0.0135, "lng": existing.location.longitude] as [String: Any]
+        let spacedName = existing.name.map(String.init).joined(separator: " ")
+        let mobile = try #require(existing.staff.first?.mobile)
+        let otherMobile = [["name": "赵六", "role": "联络员", "mobile": "13900000077"]]
+        let refused = [(draft(["location": near, "name": spacedName, "staff": otherMobile]), "same name"),
+                       (draft(["staff": [["name": "钱七", "role": "站长", "mobile": mobile]]]), "same staff mobile")]
+        // 1.5 km away the same name is another village's station; and saying so is enough.
+        let accepted = [draft(["location": far, "name": existing.name, "staff": otherMobile]),
+                        draft(["location": near, "name": spacedName, "allow_duplicate": true])]
+        try await register.app().test(.router) { client in
+            for (body, named) in refused {
+                try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: body) { response in
+                    #expect(response.status == .conflict, "\(named)")
+                    let json = try response.json()
+                    #expect((json["type"] as? String)?.hasSuffix("duplicate-station") == true, "\(named): \(json)")
+                    #expect((json["detail"] as? String)?.contains("330106-0001") == true, "\(named): \(json)")
+                }
+            }
+            for body in accepted {
+                try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin), body: body) { response in
+                    #expect(response.status == .created, "\(response.text)")
+                }
+            }
+        }
+    }
+
     @Test func importRejectsTheWholeCollectionWithAReportOfEveryBadFeature() async throws {
         let register = try WritableRegister()
         let source = try String(contentsOf: Repository.geodata.appendingPathComponent("stations.geojson"), encoding: .utf8)
@@ -402,7 +439,7 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
                     for i in 0..<5 {
                         let location = ["lat": 30.0 + Double(i) * 0.01, "lng": 120.0, "coordsys": "wgs84"] as [String: Any]
                         try await client.execute(uri: "/v1/stations", method: .post, headers: WritableRegister.headers(register.admin),
-                                                 body: draft(["location": location, "allow_nearby": true])) { response in
+                                                 body: draft(["location": location, "allow_nearby": true, "allow_duplicate": true])) { response in
                             #expect(response.status == .created, "\(response.text)")
                         }
                     }

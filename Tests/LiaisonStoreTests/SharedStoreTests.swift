@@ -138,8 +138,10 @@ import LiaisonTestSupport
         #expect(complaint.stationID != nearest)
     }
 
+    /// The same name and staff each time: `allow_duplicate`, as these are meant as other stations.
     static func draft(lat: Double, lng: Double) -> [String: Any] {
         [
+            "allow_duplicate": true,
             "name": "共享库测试联络站",
             "location": ["lat": lat, "lng": lng, "coordsys": "wgs84"],
             "address": ["town": "转塘街道", "village": "测试村"],
@@ -147,7 +149,7 @@ import LiaisonTestSupport
             "hours": ["mon": ["08:30-11:30"], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": []],
             "modes": ["offline", "video"],
             "capacity": 10,
-            "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 0000 0001"]],
+            "staff": [["name": "王测试", "role": "站长", "mobile": "+86 199 9999 0001"]],
         ]
     }
 

@@ -302,7 +302,9 @@ class StationForm {
     return patch;
   }
 
-  async submit(allowNearby) {
+  /** `allow`: the flag the last 409 asked for (allow_nearby or allow_duplicate), kept with
+   * the ones granted before, so that a draft past one conflict can meet the other. */
+  async submit(allow) {
     clearBanner();
     clearFieldErrors(this.form);
     this.hideConflict();
@@ -324,7 +326,8 @@ class StationForm {
       this.showErrors([{ name: 'form', reason: '没有修改任何项目。' }]);
       return;
     }
-    if (allowNearby) payload.allow_nearby = true;
+    if (allow) (this.allowed = this.allowed || new Set()).add(allow);
+    for (const flag of this.allowed || []) payload[flag] = true;
     await this.send(payload);
   }
 
@@ -399,10 +402,16 @@ class StationForm {
       if (e.status === 401) return;
     }
     const name = other ? other.name : id;
+    const duplicate = String(error.problem.type || '').endsWith('duplicate-station');
+    const sameMobile = /same staff mobile/.test(String(error.problem.detail || ''));
+    const text = duplicate
+      ? `疑似重复登记：在用联络站 ${name}（${id}）${sameMobile ? '登记了相同的工作人员手机号' : `名称相同${distance ? `，相距约 ${distance[1]} 米` : ''}`}。已在地图上用红色标记显示；如确为另一联络站，可仍然登记。`
+      : `100 米内已有在用联络站：${name}（${id}）${distance ? `，相距约 ${distance[1]} 米` : ''}。已在地图上用红色标记显示。`;
     this.conflict.replaceChildren(
-      h('p', { text: `100 米内已有在用联络站：${name}（${id}）${distance ? `，相距约 ${distance[1]} 米` : ''}。已在地图上用红色标记显示。` }),
+      h('p', { text }),
       h('p', null, h('a', { href: `#/stations/${id}`, text: `查看 ${name}` })),
-      h('button', { type: 'button', id: 'register-anyway', class: 'primary', text: '仍然登记', onclick: () => this.submit(true) }));
+      h('button', { type: 'button', id: 'register-anyway', class: 'primary', text: '仍然登记',
+        onclick: () => this.submit(duplicate ? 'allow_duplicate' : 'allow_nearby') }));
     this.conflict.hidden = false;
     if (other) {
       this.map.showConflict(other);
