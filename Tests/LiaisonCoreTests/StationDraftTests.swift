@@ -34,6 +34,12 @@ import Testing
         #expect(Self.problems(Self.draft()) == [])
     }
 
+    /// An unknown field alone still refuses the draft.
+    @Test func anUnknownFieldAloneIsRefused() {
+        #expect(Self.problems(Self.draft(["id": "330106-9999"])) == ["id"])
+        #expect(Self.problems(Self.draft(["address": ["town": "转塘街道", "village": "测试村", "city": "杭州市"]])) == ["address.city"])
+    }
+
     /// An unknown field no longer hides the bad values beside it.
     @Test func anUnknownFieldIsReportedWithEveryOtherProblem() {
         let object = Self.draft(["id": "330106-9999", "capacity": 0, "phone": "call us",
