@@ -20,6 +20,8 @@ A step whose prerequisite failed is skipped (and counts as failed). The steps:
    station-created  the phone fixed: 409 #conflict naming the station 70 m away and a
                     .conflict-marker; #register-anyway: #/stations/<id>, #station-detail; over HTTP
                     GET /v1/stations/nearest at the clicked point names the new station first, at 0 m
+   duplicate        the same form again at the same spot: the 100 m conflict, then the duplicate one
+                    (疑似重复登记, naming the new station); #register-anyway through both: created
    queue            #/complaints: the 西湖区 complaint's tr[data-number], not 拱墅区's
    lifecycle        that complaint opened from its row and taken through accept, schedule (#action-when:
                     a slot inside its station's hours from GET /v1/stations/{id}), start_mediation
@@ -791,6 +793,38 @@ class Run:
         return (f"created {new_id} ({st['county_name']}){conflict}; nearest at the clicked point: {new_id} at {near[0]['distance_m']} m{after}; "
                 "listed in #station-list")
 
+    def duplicate(self):
+        """The same station registered again at the same spot: the 100 m conflict first, then, past
+        it, the duplicate one (疑似重复登记, naming the new station); #register-anyway each time."""
+        b = self.b
+        new_id = self.ctx["new_station"]
+        b.go("#/map", "map")
+        b.click("button#add-station")
+        b.one("form#station-form", 10, visible=False)
+        self.place_point()
+        self.fill_station_form("0571-88881234")
+        seen = []
+        kind, detail = self.submit_station()
+        while kind == "conflict" and len(seen) < 3:
+            seen.append(detail)
+            b.click("button#register-anyway")
+
+            def next_outcome():
+                if any(e.is_displayed() for e in b.find("#conflict")) and b.visible_text("#conflict") != seen[-1]:
+                    return ("conflict", b.visible_text("#conflict"))
+                h = b.js("return location.hash") or ""
+                m = re.match(r"^#/stations/([0-9]{6}-[0-9]{4})$", h)
+                if m and b.ready() == "station":
+                    return ("created", m.group(1))
+                return None
+            kind, detail = b.wait("the next conflict or #/stations/<id> after #register-anyway", next_outcome, 20)
+        duplicate = [text for text in seen if "疑似重复登记" in text]
+        check(duplicate, f"no 疑似重复登记 conflict before the station was registered again: {seen!r}")
+        check(new_id in duplicate[0], f"the duplicate conflict does not name {new_id}: {duplicate[0]!r}")
+        check(kind == "created" and detail != new_id, f"after #register-anyway the form gave {kind}: {detail!r}")
+        b.screenshot("station-duplicate")
+        return f"{len(seen)} conflict(s), the duplicate one {duplicate[0][:80]!r}; registered anyway as {detail}"
+
     # -- 5
     def queue(self):
         b = self.b
@@ -1218,6 +1252,7 @@ def main(argv=None):
         run.step("add-station", run.add_station, needs=["map"], allowed=[(r"^/v1/stations$", (400,))])
         run.step("field-error", run.field_error, needs=["station_form"])
         run.step("station-created", run.station_created, needs=["field_error"], allowed=[(r"^/v1/stations$", (409,))])
+        run.step("duplicate", run.duplicate, needs=["new_station"], allowed=[(r"^/v1/stations$", (409,))])
         run.step("queue", run.queue, needs=["signed_in"])
         run.step("lifecycle", run.lifecycle, needs=["queue"], allowed=[(r"^/v1/complaints/[^/]+/events$", (400,))])
         run.step("other-county", run.other_county, needs=["signed_in"], allowed=[(r"^/v1/complaints/", (403, 404))])

@@ -65,7 +65,7 @@ func runCLIBenchmark(rows: Int, runs: Int, also: String? = nil) throws {
     for (label, arguments) in batches {
         var times: [Double] = [], peak = 0
         for _ in 0..<3 {
-            let t = try MeasuredProcess.run(liaison.path, arguments + ["--db", db], stdout: out)
+            let t = try MeasuredProcess.run(liaison.path, arguments + ["--db", db], stdout: out, peakMemory: true)
             guard t.status == 0 else { throw BenchError(message: "liaison \(arguments.joined(separator: " ")) exited \(t.status)") }
             times.append(t.seconds)
             peak = max(peak, t.maxRSSKiB)

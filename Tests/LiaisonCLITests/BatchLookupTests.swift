@@ -194,7 +194,7 @@ import Testing
         }
         func measure(_ rows: Int) throws -> (run: MeasuredProcess.Result, lines: Int, inputBytes: Int) {
             let input = try file(rows), output = sandbox.path("rows-\(rows).out")
-            let run = try MeasuredProcess.run(try LiaisonExecutable.require().path, ["nearest", "--input", input, "--limit", "1", "--db", db], stdout: output)
+            let run = try MeasuredProcess.run(try LiaisonExecutable.require().path, ["nearest", "--input", input, "--limit", "1", "--db", db], stdout: output, peakMemory: true)
             let lines = try Data(contentsOf: URL(fileURLWithPath: output)).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
             let size = ((try? FileManager.default.attributesOfItem(atPath: input)[.size]) as? Int) ?? 0
             return (run, lines, size)
@@ -204,6 +204,7 @@ import Testing
         try #require(small.status == 0 && large.status == 0, "exit \(small.status), \(large.status)")
         #expect(smallLines == 10_001 && largeLines == 1_000_001)
         print("peak resident set: \(small.maxRSSKiB) KiB for 10,000 rows, \(large.maxRSSKiB) KiB for 1,000,000 (input \(inputBytes >> 20) MiB)")
+        try #require(small.maxRSSKiB > 0 && large.maxRSSKiB > 0, "the children's peak resident set was not read")
         #expect(large.maxRSSKiB - small.maxRSSKiB < 32 * 1024,
                 "1,000,000 rows took \(large.maxRSSKiB - small.maxRSSKiB) KiB more than 10,000 (the file is \(inputBytes >> 20) MiB)")
     }
