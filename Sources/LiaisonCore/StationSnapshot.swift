@@ -43,8 +43,7 @@ public struct StationSnapshot: Sendable {
 
     /// Answers a nearest-stations query exactly (see ``StationIndex``).
     public func nearest(_ query: NearestQuery) -> [NearestStation] {
-        nearest(to: query.wgs84, limit: query.limit, withinMeters: query.radiusKilometers.map { $0 * 1000 } ?? .infinity,
-                mode: query.mode, countyCode: query.countyCode)
+        index.nearest(query).map { NearestStation(station: active[$0.entry], neighbor: $0) }
     }
 
     func nearest(to point: Coordinate, limit: Int, withinMeters radius: Double, mode: MediationMode?, countyCode: String?) -> [NearestStation] {

@@ -44,6 +44,12 @@ public final class LiaisonDatabase: Sendable {
     /// How many 1 ms polls a connection makes for a lock another process holds: about 10 s.
     static let busyPolls = 10_000
 
+    /// Waits out another process's lock by polling every millisecond, up to ``busyPolls`` times.
+    static let pollingBusyMode = Database.BusyMode.callback { tries in
+        usleep(1000)
+        return tries < busyPolls
+    }
+
     @_spi(Benchmark) public static func configuration(_ caches: SpatiaLiteCaches) -> Configuration {
         var config = Configuration()
         // Another process (a CLI, a second server) may hold the write lock for a moment: wait up
@@ -53,10 +59,7 @@ public final class LiaisonDatabase: Sendable {
         // a slow poller could wait out the whole timeout (a server restarting next to a busy one
         // failed to start: tools/killtest). Polling every millisecond finds such a gap within a
         // fraction of a second.
-        config.busyMode = .callback { tries in
-            usleep(1000)
-            return tries < Self.busyPolls
-        }
+        config.busyMode = pollingBusyMode
         config.prepareDatabase { db in
             try caches.initialize(db)
             // What is deleted or overwritten is zeroed, not left in free pages of the file.

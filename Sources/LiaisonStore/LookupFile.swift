@@ -29,10 +29,7 @@ public final class LookupFile: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         var config = Configuration()
         config.readonly = true
-        config.busyMode = .callback { tries in
-            usleep(1000)
-            return tries < LiaisonDatabase.busyPolls
-        }
+        config.busyMode = LiaisonDatabase.pollingBusyMode
         queue = try DatabaseQueue(path: path, configuration: config)
         let current = try queue.read { db in
             let migrator = Migrations.migrator

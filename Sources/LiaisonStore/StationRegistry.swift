@@ -83,7 +83,7 @@ public final class StationRegistry: Sendable {
         let station = try database.writing { db in
             try database.lockRegister(in: db)
             try checkNearby(validated, excluding: nil, counties: counties, in: db)
-            try checkDuplicate(validated, excluding: nil, counties: counties, in: db)
+            try checkDuplicate(validated, excluding: nil, in: db)
             validated.station.id = try database.nextStationID(county: validated.station.countyCode, in: db)
             _ = try database.upsert([validated.station], actor: actor.name, action: "create", reason: nil, in: db)
             return validated.station
@@ -108,7 +108,7 @@ public final class StationRegistry: Sendable {
             try requireActive(current)
             guard validated.station != current else { return (current, false) }
             try checkNearby(validated, excluding: id, counties: counties, in: db)
-            try checkDuplicate(validated, excluding: id, counties: counties, in: db)
+            try checkDuplicate(validated, excluding: id, in: db)
             _ = try database.upsert([validated.station], actor: actor.name, action: "update", reason: nil, in: db)
             return (validated.station, true)
         }
@@ -216,7 +216,7 @@ public final class StationRegistry: Sendable {
     /// Refuses a draft that repeats an active station: the same normalised name within
     /// ``StationDraft/sameNameMeters`` (measured exactly), or a staff mobile that station lists.
     /// Reads the active stations inside the write transaction (a province is a few thousand rows).
-    private func checkDuplicate(_ validated: StationDraft.Validated, excluding id: String?, counties: CountyLocator, in db: any SQLSession) throws {
+    private func checkDuplicate(_ validated: StationDraft.Validated, excluding id: String?, in db: any SQLSession) throws {
         guard !validated.allowDuplicate else { return }
         let draft = validated.station
         let name = StationDraft.normalisedName(draft.name)
