@@ -50,6 +50,8 @@ public struct Complaint: Sendable, Hashable {
     public var returnVisit: ReturnVisit?
     /// The court's mediation a failed mediation was handed to.
     public var courtHandoff: CourtHandoff?
+    /// Staff's decision not to accept it (不予受理), when they made it.
+    public var decline: Decline?
 
     public var countyConfidence: CountyConfidence { borderCounties.isEmpty ? .inside : .near_border }
 
@@ -257,6 +259,17 @@ extension Complaint {
         }
     }
 
+    /// 不予受理: the reason (a code of ``DeclineReason``) and when it was decided.
+    public struct Decline: Sendable, Hashable {
+        public var reason: DeclineReason
+        public var at: Date
+
+        public init(reason: DeclineReason, at: Date) {
+            self.reason = reason
+            self.at = at
+        }
+    }
+
     public struct CourtHandoff: Sendable, Hashable {
         public var courtID: String
         public var at: Date
@@ -337,7 +350,10 @@ extension Set where Element == ServiceDeadline {
 
 /// One step in a complaint's life. Append-only.
 public struct ComplaintEvent: Sendable, Hashable {
+    /// The event's id in the store: increasing over all complaints (texts refer to it).
     public var seq: Int
+    /// Its place in its complaint's history: 1, 2, 3… (what views call `seq`).
+    public var ordinal: Int
     public var at: Date
     /// A staff token's name, `consumer`, or `system`.
     public var actor: String
@@ -348,9 +364,10 @@ public struct ComplaintEvent: Sendable, Hashable {
     public var stationID: String?
     public var note: String?
 
-    public init(seq: Int = 0, at: Date, actor: String, action: ComplaintAction, from: ComplaintStatus?, to: ComplaintStatus,
+    public init(seq: Int = 0, ordinal: Int = 0, at: Date, actor: String, action: ComplaintAction, from: ComplaintStatus?, to: ComplaintStatus,
                 stationID: String?, note: String?) {
         self.seq = seq
+        self.ordinal = ordinal
         self.at = at
         self.actor = actor
         self.action = action

@@ -6,6 +6,7 @@ import Foundation
 /// {"action":"refuse","note":"not a consumer dispute: a labour contract"}
 /// {"action":"reassign","station_id":"330106-0003","note":"closer to the consumer's home"}
 /// {"action":"schedule","starts_at":"2026-12-02T10:00:00+08:00"}
+/// {"action":"decline","reason":"handled_elsewhere","note":"already before the Xihu court"}
 /// ```
 public struct StaffCommand: Sendable, Hashable {
     public let action: ComplaintAction
@@ -19,9 +20,11 @@ public struct StaffCommand: Sendable, Hashable {
     /// For `return_visit`: whether the consumer was reached, and whether they are satisfied.
     public let reached: Bool?
     public let satisfied: Bool?
+    /// For `decline` (不予受理): why.
+    public let reason: DeclineReason?
 
     public init(action: ComplaintAction, note: String? = nil, stationID: String? = nil, startsAt: Date? = nil, courtID: String? = nil,
-                reached: Bool? = nil, satisfied: Bool? = nil) {
+                reached: Bool? = nil, satisfied: Bool? = nil, reason: DeclineReason? = nil) {
         self.action = action
         self.note = note
         self.stationID = stationID
@@ -29,6 +32,7 @@ public struct StaffCommand: Sendable, Hashable {
         self.courtID = courtID
         self.reached = reached
         self.satisfied = satisfied
+        self.reason = reason
     }
 
     /// Actions whose note says why, and so must have one.
@@ -39,10 +43,10 @@ public struct StaffCommand: Sendable, Hashable {
         guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
             throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
         }
-        var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at", "court_id", "reached", "satisfied"], prefix: "")
+        var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at", "court_id", "reached", "satisfied", "reason"], prefix: "")
         problems += FreeText.problems(in: object)
         problems += nullFields(object)
-        let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.party == .staff ? $0 : nil }
+        let action = (object["action"] as? String).flatMap(ComplaintAction.init(rawValue:)).flatMap { $0.parties.contains(.staff) ? $0 : nil }
         if action == nil {
             problems.append(InvalidParameter(name: "action", reason: "\(object["action"].map { "\($0)" } ?? "missing"): expected one of \(ComplaintAction.staffActionNames)"))
         }
@@ -89,6 +93,21 @@ public struct StaffCommand: Sendable, Hashable {
                 problems.append(InvalidParameter(name: "court_id", reason: "expected a court id ADCODE-Cnn, e.g. 330106-C01"))
             }
         }
+        var reason: DeclineReason?
+        if let raw = object["reason"], !(raw is NSNull) {
+            if action != .decline {
+                problems.append(InvalidParameter(name: "reason", reason: "only allowed with action decline"))
+            } else if let code = (raw as? String).flatMap(DeclineReason.init(rawValue:)) {
+                reason = code
+            } else {
+                problems.append(InvalidParameter(name: "reason", reason: "\(raw): expected one of \(DeclineReason.allowedNames)"))
+            }
+        } else if action == .decline {
+            problems.append(InvalidParameter(name: "reason", reason: "is required for decline (不予受理): one of \(DeclineReason.allowedNames)"))
+        }
+        if reason == .other_legal, note == nil, !problems.contains(where: { $0.name == "note" }) {
+            problems.append(InvalidParameter(name: "note", reason: "is required for decline with reason other_legal: name the law, regulation or rule, in 1 to 500 characters"))
+        }
         // Typed decoding accepts JSON true and false only (not 1, not "true").
         struct Flag: Decodable { let value: Bool }
         var flags: [String: Bool] = [:]
@@ -111,7 +130,7 @@ public struct StaffCommand: Sendable, Hashable {
         }
         guard problems.isEmpty, let action else { throw InvalidInput(firstPerField(problems)) }
         return StaffCommand(action: action, note: note, stationID: stationID, startsAt: startsAt, courtID: courtID,
-                            reached: flags["reached"], satisfied: flags["satisfied"])
+                            reached: flags["reached"], satisfied: flags["satisfied"], reason: reason)
     }
 }
 

@@ -5,6 +5,8 @@
 ///                        │  ▲                  │                           └─fail──▶ failed ──feedback/close─▶ closed
 ///                        │  └──reassign────────┘
 ///                      refuse ─▶ refused ─(system or staff reassign)─▶ assigned
+/// decline (不予受理): staff end it before acceptance, with a reason (``DeclineReason``):
+///   submitted, assigned or refused ─decline─▶ declined.
 /// withdrawn: by the consumer from any state before resolved/failed.
 /// claim: near a county border, staff of the other county take it over before acceptance (─▶ assigned).
 ///
@@ -37,12 +39,14 @@ public enum ComplaintStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case with_enterprise
     /// The enterprise offered a settlement; the consumer accepts or rejects it.
     case settlement_offered
+    /// Staff decided not to accept it (不予受理, SAMR Order No. 20 art. 15), with a reason: it ends here.
+    case declined
 
     /// Counts against the assigned station's capacity.
     public var holdsCapacity: Bool { self == .assigned || self == .accepted || self == .mediating }
 
     /// Nothing more happens on the service-level clocks (a review may still reopen a closed one).
-    public var isTerminal: Bool { self == .closed || self == .withdrawn }
+    public var isTerminal: Bool { self == .closed || self == .withdrawn || self == .declined }
 
     /// With the enterprise of the direct train (no station holds it).
     public var isWithEnterprise: Bool { self == .with_enterprise || self == .settlement_offered }
@@ -63,6 +67,7 @@ public enum ComplaintStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case .withdrawn: "已撤回"
         case .with_enterprise: "已转企业直接处理（直通车），等待企业和解"
         case .settlement_offered: "企业已提出和解方案，等待消费者确认"
+        case .declined: "不予受理"
         }
     }
 }
@@ -104,7 +109,7 @@ public enum ComplaintAction: String, Sendable, Hashable, CaseIterable, Codable {
     case reopen
     /// Records a return visit (回访) to the consumer of a closed complaint.
     case return_visit
-    // The enterprise of the direct train.
+    // The enterprise of the direct train (`decline` is also staff's 不予受理: see ``party(from:)``).
     case settle, decline
     // Consumer.
     case confirm_appointment, withdraw, feedback, accept_settlement, reject_settlement
@@ -119,8 +124,19 @@ public enum ComplaintAction: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// Who takes the action from `status`. `decline` is two decisions under one name: the
+    /// enterprise's while the complaint is with it (it hands the complaint back to the
+    /// stations), staff's otherwise (不予受理, which ends the complaint).
+    public func party(from status: ComplaintStatus?) -> ComplaintParty {
+        if self == .decline, let status, !status.isWithEnterprise { return .staff }
+        return party
+    }
+
+    /// Every party that may take the action in some state.
+    public var parties: [ComplaintParty] { self == .decline ? [.enterprise, .staff] : [party] }
+
     /// The actions staff send to `POST /v1/complaints/{number}/events`.
-    public static let staffActions = allCases.filter { $0.party == .staff }
+    public static let staffActions = allCases.filter { $0.parties.contains(.staff) }
     public static let staffActionNames = staffActions.map(\.rawValue).joined(separator: ", ")
 }
 
@@ -171,6 +187,9 @@ public enum ComplaintLifecycle {
             return .assigned
         case (.settlement_offered, .accept_settlement), (.settlement_offered, .lapse):
             return .resolved
+        // 不予受理: staff's decision, only before acceptance.
+        case (.submitted, .decline), (.assigned, .decline), (.refused, .decline):
+            return .declined
         // Beside the states: they record, they do not move (the desk checks what they need).
         // Not while a settlement waits for the consumer: the consumer's answer (or silence) ends it.
         case (_, .mark_urgent) where !status.isTerminal && status != .resolved && status != .failed && status != .settlement_offered:
@@ -198,7 +217,7 @@ public enum ComplaintLifecycle {
 
     /// The actions of `party` allowed in `status`, in declaration order.
     public static func allowed(in status: ComplaintStatus, for party: ComplaintParty) -> [ComplaintAction] {
-        ComplaintAction.allCases.filter { $0.party == party && next(from: status, on: $0) != nil }
+        ComplaintAction.allCases.filter { $0.party(from: status) == party && next(from: status, on: $0) != nil }
     }
 }
 

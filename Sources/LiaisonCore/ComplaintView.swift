@@ -123,7 +123,18 @@ public struct ComplaintView: Sendable, Encodable {
         let at: String
     }
 
+    public struct DeclineView: Sendable, Encodable {
+        /// A code of ``DeclineReason``.
+        let reason: String
+        let reason_label: String
+        let at: String
+    }
+
     public struct EventView: Sendable, Encodable {
+        /// The event's id in the store, the same in every view and increasing over all
+        /// complaints: what a receiver de-duplicates on.
+        let id: Int
+        /// Its place in this complaint's history: 1, 2, 3…
         let seq: Int
         let at: String
         let actor: String
@@ -169,6 +180,8 @@ public struct ComplaintView: Sendable, Encodable {
     /// Staff only.
     let return_visit: ReturnVisitView?
     let court_handoff: CourtHandoffView?
+    /// Staff's decision not to accept the complaint (不予受理) and why.
+    let decline: DeclineView?
     /// What the viewer may do now.
     let allowed_actions: [String]
     let events: [EventView]
@@ -179,6 +192,9 @@ public struct ComplaintView: Sendable, Encodable {
 
     /// What a consumer whose mediation failed is told.
     public static let failedNextSteps = "调解未能达成协议。您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 继续投诉，也可以依法申请人民法院调解、申请仲裁或提起诉讼。"
+
+    /// What a consumer whose complaint was not accepted is told, after the reason.
+    public static let declinedNextSteps = "如有异议，您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 咨询，也可以依法申请仲裁或向人民法院提起诉讼。"
 
     /// - Parameters:
     ///   - trackingToken: given only in the intake response (the one place the token is shown).
@@ -236,7 +252,8 @@ public struct ComplaintView: Sendable, Encodable {
             return VideoView(room: v.room, scheduled_at: Timestamp.string(v.scheduledAt), status: v.confirmed ? "confirmed" : "proposed", links: shown)
         }
         feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
-        next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps : nil
+        next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps
+            : c.decline.map { "不予受理：\($0.reason.label)。" + Self.declinedNextSteps }
         let party: ComplaintParty = switch audience {
         case .consumer: .consumer
         case .staff: .staff
@@ -253,13 +270,14 @@ public struct ComplaintView: Sendable, Encodable {
         return_visit = party == .staff ? c.returnVisit.map {
             ReturnVisitView(queued_at: Timestamp.string($0.queuedAt), done_at: $0.doneAt.map(Timestamp.string), reached: $0.reached, satisfied: $0.satisfied)
         } : nil
+        decline = c.decline.map { DeclineView(reason: $0.reason.rawValue, reason_label: $0.reason.label, at: Timestamp.string($0.at)) }
         court_handoff = c.courtHandoff.map { CourtHandoffView(court: courts.court(id: $0.courtID), court_id: $0.courtID, at: Timestamp.string($0.at)) }
         allowed_actions = Self.allowedActions(c, party: party).map(\.rawValue)
         // The enterprise sees its own part of the timeline, not the station's.
         let directTrainActions: Set<ComplaintAction> = [.submit, .refer, .settle, .decline, .timeout, .recall, .accept_settlement, .reject_settlement, .lapse, .withdraw]
-        let shownEvents = party == .enterprise ? events.filter { directTrainActions.contains($0.action) } : events
+        let shownEvents = party == .enterprise ? events.filter { directTrainActions.contains($0.action) && ($0.action != .decline || $0.from?.isWithEnterprise == true) } : events
         self.events = shownEvents.map {
-            EventView(seq: $0.seq, at: Timestamp.string($0.at), actor: party == .staff ? $0.actor : Self.publicActor($0), action: $0.action.rawValue, from: $0.from?.rawValue,
+            EventView(id: $0.seq, seq: $0.ordinal, at: Timestamp.string($0.at), actor: party == .staff ? $0.actor : Self.publicActor($0), action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
         }
     }
@@ -271,7 +289,7 @@ extension ComplaintView {
     static func publicActor(_ event: ComplaintEvent) -> String {
         if event.actor == "consumer" || event.actor.hasPrefix("open311:") { return "consumer" }
         if event.actor == "system" { return "system" }
-        return event.action.party == .enterprise ? "enterprise" : "station_staff"
+        return event.action.party(from: event.from) == .enterprise ? "enterprise" : "station_staff"
     }
 
     /// What `party` may do now: the state machine's actions, less those whose precondition the

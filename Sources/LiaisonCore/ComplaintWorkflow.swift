@@ -43,8 +43,9 @@ public struct ComplaintWorkflow: Sendable {
         }
     }
 
-    /// Hands the complaint to `station` (by `action`: assign, reassign or claim), dropping the
+    /// Hands the complaint to `station` (by `action`: assign, reassign, claim or reopen), dropping the
     /// previous station's appointment or video session: a new station makes its own arrangements.
+    /// The station's own response clock starts (``ServiceLevelRules/firstResponse`` from now).
     public func assign(_ complaint: inout Complaint, to station: Station, distanceMeters: Double, mode: MediationMode, reason: String,
                        action: ComplaintAction, actor: String, note: String?, at: Date, events: inout [ComplaintEvent]) throws(IllegalTransition) {
         try transition(&complaint, action, party: action.party, actor: actor, note: note, stationID: station.id, at: at, events: &events)
@@ -54,6 +55,26 @@ public struct ComplaintWorkflow: Sendable {
         complaint.assignmentReason = reason
         complaint.appointment = nil
         complaint.video = nil
+        // Each station answers for itself: its own response clock starts now.
+        if let due = try? clock.counted(clock.rules.firstResponse, from: at).deadline {
+            complaint.deadlines.respondBy = due
+            complaint.milestones.respondedAt = nil
+            complaint.overdueReported.remove(.response)
+        }
+    }
+
+    /// 不予受理: staff end the complaint before acceptance, for `reason`. The decision stops the
+    /// response clock of the station holding it (if any) and is the acceptance decision.
+    public func decline(_ complaint: inout Complaint, reason: DeclineReason, actor: String, note: String?, at: Date,
+                        events: inout [ComplaintEvent]) throws(IllegalTransition) {
+        guard complaint.status != .with_enterprise, complaint.status != .settlement_offered else {
+            throw IllegalTransition(number: complaint.number, status: complaint.status, action: .decline,
+                                    allowed: ComplaintView.allowedActions(complaint, party: .staff))
+        }
+        try transition(&complaint, .decline, party: .staff, actor: actor, note: [reason.rawValue, note].compactMap { $0 }.joined(separator: ": "),
+                       stationID: nil, at: at, events: &events)
+        complaint.decline = Complaint.Decline(reason: reason, at: at)
+        if complaint.stationID != nil, complaint.milestones.respondedAt == nil { complaint.milestones.respondedAt = at }
     }
 
     /// The dispatch, first-response and acceptance clocks, started at `at` (intake, or leaving the

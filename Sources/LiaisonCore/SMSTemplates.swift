@@ -136,6 +136,8 @@ public enum SMSTemplates {
             body = "您的投诉已收到并登记，编号\(n)，已转\(shortName(train?.enterpriseName ?? "商家"))直接处理（直通车），企业将于\(train.map { localDay($0.settleBy) } ?? "")前与您协商；未和解的转联络站调解。"
         case .settle:
             body = "企业就您的投诉\(n)提出和解方案，请在小程序查看，\(c.directTrain?.replyBy.map { "并于" + localDay($0) + "前接受或拒绝，逾期视为接受。" } ?? "并尽快接受或拒绝。")"
+        case .decline where event.to == .declined:
+            body = "您的投诉\(n)经审查不予受理，原因：\(c.decline?.reason.label ?? "不符合受理条件")。如有异议可拨打12315，或依法申请仲裁、向人民法院起诉。"
         case .decline, .timeout, .recall, .reject_settlement:
             body = "您的投诉\(n)未能与企业和解，正在为您安排联络站调解。"
         case .accept_settlement:

@@ -126,6 +126,47 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_at)",
         ]),
+        ("v6 decline, event ordinals, assignments", [
+            // 不予受理, a new final state (the check is the one the column's definition made).
+            "ALTER TABLE complaints DROP CONSTRAINT complaints_status_check",
+            """
+            ALTER TABLE complaints ADD CONSTRAINT complaints_status_check CHECK (status IN ('submitted', 'assigned', 'accepted', 'refused',
+                'mediating', 'resolved', 'failed', 'closed', 'withdrawn', 'with_enterprise', 'settlement_offered', 'declined'))
+            """,
+            "ALTER TABLE complaints ADD COLUMN decline_reason text",
+            "ALTER TABLE complaints ADD COLUMN declined_at liaison_time",
+            // Each event's place in its complaint's history; events are append-only, so the
+            // guard is lifted for the fill only (inside this migration's transaction).
+            "ALTER TABLE complaint_events ADD COLUMN ordinal bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE complaint_events DISABLE TRIGGER complaint_events_append_only",
+            """
+            UPDATE complaint_events SET ordinal = r.n
+            FROM (SELECT seq, row_number() OVER (PARTITION BY number ORDER BY seq) AS n FROM complaint_events) AS r
+            WHERE complaint_events.seq = r.seq
+            """,
+            "ALTER TABLE complaint_events ENABLE TRIGGER complaint_events_append_only",
+            "CREATE UNIQUE INDEX complaint_events_by_ordinal ON complaint_events(number, ordinal)",
+            // Every station's own part in a complaint (ComplaintAssignments).
+            """
+            CREATE TABLE complaint_assignments (
+                number       text NOT NULL REFERENCES complaints(number),
+                ordinal      bigint NOT NULL,
+                station_id   text NOT NULL,
+                county_code  text NOT NULL,
+                assigned_at  liaison_time NOT NULL,
+                respond_by   liaison_time,
+                responded_at liaison_time,
+                response     text,
+                ended_at     liaison_time,
+                ended_by     text,
+                PRIMARY KEY (number, ordinal)
+            )
+            """,
+            "CREATE INDEX complaint_assignments_by_station ON complaint_assignments(station_id, number)",
+            "CREATE INDEX complaint_assignments_by_county ON complaint_assignments(county_code, number)",
+            "CREATE INDEX complaint_assignments_open ON complaint_assignments(number) WHERE ended_at IS NULL",
+            ComplaintAssignments.backfill(.postgres),
+        ]),
     ]
 
     /// The complaint desk's tables: the same columns as the SQLite store's (the desk's SQL is

@@ -76,6 +76,11 @@ extension ComplaintDesk {
                 try MediationSchedule.check(startsAt, now: at, hours: station.hours, holidays: holidays)
                 workflow.schedule(&complaint, startsAt: startsAt)
                 events[events.count - 1].note = [note, "session at \(Timestamp.string(startsAt))"].compactMap { $0 }.joined(separator: "; ")
+            case .decline:
+                guard let reason = command.reason else {
+                    throw InvalidInput(name: "reason", reason: "is required for decline (不予受理): one of \(DeclineReason.allowedNames)")
+                }
+                try workflow.decline(&complaint, reason: reason, actor: staff.name, note: note, at: at, events: &events)
             case .start_mediation, .resolve, .fail, .close:
                 try workflow.transition(&complaint, command.action, party: .staff, actor: staff.name, note: note, stationID: nil, at: at, events: &events)
             case .mark_urgent:
@@ -101,7 +106,7 @@ extension ComplaintDesk {
                 visit.satisfied = command.reached == true ? command.satisfied : nil
                 complaint.returnVisit = visit
             case .submit, .assign, .overdue, .confirm_appointment, .withdraw, .feedback, .refer, .timeout, .recall, .lapse, .open_review, .deadline_update,
-                 .settle, .decline, .accept_settlement, .reject_settlement:
+                 .settle, .accept_settlement, .reject_settlement:
                 throw InvalidInput(name: "action", reason: "\(command.action.rawValue) is not a staff action: expected one of \(ComplaintAction.staffActionNames)")
             }
             try save(complaint, events: events, inserting: false, snapshot: snapshot, at: at, in: db)

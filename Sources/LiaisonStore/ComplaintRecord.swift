@@ -93,6 +93,9 @@ struct ComplaintRecord: LiaisonRecord {
     var provisionalDeadlines: Int
     /// ``Jurisdiction/county(of:)``: the county it is listed and counted in, kept for the lists' index.
     var holdingCounty: String
+    /// 不予受理: why (NULL: not declined) and when.
+    var declineReason: DeclineReason?
+    var declinedAt: Date?
     /// The point again, for GIS tools; written, never read back.
     var geom: SpatiaLitePoint?
 
@@ -114,7 +117,8 @@ struct ComplaintRecord: LiaisonRecord {
         case reviewTrigger = "review_trigger", reviewOpenedAt = "review_opened_at", reviewBy = "review_by"
         case reviewFinding = "review_finding", reviewFoundAt = "review_found_at", visitQueuedAt = "visit_queued_at"
         case visitDoneAt = "visit_done_at", visitReached = "visit_reached", visitSatisfied = "visit_satisfied", courtID = "court_id"
-        case handedOffAt = "handed_off_at", provisionalDeadlines = "provisional_deadlines", holdingCounty = "holding_county", geom
+        case handedOffAt = "handed_off_at", provisionalDeadlines = "provisional_deadlines", holdingCounty = "holding_county"
+        case declineReason = "decline_reason", declinedAt = "declined_at", geom
     }
     typealias Columns = CodingKeys
 
@@ -147,6 +151,7 @@ struct ComplaintRecord: LiaisonRecord {
         courtID = c.courtHandoff?.courtID; handedOffAt = c.courtHandoff?.at
         provisionalDeadlines = c.deadlines.provisional.storedBits
         holdingCounty = Jurisdiction.county(of: c)
+        declineReason = c.decline?.reason; declinedAt = c.decline?.at
         geom = SpatiaLitePoint(coordinate: i.location)
     }
 
@@ -206,6 +211,9 @@ struct ComplaintRecord: LiaisonRecord {
         if let visitQueuedAt {
             c.returnVisit = Complaint.ReturnVisit(queuedAt: visitQueuedAt, doneAt: visitDoneAt, reached: visitReached, satisfied: visitSatisfied)
         }
+        if let declineReason {
+            c.decline = Complaint.Decline(reason: declineReason, at: try required(declinedAt, .declinedAt))
+        }
         if let courtID {
             c.courtHandoff = Complaint.CourtHandoff(courtID: courtID, at: try required(handedOffAt, .handedOffAt))
         }
@@ -238,12 +246,19 @@ extension ComplaintRecord {
                       key: Columns.number.rawValue, keyValue: c.number)
     }
 
-    /// Appends an event and returns it with its sequence number.
-    @discardableResult
-    static func append(_ event: ComplaintEvent, number: String, in db: any SQLSession) throws -> ComplaintEvent {
-        var stored = event
-        stored.seq = Int(try db.insertReturningKey(ComplaintEventRecord(event, number: number), key: ComplaintEventRecord.Columns.seq.rawValue))
-        return stored
+    /// Appends events in order and returns them with their ids (`seq`) and their places in
+    /// the complaint's history (`ordinal`, after the last stored one; the complaint's row is
+    /// locked by the transaction, and a unique index backs it).
+    static func append(_ events: [ComplaintEvent], number: String, in db: any SQLSession) throws -> [ComplaintEvent] {
+        guard !events.isEmpty else { return [] }
+        var ordinal = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(ordinal), 0) FROM complaint_events WHERE number = ?", arguments: [number]) ?? 0
+        return try events.map { event in
+            ordinal += 1
+            var stored = event
+            stored.ordinal = ordinal
+            stored.seq = Int(try db.insertReturningKey(ComplaintEventRecord(stored, number: number), key: ComplaintEventRecord.Columns.seq.rawValue))
+            return stored
+        }
     }
 
     static func events(_ db: any SQLSession, number: String) throws -> [ComplaintEvent] {
@@ -314,6 +329,7 @@ struct ComplaintEventRecord: LiaisonRecord {
 
     var seq: Int64?
     var number: String
+    var ordinal: Int
     var at: Date
     var actor: String
     var action: ComplaintAction
@@ -323,18 +339,19 @@ struct ComplaintEventRecord: LiaisonRecord {
     var note: String?
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
-        case seq, number, at, actor, action, fromStatus = "from_status", toStatus = "to_status", stationID = "station_id", note
+        case seq, number, ordinal, at, actor, action, fromStatus = "from_status", toStatus = "to_status", stationID = "station_id", note
     }
     typealias Columns = CodingKeys
 
     init(_ event: ComplaintEvent, number: String) {
         self.number = number
+        ordinal = event.ordinal
         at = event.at; actor = event.actor; action = event.action; fromStatus = event.from; toStatus = event.to
         stationID = event.stationID; note = event.note
     }
 
     var event: ComplaintEvent {
-        ComplaintEvent(seq: Int(seq ?? 0), at: at, actor: actor, action: action, from: fromStatus, to: toStatus, stationID: stationID, note: note)
+        ComplaintEvent(seq: Int(seq ?? 0), ordinal: ordinal, at: at, actor: actor, action: action, from: fromStatus, to: toStatus, stationID: stationID, note: note)
     }
 }
 

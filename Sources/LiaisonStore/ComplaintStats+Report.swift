@@ -14,10 +14,11 @@ extension ComplaintStats {
         public let filter: Filter
         public let asOf: Date
         public let totals: Metrics
-        /// Groups with at least one complaint, by code.
+        /// Groups with at least one complaint or assignment, by code.
         public let byCity: [Group]
         public let byCounty: [Group]
-        /// Complaints waiting for a station are in no station's group.
+        /// Every station that held one of the complaints, for its own part (see ``ComplaintStats``);
+        /// complaints waiting for a station are in no station's group.
         public let byStation: [Group]
         /// The direct train's KPIs of each enterprise the complaints went to, by credit code.
         public let byEnterprise: [EnterpriseGroup]
@@ -130,13 +131,17 @@ extension ComplaintStats {
             /// Failed mediations handed to a court's mediation.
             public let courtHandoffs: Int
             public let returnVisits: ReturnVisits
+            /// Complaints staff decided not to accept (不予受理).
+            public let declined: Int
+            /// The group's stations' assignments: what each station did with the complaints handed to it.
+            public let assignments: Assignments
 
             enum CodingKeys: String, CodingKey {
                 case complaints, dispatch = "dispatched_within_2h", response = "answered_within_24h",
                      acceptance = "accepted_within_7_working_days", resolution = "resolution_rate",
                      medianHoursToResolution = "median_hours_to_resolution", satisfaction = "satisfaction_rate", overdue,
                      directTrain = "direct_train", urgent = "urgent_within_24h", reviews, courtHandoffs = "court_handoffs",
-                     returnVisits = "return_visits"
+                     returnVisits = "return_visits", declined, assignments
             }
 
             public func encode(to encoder: any Encoder) throws {
@@ -154,6 +159,8 @@ extension ComplaintStats {
                 try c.encode(reviews, forKey: .reviews)
                 try c.encode(courtHandoffs, forKey: .courtHandoffs)
                 try c.encode(returnVisits, forKey: .returnVisits)
+                try c.encode(declined, forKey: .declined)
+                try c.encode(assignments, forKey: .assignments)
             }
         }
 
@@ -195,6 +202,16 @@ extension ComplaintStats {
             public internal(set) var reopened = 0
             /// Open reviews past their deadline.
             public internal(set) var overdue = 0
+        }
+
+        /// Assignments to a group's stations (``ComplaintAssignments``): `held` all of them,
+        /// `answered` those the station responded to (accepted, refused, declined, scheduled…),
+        /// `refused` those it refused, `open` those it holds now.
+        public struct Assignments: Sendable, Hashable, Encodable {
+            public internal(set) var held = 0
+            public internal(set) var answered = 0
+            public internal(set) var refused = 0
+            public internal(set) var open = 0
         }
 
         public struct ReturnVisits: Sendable, Hashable, Encodable {

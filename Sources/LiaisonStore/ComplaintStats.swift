@@ -13,13 +13,21 @@ import LiaisonCore
 ///
 /// Definitions (every share is `met` of `of`, `share` nil when `of` is 0):
 /// - `complaints`: complaints submitted in [from, to) that match the filter.
-/// - `dispatched_within_2h`, `answered_within_24h`, `accepted_within_7_working_days`: for the
-///   dispatch, first-response and acceptance clocks, `of` counts the complaints whose clock has
-///   stopped (`dispatched_at`, `responded_at`, `accepted_at` set) or whose deadline has passed
+/// - `dispatched_within_2h`, `accepted_within_7_working_days`: for the dispatch and acceptance
+///   clocks, `of` counts the complaints whose clock has stopped (`dispatched_at` set; accepted,
+///   or declined (不予受理): the acceptance decision either way) or whose deadline has passed
 ///   with the clock still running (at `now`, or at the withdrawal for a withdrawn complaint, so
 ///   a complaint withdrawn before its deadline is not held against anyone); `met` counts those
 ///   stopped no later than the deadline. A complaint without the deadline (the working-day
 ///   calendar did not reach it) is left out and counted in `excluded_no_deadline`.
+/// - `answered_within_24h`: per assignment, not per complaint (``ComplaintAssignments``). Every
+///   handing of a complaint to a station starts that station's own 24-hour clock; `of` counts
+///   the assignments answered (accept, refuse, decline, schedule, start_mediation, resolve,
+///   fail) or whose deadline passed while the station still held them unanswered; `met` those
+///   answered by the deadline. One ended unanswered before its deadline (reassigned, claimed,
+///   withdrawn) is not counted. A refusal is the refusing station's answer.
+/// - `assignments`: held, answered, refused and still open, per station that held them.
+/// - `declined`: complaints ended by 不予受理.
 ///   The deadlines are the stored ones, from `geodata/service-levels.json` (2 h, 24 h and
 ///   7 working days as shipped).
 /// - `resolution_rate`: resolved of resolved + failed (by mediation outcome).
@@ -30,8 +38,13 @@ import LiaisonCore
 ///   passed with its clock still running, closed and withdrawn never), computed rather than
 ///   read from the `overdue` column, whose bits depend on when the overdue worker last ran.
 ///
-/// A complaint counts for the county whose territory it came from (`county_code`), that
-/// county's city, and the station holding it now (`station_id`; none while it waits).
+/// A complaint counts for the county it belongs to (``Jurisdiction``: its station's, else its
+/// location's), that county's city, and the station holding it now (`station_id`; none while
+/// it waits). An assignment counts for its station, that station's county and city, whoever
+/// holds the complaint now: `by_station` and `by_county` hold every station and county that
+/// held one of the complaints, each for what it did. A county or city filter selects the
+/// complaints it holds now and the assignments of its stations; a station filter, the
+/// complaints the station holds now and its own assignments.
 public struct ComplaintStats: Sendable {
     let database: any SQLStore
     public let finder: StationFinder
@@ -157,6 +170,7 @@ public struct ComplaintStats: Sendable {
         if let station = filter.stationID { clauses.append("station_id = ?"); arguments.append(station) }
         let sql = "SELECT \(ComplaintRecord.columns) FROM complaints" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
         let bound = arguments
+        let assignments = Self.assignmentQuery(filter, snapshot: snapshot)
         let (totals, byCity, byCounty, byStation, byEnterprise) = try database.reading { db in
             var totals = Tally()
             var byCity: [String: Tally] = [:], byCounty: [String: Tally] = [:], byStation: [String: Tally] = [:]
@@ -173,6 +187,14 @@ public struct ComplaintStats: Sendable {
                 if let station = complaint.stationID { byStation[station, default: Tally()].add(complaint, now: now) }
                 if let train = complaint.directTrain { byEnterprise[train.enterpriseCode, default: (train.enterpriseName, Report.DirectTrain())].train.add(train) }
             }
+            // Each station's own part: its assignments, counted where the station is.
+            try db.forEachRow(sql: assignments.sql, arguments: StatementArguments(assignments.arguments)) { row in
+                let part = try Assignment(row: row)
+                totals.add(part, now: now)
+                byCounty[part.county, default: Tally()].add(part, now: now)
+                if let city = snapshot.counties.county(code: part.county)?.cityCode { byCity[city, default: Tally()].add(part, now: now) }
+                byStation[part.station, default: Tally()].add(part, now: now)
+            }
             return (totals, byCity, byCounty, byStation, byEnterprise)
         }
         let counties = snapshot.counties
@@ -185,6 +207,51 @@ public struct ComplaintStats: Sendable {
             byCounty: groups(byCounty) { counties.county(code: $0)?.name ?? "" },
             byStation: groups(byStation) { snapshot.station(id: $0)?.name ?? "" },
             byEnterprise: byEnterprise.keys.sorted().map { Report.EnterpriseGroup(credit_code: $0, name: byEnterprise[$0]!.name, direct_train: byEnterprise[$0]!.train) })
+    }
+
+    /// One station's part in a complaint: a row of `complaint_assignments`.
+    struct Assignment {
+        let station: String
+        let county: String
+        let respondBy: Date?
+        let respondedAt: Date?
+        let response: ComplaintAction?
+        let endedAt: Date?
+
+        init(row: Row) throws {
+            station = row["station_id"]
+            county = row["county_code"]
+            func date(_ column: String) throws -> Date? {
+                guard let text: String = row[column] else { return nil }
+                guard let date = Timestamp.parse(text) else { throw StoreError(message: "complaint_assignments.\(column) is not a time: \(text)") }
+                return date
+            }
+            respondBy = try date("respond_by")
+            respondedAt = try date("responded_at")
+            response = (row["response"] as String?).flatMap(ComplaintAction.init(rawValue:))
+            endedAt = try date("ended_at")
+        }
+    }
+
+    /// The assignments a report counts: of the complaints submitted in the period, those of the
+    /// filter's stations (its county's, its city's, or the one station).
+    static func assignmentQuery(_ filter: Filter, snapshot: StationSnapshot) -> (sql: String, arguments: [String]) {
+        var clauses: [String] = []
+        var arguments: [String] = []
+        if let from = filter.from { clauses.append("c.submitted_at >= ?"); arguments.append(millisecondCeiling(from)) }
+        if let to = filter.to { clauses.append("c.submitted_at < ?"); arguments.append(millisecondCeiling(to)) }
+        if let county = filter.countyCode { clauses.append("a.county_code = ?"); arguments.append(county) }
+        if let city = filter.cityCode {
+            let codes = snapshot.counties.counties.filter { $0.cityCode == city }.map(\.adcode)
+            clauses.append("a.county_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += codes
+        }
+        if let station = filter.stationID { clauses.append("a.station_id = ?"); arguments.append(station) }
+        let sql = """
+            SELECT a.station_id, a.county_code, a.respond_by, a.responded_at, a.response, a.ended_at
+            FROM complaint_assignments a JOIN complaints c ON c.number = a.number
+            """ + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+        return (sql, arguments)
     }
 
     /// The stored form of the first millisecond at or after `date`. Rounded to whole
@@ -211,6 +278,17 @@ public struct ComplaintStats: Sendable {
         var reviews = Report.Reviews()
         var courtHandoffs = 0
         var returnVisits = Report.ReturnVisits()
+        var declined = 0
+        var assignments = Report.Assignments()
+
+        /// A station's part: its own response clock, judged at `now` or when the assignment ended.
+        mutating func add(_ part: Assignment, now: Date) {
+            assignments.held += 1
+            if part.respondedAt != nil { assignments.answered += 1 }
+            if part.response == .refuse { assignments.refused += 1 }
+            if part.endedAt == nil { assignments.open += 1 }
+            response.add(deadline: part.respondBy, stoppedAt: part.respondedAt, judgedAt: min(part.endedAt ?? now, now))
+        }
 
         mutating func add(_ c: Complaint, now: Date) {
             complaints += 1
@@ -222,8 +300,8 @@ public struct ComplaintStats: Sendable {
             let leftEnterprise: Set<Complaint.DirectTrain.Outcome> = [.declined, .timed_out, .rejected, .recalled]
             if c.directTrain.map({ $0.outcome.map(leftEnterprise.contains) ?? false }) ?? true {
                 dispatch.add(deadline: c.deadlines.dispatchBy, stoppedAt: c.milestones.dispatchedAt, judgedAt: judgedAt)
-                response.add(deadline: c.deadlines.respondBy, stoppedAt: c.milestones.respondedAt, judgedAt: judgedAt)
-                acceptance.add(deadline: c.deadlines.acceptanceBy, stoppedAt: c.milestones.acceptedAt, judgedAt: judgedAt,
+                // The acceptance decision: 受理, or 不予受理.
+                acceptance.add(deadline: c.deadlines.acceptanceBy, stoppedAt: c.milestones.acceptedAt ?? c.decline?.at, judgedAt: judgedAt,
                                provisional: c.deadlines.provisional.contains(.acceptance))
             }
             if let train = c.directTrain { directTrain.add(train) }
@@ -241,6 +319,7 @@ public struct ComplaintStats: Sendable {
                 }
             }
             if c.courtHandoff != nil { courtHandoffs += 1 }
+            if c.status == .declined { declined += 1 }
             if let visit = c.returnVisit {
                 returnVisits.queued += 1
                 if visit.doneAt != nil { returnVisits.done += 1 }
@@ -262,7 +341,7 @@ public struct ComplaintStats: Sendable {
             Report.Metrics(complaints: complaints, dispatch: dispatch, response: response, acceptance: acceptance, resolution: resolution,
                            medianHoursToResolution: Self.median(hoursToResolution).map { ($0 * 100).rounded() / 100 },
                            satisfaction: satisfaction, overdue: overdue, directTrain: directTrain, urgent: urgent, reviews: reviews,
-                           courtHandoffs: courtHandoffs, returnVisits: returnVisits)
+                           courtHandoffs: courtHandoffs, returnVisits: returnVisits, declined: declined, assignments: assignments)
         }
 
         /// The middle value, or the mean of the two middle ones.

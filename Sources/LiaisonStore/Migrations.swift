@@ -528,6 +528,71 @@ enum Migrations {
                 """)
         }
 
+        migrator.registerMigration("v10 decline, event ordinals, assignments") { db in
+            // 不予受理 is a new final state: the status CHECK changes, and SQLite changes a CHECK
+            // only by rebuilding the table (as v6 did). The table's own stored definition is
+            // copied with the one list changed, so every column added since stays as it is.
+            guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'complaints'") else {
+                throw StoreError(message: "migration v10: no complaints table")
+            }
+            let statuses = "'with_enterprise', 'settlement_offered')"
+            guard definition.components(separatedBy: statuses).count == 2 else {
+                throw StoreError(message: "migration v10: the complaints table's status check is not the one v6 made")
+            }
+            let rebuilt = definition.replacingOccurrences(of: statuses, with: "'with_enterprise', 'settlement_offered', 'declined')")
+                .replacingOccurrences(of: "CREATE TABLE \"complaints\"", with: "CREATE TABLE complaints_v10")
+                .replacingOccurrences(of: "CREATE TABLE complaints ", with: "CREATE TABLE complaints_v10 ")
+            guard rebuilt.contains("complaints_v10") else { throw StoreError(message: "migration v10: the complaints table's definition is not one it knows") }
+            let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'complaints' AND sql IS NOT NULL")
+            try db.expectOne("SELECT DiscardGeometryColumn('complaints', 'geom')")
+            try db.execute(sql: rebuilt)
+            try db.execute(sql: """
+                INSERT INTO complaints_v10 SELECT * FROM complaints;
+                DROP TABLE complaints;
+                ALTER TABLE complaints_v10 RENAME TO complaints;
+                """)
+            for index in indexes { try db.execute(sql: index) }
+            try db.expectOne("SELECT RecoverGeometryColumn('complaints', 'geom', 4326, 'POINT', 'XY')")
+            try db.execute(sql: """
+                ALTER TABLE complaints ADD COLUMN decline_reason TEXT;
+                ALTER TABLE complaints ADD COLUMN declined_at TEXT;
+                """)
+
+            // Each event's place in its complaint's history (1, 2, 3…), for views; `seq` stays
+            // the id texts refer to. Events are append-only: the guard is lifted for the fill only.
+            try db.execute(sql: """
+                ALTER TABLE complaint_events ADD COLUMN ordinal INTEGER NOT NULL DEFAULT 0;
+                DROP TRIGGER complaint_events_no_update;
+                UPDATE complaint_events SET ordinal = r.n
+                FROM (SELECT seq, row_number() OVER (PARTITION BY number ORDER BY seq) AS n FROM complaint_events) AS r
+                WHERE complaint_events.seq = r.seq;
+                CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
+                BEGIN SELECT RAISE(ABORT, 'complaint events are append-only'); END;
+                CREATE UNIQUE INDEX complaint_events_by_ordinal ON complaint_events(number, ordinal);
+                """)
+
+            // Every station's own part in a complaint (ComplaintAssignments).
+            try db.execute(sql: """
+                CREATE TABLE complaint_assignments (
+                    number       TEXT NOT NULL REFERENCES complaints(number),
+                    ordinal      INTEGER NOT NULL,
+                    station_id   TEXT NOT NULL,
+                    county_code  TEXT NOT NULL,
+                    assigned_at  TEXT NOT NULL,
+                    respond_by   TEXT,
+                    responded_at TEXT,
+                    response     TEXT,
+                    ended_at     TEXT,
+                    ended_by     TEXT,
+                    PRIMARY KEY (number, ordinal)
+                );
+                CREATE INDEX complaint_assignments_by_station ON complaint_assignments(station_id, number);
+                CREATE INDEX complaint_assignments_by_county ON complaint_assignments(county_code, number);
+                CREATE INDEX complaint_assignments_open ON complaint_assignments(number) WHERE ended_at IS NULL;
+                """)
+            try db.execute(sql: ComplaintAssignments.backfill(.sqlite))
+        }
+
         return migrator
     }
 }

@@ -111,12 +111,15 @@ extension Liaison.Complaints {
                     print("return visit: queued \(ShanghaiTime.string(visit.queuedAt))" + (visit.doneAt == nil ? ", pending"
                           : ", reached \(visit.reached == true ? "yes" : "no")" + (visit.satisfied.map { ", satisfied \($0 ? "yes" : "no")" } ?? "")))
                 }
+                if let decline = complaint.decline {
+                    print("declined:  不予受理 \(decline.reason.rawValue) (\(decline.reason.label)) at \(ShanghaiTime.string(decline.at))")
+                }
                 if let handoff = complaint.courtHandoff {
                     print("court:     \(desk.settings.courts.court(id: handoff.courtID)?.name ?? handoff.courtID) since \(ShanghaiTime.string(handoff.at))")
                 }
                 print("")
                 print(Table.render(["#", "AT", "ACTOR", "ACTION", "FROM", "TO", "STATION", "NOTE"], events.map {
-                    ["\($0.seq)", ShanghaiTime.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
+                    ["\($0.ordinal)", ShanghaiTime.string($0.at), $0.actor, $0.action.rawValue, $0.from?.rawValue ?? "", $0.to.rawValue, $0.stationID ?? "", $0.note ?? ""]
                 }))
                 let texts = try services.outbox.messages(number: number)
                 if !texts.isEmpty {
@@ -204,7 +207,8 @@ extension Liaison.Complaints {
             discussion: """
                 Actions: \(ComplaintAction.staffActionNames).
                 refuse, reassign, fail, mark_urgent, verify, uphold and reopen need --note; schedule needs --starts-at; \
-                return_visit needs --reached (and --satisfied when reached).
+                return_visit needs --reached (and --satisfied when reached); decline (不予受理) needs --reason, one of \(DeclineReason.allowedNames) \
+                (and --note for other_legal).
                 """)
         @Argument(help: "The complaint number.") var number: String
         @Option(help: "One of \(ComplaintAction.staffActionNames).") var action: String
@@ -214,10 +218,12 @@ extension Liaison.Complaints {
         @Option(name: .customLong("court-id"), help: "For hand_off: the court (default: the complaint's county's), e.g. 330106-C01.") var courtID: String?
         @Option(help: "For return_visit: true when the consumer was reached, else false.") var reached: Bool?
         @Option(help: "For return_visit: true when the consumer is satisfied, else false.") var satisfied: Bool?
+        @Option(help: "For decline (不予受理): one of \(DeclineReason.allowedNames).") var reason: String?
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             var body: [String: Any] = ["action": action]
+            if let reason { body["reason"] = reason }
             if let note { body["note"] = note }
             if let stationID { body["station_id"] = stationID }
             if let startsAt { body["starts_at"] = startsAt }
@@ -225,7 +231,7 @@ extension Liaison.Complaints {
             if let reached { body["reached"] = reached }
             if let satisfied { body["satisfied"] = satisfied }
             let flags = ["action": "--action", "note": "--note", "station_id": "--station-id", "starts_at": "--starts-at", "court_id": "--court-id",
-                         "reached": "--reached", "satisfied": "--satisfied"]
+                         "reached": "--reached", "satisfied": "--satisfied", "reason": "--reason"]
             let command = try storeCall(flags: flags) { try StaffCommand.validate(JSONSerialization.data(withJSONObject: body)) }
             let desk = try store.desk()
             let (complaint, _) = try storeCall(flags: flags) { try desk.act(on: number, command, by: cliActor()) }

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -101,5 +102,14 @@ var complaintJSON: [String: Any] { ComplaintBody.object(["description": "结账�
         #expect((video?["links"] as? [String: String])?["mediator"]?.hasPrefix("https://meet.liaison.zj/zj-") == true, "\(shown.stdout)")
         let overdue = try await sandbox.run(["complaints", "overdue"] + db)
         #expect(overdue.status == 0 && !overdue.stdout.contains(number))
+
+        // 不予受理 from the command line: a reason from the list, else a usage error naming --reason.
+        let second = try #require((try (try await sandbox.run(base + ["--phone", "13900139000"] + db)).jsonObject() as? [String: Any])?["number"] as? String)
+        let noReason = try await sandbox.run(["complaints", "advance", second, "--action", "decline"] + db)
+        #expect(noReason.status == 64 && noReason.stderr.contains("--reason"), "\(noReason)")
+        let declined = try await sandbox.run(["complaints", "advance", second, "--action", "decline", "--reason", "time_barred"] + db)
+        #expect(declined.status == 0 && declined.stdout.contains("declined"), "\(declined)")
+        let decision = try await sandbox.run(["complaints", "show", second] + db)
+        #expect(decision.stdout.contains("不予受理 time_barred") && decision.stdout.contains(DeclineReason.time_barred.label), "\(decision.stdout)")
     }
 }

@@ -88,6 +88,39 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
         }
     }
 
+    /// 不予受理 over HTTP: a reason from the list or a 400 naming `reason`; the consumer's view
+    /// shows the decision, the reason and where else to go; events count 1, 2, 3 within the complaint.
+    @Test func staffDeclineWithAReason() async throws {
+        try await register.app().test(.live) { client in
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let body = try created.json()
+            let number = try #require(body["number"] as? String), token = try #require(body["tracking_token"] as? String)
+            let staff = WritableRegister.headers(register.admin)
+            for (bad, field) in [(#"{"action":"decline"}"#, "reason"), (#"{"action":"decline","reason":"not_ours"}"#, "reason"),
+                                 (#"{"action":"decline","reason":"other_legal"}"#, "note"), (#"{"action":"accept","reason":"time_barred"}"#, "reason")] {
+                let refused = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: staff, body: ByteBuffer(string: bad))
+                #expect(refused.status == .badRequest && refused.headers[.contentType] == "application/problem+json", "\(bad)")
+                let names = ((try refused.json()["invalid_params"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+                #expect(names == [field], "\(bad): \(refused.text)")
+            }
+            let declined = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: staff,
+                                                    body: ByteBuffer(string: #"{"action":"decline","reason":"not_consumer_dispute","note":"经营性采购"}"#))
+            #expect(declined.status == .ok, "\(declined.text)")
+            let tracked = try await client.execute(uri: "/v1/complaints/\(number)", method: .get, headers: Self.tracking(token))
+            let view = try tracked.json()
+            #expect(view["status"] as? String == "declined" && (view["allowed_actions"] as? [String]) == [])
+            let decision = try #require(view["decline"] as? [String: Any])
+            #expect(decision["reason"] as? String == "not_consumer_dispute" && decision["reason_label"] as? String == DeclineReason.not_consumer_dispute.label)
+            #expect((view["next_steps"] as? String)?.contains("12315") == true)
+            let events = try #require(view["events"] as? [[String: Any]])
+            #expect(events.compactMap { $0["seq"] as? Int } == [1, 2, 3])
+            #expect(events.compactMap { $0["action"] as? String } == ["submit", "assign", "decline"])
+            let ids = events.compactMap { $0["id"] as? Int }
+            #expect(ids.count == 3 && ids == ids.sorted())
+            #expect(events.last?["actor"] as? String == "station_staff", "the consumer never sees a token's name")
+        }
+    }
+
     /// A wrong or missing token is answered exactly like a number that does not exist.
     @Test func numbersCannotBeProbed() async throws {
         try await register.app().test(.live) { client in

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 import LiaisonCore
 import LiaisonPostgres
@@ -272,5 +273,63 @@ import Testing
         }
         #expect(try desk.complaints(stationID: station, status: nil, by: admin).allSatisfy { $0.status.isTerminal || $0.stationID != station })
         #expect(try store.stations().first { $0.id == station }?.status == .retired)
+    }
+    /// Each station answers for its own part (its own 24-hour clock, its own row in the KPIs),
+    /// and staff may end a complaint before acceptance with a reason (不予受理).
+    @Test(arguments: Backend.allCases)
+    func eachStationAnswersForItsPartAndStaffMayDecline(backend: Backend) throws {
+        var keep: [Any] = []
+        let (services, store) = try backend.services(Self.settings, keep: &keep)
+        let desk = services.complaints
+        let database = try #require(store as? any SQLStore)
+        let filed = try desk.submit(ComplaintBody.json(mode: "offline"))
+        let number = filed.number
+        let first = try #require(try desk.complaint(number, for: admin).0.stationID)
+        let (handedOn, events) = try desk.act(on: number, StaffCommand(action: .refuse, note: "本站无调解员"), by: admin)
+        let second = try #require(handedOn.stationID)
+        #expect(second != first)
+        // The second station's own clock: 24 hours from its assignment, quoted in its text.
+        let assigned = try #require(events.last { $0.action == .assign })
+        let respondBy = try #require(handedOn.deadlines.respondBy)
+        #expect(abs(respondBy.timeIntervalSince(assigned.at) - 24 * 3600) < 0.001, "stored times are on the millisecond grid")
+        let staffText = try #require(try services.outbox.messages(number: number).first { $0.message.id.hasPrefix("\(number)-\(assigned.seq)-s") })
+        #expect(staffText.message.text.contains(SMSTemplates.localTime(assigned.at.addingTimeInterval(24 * 3600)) + "前响应"), "\(staffText.message.text)")
+
+        // 不予受理 needs a reason from the list; only before acceptance.
+        #expect(throws: InvalidInput.self) { try StaffCommand.validate(Data(#"{"action":"decline"}"#.utf8)) }
+        #expect(throws: InvalidInput.self) { try StaffCommand.validate(Data(#"{"action":"decline","reason":"because"}"#.utf8)) }
+        let decline = try StaffCommand.validate(Data(#"{"action":"decline","reason":"handled_elsewhere","note":"已向西湖区法院起诉"}"#.utf8))
+        let (declined, history) = try desk.act(on: number, decline, by: admin)
+        #expect(declined.status == .declined && declined.decline?.reason == .handled_elsewhere && declined.stationID == second)
+        #expect(history.map(\.action) == [.submit, .assign, .refuse, .assign, .decline])
+        #expect(history.map(\.ordinal) == [1, 2, 3, 4, 5], "seq counts within the complaint")
+        #expect(history.map(\.seq) == history.map(\.seq).sorted() && Set(history.map(\.seq)).count == 5)
+        #expect(throws: IllegalTransition.self) { try desk.act(on: number, StaffCommand(action: .accept), by: self.admin) }
+        let told = try #require(try services.outbox.messages(number: number).first { $0.message.template == "consumer.decline" })
+        #expect(told.message.text.contains("不予受理") && told.message.text.contains(DeclineReason.handled_elsewhere.label) && told.message.text.contains("12315"))
+
+        // The KPIs: each station for its own part, the decision counted once.
+        let report = try services.reports.kpis(ComplaintStats.Filter(), for: nil, now: Date())
+        #expect(report.totals.complaints == 1 && report.totals.declined == 1)
+        #expect(report.totals.acceptance.met == 1 && report.totals.acceptance.of == 1, "不予受理 is the acceptance decision")
+        let byStation = Dictionary(uniqueKeysWithValues: report.byStation.map { ($0.code, $0.metrics) })
+        #expect(byStation[first]?.complaints == 0 && byStation[first]?.assignments.refused == 1 && byStation[first]?.response.met == 1)
+        #expect(byStation[second]?.complaints == 1 && byStation[second]?.assignments.answered == 1 && byStation[second]?.assignments.open == 0)
+        #expect(report.totals.assignments.held == 2 && report.totals.response.of == 2)
+
+        // The rows the migration fills for earlier databases are the rows the desk writes.
+        let columns = ["number", "ordinal", "station_id", "county_code", "assigned_at", "respond_by", "responded_at", "response", "ended_at", "ended_by"]
+        func rows(_ db: any SQLSession) throws -> [[String]] {
+            try db.fetchRows(sql: "SELECT \(columns.joined(separator: ", ")) FROM complaint_assignments ORDER BY number, ordinal", arguments: [])
+                .map { row in columns.map { (row[$0] as DatabaseValue).description } }
+        }
+        let written = try database.reading(rows)
+        #expect(written.count == 2 && written[0][7] == "\"refuse\"" && written[1][7] == "\"decline\"", "\(written)")
+        let backfilled = try database.writing { db in
+            try db.execute(sql: "DELETE FROM complaint_assignments", arguments: [])
+            try db.execute(sql: ComplaintAssignments.backfill(db.dialect), arguments: [])
+            return try rows(db)
+        }
+        #expect(backfilled == written)
     }
 }

@@ -156,10 +156,11 @@ final class ManualClock: Sendable {
         var satisfaction = [0, 0]
         var medianHours: Double?
         var overdue = 0
+        var assignments = [0, 0, 0, 0]  // held, answered, refused, open
 
         var description: String {
             "n=\(complaints) dispatch=\(dispatch) response=\(response) acceptance=\(acceptance) resolution=\(resolution) "
-                + "satisfaction=\(satisfaction) median=\(medianHours.map { "\($0)" } ?? "nil") overdue=\(overdue)"
+                + "satisfaction=\(satisfaction) median=\(medianHours.map { "\($0)" } ?? "nil") overdue=\(overdue) assignments=\(assignments)"
         }
 
         init() {}
@@ -173,7 +174,17 @@ final class ManualClock: Sendable {
             satisfaction = [m.satisfaction.met, m.satisfaction.of]
             medianHours = m.medianHoursToResolution
             overdue = m.overdue
+            assignments = [m.assignments.held, m.assignments.answered, m.assignments.refused, m.assignments.open]
         }
+    }
+
+    /// One station's part in a complaint, as the events tell it: counted for that station and
+    /// its county, whoever holds the complaint now.
+    struct Part {
+        let station: String
+        var county: String { String(station.prefix(6)) }
+        /// Its response clock ([met, of, 0]) and [held, answered, refused, open].
+        let figures: Figures
     }
 
     /// One complaint as its events tell it.
@@ -185,8 +196,10 @@ final class ManualClock: Sendable {
         /// The county it belongs to and is counted in: its station's (the id's prefix), else where it was filed.
         var county: String { station.map { String($0.prefix(6)) } ?? filedIn }
         let submittedAt: Date
+        /// Its own figures, the response clock aside (that is per station: `parts`).
         let figures: Figures
         let hoursToResolution: Double?
+        let parts: [Part]
     }
 
     /// Derives one complaint's contribution from its events; only the deadlines come from the
@@ -195,9 +208,28 @@ final class ManualClock: Sendable {
         let (complaint, events) = try #require(try desk.track(filed.number, token: filed.token))
         let submitted = try #require(events.first { $0.action == .submit }?.at)
         #expect(complaint.deadlines.dispatchBy == submitted.addingTimeInterval(2 * 3600))
-        #expect(complaint.deadlines.respondBy == submitted.addingTimeInterval(24 * 3600))
         let dispatched = events.first { $0.action == .assign || $0.action == .reassign }?.at
-        let responded = events.first { [.accept, .refuse, .schedule, .start_mediation, .resolve, .fail].contains($0.action) }?.at
+        // Each station's own 24-hour clock, from its assignment; the complaint shows the last one's.
+        let lastStart = events.last { ($0.action == .assign || $0.action == .reassign) && $0.stationID != nil }?.at
+        #expect(complaint.deadlines.respondBy == (lastStart ?? submitted).addingTimeInterval(24 * 3600))
+        let answers: Set<ComplaintAction> = [.accept, .refuse, .schedule, .start_mediation, .resolve, .fail, .decline]
+        var parts: [Part] = []
+        for (i, start) in events.enumerated() where (start.action == .assign || start.action == .reassign) && start.stationID != nil {
+            let station = start.stationID!
+            let rest = events[(i + 1)...]
+            let next = rest.firstIndex { ($0.action == .assign || $0.action == .reassign) && $0.stationID != nil }
+            let end = rest.firstIndex { [.refused, .withdrawn, .declined, .closed, .submitted].contains($0.to) }
+            let endIndex = [next, end].compactMap { $0 }.min()
+            let held = endIndex.map { events[(i + 1)...$0] } ?? rest
+            let answer = held.first { answers.contains($0.action) && $0.stationID == station }
+            let ended = endIndex.map { events[$0].at }
+            let due = start.at.addingTimeInterval(24 * 3600)
+            var p = Figures()
+            if let answer { p.response = [answer.at <= due ? 1 : 0, 1, 0] } else { p.response = [0, due <= min(ended ?? Self.now, Self.now) ? 1 : 0, 0] }
+            p.assignments = [1, answer == nil ? 0 : 1, answer?.action == .refuse ? 1 : 0, ended == nil ? 1 : 0]
+            parts.append(Part(station: station, figures: p))
+        }
+        let responded = parts.last.flatMap { _ in events.last { answers.contains($0.action) && $0.stationID != nil && $0.at >= (lastStart ?? submitted) }?.at }
         let accepted = events.last { $0.action == .accept }?.at
         let outcome = events.first { $0.action == .resolve || $0.action == .fail }
         let withdrawn = events.first { $0.action == .withdraw }?.at
@@ -219,7 +251,6 @@ final class ManualClock: Sendable {
         var f = Figures()
         f.complaints = 1
         f.dispatch = clock(complaint.deadlines.dispatchBy, dispatched)
-        f.response = clock(complaint.deadlines.respondBy, responded)
         f.acceptance = clock(complaint.deadlines.acceptanceBy, accepted)
         if let outcome { f.resolution = [outcome.action == .resolve ? 1 : 0, 1] }
         if let feedback = events.first(where: { $0.action == .feedback }) {
@@ -236,14 +267,14 @@ final class ManualClock: Sendable {
             f.overdue = late ? 1 : 0
         }
         let hours = outcome.flatMap { $0.action == .resolve ? $0.at.timeIntervalSince(submitted) / 3600 : nil }
-        return Told(filedIn: filed.county, station: holder, submittedAt: submitted, figures: f, hoursToResolution: hours)
+        return Told(filedIn: filed.county, station: holder, submittedAt: submitted, figures: f, hoursToResolution: hours, parts: parts)
     }
 
-    /// The sum of complaints' figures, with the median of their resolution times.
-    static func total(_ told: [Told]) -> Figures {
+    /// The sum of complaints' figures, with the median of their resolution times, and of the
+    /// stations' parts (by default every part of those complaints).
+    static func total(_ told: [Told], parts: [Part]? = nil) -> Figures {
         var f = Figures()
-        for t in told {
-            let g = t.figures
+        func add(_ g: Figures) {
             f.complaints += g.complaints
             f.dispatch = zip(f.dispatch, g.dispatch).map(+)
             f.response = zip(f.response, g.response).map(+)
@@ -251,7 +282,10 @@ final class ManualClock: Sendable {
             f.resolution = zip(f.resolution, g.resolution).map(+)
             f.satisfaction = zip(f.satisfaction, g.satisfaction).map(+)
             f.overdue += g.overdue
+            f.assignments = zip(f.assignments, g.assignments).map(+)
         }
+        for t in told { add(t.figures) }
+        for p in parts ?? told.flatMap(\.parts) { add(p.figures) }
         let hours = told.compactMap(\.hoursToResolution).sorted()
         if !hours.isEmpty {
             let m = hours.count % 2 == 1 ? hours[hours.count / 2] : (hours[hours.count / 2 - 1] + hours[hours.count / 2]) / 2
@@ -274,27 +308,36 @@ final class ManualClock: Sendable {
         for clock in [expected.dispatch, expected.response, expected.acceptance] {
             #expect(clock[0] > 0 && clock[1] > clock[0], "\(expected)")
         }
-        #expect(expected.acceptance[2] == 0 && expected.response[1] < expected.complaints, "\(expected)")
+        #expect(expected.acceptance[2] == 0, "\(expected)")
+        // Per station: assignments answered and not, some refused (the complaint handed on), some still open.
+        #expect(expected.assignments[1] > 0 && expected.assignments[0] > expected.assignments[1] && expected.assignments[2] > 0 && expected.assignments[3] > 0, "\(expected)")
         let provisional = try desk.complaints(countyCode: nil, status: nil).filter { $0.deadlines.provisional.contains(.acceptance) }
         #expect(provisional.count == 4, "the 4 of the morning of 29 December")
         #expect(expected.resolution[0] > 0 && expected.resolution[1] > expected.resolution[0], "\(expected)")
         #expect(expected.satisfaction[0] > 0 && expected.satisfaction[1] > expected.satisfaction[0], "\(expected)")
         #expect(expected.overdue > 0 && expected.medianHours != nil, "\(expected)")
 
-        let byCounty = Dictionary(grouping: told, by: \.county)
-        #expect(report.byCounty.map(\.code) == byCounty.keys.sorted())
+        // A complaint counts where it is held now; each station's part where that station is.
+        let parts = told.flatMap(\.parts)
+        let byCounty = Dictionary(grouping: told, by: \.county), partsByCounty = Dictionary(grouping: parts, by: \.county)
+        #expect(report.byCounty.map(\.code) == Set(byCounty.keys).union(partsByCounty.keys).sorted())
         for group in report.byCounty {
-            #expect(Figures(group.metrics) == Self.total(byCounty[group.code] ?? []), "county \(group.code)")
+            #expect(Figures(group.metrics) == Self.total(byCounty[group.code] ?? [], parts: partsByCounty[group.code] ?? []), "county \(group.code)")
         }
         #expect(report.byCounty.map(\.name) == ["西湖区", "余杭区", "海曙区"])
         #expect(report.byCity.map(\.code) == ["330100", "330200"])
-        #expect(Figures(report.byCity[0].metrics) == Self.total(told.filter { $0.county != "330203" }))
+        #expect(Figures(report.byCity[0].metrics) == Self.total(told.filter { $0.county != "330203" }, parts: parts.filter { $0.county != "330203" }))
 
         let byStation = Dictionary(grouping: told.filter { $0.station != nil }, by: { $0.station! })
-        #expect(report.byStation.map(\.code) == byStation.keys.sorted())
+        let partsByStation = Dictionary(grouping: parts, by: \.station)
+        #expect(report.byStation.map(\.code) == Set(byStation.keys).union(partsByStation.keys).sorted())
         for group in report.byStation {
-            #expect(Figures(group.metrics) == Self.total(byStation[group.code] ?? []), "station \(group.code)")
+            #expect(Figures(group.metrics) == Self.total(byStation[group.code] ?? [], parts: partsByStation[group.code] ?? []), "station \(group.code)")
         }
+        // A station that refused a complaint another station now holds answers for its refusal.
+        let refuser = try #require(parts.first { $0.figures.assignments[2] == 1 }, "the scenario has a refusal")
+        let refuserGroup = try #require(report.byStation.first { $0.code == refuser.station })
+        #expect(refuserGroup.metrics.assignments.refused >= 1 && refuserGroup.metrics.response.of >= 1)
     }
 
     @Test func filtersSelectByPlaceAndByPeriod() throws {
@@ -304,11 +347,12 @@ final class ManualClock: Sendable {
             Figures(try stats.compute(filter: ComplaintStats.filter(county: county, city: city, station: station, from: from, to: to, in: snapshot),
                                       now: Self.now).totals)
         }
-        #expect(try compute(county: "330110") == Self.total(told.filter { $0.county == "330110" }))
-        #expect(try compute(city: "330200") == Self.total(told.filter { $0.county == "330203" }))
+        let parts = told.flatMap(\.parts)
+        #expect(try compute(county: "330110") == Self.total(told.filter { $0.county == "330110" }, parts: parts.filter { $0.county == "330110" }))
+        #expect(try compute(city: "330200") == Self.total(told.filter { $0.county == "330203" }, parts: parts.filter { $0.county == "330203" }))
         #expect(try compute(county: "330203", city: "330100").complaints == 0, "filters combine with AND")
         let station = try #require(told.compactMap(\.station).first)
-        #expect(try compute(station: station) == Self.total(told.filter { $0.station == station }))
+        #expect(try compute(station: station) == Self.total(told.filter { $0.station == station }, parts: parts.filter { $0.station == station }))
 
         // Dates are Asia/Shanghai days, `to` exclusive; instants work too.
         let march4 = Timestamp.parse("2026-03-04T00:00:00+08:00")!, march7 = Timestamp.parse("2026-03-07T00:00:00+08:00")!
@@ -317,7 +361,8 @@ final class ManualClock: Sendable {
         #expect(try compute(from: "2026-03-04", to: "2026-03-07") == Self.total(inMarch))
         #expect(try compute(from: "2026-03-03T16:00:00Z", to: "2026-03-06T16:00:00.000Z") == Self.total(inMarch))
         let december = Timestamp.parse("2026-12-01T00:00:00+08:00")!
-        #expect(try compute(county: "330106", from: "2026-12-01") == Self.total(told.filter { $0.county == "330106" && $0.submittedAt >= december }))
+        #expect(try compute(county: "330106", from: "2026-12-01") == Self.total(told.filter { $0.county == "330106" && $0.submittedAt >= december },
+                                                                             parts: told.filter { $0.submittedAt >= december }.flatMap(\.parts).filter { $0.county == "330106" }))
         #expect(try compute(to: "2026-03-02").complaints == 0)
     }
 
@@ -372,7 +417,7 @@ final class ManualClock: Sendable {
         let county = try #require((json["by_county"] as? [[String: Any]])?.first)
         #expect(Set(county.keys) == ["code", "name", "complaints", "dispatched_within_2h", "answered_within_24h", "accepted_within_7_working_days",
                                      "resolution_rate", "median_hours_to_resolution", "satisfaction_rate", "overdue",
-                                     "direct_train", "urgent_within_24h", "reviews", "court_handoffs", "return_visits"])
+                                     "direct_train", "urgent_within_24h", "reviews", "court_handoffs", "return_visits", "declined", "assignments"])
         let share = try #require(county["resolution_rate"] as? [String: Any])
         let met = try #require(share["met"] as? Int), of = try #require(share["of"] as? Int)
         #expect(share["share"] as? Double == (Double(met) / Double(of) * 10_000).rounded() / 10_000)

@@ -69,4 +69,65 @@ import LiaisonTestSupport
             #expect(throws: DatabaseError.self, "\(refused)") { try database.pool.write { db in try db.execute(sql: refused) } }
         }
     }
+    /// v10 rebuilds `complaints` again (不予受理, `declined`), numbers each complaint's events
+    /// and fills each station's assignments from the events of a store made by v9.
+    @Test func aVersion9StoreGetsOrdinalsAndAssignments() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path("v9.sqlite")
+        let caches = SpatiaLiteCaches()
+        do {
+            defer { caches.freeAll() }
+            let queue = try DatabaseQueue(path: path, configuration: LiaisonDatabase.configuration(caches))
+            try Migrations.migrator.migrate(queue, upTo: "v9 console sessions")
+            try queue.write { db in
+                _ = try CountyRecord.upsert(try GeodataDirectory(url: Repository.geodata).counties(), in: db)
+                try db.execute(sql: """
+                    INSERT INTO complaints (number, tracking_digest, status, category, description, preferred_mode, mode, consumer_name,
+                        consumer_phone, merchant_name, lat, lng, given_lat, given_lng, coordsys, county_code, station_id, submitted_at, updated_at,
+                        merchant_key, holding_county, geom)
+                    VALUES ('ZJ-20261130-000001', 'd1', 'accepted', 'price', '多收费', 'offline', 'offline', '张三', '13800138000',
+                        '某某超市', 30.259, 120.13, 30.259, 120.13, 'wgs84', '330106', NULL, '2026-11-30T02:00:00.000Z', '2026-11-30T09:00:00.000Z',
+                        '某某超市', '330106', MakePoint(120.13, 30.259, 4326)),
+                           ('ZJ-20261130-000002', 'd2', 'assigned', 'price', '多收费', 'offline', 'offline', '李四', '13800138001',
+                        '某某超市', 30.259, 120.13, 30.259, 120.13, 'wgs84', '330106', NULL, '2026-11-30T03:00:00.000Z', '2026-11-30T03:00:00.000Z',
+                        '某某超市', '330106', MakePoint(120.13, 30.259, 4326));
+                    INSERT INTO complaint_events (number, at, actor, action, from_status, to_status, station_id) VALUES
+                        ('ZJ-20261130-000001', '2026-11-30T02:00:00.000Z', 'consumer', 'submit', NULL, 'submitted', NULL),
+                        ('ZJ-20261130-000001', '2026-11-30T02:00:00.000Z', 'system', 'assign', 'submitted', 'assigned', '330106-0001'),
+                        ('ZJ-20261130-000002', '2026-11-30T03:00:00.000Z', 'consumer', 'submit', NULL, 'submitted', NULL),
+                        ('ZJ-20261130-000002', '2026-11-30T03:00:00.000Z', 'system', 'assign', 'submitted', 'assigned', '330106-0001'),
+                        ('ZJ-20261130-000001', '2026-12-01T05:00:00.000Z', 'xihu-1', 'refuse', 'assigned', 'refused', '330106-0001'),
+                        ('ZJ-20261130-000001', '2026-12-01T05:00:00.000Z', 'system', 'assign', 'refused', 'assigned', '330106-0003'),
+                        ('ZJ-20261130-000001', '2026-12-01T09:00:00.000Z', 'xihu-1', 'accept', 'assigned', 'accepted', '330106-0003');
+                    """)
+            }
+            try queue.close()
+        }
+
+        let database = try LiaisonDatabase(path: path)   // runs v10
+        try database.pool.read { db in
+            let ordinals = try Row.fetchAll(db, sql: "SELECT number, ordinal FROM complaint_events ORDER BY seq").map { "\($0["number"] as String).\($0["ordinal"] as Int)" }
+            #expect(ordinals == ["ZJ-20261130-000001.1", "ZJ-20261130-000001.2", "ZJ-20261130-000002.1", "ZJ-20261130-000002.2",
+                                 "ZJ-20261130-000001.3", "ZJ-20261130-000001.4", "ZJ-20261130-000001.5"])
+            let columns = ["station_id", "respond_by", "responded_at", "response", "ended_at", "ended_by"]
+            let parts: [[String]] = try Row.fetchAll(db, sql: "SELECT * FROM complaint_assignments ORDER BY number, ordinal").map { row in
+                columns.map { column -> String in (row[column] as String?) ?? "-" }
+            }
+            #expect(parts == [
+                ["330106-0001", "2026-12-01T02:00:00.000Z", "2026-12-01T05:00:00.000Z", "refuse", "2026-12-01T05:00:00.000Z", "refuse"],
+                ["330106-0003", "2026-12-02T05:00:00.000Z", "2026-12-01T09:00:00.000Z", "accept", "-", "-"],
+                ["330106-0001", "2026-12-01T03:00:00.000Z", "-", "-", "-", "-"],
+            ])
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM geometry_columns WHERE f_table_name = 'complaints' AND f_geometry_column = 'geom'") == 1)
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'complaints' AND sql IS NOT NULL")
+            #expect(Set(indexes).isSuperset(of: ["complaints_by_holding_county", "complaints_open_by_station", "complaints_review_open"]))
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+        }
+        try database.pool.write { db in try db.execute(sql: "UPDATE complaints SET status = 'declined', decline_reason = 'time_barred' WHERE number = 'ZJ-20261130-000002'") }
+        for refused in ["UPDATE complaints SET status = 'lost'", "UPDATE complaint_events SET ordinal = 9", "DELETE FROM complaint_events",
+                        "INSERT INTO complaint_events (number, ordinal, at, actor, action, to_status) VALUES ('ZJ-20261130-000001', 5, '2026-12-02T00:00:00.000Z', 'x', 'close', 'closed')"] {
+            #expect(throws: DatabaseError.self, "\(refused)") { try database.pool.write { db in try db.execute(sql: refused) } }
+        }
+    }
 }

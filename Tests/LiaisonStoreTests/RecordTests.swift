@@ -50,7 +50,7 @@ import Testing
         let mapped: [(String, [String])] = [
             (ComplaintRecord.databaseTableName, ComplaintRecord.Columns.allCases.map(\.rawValue)),
             (StationRecord.databaseTableName, StationRecord.Columns.allCases.map(\.rawValue)),
-            (ComplaintEventRecord.databaseTableName, ["seq", "number", "at", "actor", "action", "from_status", "to_status", "station_id", "note"]),
+            (ComplaintEventRecord.databaseTableName, ["seq", "number", "ordinal", "at", "actor", "action", "from_status", "to_status", "station_id", "note"]),
         ]
         try database.read { db in
             for (table, columns) in mapped {
@@ -101,6 +101,7 @@ import Testing
                                  finding: Complaint.Review.Finding.allCases.first, foundAt: later)
         complaint.returnVisit = .init(queuedAt: at, doneAt: later, reached: true, satisfied: false)
         complaint.courtHandoff = .init(courtID: "court-1", at: later)
+        complaint.decline = .init(reason: .handled_elsewhere, at: later)
 
         try database.writeWithoutTransaction { db in
             // The merchant case, the repeated complaint and the enterprise are not on file.
