@@ -379,9 +379,15 @@ def expected_deadlines(evs, cal, rules):
     _, start = clocks_start(evs)
     out = {"dispatch_by": None, "respond_by": None, "acceptance_by": None, "mediation_by": None}
     marks = set()
+    # each assignment starts its station's own response clock (a settled complaint reopened to a
+    # station included: the station answers for it all the same)
+    last = next((e["at"] for e in reversed(evs) if e["action"] in ASSIGNMENT_STARTS and e["to"] == "assigned" and e.get("station_id")), None)
+    if last is not None and (start is None or last >= start):
+        out["respond_by"] = period_end(cal, rules["first_response"], last)
+    elif start is not None:
+        out["respond_by"] = period_end(cal, rules["first_response"], start)
     if start is not None:
         out["dispatch_by"] = period_end(cal, rules["dispatch"], start)
-        out["respond_by"] = period_end(cal, rules["first_response"], start)
         out["acceptance_by"], prov = period_counted(cal, rules["acceptance"], start)
         if prov:
             marks.add("acceptance")
@@ -397,6 +403,32 @@ def expected_deadlines(evs, cal, rules):
     return out, [k for k in ("dispatch", "first_response", "acceptance", "mediation", "urgent", "review") if k in marks]
 
 
+ASSIGNMENT_STARTS = {"assign", "reassign", "claim", "reopen"}
+ANSWERS = {"accept", "refuse", "decline", "schedule", "start_mediation", "resolve", "fail"}
+LEAVING = {"refused", "withdrawn", "declined", "closed", "submitted", "with_enterprise"}
+
+
+def assignments(evs, cal, rules):
+    """Each handing of the complaint to a station: (station, deadline, answer event or None,
+    end instant or None). It ends at the next assignment or when no station holds it any more."""
+    out = []
+    for i, e in enumerate(evs):
+        if not (e["action"] in ASSIGNMENT_STARTS and e["to"] == "assigned" and e.get("station_id")):
+            continue
+        station, answer, end = e["station_id"], None, None
+        for f in evs[i + 1:]:
+            if f["action"] in ASSIGNMENT_STARTS and f["to"] == "assigned" and f.get("station_id"):
+                end = f["at"]
+                break
+            if answer is None and f["action"] in ANSWERS and f.get("station_id") == station:
+                answer = f
+            if f["to"] in LEAVING:
+                end = f["at"]
+                break
+        out.append((station, period_end(cal, rules["first_response"], e["at"]), answer, end))
+    return out
+
+
 def compute_kpis(events, now, cal, rules):
     """events: {number: [event dicts sorted by seq: seq, at (datetime), action, from, to, note]};
     cal: a Calendar, or a function of the complaint number giving the one its deadlines were
@@ -408,7 +440,8 @@ def compute_kpis(events, now, cal, rules):
          "court_handoffs": 0, "return_visits": {"queued": 0, "done": 0, "reached": 0, "satisfied": 0},
          "resolution_rate": {"met": 0, "of": 0}, "satisfaction_rate": {"met": 0, "of": 0},
          "dispatched_within_2h": new_deadline_share(), "answered_within_24h": new_deadline_share(),
-         "accepted_within_7_working_days": new_deadline_share(), "overdue": 0}
+         "accepted_within_7_working_days": new_deadline_share(), "overdue": 0, "declined": 0,
+         "assignments": {"held": 0, "answered": 0, "refused": 0, "open": 0}}
     by_ent = defaultdict(new_train)
     urgent_hours = rules["urgent"]
     share = rules.get("return_visits", {}).get("share", 0.1)
@@ -433,7 +466,7 @@ def compute_kpis(events, now, cal, rules):
 
         # the station clocks: from intake, or from leaving the enterprise; not for what it kept
         late = False   # overdue now on a service clock (dispatch, response, acceptance, mediation, urgent)
-        terminal = status in ("closed", "withdrawn")
+        terminal = status in ("closed", "withdrawn", "declined")
 
         def passed(deadline, stopped):
             return not terminal and stopped is None and deadline is not None and now >= deadline
@@ -443,13 +476,27 @@ def compute_kpis(events, now, cal, rules):
         if refer is None or outcome in LEFT_ENTERPRISE:
             start = evs[0]["at"] if refer is None else ending["at"]
             # only acceptance is ever provisional: dispatch and first response count hours
+            # acceptance stops at the decision: 受理 (accept) or 不予受理 (staff's decline)
+            decided = next((e["at"] for e in evs if e["action"] == "accept" or (e["action"] == "decline" and e["to"] == "declined")), None)
             clocks = [(t["dispatched_within_2h"], period_counted(cal, rules["dispatch"], start), first({"assign", "reassign", "claim"})),
-                      (t["answered_within_24h"], period_counted(cal, rules["first_response"], start),
-                       first({"accept", "refuse", "schedule", "start_mediation", "resolve", "fail"})),
-                      (t["accepted_within_7_working_days"], period_counted(cal, rules["acceptance"], start), first({"accept"}))]
+                      (t["accepted_within_7_working_days"], period_counted(cal, rules["acceptance"], start), decided)]
             for acc, (deadline, provisional), stopped in clocks:
                 judge(acc, deadline, stopped, judged_at, provisional)
                 late |= passed(deadline, stopped)
+            if not any(e["action"] in ASSIGNMENT_STARTS and e["to"] == "assigned" and e.get("station_id") for e in evs):
+                late |= passed(period_end(cal, rules["first_response"], start), None)
+        # the response clock: one per assignment, the station's own, whatever came before it (the
+        # complaint is late on it while the station holding it now has not answered past its deadline)
+        parts = assignments(evs, cal, rules)
+        for station, deadline, answer, end in parts:
+            a = t["assignments"]
+            a["held"] += 1
+            a["answered"] += answer is not None
+            a["refused"] += answer is not None and answer["action"] == "refuse"
+            a["open"] += end is None
+            judge(t["answered_within_24h"], deadline, answer["at"] if answer else None, min(end or now, now))
+        if parts:
+            late |= parts[-1][3] is None and passed(parts[-1][1], parts[-1][2]["at"] if parts[-1][2] else None)
         # the mediation clock: from the last acceptance, stopped by an outcome; a reopen clears it
         mediation_by = outcome_at = None
         for e in evs:
@@ -508,6 +555,7 @@ def compute_kpis(events, now, cal, rules):
 
         if any(e["action"] == "hand_off" for e in evs):
             t["court_handoffs"] += 1
+        t["declined"] += status == "declined"
         if any(e["to"] == "closed" for e in evs) and visit_drawn(number, share):
             t["return_visits"]["queued"] += 1
         visit = next((e for e in evs if e["action"] == "return_visit"), None)
@@ -530,7 +578,7 @@ def compute_kpis(events, now, cal, rules):
 
 KPI_KEYS = ["complaints", "direct_train", "urgent_within_24h", "reviews", "court_handoffs", "return_visits",
             "resolution_rate", "satisfaction_rate", "dispatched_within_2h", "answered_within_24h",
-            "accepted_within_7_working_days", "overdue"]
+            "accepted_within_7_working_days", "overdue", "declined", "assignments"]
 
 
 def diff(expected, got, path=""):
@@ -925,6 +973,9 @@ class Paths:
         dict(path="station-assigned", ent="E3", by="code"),
         dict(path="station-assigned", ent="E4", by="code"),
         dict(path="station-assigned"),
+        # issue 20: a refusal is the refusing station's answer; 不予受理 ends a complaint
+        dict(path="station-refuse-accept"),
+        dict(path="station-decline"),
     ] + [dict(path="station-resolve-close", ent=("E3", "E4", None)[k % 3], by="code" if k % 3 < 2 else "") for k in range(8)]
 
     CLOSING = {"settle-accept-close", "settle-accept-reopen", "settle-accept-uphold", "settle-reject-mediate",
@@ -1308,6 +1359,19 @@ class Paths:
             self.ck.check(dl.get("mediation_by") is None, f"{c.number} ({c.path}): reopened, not accepted again: mediation_by "
                                                           f"{dl.get('mediation_by')}, expected none")
 
+        c = self.one("station-refuse-accept")
+        first = c.station
+        self.staff(c, "refuse", note="本站无调解员", tuples=[("refuse", "assigned", "refused"), ("assign", "refused", "assigned")])
+        self.ck.check(c.station not in (None, first), f"{c.number} ({c.path}): refused by {first}, now at {c.station}")
+        self.staff(c, "accept", tuples=[("accept", "assigned", "accepted")])
+
+        c = self.one("station-decline")
+        self.staff(c, "decline", code=400)   # no reason
+        self.staff(c, "decline", reason="handled_elsewhere", note="已向法院起诉", tuples=[("decline", "assigned", "declined")])
+        self.ck.check((c.view.get("decline") or {}).get("reason") == "handled_elsewhere", f"{c.number} ({c.path}): decline {c.view.get('decline')}")
+        self.staff(c, "accept", code=409)
+        self.consumer(c, "withdraw", code=409)
+
         for c in self.by_path("station-resolve-close"):
             self.mediate(c)
             self.staff(c, "mark_urgent", note="太晚", code=409)   # resolved: no more urgent track
@@ -1507,7 +1571,7 @@ class Paths:
     def read_events(self):
         con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
         try:
-            rows = con.execute("SELECT number, seq, at, actor, action, from_status, to_status, station_id, note "
+            rows = con.execute("SELECT number, seq, ordinal, at, actor, action, from_status, to_status, station_id, note "
                                "FROM complaint_events ORDER BY seq").fetchall()
             numbers = {r[0] for r in con.execute("SELECT number FROM complaints")}
             ic = con.execute("PRAGMA integrity_check").fetchall()
@@ -1516,8 +1580,8 @@ class Paths:
         self.ck.check(numbers == set(self.complaints), f"database has {len(numbers)} complaints, {len(self.complaints)} were filed")
         self.ck.check(ic == [("ok",)], f"PRAGMA integrity_check: {ic[:3]}")
         events = defaultdict(list)
-        for number, seq, at, actor, action, frm, to, sid, note in rows:
-            events[number].append({"seq": seq, "at": ts(at), "at_text": at, "actor": actor, "action": action, "from": frm, "to": to,
+        for number, seq, ordinal, at, actor, action, frm, to, sid, note in rows:
+            events[number].append({"seq": seq, "ordinal": ordinal, "at": ts(at), "at_text": at, "actor": actor, "action": action, "from": frm, "to": to,
                                    "station_id": sid, "note": note})
         return dict(events)
 
@@ -1527,8 +1591,11 @@ class Paths:
             doc = self.expect(self.staff_get(f"/v1/complaints/{n}"), 200, f"staff GET {n}")
             if not doc:
                 continue
-            api = [(e["seq"], e["at"], e["action"], e.get("from"), e["to"], e.get("station_id")) for e in doc.get("events", [])]
-            raw = [(e["seq"], e["at_text"], e["action"], e["from"], e["to"], e["station_id"]) for e in events.get(n, [])]
+            # `id` is the store's key, `seq` the place in the complaint's own history (1, 2, 3…).
+            api = [(e["id"], e["seq"], e["at"], e["action"], e.get("from"), e["to"], e.get("station_id")) for e in doc.get("events", [])]
+            raw = [(e["seq"], e["ordinal"], e["at_text"], e["action"], e["from"], e["to"], e["station_id"]) for e in events.get(n, [])]
+            self.ck.check([e["ordinal"] for e in events.get(n, [])] == list(range(1, len(events.get(n, [])) + 1)),
+                          f"{n}: event ordinals are not 1..n")
             self.ck.check(api == raw, f"{n}: the API's events differ from the database's: {api[:4]}... vs {raw[:4]}...")
             got = [(e["action"], e["from"], e["to"]) for e in events.get(n, []) if e["action"] != "overdue"]
             self.ck.check(got == c.exp, f"{n} ({c.path}): events\n      got      {got}\n      expected {c.exp}")
