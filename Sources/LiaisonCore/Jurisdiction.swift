@@ -55,7 +55,7 @@ extension StationFeature {
     /// The feature with its staff's mobile numbers masked (`138****8000`).
     public func maskingStaffMobiles() -> StationFeature {
         var masked = self
-        masked.properties.staff = properties.staff.map { StaffMember(name: $0.name, role: $0.role, mobile: MobileNumber.masked($0.mobile)) }
+        masked.properties.staff = properties.staff.map { StaffMember(id: $0.id, name: $0.name, role: $0.role, mobile: MobileNumber.masked($0.mobile)) }
         return masked
     }
 }

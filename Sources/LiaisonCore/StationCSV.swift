@@ -11,10 +11,11 @@ import Foundation
 /// | `phone`, `capacity` | `0571-63015603`, `13` |
 /// | `modes` | `offline;video` |
 /// | `hours` | `mon-fri 08:30-11:30,13:30-17:00; sat 08:30-11:30` (days not listed are closed) |
-/// | `staff` | `徐国庆|站长|19900008669; 张爱华|联络员|19900001158` |
+/// | `staff` | `徐国庆|站长|19900008669|s1; 张爱华|联络员|19900001158|s2` |
 ///
 /// Lists inside a cell: `;` separates items (modes, days, staff members), `,` separates a
-/// day's intervals, `|` separates a staff member's name, role and mobile. Whitespace around
+/// day's intervals, `|` separates a staff member's name, role, mobile and id (the id may be
+/// left out: members without one are numbered after the others, as in a GeoJSON register). Whitespace around
 /// an item or a value is ignored. A backslash makes the next character literal, so
 /// `\;`, `\|`, `\,`, `\\` and `\ ` (a space to keep at either end) write those characters
 /// inside a value; the writer escapes exactly what needs it, so every register survives a
@@ -80,7 +81,7 @@ public enum StationCSV {
     }
 
     static func staffCell(_ staff: [StaffMember]) -> String {
-        staff.map { m in [m.name, m.role, m.mobile].map { escape($0, special: ";|") }.joined(separator: "|") }
+        staff.map { m in ([m.name, m.role, m.mobile] + (m.id.isEmpty ? [] : [m.id])).map { escape($0, special: ";|") }.joined(separator: "|") }
             .joined(separator: "; ")
     }
 
@@ -240,11 +241,11 @@ public enum StationCSV {
         var problems: [InvalidParameter] = []
         for (i, item) in items(text, separator: ";").enumerated() {
             let fields = split(item, at: "|").map(value)
-            guard fields.count == 3 else {
-                problems.append(InvalidParameter(name: "staff[\(i)]", reason: "\"\(item.trimmingCharacters(in: .whitespaces))\" has \(fields.count) part\(fields.count == 1 ? "" : "s"): expected name|role|mobile (a literal | or ; in a value is written \\| or \\;)"))
+            guard fields.count == 3 || fields.count == 4 else {
+                problems.append(InvalidParameter(name: "staff[\(i)]", reason: "\"\(item.trimmingCharacters(in: .whitespaces))\" has \(fields.count) part\(fields.count == 1 ? "" : "s"): expected name|role|mobile or name|role|mobile|id (a literal | or ; in a value is written \\| or \\;)"))
                 continue
             }
-            staff.append(StaffMember(name: fields[0], role: fields[1], mobile: fields[2]))
+            staff.append(StaffMember(id: fields.count == 4 ? String(fields[3]) : "", name: fields[0], role: fields[1], mobile: fields[2]))
         }
         guard problems.isEmpty else { throw InvalidInput(problems) }
         return staff

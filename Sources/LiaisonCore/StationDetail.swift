@@ -5,6 +5,8 @@ import Geodesy
 /// Staff mobile numbers are masked (`199****0012`); the station's own phone is public.
 public struct StationDetail: Sendable, Hashable, Codable {
     public struct Staff: Sendable, Hashable, Codable {
+        /// The member's id within the station (`s1`), for editing or removing that member alone.
+        public let id: String
         public let name: String
         public let role: String
         public let mobile_masked: String
@@ -44,7 +46,7 @@ public struct StationDetail: Sendable, Hashable, Codable {
         hours = s.hours
         modes = s.modes
         capacity = s.capacity
-        staff = s.staff.map { Staff(name: $0.name, role: $0.role, mobile_masked: MobileNumber.masked($0.mobile)) }
+        staff = s.staff.map { Staff(id: $0.id, name: $0.name, role: $0.role, mobile_masked: MobileNumber.masked($0.mobile)) }
         location = .shown(s.location, in: coordinateSystem)
     }
 }

@@ -14,6 +14,10 @@ import Geodesy
 /// `county_code` is optional (the county is derived from the location; a different one is an
 /// error); `allow_nearby` says that another active station within 100 m is intended, and
 /// `allow_duplicate` that one with the same name within 1 km, or sharing a staff mobile, is.
+///
+/// A staff entry may carry its `id` (`s2`, as reads show it): that entry is that member, and a
+/// mobile sent exactly as reads mask it (`138****8000`) keeps the member's stored number, so an
+/// edit need not re-enter every mobile. An entry without an id is a new member.
 public enum StationDraft {
     /// Nearby active stations closer than this need `allow_nearby`.
     public static let nearbyMeters = 100.0
@@ -26,7 +30,7 @@ public enum StationDraft {
     static let required: [String] = ["name", "location", "address", "phone", "hours", "modes", "capacity", "staff"]
     static let locationFields: Set<String> = ["lat", "lng", "coordsys"]
     static let addressFields: Set<String> = ["town", "village"]
-    static let staffFields: Set<String> = ["name", "role", "mobile"]
+    static let staffFields: Set<String> = ["id", "name", "role", "mobile"]
     static let days: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
     /// A validated draft: the station (with a placeholder id until the store assigns one) and
@@ -56,12 +60,15 @@ public enum StationDraft {
     /// - Parameters:
     ///   - object: the draft as a JSON object (a create body, or a station with a merge patch applied).
     ///   - id: the station's id when it exists; nil for a new station.
+    ///   - staff: the station's members as stored (full mobiles), whom entries with an `id` name; none for a new station.
+    ///   - staffIssued: the highest staff number the station ever gave (its history): new members are numbered above it.
     /// - Throws: ``InvalidInput`` naming every bad field (`staff[0].mobile`, `location`, `county_code`...).
-    public static func validate(_ object: [String: Any], id: String?, counties: CountyLocator) throws(InvalidInput) -> Validated {
+    public static func validate(_ object: [String: Any], id: String?, counties: CountyLocator,
+                                staff known: [StaffMember] = [], staffIssued: Int = 0) throws(InvalidInput) -> Validated {
         var problems: [InvalidParameter] = []
         problems += unknownFields(object, allowed: fields, prefix: "")
         problems += FreeText.problems(in: object)
-        let object = FreeText.normalized(object) as? [String: Any] ?? object
+        var object = FreeText.normalized(object) as? [String: Any] ?? object
         for name in required where object[name] == nil || object[name] is NSNull {
             problems.append(InvalidParameter(name: name, reason: "is required"))
         }
@@ -74,6 +81,9 @@ public enum StationDraft {
         if let hours = object["hours"] as? [String: Any] { problems += unknownFields(hours, allowed: days, prefix: "hours.") }
         if let staff = object["staff"] as? [[String: Any]] {
             for (i, member) in staff.enumerated() { problems += unknownFields(member, allowed: staffFields, prefix: "staff[\(i)].") }
+            let resolved = resolveStaff(staff, known: known, issued: staffIssued)
+            problems += resolved.problems
+            object["staff"] = resolved.entries
         }
         // What is found from here on is reported together with the problems above: an unknown
         // or missing field does not hide a bad value elsewhere (the decoder ignores unknown keys).
@@ -146,8 +156,46 @@ public enum StationDraft {
             "hours": Dictionary(uniqueKeysWithValues: station.hours.days.map { ($0.name, $0.intervals as Any) }),
             "modes": station.modes.map(\.rawValue),
             "capacity": station.capacity,
-            "staff": station.staff.map { ["name": $0.name, "role": $0.role, "mobile": $0.mobile] },
+            "staff": station.staff.map { ["id": $0.id, "name": $0.name, "role": $0.role, "mobile": $0.mobile] },
         ]
+    }
+
+    /// The staff entries with ids resolved: an entry with an `id` must name one of `known` (once),
+    /// and keeps that member's stored mobile when it sends exactly the masked form reads show;
+    /// an entry without one is a new member, numbered above every id the station ever gave.
+    static func resolveStaff(_ entries: [[String: Any]], known: [StaffMember], issued: Int) -> (entries: [[String: Any]], problems: [InvalidParameter]) {
+        var problems: [InvalidParameter] = []
+        var seen: Set<String> = []
+        var next = max(issued, known.compactMap { StaffMember.number(of: $0.id) }.max() ?? 0)
+        let resolved = entries.enumerated().map { i, entry -> [String: Any] in
+            var entry = entry
+            let mobile = entry["mobile"] as? String
+            guard let given = entry["id"] else {
+                next += 1
+                entry["id"] = "s\(next)"
+                if let mobile, mobile.contains("*") {
+                    problems.append(InvalidParameter(name: "staff[\(i)].mobile", reason: "\"\(mobile)\" is masked: a new member needs the full number (\(MobileNumber.allowed)); an entry with the member's id may keep the masked number reads show"))
+                }
+                return entry
+            }
+            guard let id = given as? String, let member = known.first(where: { $0.id == id }) else {
+                let ids = known.map(\.id).joined(separator: ", ")
+                let shown = (given as? String).map { "\"\($0)\"" } ?? "\(given)"
+                problems.append(InvalidParameter(name: "staff[\(i)].id", reason: "\(shown) names no staff member of this station: expected \(ids.isEmpty ? "no id (the station has no staff yet)" : "one of \(ids)"), or no id for a new member"))
+                return entry
+            }
+            if !seen.insert(id).inserted {
+                problems.append(InvalidParameter(name: "staff[\(i)].id", reason: "\"\(id)\" is listed twice: expected each member once"))
+            }
+            let masked = MobileNumber.masked(member.mobile)
+            if mobile == masked {
+                entry["mobile"] = member.mobile
+            } else if let mobile, mobile.contains("*") {
+                problems.append(InvalidParameter(name: "staff[\(i)].mobile", reason: "\"\(mobile)\" is masked but not as reads show member \(id)'s number (\(masked)): send that, or the full number"))
+            }
+            return entry
+        }
+        return (resolved, problems)
     }
 
     /// RFC 7396 JSON merge patch: objects merge key by key, `null` removes, anything else replaces.

@@ -86,11 +86,20 @@ extension StationFeature {
 
         var staff: [StaffMember] = []
         if p.staff.isEmpty { problem("properties.staff", "expected at least one staff member") }
+        var ids: Set<String> = []
         for (i, member) in p.staff.enumerated() {
+            // A member without an id is numbered after the ones with (Station's initializer).
+            if !member.id.isEmpty {
+                if StaffMember.number(of: member.id) == nil {
+                    problem("properties.staff[\(i)].id", "\"\(member.id)\" is not a staff id: expected \(StaffMember.idAllowed)")
+                } else if !ids.insert(member.id).inserted {
+                    problem("properties.staff[\(i)].id", "\"\(member.id)\" is listed twice: expected ids unique within the station")
+                }
+            }
             if member.name.trimmingCharacters(in: .whitespaces).isEmpty { problem("properties.staff[\(i)].name", "must not be empty") }
             if member.role.trimmingCharacters(in: .whitespaces).isEmpty { problem("properties.staff[\(i)].role", "must not be empty") }
             if let mobile = MobileNumber.normalized(member.mobile) {
-                staff.append(StaffMember(name: member.name, role: member.role, mobile: mobile))
+                staff.append(StaffMember(id: member.id, name: member.name, role: member.role, mobile: mobile))
             } else {
                 problem("properties.staff[\(i)].mobile", "\"\(member.mobile)\" is not a mobile number: expected \(MobileNumber.allowed)")
             }

@@ -51,7 +51,7 @@ import Testing
         let s = try #require(Geodata.stations.first { $0.id == "330102-0003" })
         let line = Self.text(try RegisterFile.encode(stations: [s], format: .csv)).components(separatedBy: "\r\n")[1]
         #expect(line == "330102-0003,张宅村消费维权联络站,active,330102,120.2177576,30.3584551,杭州市,上城区,石田街道,张宅村,0571-63234744,"
-            + "offline;video,10,\"mon-fri 08:30-11:30,13:30-17:00\",李雪芳|站长|19900006499; 胡春燕|调解员|19900004221")
+            + "offline;video,10,\"mon-fri 08:30-11:30,13:30-17:00\",李雪芳|站长|19900006499|s1; 胡春燕|调解员|19900004221|s2")
     }
 
     @Test func theAwkwardStationIsEscapedAndQuoted() throws {
@@ -62,7 +62,7 @@ import Testing
         #expect(cell("town") == "石门镇;|\\")
         #expect(cell("village") == " 上塘村 ")
         #expect(cell("hours") == "mon-tue 08:30-11:30,13:30-17:00; thu 08:30-11:30,13:30-17:00; fri-sat 09:00-12:00; sun 00:00-24:00")
-        #expect(cell("staff") == #"李\|斌\;|\ 站长|19900009469; O\\Brien, "Jr"|调解员\"# + "\t" + "|19900009470")
+        #expect(cell("staff") == #"李\|斌\;|\ 站长|19900009469|s1; O\\Brien, "Jr"|调解员\"# + "\t" + "|19900009470|s2")
     }
 
     @Test func byteOrderMarkOnlyWhenAsked() throws {
