@@ -30,12 +30,17 @@ struct StationHistoryRecord: LiaisonRecord {
 
     static func entries(stationID: String, in db: any SQLSession) throws -> [StationHistoryEntry] {
         let decoder = JSONDecoder()
+        // Entries written before staff had ids show them numbered by position, as the station's own row reads.
+        func feature(_ text: String) throws -> StationFeature {
+            var feature = try decoder.decode(StationFeature.self, from: Data(text.utf8))
+            feature.properties.staff = StaffMember.numbered(feature.properties.staff)
+            return feature
+        }
         return try StationHistoryRecord.fetchAll(db, sql: "SELECT * FROM station_history WHERE station_id = ? ORDER BY seq", arguments: [stationID]).map { record in
             StationHistoryEntry(
                 seq: Int(record.seq ?? 0), station_id: record.stationID, at: Timestamp.string(record.at), actor: record.actor,
                 action: record.action, reason: record.reason,
-                before: try record.before.map { try decoder.decode(StationFeature.self, from: Data($0.utf8)) },
-                after: try decoder.decode(StationFeature.self, from: Data(record.after.utf8)))
+                before: try record.before.map(feature), after: try feature(record.after))
         }
     }
 }

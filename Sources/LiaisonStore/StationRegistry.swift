@@ -95,14 +95,96 @@ public final class StationRegistry: Sendable {
     /// Applies a JSON merge patch (RFC 7396) to the station's writable fields as they are in
     /// the database now; `precondition` sees that current row first.
     public func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
+        try rewrite(id: id, by: actor, precondition: precondition) { _ in patch }
+    }
+
+    /// Adds one staff member (`name`, `role`, `mobile`; `allow_duplicate` and `allow_nearby` as
+    /// in a patch) through ``update(id:patch:by:precondition:)``'s path; the member gets the next
+    /// id the station never gave.
+    /// - Returns: the station and the new member's id.
+    /// - Throws: ``InvalidInput`` naming the member's fields (`mobile`), not their place in the list.
+    public func addStaff(stationID: String, member: [String: Any], by actor: StaffToken,
+                         precondition: Precondition? = nil) throws -> (station: Station, staffID: String) {
+        let station = try rewriteStaff(stationID: stationID, by: actor, precondition: precondition, member: member) { current in
+            let (fields, flags) = try Self.staffFields(member)
+            return ((StationDraft.object(of: current)["staff"] as? [[String: Any]] ?? []) + [fields], current.staff.count, flags)
+        }
+        // The new member is the last (a station's members keep their order).
+        return (station, station.staff.last?.id ?? "")
+    }
+
+    /// Changes the fields `fields` gives (`name`, `role`, `mobile`) of one staff member and keeps
+    /// the others, the stored full mobile included.
+    public func editStaff(stationID: String, staffID: String, fields: [String: Any], by actor: StaffToken,
+                          precondition: Precondition? = nil) throws -> Station {
+        try rewriteStaff(stationID: stationID, by: actor, precondition: precondition, member: fields) { current in
+            let (fields, flags) = try Self.staffFields(fields)
+            guard !fields.isEmpty else { throw InvalidInput(name: "body", reason: "no field to change: expected one or more of name, role and mobile") }
+            guard let index = current.staff.firstIndex(where: { $0.id == staffID }) else { throw NotFound(what: "staff member", id: "\(stationID)/\(staffID)") }
+            var staff = StationDraft.object(of: current)["staff"] as? [[String: Any]] ?? []
+            staff[index].merge(fields) { _, given in given }
+            return (staff, index, flags)
+        }
+    }
+
+    /// Removes one staff member; refuses the last (a station has at least one).
+    public func removeStaff(stationID: String, staffID: String, by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
+        try rewriteStaff(stationID: stationID, by: actor, precondition: precondition, member: [:]) { current in
+            guard let index = current.staff.firstIndex(where: { $0.id == staffID }) else { throw NotFound(what: "staff member", id: "\(stationID)/\(staffID)") }
+            guard current.staff.count > 1 else {
+                throw StateConflict(description: "\(staffID) is station \(stationID)'s only staff member: a station has at least one, so add the new member first")
+            }
+            var staff = StationDraft.object(of: current)["staff"] as? [[String: Any]] ?? []
+            staff.remove(at: index)
+            return (staff, nil, [:])
+        }
+    }
+
+    /// A staff route's body: the member's fields, and the patch's allow flags apart.
+    private static func staffFields(_ body: [String: Any]) throws -> (fields: [String: Any], flags: [String: Any]) {
+        let memberNames: Set<String> = ["name", "role", "mobile"], flagNames: Set<String> = ["allow_duplicate", "allow_nearby"]
+        let unknown = body.keys.filter { !memberNames.contains($0) && !flagNames.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw InvalidInput(unknown.map {
+                InvalidParameter(name: $0, reason: "unknown field: expected only mobile, name, role, allow_duplicate and allow_nearby (the id is the path's)")
+            })
+        }
+        return (body.filter { !flagNames.contains($0.key) }, body.filter { flagNames.contains($0.key) })
+    }
+
+    /// One staff route's write: `change` gives the station's new staff list (and the changed
+    /// member's place in it) from the current row, inside ``rewrite``'s transaction; a bad field
+    /// of that member is named as the member's own (`mobile`, not `staff[2].mobile`).
+    private func rewriteStaff(stationID: String, by actor: StaffToken, precondition: Precondition?, member: [String: Any],
+                              _ change: (Station) throws -> (staff: [[String: Any]], index: Int?, flags: [String: Any])) throws -> Station {
+        var changed: Int?
+        do {
+            return try rewrite(id: stationID, by: actor, precondition: precondition) { current in
+                let (staff, index, flags) = try change(current)
+                changed = index
+                return flags.merging(["staff": staff]) { _, staff in staff }
+            }
+        } catch let error as InvalidInput {
+            guard let changed else { throw error }
+            let prefix = "staff[\(changed)]."
+            throw InvalidInput(error.parameters.map { $0.name.hasPrefix(prefix) ? InvalidParameter(name: String($0.name.dropFirst(prefix.count)), reason: $0.reason) : $0 })
+        }
+    }
+
+    /// The one write path of ``update(id:patch:by:precondition:)`` and the staff routes: `patch`
+    /// computed from the station as committed now, merged into it and validated whole.
+    private func rewrite(id: String, by actor: StaffToken, precondition: Precondition?, _ patchOf: (Station) throws -> [String: Any]) throws -> Station {
         let counties = finder.snapshot.counties
         let (station, changed) = try database.writing { db -> (Station, Bool) in
             try database.lockRegister(in: db)
             // In this order: the caller's rights, then the change itself (400), then whether it
             // was made against the current version (412), then whether the station may change (409).
             let current = try current(id: id, by: actor, in: db)
-            let merged = StationDraft.merge(patch, into: StationDraft.object(of: current)) as? [String: Any] ?? [:]
-            let validated = try StationDraft.validate(merged, id: id, counties: counties)
+            let merged = StationDraft.merge(try patchOf(current), into: StationDraft.object(of: current)) as? [String: Any] ?? [:]
+            // Only a new member needs the history (the highest id ever given).
+            let adds = (merged["staff"] as? [[String: Any]])?.contains { $0["id"] == nil } ?? false
+            let issued = adds ? try staffIssued(stationID: id, in: db) : 0
+            let validated = try StationDraft.validate(merged, id: id, counties: counties, staff: current.staff, staffIssued: issued)
             try authorize(actor, county: validated.station.countyCode)
             try precondition?(current)
             try requireActive(current)
@@ -114,6 +196,14 @@ public final class StationRegistry: Sendable {
         }
         if changed { try swapInCommitted() }
         return station
+    }
+
+    /// The highest staff number the station ever gave, from its history (every write records
+    /// the station after it), so that a removed member's id is not given again.
+    private func staffIssued(stationID: String, in db: any SQLSession) throws -> Int {
+        try StationHistoryRecord.entries(stationID: stationID, in: db)
+            .flatMap { [$0.before, $0.after].compactMap { $0 }.flatMap(\.properties.staff) }
+            .compactMap { StaffMember.number(of: $0.id) }.max() ?? 0
     }
 
     /// Retires a station (no hard deletes: the row and its history stay) and, in the same

@@ -13,6 +13,12 @@ public protocol StationRegisterStore: Sendable {
     var finder: StationFinder { get }
     func create(_ draft: [String: Any], by actor: StaffToken) throws -> Station
     func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
+    /// One staff member by id, through the same write path as `update` (history, checks, snapshot).
+    func addStaff(stationID: String, member: [String: Any], by actor: StaffToken,
+                  precondition: StationRegistry.Precondition?) throws -> (station: Station, staffID: String)
+    func editStaff(stationID: String, staffID: String, fields: [String: Any], by actor: StaffToken,
+                   precondition: StationRegistry.Precondition?) throws -> Station
+    func removeStaff(stationID: String, staffID: String, by actor: StaffToken, precondition: StationRegistry.Precondition?) throws -> Station
     /// Retires the station and hands its open complaints on (in mediation or with a confirmed
     /// session only with `force`); returns it and the numbers handed over.
     func retire(id: String, reason: String, force: Bool, by actor: StaffToken,
