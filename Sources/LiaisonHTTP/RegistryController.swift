@@ -16,6 +16,9 @@ struct RegistryController {
             Endpoint(method: .post, path: "/v1/stations", access: .staff, handler: create),
             Endpoint(method: .patch, path: "/v1/stations/{id}", access: .staff, handler: update),
             Endpoint(method: .post, path: "/v1/stations/{id}/retire", access: .staff, handler: retire),
+            Endpoint(method: .post, path: "/v1/stations/{id}/staff", access: .staff, handler: addStaff),
+            Endpoint(method: .patch, path: "/v1/stations/{id}/staff/{staff_id}", access: .staff, handler: editStaff),
+            Endpoint(method: .delete, path: "/v1/stations/{id}/staff/{staff_id}", access: .staff, handler: removeStaff),
             .get("/v1/stations/{id}/history", access: .staff, history),
             Endpoint(method: .post, path: "/v1/imports/stations", access: .admin, handler: importStations),
         ]
@@ -60,6 +63,46 @@ struct RegistryController {
             try registry.retire(id: id, reason: reason, force: force, by: staff, precondition: precondition)
         }
         return try written(retired.station, status: .ok)
+    }
+
+    struct StaffAdded: Encodable {
+        /// The new member's id within the station.
+        let id: String
+        let station: StationDetail
+    }
+
+    /// `POST /v1/stations/{id}/staff`: one new member (`name`, `role`, `mobile`); answers its id and the station.
+    @Sendable func addStaff(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
+        let body = try await self.body(request)
+        let id = stationID(context)
+        let precondition = try ifMatch(request)
+        let added = try await blocking {
+            try registry.addStaff(stationID: id, member: StationDraft.object(from: body), by: staff, precondition: precondition)
+        }
+        let detail = StationDetail(added.station, counties: finder.snapshot.counties, rating: finder.snapshot.ratings[added.station.id])
+        return try JSONResponse.encoding(StaffAdded(id: added.staffID, station: detail), status: .created)
+    }
+
+    /// `PATCH /v1/stations/{id}/staff/{staff_id}`: the fields given change; the others (the stored full mobile too) stay.
+    @Sendable func editStaff(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
+        let body = try await self.body(request)
+        let id = stationID(context), staffID = context.path("staff_id")
+        let precondition = try ifMatch(request)
+        return try written(try await blocking {
+            try registry.editStaff(stationID: id, staffID: staffID, fields: StationDraft.object(from: body), by: staff, precondition: precondition)
+        }, status: .ok)
+    }
+
+    /// `DELETE /v1/stations/{id}/staff/{staff_id}`: refused for the station's only member (409).
+    @Sendable func removeStaff(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let staff = try context.authenticated()
+        let id = stationID(context), staffID = context.path("staff_id")
+        let precondition = try ifMatch(request)
+        return try written(try await blocking {
+            try registry.removeStaff(stationID: id, staffID: staffID, by: staff, precondition: precondition)
+        }, status: .ok)
     }
 
     struct HistoryResponse: Encodable {
