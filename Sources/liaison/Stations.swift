@@ -6,7 +6,7 @@ extension Liaison {
         static let configuration = CommandConfiguration(
             commandName: "stations",
             abstract: "Look at the station register.",
-            subcommands: [Show.self, List.self, Add.self, Update.self, Retire.self, History.self])
+            subcommands: [Show.self, List.self, Add.self, Update.self, Retire.self, History.self, Staff.self])
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(commandName: "show", abstract: "One station's full record (staff mobiles masked).")

@@ -41,7 +41,7 @@ enum Table {
             lines.append("  \(day)     \(intervals.isEmpty ? "closed" : intervals.joined(separator: ", "))")
         }
         lines.append("staff")
-        lines += d.staff.map { "  \($0.role)  \($0.name)  \($0.mobile_masked)" }
+        lines += d.staff.map { "  \($0.id)  \($0.role)  \($0.name)  \($0.mobile_masked)" }
         return lines.joined(separator: "\n")
     }
 

@@ -83,4 +83,58 @@ import LiaisonTestSupport
         let after = try #require(try await station())
         #expect(after != before)
     }
+
+    /// `stations staff add|edit|remove`: one member by id, the others' mobiles kept; bad
+    /// input exits 64 naming the flag, a state refusal (unknown member, the last one) exits 1.
+    @Test func staffMembersByIDFromTheCommandLine() async throws {
+        let station = "330106-0001"  // shipped with s1 李斌 19900009469 and s2 朱明华 19900002699
+        func staff() async throws -> [[String: Any]] {
+            let shown = try await sandbox.run(["stations", "show", station, "--format", "json", "--db", db])
+            return try #require((try shown.jsonObject() as? [String: Any])?["staff"] as? [[String: Any]])
+        }
+        func ids() async throws -> [String] { try await staff().compactMap { $0["id"] as? String } }
+        #expect(try await ids() == ["s1", "s2"])
+
+        let added = try await sandbox.run(["stations", "staff", "add", station, "--name", "陈新", "--role", "调解员", "--mobile", "13712340041", "--db", db])
+        #expect(added.status == 0, "\(added)")
+        #expect((try added.jsonObject() as? [String: Any])?["id"] as? String == "s3")
+
+        let edited = try await sandbox.run(["stations", "staff", "edit", station, "s1", "--role", "调解员", "--db", db])
+        #expect(edited.status == 0, "\(edited)")
+        let members = try await staff()
+        #expect(members.compactMap { $0["role"] as? String } == ["调解员", "联络员", "调解员"])
+        #expect(members.compactMap { $0["mobile_masked"] as? String } == ["199****9469", "199****2699", "137****0041"])
+
+        let removed = try await sandbox.run(["stations", "staff", "remove", station, "s3", "--db", db])
+        #expect(removed.status == 0, "\(removed)")
+        let again = try await sandbox.run(["stations", "staff", "add", station, "--name", "周新", "--role", "联络员", "--mobile", "13712340042", "--db", db])
+        #expect((try again.jsonObject() as? [String: Any])?["id"] as? String == "s4", "\(again)")
+        let table = try await sandbox.run(["stations", "show", station, "--db", db])
+        #expect(table.stdout.contains("s4  联络员  周新  137****0042"), "\(table)")
+
+        let badMobile = try await sandbox.run(["stations", "staff", "edit", station, "s1", "--mobile", "12345", "--db", db])
+        #expect(badMobile.status == 64 && badMobile.stderr.contains("--mobile: \"12345\" is not a mobile number"), "\(badMobile)")
+        let nothing = try await sandbox.run(["stations", "staff", "edit", station, "s1", "--db", db])
+        #expect(nothing.status == 64 && nothing.stderr.contains("--name, --role and --mobile"), "\(nothing)")
+        let missing = try await sandbox.run(["stations", "staff", "add", station, "--name", "某", "--db", db])
+        #expect(missing.status == 64 && missing.stderr.contains("--mobile, --role"), "\(missing)")
+        let unknown = try await sandbox.run(["stations", "staff", "remove", station, "s9", "--db", db])
+        #expect(unknown.status == 1 && unknown.stderr.contains("s9"), "\(unknown)")
+        #expect(try await ids() == ["s1", "s2", "s4"])
+        for id in ["s1", "s2"] { #expect(try await sandbox.run(["stations", "staff", "remove", station, id, "--db", db]).status == 0) }
+        let last = try await sandbox.run(["stations", "staff", "remove", station, "s4", "--db", db])
+        #expect(last.status == 1 && last.stderr.contains("only staff member"), "\(last)")
+        #expect(try await ids() == ["s4"])
+
+        // Export and import into a new database keep the ids, in both formats.
+        for format in ["geojson", "csv"] {
+            let file = sandbox.path("register.\(format)"), copy = sandbox.path("copy-\(format).sqlite")
+            #expect(try await sandbox.run(["export", "--format", format, "--out", file, "--db", db]).status == 0)
+            let imported = try await sandbox.run(["import", file, "--db", copy, "--empty"])
+            #expect(imported.status == 0, "\(imported)")
+            let shown = try await sandbox.run(["stations", "show", station, "--format", "json", "--db", copy])
+            let copied = (try shown.jsonObject() as? [String: Any])?["staff"] as? [[String: Any]]
+            #expect(copied?.compactMap { $0["id"] as? String } == ["s4"], "\(format): \(shown)")
+        }
+    }
 }
