@@ -147,18 +147,20 @@ class StationForm {
 
   buildStaff() {
     this.staffList = h('div', { class: 'staff-rows' });
-    const members = this.station ? this.station.staff.map((m) => ({ name: m.name, role: m.role, mobile: '', masked: m.mobile_masked })) : [{ name: '', role: '站长', mobile: '' }];
+    const members = this.station ? this.station.staff.map((m) => ({ id: m.id, name: m.name, role: m.role, mobile: '', masked: m.mobile_masked })) : [{ name: '', role: '站长', mobile: '' }];
     this.renderStaffRows(members);
     return h('fieldset', { id: 'f-staff', class: 'staff' },
       h('legend', { text: '工作人员（至少一人）' }),
-      this.editing ? h('p', { class: 'hint', text: '手机号已脱敏显示；修改工作人员时需重新填写每人的完整手机号。' }) : null,
+      this.editing ? h('p', { class: 'hint', text: '手机号已脱敏显示；留空则保留原号码，新增的工作人员需填写完整手机号。' }) : null,
       this.staffList,
       h('button', { type: 'button', id: 'add-staff', text: '添加工作人员', onclick: () => this.addStaff() }));
   }
 
-  /** The staff rows' current values (masked: the mobile shown as placeholder). */
+  /** The staff rows' current values (id: the member's, for rows read from the station;
+   * masked: the mobile shown as placeholder). */
   staffValues() {
     return [...this.staffList.querySelectorAll('.staff-row')].map((row, i) => ({
+      id: row.dataset.staffId || undefined,
       name: byIdIn(row, `f-staff-${i}-name`).value.trim(),
       role: byIdIn(row, `f-staff-${i}-role`).value,
       mobile: byIdIn(row, `f-staff-${i}-mobile`).value.trim(),
@@ -172,7 +174,7 @@ class StationForm {
 
   staffRow(member, i, count) {
     const roles = ROLES.includes(member.role) || !member.role ? ROLES : [...ROLES, member.role];
-    const row = h('div', { class: 'staff-row', role: 'group', 'aria-label': `工作人员 ${i + 1}` },
+    const row = h('div', { class: 'staff-row', role: 'group', 'aria-label': `工作人员 ${i + 1}`, dataset: member.id ? { staffId: member.id } : undefined },
       field('姓名', h('input', { id: `f-staff-${i}-name`, type: 'text', autocomplete: 'off', value: member.name })),
       field('职务', select(`f-staff-${i}-role`, roles.map((r) => [r, r]), member.role || '站长')),
       field('手机号', h('input', { id: `f-staff-${i}-mobile`, type: 'tel', value: member.mobile, placeholder: member.masked || '' })));
@@ -279,7 +281,10 @@ class StationForm {
     const hours = {};
     for (const [day] of WEEKDAYS) hours[day] = parseIntervals(byId(`f-hours-${day}`).value);
     const modes = ['offline', 'video'].filter((m) => byId(`f-mode-${m}`).checked);
-    const staff = this.staffValues().map(({ name, role, mobile }) => ({ name, role, mobile }));
+    // A member read from the station keeps its id; left empty, its mobile goes back in the
+    // masked form reads show, which the server takes as "keep the stored number".
+    const staff = this.staffValues().map(({ id, name, role, mobile, masked }) =>
+      (id ? { id, name, role, mobile: mobile || masked } : { name, role, mobile }));
     const body = {
       name: byId('f-name').value.trim(),
       location: { lat, lng, coordsys: byId('f-crs').value },
@@ -314,7 +319,7 @@ class StationForm {
       payload = this.patchOf(body);
       if (payload.staff) {
         payload.staff.forEach((m, i) => {
-          if (!m.mobile) errors.push({ name: `staff[${i}].mobile`, reason: '修改工作人员时需填写完整手机号（原号码已脱敏）' });
+          if (!m.mobile) errors.push({ name: `staff[${i}].mobile`, reason: '新增的工作人员需填写完整手机号' });
         });
       }
     }
