@@ -167,6 +167,14 @@ enum PostgresMigrations {
             "CREATE INDEX complaint_assignments_open ON complaint_assignments(number) WHERE ended_at IS NULL",
             ComplaintAssignments.backfill(.postgres),
         ]),
+        ("v7 complaint search", [
+            // The staff list's text search (`q`) looks for a substring of the description or the
+            // merchant's name, ignoring case (`lower(…) LIKE '%…%'`): trigram indexes serve it.
+            // pg_trgm ships with PostgreSQL (contrib) and is a trusted extension.
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX complaints_search_description ON complaints USING gin (lower(description) gin_trgm_ops)",
+            "CREATE INDEX complaints_search_merchant ON complaints USING gin (lower(merchant_name) gin_trgm_ops)",
+        ]),
     ]
 
     /// The complaint desk's tables: the same columns as the SQLite store's (the desk's SQL is

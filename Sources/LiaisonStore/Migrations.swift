@@ -593,6 +593,34 @@ enum Migrations {
             try db.execute(sql: ComplaintAssignments.backfill(.sqlite))
         }
 
+        migrator.registerMigration("v11 complaint search") { db in
+            // The staff list's text search (`q`): the description and the merchant's name in an
+            // FTS5 table with the trigram tokenizer (substrings of three characters or more;
+            // Chinese has no spaces for a word tokenizer). It keeps its own copy of the text,
+            // keyed by the complaint's number, not by rowid: a rebuild of `complaints`
+            // (CREATE new, INSERT … SELECT, DROP, RENAME) may give rows new rowids.
+            //
+            // The triggers keep it in step. They belong to `complaints`, so DROP TABLE complaints
+            // drops them with it: a migration that rebuilds `complaints` after this one must
+            // create these three triggers again and refill the table
+            // (DELETE FROM complaint_search; INSERT INTO complaint_search SELECT …).
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE complaint_search USING fts5(number UNINDEXED, description, merchant_name, tokenize = 'trigram');
+                INSERT INTO complaint_search (number, description, merchant_name) SELECT number, description, merchant_name FROM complaints;
+                CREATE TRIGGER complaint_search_insert AFTER INSERT ON complaints BEGIN
+                    INSERT INTO complaint_search (number, description, merchant_name) VALUES (new.number, new.description, new.merchant_name);
+                END;
+                CREATE TRIGGER complaint_search_update AFTER UPDATE OF number, description, merchant_name ON complaints
+                WHEN old.number IS NOT new.number OR old.description IS NOT new.description OR old.merchant_name IS NOT new.merchant_name BEGIN
+                    DELETE FROM complaint_search WHERE number = old.number;
+                    INSERT INTO complaint_search (number, description, merchant_name) VALUES (new.number, new.description, new.merchant_name);
+                END;
+                CREATE TRIGGER complaint_search_delete AFTER DELETE ON complaints BEGIN
+                    DELETE FROM complaint_search WHERE number = old.number;
+                END;
+                """)
+        }
+
         return migrator
     }
 }
