@@ -175,7 +175,7 @@ struct ComplaintsController {
         var listQuery = ComplaintDesk.ListQuery(limit: limit)
         listQuery.stationID = id
         listQuery.statuses = status.map { [$0] } ?? []
-        listQuery.after = after
+        listQuery.after = after.map { ListCursor(number: $0) }
         let desk = self.desk, asked = listQuery
         let page = try await blocking { try desk.list(asked) }
         let summaries = page.complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
@@ -188,26 +188,35 @@ struct ComplaintsController {
         let overdue: Bool
         let near_border: Bool
         let urgent: Bool
+        let q: String?
+        let sort: String
+        let order: String
         let complaints: [ComplaintSummary]
         /// The `after` of the next page; absent on the last.
         let next: String?
     }
 
-    /// Staff: complaints by county and status (one, or several comma-separated), newest first,
-    /// `limit` (≤ 200) at a time after the cursor `after`; `overdue=true` for those past a
-    /// deadline with its clock running. Every filter applies before paging. A county token
-    /// lists its own county (the default) and no other (``Jurisdiction``).
+    /// `X-Export-Next`: on a CSV export cut at its row bound, the `after` that goes on from its last row.
+    static let exportNext = HTTPField.Name("X-Export-Next")!
+
+    /// Staff: complaints by county and status (repeated, or comma-separated), searched with `q`
+    /// (``ComplaintSearch``), sorted by submission or by the nearest running deadline, `limit`
+    /// (≤ 200) at a time after the cursor `after`; `overdue=true` for those past a deadline with
+    /// its clock running. Every filter applies before paging. A county token lists its own county
+    /// (the default) and no other (``Jurisdiction``). `format=csv` (or `Accept: text/csv`)
+    /// exports the same list, at most ``ComplaintQueueCSV/maxRows`` rows, as a spreadsheet.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let staff = try context.authenticated()
-        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border", "urgent", "after", "limit"])
+        var query = QueryReader(request, allowed: ["county", "status", "overdue", "near_border", "urgent", "q", "sort", "order", "after", "limit",
+                                                   "format", "tz", "bom"], repeatable: ["status"])
         let county = query.string("county")
-        let statusText = query.string("status")
+        let statusTexts = query.strings("status")
         var statuses = Set<ComplaintStatus>()
-        for name in statusText.map({ $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }) ?? [] {
+        for name in statusTexts.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }) {
             if let status = ComplaintStatus(rawValue: name) {
                 statuses.insert(status)
             } else {
-                query.add(InvalidParameter(name: "status", reason: "unknown status \"\(name)\": expected one or more (comma-separated) of \(ComplaintStatus.allowedNames)"))
+                query.add(InvalidParameter(name: "status", reason: "unknown status \"\(name)\": expected one or more (repeated or comma-separated) of \(ComplaintStatus.allowedNames)"))
             }
         }
         func flag(_ name: String) -> Bool {
@@ -221,8 +230,49 @@ struct ComplaintsController {
         if let county, desk.finder.snapshot.counties.county(code: county) == nil {
             query.add(InvalidParameter(name: "county", reason: desk.finder.snapshot.counties.unknown(county)))
         }
-        let limit = query.limit(default: 50, max: 200)
-        let after = query.complaintCursor()
+        let qText = query.string("q")
+        var search: ComplaintSearch?
+        if let qText {
+            do { search = try ComplaintSearch.parse(qText) } catch { error.parameters.forEach { query.add($0) } }
+        }
+        let sortText = query.string("sort") ?? ListSort.submitted.rawValue
+        let sort = ListSort(rawValue: sortText)
+        if sort == nil { query.add(InvalidParameter(name: "sort", reason: "\"\(sortText)\" is not allowed: expected one of \(ListSort.allowedNames)")) }
+        let orderText = query.string("order")
+        if let orderText, orderText != "asc", orderText != "desc" {
+            query.add(InvalidParameter(name: "order", reason: "\"\(orderText)\" is not allowed: expected asc or desc"))
+        }
+        let descending = orderText.map { $0 == "desc" } ?? (sort ?? .submitted).defaultDescending
+        let accept = request.headers[.accept] ?? ""
+        let format = query.string("format") ?? (accept.contains("text/csv") ? "csv" : "json")
+        if format != "json", format != "csv" {
+            query.add(InvalidParameter(name: "format", reason: "\"\(format)\" is not allowed: expected json or csv"))
+        }
+        let csv = format == "csv"
+        var clock = ComplaintQueueCSV.Clock.shanghai, bom = false
+        if let tz = query.string("tz") {
+            if !csv {
+                query.add(InvalidParameter(name: "tz", reason: "applies to the CSV export only (format=csv): JSON times are always UTC"))
+            } else if tz == "utc" || tz == "asia_shanghai" {
+                clock = tz == "utc" ? .utc : .shanghai
+            } else {
+                query.add(InvalidParameter(name: "tz", reason: "\"\(tz)\" is not allowed: expected asia_shanghai (the default) or utc"))
+            }
+        }
+        if let bomText = query.string("bom") {
+            if !csv {
+                query.add(InvalidParameter(name: "bom", reason: "applies to the CSV export only (format=csv)"))
+            } else if ["1", "true", "0", "false"].contains(bomText) {
+                bom = bomText == "1" || bomText == "true"
+            } else {
+                query.add(InvalidParameter(name: "bom", reason: "\"\(bomText)\" is not allowed: expected 1 or 0 (true or false)"))
+            }
+        }
+        let limit = csv ? query.limit(default: ComplaintQueueCSV.maxRows, max: ComplaintQueueCSV.maxRows) : query.limit(default: 50, max: 200)
+        var after: ListCursor?
+        if let afterText = query.string("after"), let sort {
+            do { after = try ListCursor.parse(afterText, sort: sort, descending: descending) } catch { error.parameters.forEach { query.add($0) } }
+        }
         try query.check()
         let scope: String?
         switch Jurisdiction.listScope(staff.role, asked: county) {
@@ -236,13 +286,33 @@ struct ComplaintsController {
         listQuery.urgentOnly = urgentOnly
         listQuery.nearBorder = nearBorder
         listQuery.overdueAt = overdue ? Date() : nil
+        listQuery.search = search
+        listQuery.sort = sort ?? .submitted
+        listQuery.descending = descending
         listQuery.after = after
         let desk = self.desk, asked = listQuery
+        if csv {
+            let clock = clock
+            let (text, rows, next) = try await blocking {
+                let page = try desk.export(asked, maxRows: limit)
+                let text = ComplaintQueueCSV.encode(page.complaints, snapshot: desk.finder.snapshot, clock: clock) { desk.seesPhone(staff, of: $0) }
+                return (text, page.complaints.count, page.next)
+            }
+            var headers = JSONResponse.noStore
+            headers[.contentDisposition] = "attachment; filename=\"complaints-\(scope ?? "330000")-\(ComplaintNumber.day(of: Date())).csv\""
+            headers[Self.exportRows] = "\(rows)"
+            if let next { headers[Self.exportNext] = next }
+            return JSONResponse.make((bom ? CSV.byteOrderMark : []) + Array(text.utf8), status: .ok, headers: headers, contentType: "text/csv; charset=utf-8")
+        }
         let page = try await blocking { try desk.list(asked) }
         let summaries = page.complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
-        return try JSONResponse.encoding(ListResponse(county: scope, status: statusText, overdue: overdue, near_border: nearBorder, urgent: urgentOnly,
-                                                      complaints: summaries, next: page.next), for: request)
+        return try JSONResponse.encoding(ListResponse(county: scope, status: statusTexts.isEmpty ? nil : statusTexts.joined(separator: ","), overdue: overdue,
+                                                      near_border: nearBorder, urgent: urgentOnly, q: qText, sort: listQuery.sort.rawValue,
+                                                      order: descending ? "desc" : "asc", complaints: summaries, next: page.next), for: request)
     }
+
+    /// `X-Export-Rows`: how many complaints a CSV export holds.
+    static let exportRows = HTTPField.Name("X-Export-Rows")!
 
     struct NotificationsResponse: Encodable {
         struct Item: Encodable {

@@ -8,14 +8,15 @@ struct QueryReader {
     private let parameters: Parameters
     private(set) var problems: [InvalidParameter] = []
 
-    init(_ request: Request, allowed: Set<String>) {
+    /// `repeatable` names the parameters that may be given more than once (read with ``strings(_:)``).
+    init(_ request: Request, allowed: Set<String>, repeatable: Set<String> = []) {
         parameters = request.uri.queryParameters
         var seen: Set<String> = []
         for (key, _) in parameters {
             let name = Self.decoded(key)
             if !allowed.contains(name) {
                 problems.append(InvalidParameter(name: name, reason: "unknown parameter: expected one of \(allowed.sorted().joined(separator: ", "))"))
-            } else if !seen.insert(name).inserted {
+            } else if !seen.insert(name).inserted, !repeatable.contains(name) {
                 problems.append(InvalidParameter(name: name, reason: "given more than once: expected a single value"))
             }
         }
@@ -25,6 +26,11 @@ struct QueryReader {
         if let value = parameters.get(name) { return String(value) }
         // A key written percent-encoded (`mo%64e`) names the same parameter.
         return parameters.first { $0.key.utf8.contains(UInt8(ascii: "%")) && Self.decoded($0.key) == name }.map { String($0.value) }
+    }
+
+    /// Every value of a repeatable parameter, in the order given (`status=a&status=b`).
+    func strings(_ name: String) -> [String] {
+        parameters.filter { Self.decoded($0.key) == name }.map { String($0.value) }
     }
 
     /// Keys arrive percent-encoded (Hummingbird decodes only values); most have no `%` at all.
