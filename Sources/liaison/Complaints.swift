@@ -133,43 +133,99 @@ extension Liaison.Complaints {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "Complaints by county, station and status: urgent ones first, then in number order.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "Complaints as GET /v1/complaints lists them: filters, search, newest first or by nearest deadline; times in Asia/Shanghai.",
+            discussion: """
+                --q looks for: a number or its beginning (ZJ-…), a phone (11 digits), a phone's last 4 digits (or those digits in the \
+                text), or text in the description or the merchant's name. --format csv writes the spreadsheet GET /v1/complaints?format=csv \
+                gives (phones masked). When more complaints follow than --limit, the --after that goes on is written to standard error.
+                """)
         @Option(help: "A county adcode, e.g. 330106.") var county: String?
         @Option(help: "A station id.") var station: String?
-        @Option(help: "One of \(ComplaintStatus.allowedNames).") var status: String?
+        @Option(help: "One of \(ComplaintStatus.allowedNames); repeat it, or separate with commas.") var status: [String] = []
         @Flag(help: "Only urgent complaints.") var urgent = false
+        @Flag(help: "Only those with a deadline passed and its clock still running.") var overdue = false
+        @Flag(name: .customLong("near-border"), help: "Only open complaints near a county border.") var nearBorder = false
+        @Option(name: [.customLong("q"), .customLong("search")], help: "A number (or its beginning), a phone (or its last 4 digits), or text.") var q: String?
+        @Option(help: "submitted (by number, newest first) or deadline (nearest running deadline first).") var sort = "submitted"
+        @Option(help: "asc or desc (default: desc for submitted, asc for deadline).") var order: String?
+        @Option(help: "Go on after this cursor (the `next` of a list with the same sort and order).") var after: String?
         @Option(help: "A staff queue instead: reviews (open reviews) or return_visits (pending return visits).") var queue: String?
         @Option(help: "At most this many (1 to 10000).") var limit = 500
-        @Option(help: "table or json.") var format = OutputFormat.table
+        @Option(help: "table, json or csv.") var format = ListFormat.table
+        @Flag(help: "With --format csv: start with a UTF-8 byte order mark (for Excel).") var bom = false
+        @Flag(help: "With --format csv: times in RFC 3339 UTC rather than Asia/Shanghai.") var utc = false
         @OptionGroup var store: StoreOptions
 
+        enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+            case table, json, csv
+        }
+
+        var statuses: [String] { status.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } }
+        var descending: Bool { order.map { $0 == "desc" } ?? (ListSort(rawValue: sort) ?? .submitted).defaultDescending }
+
         func validate() throws {
-            if let status, ComplaintStatus(rawValue: status) == nil {
-                throw ValidationError("--status: unknown status \"\(status)\": expected one of \(ComplaintStatus.allowedNames)")
+            for name in statuses where ComplaintStatus(rawValue: name) == nil {
+                throw ValidationError("--status: unknown status \"\(name)\": expected one or more of \(ComplaintStatus.allowedNames)")
             }
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit: \(limit) is out of range: expected 1 to 10000") }
             if county != nil, station != nil { throw ValidationError("--county and --station: give one of them") }
             if let queue, ComplaintDesk.Queue(rawValue: queue) == nil {
                 throw ValidationError("--queue: \"\(queue)\" is not allowed: expected reviews or return_visits")
             }
-            if queue != nil, station != nil || status != nil || urgent { throw ValidationError("--queue: combine it with --county only") }
+            if queue != nil, station != nil || !status.isEmpty || urgent || overdue || nearBorder || q != nil || after != nil || format == .csv {
+                throw ValidationError("--queue: combine it with --county, --limit and --format table or json only")
+            }
+            guard let sort = ListSort(rawValue: sort) else { throw ValidationError("--sort: \"\(self.sort)\" is not allowed: expected one of \(ListSort.allowedNames)") }
+            if let order, order != "asc", order != "desc" { throw ValidationError("--order: \"\(order)\" is not allowed: expected asc or desc") }
+            if let q {
+                do { _ = try ComplaintSearch.parse(q) } catch { throw ValidationError("--q: " + error.parameters.map(\.reason).joined(separator: "; ")) }
+            }
+            if let after {
+                do { _ = try ListCursor.parse(after, sort: sort, descending: descending) } catch {
+                    throw ValidationError("--after: " + error.parameters.map(\.reason).joined(separator: "; "))
+                }
+            }
+            if format != .csv, bom || utc { throw ValidationError("--bom and --utc: only with --format csv") }
         }
 
         func run() throws {
             let desk = try store.desk()
-            let status = self.status.flatMap(ComplaintStatus.init(rawValue:))
-            let complaints = try storeCall {
-                if let queue = queue.flatMap(ComplaintDesk.Queue.init(rawValue:)) { return try desk.queue(queue, countyCode: county, limit: limit, after: nil) }
-                if let station { return try desk.complaints(stationID: station, status: status, by: cliActor(), limit: limit).filter { !urgent || $0.urgent != nil } }
-                return try desk.complaints(countyCode: county, status: status, urgentOnly: urgent, limit: limit)
+            let snapshot = desk.finder.snapshot
+            if let county, snapshot.counties.county(code: county) == nil { throw lateUsageError("--county: " + snapshot.counties.unknown(county)) }
+            if let station, snapshot.station(id: station) == nil { throw lateUsageError("--station: no station \(station)") }
+            let complaints: [Complaint]
+            if let queue = queue.flatMap(ComplaintDesk.Queue.init(rawValue:)) {
+                complaints = try storeCall { try desk.queue(queue, countyCode: county, limit: limit, after: nil) }
+            } else {
+                let sort = ListSort(rawValue: self.sort) ?? .submitted
+                var query = ComplaintDesk.ListQuery(countyCode: county, limit: limit)
+                query.stationID = station
+                query.statuses = Set(statuses.compactMap(ComplaintStatus.init(rawValue:)))
+                query.urgentOnly = urgent
+                query.nearBorder = nearBorder
+                query.overdueAt = overdue ? Date() : nil
+                query.search = try q.map { q in try storeCall(flags: ["q": "--q"]) { try ComplaintSearch.parse(q) } }
+                query.sort = sort
+                query.descending = descending
+                query.after = try after.map { after in try storeCall(flags: ["after": "--after"]) { try ListCursor.parse(after, sort: sort, descending: descending) } }
+                let asked = query
+                let page = try storeCall(flags: ["after": "--after"]) { try desk.export(asked, maxRows: limit) }
+                complaints = page.complaints
+                if let next = page.next { printError("more complaints follow: go on with --after \(next)") }
             }
-            let summaries = complaints.map { ComplaintSummary($0, seesPhone: false) }
             switch format {
-            case .json: try printJSON(summaries)
+            case .json: try printJSON(complaints.map { ComplaintSummary($0, seesPhone: false) })
+            case .csv:
+                let text = ComplaintQueueCSV.encode(complaints, snapshot: snapshot, clock: utc ? .utc : .shanghai) { _ in false }
+                FileHandle.standardOutput.write(Data((bom ? CSV.byteOrderMark : []) + Array(text.utf8)))
             case .table:
-                print(Table.render(["NUMBER", "STATUS", "URGENT", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED", "REVIEW DUE", "PROVISIONAL"], summaries.map {
-                    [$0.number, $0.status, $0.urgent ? "yes" : "", $0.mode, $0.category, $0.station_id ?? $0.enterprise_code.map { "enterprise \($0)" } ?? "",
-                     $0.county_code, $0.submitted_at, $0.review_due_by ?? "", $0.provisional_deadlines.joined(separator: ",")]
+                print(Table.render(["NUMBER", "STATUS", "URGENT", "MODE", "CATEGORY", "STATION", "COUNTY", "SUBMITTED", "NEXT DEADLINE", "PROVISIONAL"], complaints.map { c in
+                    let next = c.runningDeadlines.first
+                    return [c.number, c.status.rawValue, c.urgent != nil && c.urgent?.metAt == nil ? "yes" : "", c.mode.rawValue, c.intake.category.rawValue,
+                            c.stationID ?? c.directTrain.map { "enterprise \($0.enterpriseCode)" } ?? "", c.countyCode, ShanghaiTime.string(c.submittedAt),
+                            next.map { "\($0.kind.name) \(ShanghaiTime.string($0.dueBy))" } ?? "", c.deadlines.provisional.names.joined(separator: ",")]
                 }))
             }
         }

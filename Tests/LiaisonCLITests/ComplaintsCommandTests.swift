@@ -112,4 +112,44 @@ var complaintJSON: [String: Any] { ComplaintBody.object(["description": "结账�
         let decision = try await sandbox.run(["complaints", "show", second] + db)
         #expect(decision.stdout.contains("不予受理 time_barred") && decision.stdout.contains(DeclineReason.time_barred.label), "\(decision.stdout)")
     }
+
+    /// `complaints list` mirrors GET /v1/complaints: search, repeated statuses, the deadline
+    /// order paged by its cursor, CSV for a spreadsheet; every time in Asia/Shanghai.
+    @Test func listSearchesSortsPagesAndExportsInShanghaiTime() async throws {
+        let db = ["--db", sandbox.path("queue.sqlite")]
+        var filed: [String] = []
+        for (phone, description) in [("13800138000", "结账多收费"), ("13912345678", "手机维修后屏幕失灵"), ("13700137000", "预付卡门店跑路")] {
+            let r = try await sandbox.run(["complaints", "submit", "--lat", "30.259", "--lng", "120.13", "--name", "张三", "--phone", phone,
+                                           "--merchant", "某某超市", "--category", "price", "--description", description, "--mode", "offline"] + db)
+            try #require(r.status == 0, "\(r)")
+            filed.append(try #require((try r.jsonObject() as? [String: Any])?["number"] as? String))
+        }
+        let accepted = try await sandbox.run(["complaints", "advance", filed[0], "--action", "accept"] + db)
+        #expect(accepted.status == 0, "\(accepted)")
+        func numbers(_ r: CLIResult) throws -> [String] { ((try r.jsonObject() as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String } }
+
+        #expect(try numbers(try await sandbox.run(["complaints", "list", "--q", "维修", "--format", "json"] + db)) == [filed[1]])
+        #expect(try numbers(try await sandbox.run(["complaints", "list", "--search", "5678", "--format", "json"] + db)) == [filed[1]])
+        let both = try await sandbox.run(["complaints", "list", "--status", "accepted", "--status", "assigned", "--format", "json"] + db)
+        #expect(try numbers(both) == filed.reversed(), "newest first, as the HTTP list")
+
+        // By deadline, two at a time: the cursor to go on with is on standard error.
+        let first = try await sandbox.run(["complaints", "list", "--sort", "deadline", "--limit", "2", "--format", "json"] + db)
+        let after = try #require(first.stderr.firstMatch(of: /--after (\S+)/).map { String($0.1) }, "\(first)")
+        let rest = try await sandbox.run(["complaints", "list", "--sort", "deadline", "--after", after, "--format", "json"] + db)
+        #expect(try numbers(first) + numbers(rest) == [filed[1], filed[2], filed[0]], "the accepted one's mediation clock is the latest")
+        #expect(rest.stderr.isEmpty, "\(rest)")
+
+        let table = try await sandbox.run(["complaints", "list", "--sort", "deadline"] + db)
+        #expect(table.status == 0 && table.stdout.contains("+08:00") && !table.stdout.contains("Z "), "\(table.stdout)")
+        let csv = try await sandbox.run(["complaints", "list", "--format", "csv", "--bom", "--q", "维修"] + db)
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("\u{FEFF}编号,状态,"), "\(csv)")
+        let row = csv.stdout.split(separator: "\r\n").last.map(String.init) ?? ""
+        #expect(row.hasPrefix(filed[1]) && row.contains("139****5678") && row.firstMatch(of: /,20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2},/) != nil, "\(row)")
+
+        let bad = try await sandbox.run(["complaints", "list", "--sort", "nearest"] + db)
+        #expect(bad.status == 64 && bad.stderr.contains("--sort") && bad.stderr.contains("submitted, deadline"), "\(bad)")
+        let badCursor = try await sandbox.run(["complaints", "list", "--sort", "deadline", "--order", "desc", "--after", after] + db)
+        #expect(badCursor.status == 64 && badCursor.stderr.contains("--after"), "\(badCursor)")
+    }
 }
