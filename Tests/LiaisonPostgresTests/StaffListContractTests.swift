@@ -11,8 +11,8 @@ import Testing
 @Suite struct StaffListContractTests {
     let admin = StaffToken(name: "admin-1", role: .admin)
 
-    /// Complaints with different texts, phones and clocks: two accepted (a mediation clock),
-    /// one urgent (a 24-hour clock), one closed (no clock), the rest assigned.
+    /// Complaints with different texts, phones and clocks: two accepted (a mediation clock), one
+    /// of them urgent (a 24-hour clock), one closed (no clock), the rest assigned.
     func fill(_ desk: any StaffComplaintStore) throws -> [Complaint] {
         let texts: [(description: String, merchant: String)] = [
             ("买到过期食品，商家拒绝退货", "某某超市"), ("Apple 手机维修后屏幕失灵", "果然数码维修店"), ("预付卡充值后门店跑路", "美丽发型工作室"),
@@ -26,7 +26,8 @@ import Testing
             numbers.append(try desk.submit(body).number)
         }
         for number in numbers.prefix(2) { _ = try desk.act(on: number, StaffCommand(action: .accept), by: admin) }
-        _ = try desk.act(on: numbers[2], StaffCommand(action: .mark_urgent, note: "老人预付卡"), by: admin)
+        // Accepted, then urgent: its 24-hour clock, not the mediation one, is its nearest.
+        _ = try desk.act(on: numbers[1], StaffCommand(action: .mark_urgent, note: "老人手机"), by: admin)
         for action in [ComplaintAction.accept, .start_mediation, .resolve, .close] {
             _ = try desk.act(on: numbers[4], StaffCommand(action: action, note: action == .resolve ? "已退款" : nil), by: admin)
         }
@@ -96,6 +97,7 @@ import Testing
         // The deadline order is not the number order here: the urgent and accepted ones move.
         #expect(Self.ordered(all, sort: .deadline, descending: false) != Self.ordered(all, sort: .submitted, descending: false))
         #expect(Self.ordered(all, sort: .deadline, descending: false).last == all[4].number, "the closed one has no running deadline: last")
+        #expect(all[1].runningDeadlines.first?.kind == .urgent && all[0].runningDeadlines.first?.kind == .mediation)
     }
 
     @Test(arguments: Backend.allCases)
