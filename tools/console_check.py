@@ -28,6 +28,10 @@ A step whose prerequisite failed is skipped (and counts as failed). The steps:
                     and resolve with button[data-action] and form#action-form; each waits for
                     #complaint-detail[data-status] and a new #timeline entry; the admin token reads
                     it back as resolved with those events
+   decline          a second 西湖区 complaint (filed over HTTP), opened at #/complaints/<number>:
+                    button[data-action=decline] (不予受理), submitted without a reason: #action-error
+                    (the API's 400 naming reason); then #action-reason chosen: data-status=declined,
+                    the admin token reads decline.reason back, and the timeline's last entry says 不予受理
    other-county     #/complaints/<拱墅区's number>: #problem (role=alert) with the refusal
    coordinates      window.liaisonCoords against this file's own GCJ-02/BD-09 (written from
                     Sources/Geodesy/ChinaOffset.swift) at 54 points: forward within 1e-9°, inverses
@@ -962,6 +966,39 @@ class Run:
         b.screenshot("complaint-resolved")
         return f"{number}: {'; '.join(done)}; admin reads {final['status']} (events {', '.join(acts)}); #complaint-status {shown[:60]!r}"
 
+    def decline(self):
+        b = self.b
+        s = next(f for f in json.loads((GEODATA / "stations.geojson").read_text())["features"]
+                 if f["properties"]["county_code"] == HOME_COUNTY and "offline" in f["properties"]["modes"])
+        lng, lat = s["geometry"]["coordinates"]
+        status, _, body = request("POST", self.url + "/v1/complaints", json_body=complaint_body(lat, lng, "13700003333", "西湖某某健身房"))
+        number = (json_of(body) or {}).get("number")
+        check(status == 201 and number, f"filing the complaint to decline: {status} {body[:200]!r}")
+        b.clear_ready()
+        b.js("location.hash = arguments[0];", f"#/complaints/{number}")
+        b.wait_ready("complaint")
+        b.click('button[data-action="decline"]')
+        b.wait("form#action-form with #action-reason", lambda: any(e.is_displayed() for e in b.find("#action-reason")), 5)
+        b.click("button#action-submit")
+        error = b.wait("#action-error without a reason", lambda: b.visible_text("#action-error"), 15)
+        check("reason" in error, f"#action-error does not name reason: {error!r}")
+        b.js("const s = document.getElementById('action-reason'); s.value = 'handled_elsewhere'; s.dispatchEvent(new Event('change'));")
+        b.click("button#action-submit")
+
+        def declined():
+            el = b.find("#complaint-detail")
+            return el and el[0].get_attribute("data-status") == "declined" and b.ready() == "complaint"
+        b.wait("#complaint-detail[data-status=declined]", declined, 20)
+        _, now = self.complaint_http(number)
+        check(now.get("status") == "declined" and (now.get("decline") or {}).get("reason") == "handled_elsewhere",
+              f"admin GET: {now.get('status')!r} {now.get('decline')!r}")
+        shown = b.visible_text("#complaint-status")
+        check("不予受理" in shown, f"#complaint-status is {shown!r}")
+        last = b.find("#timeline li")
+        check(last and "不予受理" in last[-1].text, f"the timeline's last entry is {last[-1].text if last else None!r}")
+        b.screenshot("complaint-declined")
+        return f"{number}: 400 without a reason ({error[:60]!r}), then declined for handled_elsewhere; #complaint-status {shown!r}"
+
     # -- 6
     def other_county(self):
         b = self.b
@@ -1255,6 +1292,7 @@ def main(argv=None):
         run.step("duplicate", run.duplicate, needs=["new_station"], allowed=[(r"^/v1/stations$", (409,))])
         run.step("queue", run.queue, needs=["signed_in"])
         run.step("lifecycle", run.lifecycle, needs=["queue"], allowed=[(r"^/v1/complaints/[^/]+/events$", (400,))])
+        run.step("decline", run.decline, needs=["signed_in"], allowed=[(r"^/v1/complaints/[^/]+/events$", (400,))])
         run.step("other-county", run.other_county, needs=["signed_in"], allowed=[(r"^/v1/complaints/", (403, 404))])
         run.step("coordinates", run.coordinates, needs=["signed_in"])
         run.step("kpis", run.kpis, needs=["signed_in"])

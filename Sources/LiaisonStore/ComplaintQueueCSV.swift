@@ -74,6 +74,7 @@ public enum ComplaintQueueCSV {
         case .withdrawn: "已撤回"
         case .with_enterprise: "直通车处理中"
         case .settlement_offered: "企业已提和解"
+        case .declined: "不予受理"
         }
     }
 

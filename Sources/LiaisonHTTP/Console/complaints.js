@@ -8,7 +8,7 @@ import { h, byId, replace, definitionList, field, select, tableWrap } from './do
 import { clearBanner, clearFieldErrors, problemText, reportError, showFieldErrors } from './errors.js';
 import {
   ACTION_LABELS, CATEGORY_LABELS, DEADLINE_LABELS, MODE_LABELS, NOTIFICATION_STATUS, OPEN_STATUSES, RECIPIENT_LABELS,
-  STATUS_LABELS, WEEKDAYS, actorText, formatTime, label, runningDeadlines, staffActionsOf, timeLeft,
+  STATUS_LABELS, WEEKDAYS, DECLINE_REASONS, actionLabel, actorText, formatTime, label, runningDeadlines, staffActionsOf, timeLeft,
 } from './format.js';
 import { StationMap, loadConfig } from './map.js';
 
@@ -170,7 +170,7 @@ function complaintPage(app, ctx, c, notes, note) {
     h('p', { id: 'action-result', class: 'success', role: 'status', text: note || '' }),
     h('h3', { text: '可执行的操作' }),
     h('div', { id: 'complaint-actions', class: 'page-actions' },
-      actions.length ? actions.map((a) => h('button', { type: 'button', dataset: { action: a }, text: label(ACTION_LABELS, a),
+      actions.length ? actions.map((a) => h('button', { type: 'button', dataset: { action: a }, text: actionLabel(a),
         onclick: () => openActionForm(app, ctx, c, a) }))
         : h('p', { class: 'hint', text: '当前状态下没有可执行的操作。' })),
     h('div', { id: 'action-panel' }),
@@ -246,6 +246,7 @@ function extraBlocks(c) {
     pairs.push(['企业直通车', `${t.enterprise.name}（${t.enterprise.credit_code}），自行和解期限 ${formatTime(t.settle_by)}${t.settlement ? `；和解方案：${t.settlement}` : ''}${t.outcome ? `；结果：${t.outcome}` : ''}`]);
   }
   if (c.feedback) pairs.push(['消费者评价', `${'★'.repeat(c.feedback.satisfaction)}（${c.feedback.satisfaction}/5）${c.feedback.comment ? `：${c.feedback.comment}` : ''}`]);
+  if (c.decline) pairs.push(['不予受理', `${c.decline.reason_label}（${formatTime(c.decline.at)}）`]);
   if (c.next_steps) pairs.push(['后续途径', c.next_steps]);
   if (c.links) {
     if (c.links.repeat_of) pairs.push(['重复投诉', h('a', { href: `#/complaints/${c.links.repeat_of}`, text: `30 天内同一消费者：${c.links.repeat_of}` })]);
@@ -261,7 +262,7 @@ function timeline(events) {
   if (!events.length) return h('ol', { id: 'timeline', class: 'timeline' });
   return h('ol', { id: 'timeline', class: 'timeline' }, events.map((e) => h('li', { dataset: { action: e.action } },
     h('span', { class: 'when', text: formatTime(e.at) }),
-    h('span', { class: 'what', text: label(ACTION_LABELS, e.action) }),
+    h('span', { class: 'what', text: actionLabel(e.action, e) }),
     h('span', { class: 'who', text: actorText(e.actor) }),
     e.to && e.from !== e.to ? h('span', { class: 'transition', text: `${e.from ? `${label(STATUS_LABELS, e.from)} → ` : ''}${label(STATUS_LABELS, e.to)}` }) : null,
     e.station_id ? h('span', { class: 'station', text: `联络站 ${e.station_id}` }) : null,
@@ -296,11 +297,11 @@ function openActionForm(app, ctx, c, action) {
   const note = h('textarea', { id: 'action-note', name: 'note', rows: '3', maxlength: '500', 'aria-required': String(noteRequired) });
   const fields = [...extraFields(app, c, action), field(noteRequired ? '说明（必填）' : '说明（可选）', note)];
   const form = h('form', { id: 'action-form', class: 'inline-form', novalidate: true, dataset: { action }, 'aria-labelledby': 'action-title' },
-    h('h3', { id: 'action-title', text: label(ACTION_LABELS, action) }),
+    h('h3', { id: 'action-title', text: actionLabel(action) }),
     ...fields,
     h('p', { id: 'action-error', class: 'form-errors', role: 'alert' }),
     h('div', { class: 'form-actions' },
-      h('button', { type: 'submit', id: 'action-submit', class: 'primary', text: `确认${label(ACTION_LABELS, action)}` }),
+      h('button', { type: 'submit', id: 'action-submit', class: 'primary', text: `确认${actionLabel(action)}` }),
       h('button', { type: 'button', id: 'action-cancel', text: '取消', onclick: () => { leaveComplaint(); panel.replaceChildren(); } })));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -322,6 +323,11 @@ function extraFields(app, c, action) {
   if (action === 'hand_off') {
     return [field('法院诉调对接点编号（可选）', h('input', { id: 'action-court', name: 'court_id', type: 'text', autocomplete: 'off', placeholder: '330106-C01' }),
       '留空则移交投诉所在区县的法院。')];
+  }
+  if (action === 'decline') {
+    const reason = select('action-reason', [['', '请选择不予受理的理由'], ...Object.entries(DECLINE_REASONS)], '');
+    reason.setAttribute('aria-required', 'true');
+    return [field('不予受理理由（必选）', reason, '依据《市场监督管理投诉举报处理暂行办法》第十五条；将以短信告知消费者理由及12315、仲裁、诉讼等途径。')];
   }
   if (action === 'return_visit') {
     const reached = select('action-reached', [['true', '已联系上消费者'], ['false', '未联系上']], 'true');
@@ -408,6 +414,7 @@ function actionBody(action, form) {
   if (value('action-station')) body.station_id = value('action-station');
   if (value('action-when')) body.starts_at = startsAt(value('action-when'));
   if (value('action-court')) body.court_id = value('action-court');
+  if (value('action-reason')) body.reason = value('action-reason');
   if (action === 'return_visit') {
     body.reached = value('action-reached') === 'true';
     if (body.reached && value('action-satisfied')) body.satisfied = value('action-satisfied') === 'true';
@@ -415,7 +422,7 @@ function actionBody(action, form) {
   return body;
 }
 
-const ACTION_INPUTS = { note: 'action-note', station_id: 'action-station', starts_at: 'action-when', court_id: 'action-court', reached: 'action-reached', satisfied: 'action-satisfied' };
+const ACTION_INPUTS = { note: 'action-note', station_id: 'action-station', starts_at: 'action-when', court_id: 'action-court', reason: 'action-reason', reached: 'action-reached', satisfied: 'action-satisfied' };
 
 async function sendAction(app, ctx, c, action, form) {
   clearBanner();
@@ -438,7 +445,7 @@ async function sendAction(app, ctx, c, action, form) {
     app.setReady('complaint');
     return;
   }
-  await showComplaint(app, ctx, c.number, `已完成：${label(ACTION_LABELS, action)}`);
+  await showComplaint(app, ctx, c.number, `已完成：${actionLabel(action)}`);
 }
 
 /** Forgets the queue's filters (on sign-out). */

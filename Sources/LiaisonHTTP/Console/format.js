@@ -12,6 +12,7 @@ export const STATUS_LABELS = {
   withdrawn: '已撤回',
   with_enterprise: '企业处理中（直通车）',
   settlement_offered: '待消费者确认和解',
+  declined: '不予受理',
 };
 
 /** The open states (the queue's "未办结" filter). */
@@ -55,17 +56,34 @@ export const ACTION_LABELS = {
 
 /** The actions staff send; anything else in allowed_actions is not ours to offer. */
 export const STAFF_ACTIONS = ['accept', 'refuse', 'reassign', 'schedule', 'start_mediation', 'resolve', 'fail', 'close',
-  'claim', 'mark_urgent', 'verify', 'hand_off', 'uphold', 'reopen', 'return_visit'];
+  'claim', 'mark_urgent', 'verify', 'hand_off', 'uphold', 'reopen', 'return_visit', 'decline'];
+
+/** Why staff do not accept a complaint (不予受理, SAMR Order No. 20 art. 15): the API's reason codes. */
+export const DECLINE_REASONS = {
+  outside_remit: '不属于职责范围或无处理权限',
+  handled_elsewhere: '同一争议已由法院、仲裁或调解组织受理或处理',
+  not_consumer_dispute: '非生活消费或不能证明存在消费者权益争议',
+  time_barred: '超过三年',
+  incomplete: '未提供真实身份、联系方式或具体事实，无法核实',
+  other_legal: '法律、法规、规章规定的其他情形（须在说明中写明）',
+};
+
+/** An action's name as staff see it: `decline` is the enterprise's 不予和解 while the complaint is
+ * with it, staff's 不予受理 otherwise (an event says which by where it led). */
+export function actionLabel(action, event) {
+  if (action === 'decline' && (!event || event.to === 'declined')) return '不予受理';
+  return label(ACTION_LABELS, action);
+}
 
 /**
  * Staff actions by status, from the lifecycle (Sources/LiaisonCore/ComplaintLifecycle.swift),
  * for a complaint without allowed_actions; the API's own list is used whenever it is there.
  */
 const LIFECYCLE_STAFF_ACTIONS = {
-  submitted: ['reassign', 'claim', 'mark_urgent', 'uphold'],
-  assigned: ['accept', 'refuse', 'reassign', 'claim', 'mark_urgent', 'verify', 'uphold'],
+  submitted: ['reassign', 'claim', 'mark_urgent', 'uphold', 'decline'],
+  assigned: ['accept', 'refuse', 'reassign', 'claim', 'mark_urgent', 'verify', 'uphold', 'decline'],
   accepted: ['reassign', 'schedule', 'start_mediation', 'mark_urgent', 'verify', 'uphold'],
-  refused: ['reassign', 'claim', 'mark_urgent', 'uphold'],
+  refused: ['reassign', 'claim', 'mark_urgent', 'uphold', 'decline'],
   mediating: ['schedule', 'resolve', 'fail', 'mark_urgent', 'verify', 'uphold'],
   resolved: ['close', 'uphold', 'reopen'],
   failed: ['close', 'hand_off', 'uphold', 'reopen'],
@@ -73,6 +91,7 @@ const LIFECYCLE_STAFF_ACTIONS = {
   with_enterprise: ['reassign', 'mark_urgent'],
   settlement_offered: [],
   withdrawn: ['uphold'],
+  declined: [],
 };
 
 /** The staff actions to offer now: the API's allowed_actions, else the lifecycle's. */
