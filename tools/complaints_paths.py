@@ -134,8 +134,15 @@ def ts(text):
 
 
 def fmt(t):
+    """As the server stores and logs times, and as event notes and the CLI write them: UTC."""
     t = t.astimezone(UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def local(t):
+    """As complaint views show times: the same instant with Asia/Shanghai's offset, +08:00."""
+    t = t.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+08:00"
 
 
 class Calendar:
@@ -896,15 +903,15 @@ class Paths:
             e = self.ents[c.ent]
             days = e["days"] or self.rules["enterprise_settlement"]["working_days"]
             want = self.cal.deadline(ts(doc["submitted_at"]), days)
-            self.ck.check(train and train["enterprise"]["credit_code"] == e["code"] and train["settle_by"] == (want and fmt(want)),
-                          f"{c.number} ({c.path}): direct_train {train}, expected {c.ent} {e['code']} settle_by {want and fmt(want)} "
+            self.ck.check(train and train["enterprise"]["credit_code"] == e["code"] and train["settle_by"] == (want and local(want)),
+                          f"{c.number} ({c.path}): direct_train {train}, expected {c.ent} {e['code']} settle_by {want and local(want)} "
                           f"({days} working days from {doc['submitted_at']})")
         else:
             self.ck.check(train is None, f"{c.number} ({c.path}): direct_train {train}, expected none")
         urgent = doc.get("urgent")
         if c.urgent_rule:
             due = ts(doc["submitted_at"]) + dt.timedelta(hours=self.rules["urgent"]["hours"])
-            self.ck.check(urgent and urgent.get("reason") == c.urgent_rule and urgent.get("due_by") == fmt(due),
+            self.ck.check(urgent and urgent.get("reason") == c.urgent_rule and urgent.get("due_by") == local(due),
                           f"{c.number} ({c.path}): urgent {urgent}, expected reason {c.urgent_rule!r} due_by {fmt(due)}")
         else:
             self.ck.check(urgent is None, f"{c.number} ({c.path}): urgent {urgent}, expected none")
@@ -1044,7 +1051,7 @@ class Paths:
         self.consumer(c, "settlement/accept", token="trk_" + "x" * 43, code=404)
         reply = c.view and c.view["direct_train"].get("reply_by")
         want = self.cal.deadline(ts(c.view["updated_at"]), self.rules["settlement_reply"]["working_days"]) if c.view else None
-        self.ck.check(reply == (want and fmt(want)), f"{c.number}: reply_by {reply}, expected {want and fmt(want)}")
+        self.ck.check(reply == (want and local(want)), f"{c.number}: reply_by {reply}, expected {want and local(want)}")
         accept(c)
         self.consumer(c, "settlement/accept", code=409)
         self.consumer(c, "withdraw", code=409)
@@ -1077,7 +1084,7 @@ class Paths:
         if c.view:
             rv = c.view.get("review") or {}
             want = self.cal.deadline(ts(rv.get("opened_at", c.view["updated_at"])), self.rules["review"]["working_days"])
-            self.ck.check(rv.get("trigger") == "rejected_settlement" and rv.get("due_by") == (want and fmt(want)),
+            self.ck.check(rv.get("trigger") == "rejected_settlement" and rv.get("due_by") == (want and local(want)),
                           f"{c.number}: review {rv}, expected trigger rejected_settlement due_by {want and fmt(want)}")
             self.ck.check((c.view.get("direct_train") or {}).get("outcome") == "rejected", f"{c.number}: direct_train {c.view.get('direct_train')}")
         self.staff(c, "reopen", note="不适用", code=409)      # assigned: reopen is not a move from here
@@ -1213,7 +1220,7 @@ class Paths:
             want = {"dispatch_by": period_end(self.cal, self.rules["dispatch"], at),
                     "respond_by": period_end(self.cal, self.rules["first_response"], at),
                     "acceptance_by": period_end(self.cal, self.rules["acceptance"], at)}
-            want = {k: v and fmt(v) for k, v in want.items()}   # None: past the calendar, left unset
+            want = {k: v and local(v) for k, v in want.items()}   # None: past the calendar, left unset
             self.ck.check({k: dl.get(k) for k in want} == want and (c.view.get("direct_train") or {}).get("outcome") == "recalled",
                           f"{c.number}: reassigned by staff out of the direct train: deadlines {dl}, expected {want} (the station "
                           f"clocks start when it leaves the enterprise); direct_train outcome {(c.view.get('direct_train') or {}).get('outcome')}")
@@ -1242,7 +1249,7 @@ class Paths:
     def check_urgent_view(self, c):
         u = (c.view or {}).get("urgent") or {}
         marked = u.get("marked_at")
-        want = marked and fmt(ts(marked) + dt.timedelta(hours=self.rules["urgent"]["hours"]))
+        want = marked and local(ts(marked) + dt.timedelta(hours=self.rules["urgent"]["hours"]))
         self.ck.check(u.get("reason") and u.get("due_by") == want, f"{c.number}: urgent {u}, expected due_by {want}")
         self.ck.check(((c.view or {}).get("direct_train") or {}).get("outcome") == "recalled",
                       f"{c.number}: direct_train {(c.view or {}).get('direct_train')} after mark_urgent, expected outcome recalled")
@@ -1592,7 +1599,7 @@ class Paths:
             if not doc:
                 continue
             # `id` is the store's key, `seq` the place in the complaint's own history (1, 2, 3…).
-            api = [(e["id"], e["seq"], e["at"], e["action"], e.get("from"), e["to"], e.get("station_id")) for e in doc.get("events", [])]
+            api = [(e["id"], e["seq"], fmt(ts(e["at"])), e["action"], e.get("from"), e["to"], e.get("station_id")) for e in doc.get("events", [])]
             raw = [(e["seq"], e["ordinal"], e["at_text"], e["action"], e["from"], e["to"], e["station_id"]) for e in events.get(n, [])]
             self.ck.check([e["ordinal"] for e in events.get(n, [])] == list(range(1, len(events.get(n, [])) + 1)),
                           f"{n}: event ordinals are not 1..n")
@@ -1615,7 +1622,7 @@ class Paths:
             self.check_notes(c, events.get(n, []))
             # the four deadlines and the provisional marks (the law layer counts past the notices)
             want, marks = expected_deadlines(events.get(n, []), self.cal_of(n), self.rules)
-            want = {k: v and fmt(v) for k, v in want.items()}
+            want = {k: v and local(v) for k, v in want.items()}
             dl = doc.get("deadlines") or {}
             got = {k: dl.get(k) for k in want}
             self.ck.check(got == want and dl.get("provisional") == marks,

@@ -231,13 +231,13 @@ public struct ComplaintView: Sendable, Encodable {
                        county_code: s.countyCode, county_name: snapshot.counties.place(of: s).countyName, hours: s.hours)
         }
         assignment_reason = c.assignmentReason
-        submitted_at = Timestamp.string(c.submittedAt)
-        updated_at = Timestamp.string(c.updatedAt)
-        deadlines = DeadlinesView(dispatch_by: c.deadlines.dispatchBy.map(Timestamp.string), respond_by: c.deadlines.respondBy.map(Timestamp.string),
-                                  acceptance_by: c.deadlines.acceptanceBy.map(Timestamp.string), mediation_by: c.deadlines.mediationBy.map(Timestamp.string),
+        submitted_at = Timestamp.shanghai(c.submittedAt)
+        updated_at = Timestamp.shanghai(c.updatedAt)
+        deadlines = DeadlinesView(dispatch_by: c.deadlines.dispatchBy.map(Timestamp.shanghai), respond_by: c.deadlines.respondBy.map(Timestamp.shanghai),
+                                  acceptance_by: c.deadlines.acceptanceBy.map(Timestamp.shanghai), mediation_by: c.deadlines.mediationBy.map(Timestamp.shanghai),
                                   provisional: c.deadlines.provisional.names)
         appointment = c.appointment.map {
-            AppointmentView(starts_at: Timestamp.string($0.startsAt), ends_at: Timestamp.string($0.endsAt),
+            AppointmentView(starts_at: Timestamp.shanghai($0.startsAt), ends_at: Timestamp.shanghai($0.endsAt),
                             status: $0.confirmed ? "confirmed" : "proposed", place: station.map { $0.name + " (" + $0.address.line + ")" })
         }
         video = c.video.map { v in
@@ -249,9 +249,9 @@ public struct ComplaintView: Sendable, Encodable {
             case .staff: ["consumer": links.consumer, "merchant": links.merchant, "mediator": links.mediator]
             }
             if [.resolved, .failed, .closed, .withdrawn].contains(c.status) { shown = [:] }
-            return VideoView(room: v.room, scheduled_at: Timestamp.string(v.scheduledAt), status: v.confirmed ? "confirmed" : "proposed", links: shown)
+            return VideoView(room: v.room, scheduled_at: Timestamp.shanghai(v.scheduledAt), status: v.confirmed ? "confirmed" : "proposed", links: shown)
         }
-        feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.string($0.at)) }
+        feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.shanghai($0.at)) }
         next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps
             : c.decline.map { "不予受理：\($0.reason.label)。" + Self.declinedNextSteps }
         let party: ComplaintParty = switch audience {
@@ -260,24 +260,24 @@ public struct ComplaintView: Sendable, Encodable {
         case .enterprise: .enterprise
         }
         direct_train = c.directTrain.map { t in
-            DirectTrainView(enterprise: EnterpriseRef(credit_code: t.enterpriseCode, name: t.enterpriseName), settle_by: Timestamp.string(t.settleBy),
-                            settlement: t.settlement, offered_at: t.offeredAt.map(Timestamp.string), reply_by: t.replyBy.map(Timestamp.string),
-                            outcome: t.outcome?.rawValue, ended_at: t.endedAt.map(Timestamp.string))
+            DirectTrainView(enterprise: EnterpriseRef(credit_code: t.enterpriseCode, name: t.enterpriseName), settle_by: Timestamp.shanghai(t.settleBy),
+                            settlement: t.settlement, offered_at: t.offeredAt.map(Timestamp.shanghai), reply_by: t.replyBy.map(Timestamp.shanghai),
+                            outcome: t.outcome?.rawValue, ended_at: t.endedAt.map(Timestamp.shanghai))
         }
-        urgent = c.urgent.map { UrgentView(reason: $0.reason, marked_at: Timestamp.string($0.markedAt), due_by: Timestamp.string($0.dueBy), met_at: $0.metAt.map(Timestamp.string)) }
-        review = c.review.map { ReviewView(trigger: $0.trigger.rawValue, opened_at: Timestamp.string($0.openedAt), due_by: $0.dueBy.map(Timestamp.string),
-                                           finding: $0.finding?.rawValue, found_at: $0.foundAt.map(Timestamp.string)) }
+        urgent = c.urgent.map { UrgentView(reason: $0.reason, marked_at: Timestamp.shanghai($0.markedAt), due_by: Timestamp.shanghai($0.dueBy), met_at: $0.metAt.map(Timestamp.shanghai)) }
+        review = c.review.map { ReviewView(trigger: $0.trigger.rawValue, opened_at: Timestamp.shanghai($0.openedAt), due_by: $0.dueBy.map(Timestamp.shanghai),
+                                           finding: $0.finding?.rawValue, found_at: $0.foundAt.map(Timestamp.shanghai)) }
         return_visit = party == .staff ? c.returnVisit.map {
-            ReturnVisitView(queued_at: Timestamp.string($0.queuedAt), done_at: $0.doneAt.map(Timestamp.string), reached: $0.reached, satisfied: $0.satisfied)
+            ReturnVisitView(queued_at: Timestamp.shanghai($0.queuedAt), done_at: $0.doneAt.map(Timestamp.shanghai), reached: $0.reached, satisfied: $0.satisfied)
         } : nil
-        decline = c.decline.map { DeclineView(reason: $0.reason.rawValue, reason_label: $0.reason.label, at: Timestamp.string($0.at)) }
-        court_handoff = c.courtHandoff.map { CourtHandoffView(court: courts.court(id: $0.courtID), court_id: $0.courtID, at: Timestamp.string($0.at)) }
+        decline = c.decline.map { DeclineView(reason: $0.reason.rawValue, reason_label: $0.reason.label, at: Timestamp.shanghai($0.at)) }
+        court_handoff = c.courtHandoff.map { CourtHandoffView(court: courts.court(id: $0.courtID), court_id: $0.courtID, at: Timestamp.shanghai($0.at)) }
         allowed_actions = Self.allowedActions(c, party: party).map(\.rawValue)
         // The enterprise sees its own part of the timeline, not the station's.
         let directTrainActions: Set<ComplaintAction> = [.submit, .refer, .settle, .decline, .timeout, .recall, .accept_settlement, .reject_settlement, .lapse, .withdraw]
         let shownEvents = party == .enterprise ? events.filter { directTrainActions.contains($0.action) && ($0.action != .decline || $0.from?.isWithEnterprise == true) } : events
         self.events = shownEvents.map {
-            EventView(id: $0.seq, seq: $0.ordinal, at: Timestamp.string($0.at), actor: party == .staff ? $0.actor : Self.publicActor($0), action: $0.action.rawValue, from: $0.from?.rawValue,
+            EventView(id: $0.seq, seq: $0.ordinal, at: Timestamp.shanghai($0.at), actor: party == .staff ? $0.actor : Self.publicActor($0), action: $0.action.rawValue, from: $0.from?.rawValue,
                       to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
         }
     }
@@ -398,11 +398,11 @@ public struct ComplaintSummary: Sendable, Encodable {
 
     public init(_ c: Complaint, seesPhone: Bool) {
         provisional_deadlines = c.deadlines.provisional.names
-        next_deadline = c.runningDeadlines.first.map { NextDeadline(kind: $0.kind.rawValue, due_by: Timestamp.string($0.dueBy)) }
+        next_deadline = c.runningDeadlines.first.map { NextDeadline(kind: $0.kind.rawValue, due_by: Timestamp.shanghai($0.dueBy)) }
         urgent = c.urgent != nil && c.urgent?.metAt == nil
         enterprise_code = c.directTrain?.enterpriseCode
-        review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(Timestamp.string) : nil }
-        return_visit_queued_at = c.returnVisit.flatMap { $0.doneAt == nil ? Timestamp.string($0.queuedAt) : nil }
+        review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(Timestamp.shanghai) : nil }
+        return_visit_queued_at = c.returnVisit.flatMap { $0.doneAt == nil ? Timestamp.shanghai($0.queuedAt) : nil }
         county_confidence = c.countyConfidence.rawValue
         repeat_of = c.repeatOf
         number = c.number
@@ -412,8 +412,8 @@ public struct ComplaintSummary: Sendable, Encodable {
         station_id = c.stationID
         county_code = c.countyCode
         consumer_phone = seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone)
-        submitted_at = Timestamp.string(c.submittedAt)
-        updated_at = Timestamp.string(c.updatedAt)
+        submitted_at = Timestamp.shanghai(c.submittedAt)
+        updated_at = Timestamp.shanghai(c.updatedAt)
     }
 }
 
@@ -430,6 +430,18 @@ public enum Timestamp {
         let civil = LocalDate(daysSince1970: day)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month, civil.day,
                       time / 3600, time % 3600 / 60, time % 60, ms - seconds * 1000)
+    }
+
+    /// The same instant in Asia/Shanghai's offset (`2026-11-29T15:38:47.123+08:00`): how complaint
+    /// views and staff queues show times to people (UTC+8 all year, no daylight saving time since 1991).
+    public static func shanghai(_ date: Date) -> String {
+        let utc = string(date.addingTimeInterval(Double(ShanghaiTime.offsetSeconds)))
+        return String(utc.dropLast()) + "+08:00"
+    }
+
+    /// A stored (UTC) timestamp in Asia/Shanghai's offset; the text as it is if it does not parse.
+    public static func shanghai(stored text: String) -> String {
+        parse(text).map(shanghai) ?? text
     }
 
     /// Parses RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, up to 9 fraction digits,

@@ -353,7 +353,7 @@ struct ComplaintsController {
             NotificationsResponse.Item(id: e.message.id, recipient: e.message.recipient.rawValue,
                                        phone: shown(e),
                                        template: e.message.template, text: e.message.text, status: e.status, attempts: e.attempts,
-                                       last_error: e.lastError, sent_at: e.sentAt.map(Timestamp.string))
+                                       last_error: e.lastError, sent_at: e.sentAt.map(Timestamp.shanghai))
         }
         return try JSONResponse.encoding(NotificationsResponse(number: number, notifications: items), for: request)
     }

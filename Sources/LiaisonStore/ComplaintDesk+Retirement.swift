@@ -51,7 +51,9 @@ extension ComplaintDesk: RetirementHandOver {
         var moved: [String] = []
         for var complaint in held {
             var excluded = try refusers(of: complaint.number, in: db)
-            excluded.insert(station.id)
+            // The policy walks active stations only: named here only while the register still
+            // shows it active (the reason would otherwise say it refused the complaint).
+            if snapshot.station(id: station.id)?.status == .active { excluded.insert(station.id) }
             guard let county = snapshot.counties.county(code: complaint.countyCode), let assignment = try settings.policy.assign(
                 point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
                 excluding: excluded, openComplaints: ComplaintRecord.openCounter(db)) else {

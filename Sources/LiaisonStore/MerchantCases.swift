@@ -61,7 +61,7 @@ enum MerchantCases {
             WHERE merchant_case = ? AND consumer_phone = ? AND number != ?\(openOnly ? " AND status NOT IN ('closed', 'withdrawn')" : "")
             ORDER BY submitted_at DESC, number DESC LIMIT ?
             """, arguments: [caseID, phone, number ?? "", limit]).map {
-            ConsumerComplaintRef(number: $0["number"], status: $0["status"], submitted_at: $0["submitted_at"])
+            ConsumerComplaintRef(number: $0["number"], status: $0["status"], submitted_at: Timestamp.shanghai(stored: $0["submitted_at"]))
         }
     }
 
@@ -73,7 +73,7 @@ enum MerchantCases {
             FROM merchant_cases m JOIN complaints c ON c.merchant_case = m.id WHERE m.id = ? GROUP BY m.id
             """, arguments: [caseID]) else { return nil }
         return ComplaintLinks.Case(id: row["id"], merchant_name: row["name"], merchant_code: row["merchant_code"],
-                                   complaints: row["complaints"], consumers: row["consumers"], first_at: row["first_at"], last_at: row["last_at"])
+                                   complaints: row["complaints"], consumers: row["consumers"], first_at: Timestamp.shanghai(stored: row["first_at"]), last_at: Timestamp.shanghai(stored: row["last_at"]))
     }
 
     /// Gives every complaint filed before merchant cases existed its case and repeat link, in
@@ -254,7 +254,7 @@ public struct MerchantHotspots: Sendable {
                                location: .shown(Coordinate(latitude: row["lat"], longitude: row["lng"]), in: .wgs84),
                                county_code: county, county_name: counties.county(code: county)?.name ?? "",
                                complaints: row["complaints"], consumers: row["consumers"], repeats: row["repeats"],
-                               categories: byCase[id] ?? [:], first_at: row["first_at"], last_at: row["last_at"])
+                               categories: byCase[id] ?? [:], first_at: Timestamp.shanghai(stored: row["first_at"]), last_at: Timestamp.shanghai(stored: row["last_at"]))
             }
             return (hotspots, rows.count > limit)
         }

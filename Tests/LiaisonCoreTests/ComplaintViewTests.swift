@@ -72,8 +72,8 @@ import Testing
         #expect(view["category"] as? String == "prepaid_card")
         #expect(view["category_label"] as? String == "预付卡消费")
         #expect(view["amount_yuan"] as? Double == 199.5)
-        #expect(view["submitted_at"] as? String == "2026-11-29T07:38:47.000Z")
-        #expect(view["updated_at"] as? String == "2026-11-29T07:40:17.000Z")
+        #expect(view["submitted_at"] as? String == "2026-11-29T15:38:47.000+08:00", "Asia/Shanghai, the same instant as 07:38:47Z")
+        #expect(view["updated_at"] as? String == "2026-11-29T15:40:17.000+08:00")
         // The location as the consumer gave it, in their coordinate system.
         let location = try #require(view["location"] as? [String: Any])
         #expect(location["lat"] as? Double == 30.259 && location["lng"] as? Double == 120.13 && location["coordsys"] as? String == "gcj02")
