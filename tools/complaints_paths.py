@@ -1384,6 +1384,26 @@ class Paths:
             self.staff(c, "mark_urgent", note="太晚", code=409)   # resolved: no more urgent track
             self.feedback(c, 5)
 
+        # issue 20: retiring a station hands every open complaint it holds on to other active
+        # stations (force: a mediation or a confirmed session too), each with a reassign event
+        c = self.one("station-refuse-accept")
+        target = c.station
+        held = [x for x in self.complaints.values() if x.station == target and x.status in ("assigned", "accepted", "mediating")]
+        r = self.req("POST", f"/v1/stations/{target}/retire", {"reason": "并入邻村", "force": True}, token=self.admin)
+        doc = self.expect(r, 200, f"retire {target} holding {[x.number for x in held]}")
+        self.ck.check(doc is not None and doc.get("status") == "retired", f"retire {target}: {str(doc)[:200]}")
+        for x in held:
+            before = x.status
+            view = self.expect(self.staff_get(f"/v1/complaints/{x.number}"), 200, f"staff GET {x.number} after the retirement")
+            if not view:
+                continue
+            x.exp.append(("reassign", before, "assigned"))
+            x.view = view
+            x.station = (view.get("station") or {}).get("id")
+            self.ck.check(x.station not in (None, target) and view.get("status") == "assigned",
+                          f"{x.number} ({x.path}): after {target} retired: {view.get('status')} at {x.station}")
+        self.retired_holding = (target, len(held))
+
         # things that are never allowed at a station
         c = self.one("station-assigned")
         self.staff(c, "uphold", note="x", code=409)
@@ -1949,6 +1969,9 @@ class Paths:
         print(f"{TAG} {len(self.complaints)} complaints on {len(paths)} paths ({self.extra} extra for the return-visit draw), "
               f"{n_events} events and {n_texts} (event, recipient, template) texts compared, {len(self.sweeps)} sweeps, "
               f"{time.monotonic() - started:.1f} s")
+        if getattr(self, "retired_holding", None):
+            print(f"{TAG} station {self.retired_holding[0]} retired with force while holding {self.retired_holding[1]} open complaint(s): "
+                  "each reassigned, its events, texts and KPIs compared with the rest")
         if self.a.verbose:
             for t, out in self.sweeps:
                 print(f"{TAG} sweep --at {fmt(t)}: {out}")
