@@ -6,6 +6,9 @@ import PostgresNIO
 /// The PostgreSQL schema, as named migrations applied in order in one transaction and
 /// recorded in `liaison_migrations` (the SQLite store keeps its own list: the two
 /// schemas say the same things with each database's own means).
+/// The PostgreSQL schema this build makes and reads: its last migration (`liaison --version`).
+public let postgresSchemaVersion = "v7 complaint search"
+
 enum PostgresMigrations {
     static let all: [(name: String, sql: [String])] = [
         ("v1 register", [

@@ -1,6 +1,10 @@
 import GRDB
 import LiaisonCore
 
+/// The schema this build makes and reads: its last migration (`liaison --version` says it; a
+/// test keeps it equal to the migrator's last).
+public let sqliteSchemaVersion = "v11 complaint search"
+
 /// The schema, as named migrations. Never edit one that has shipped; add a new one.
 enum Migrations {
     static var migrator: DatabaseMigrator {

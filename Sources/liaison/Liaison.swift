@@ -2,6 +2,9 @@ import ArgumentParser
 import Logging
 import NIOCore
 import NIOPosix
+import LiaisonHTTP
+import LiaisonPostgres
+import LiaisonStore
 
 @main
 struct Liaison: AsyncParsableCommand {
@@ -26,6 +29,7 @@ struct Liaison: AsyncParsableCommand {
             and only when it is a terminal. Shell completions: liaison \
             --generate-completion-script bash|zsh|fish.
             """,
+        version: "liaison \(liaisonVersion) (schema: SpatiaLite \(sqliteSchemaVersion); PostgreSQL \(postgresSchemaVersion))",
         subcommands: [Nearest.self, Where.self, CoverageCommand.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Migrate.self, Serve.self, Notify.self, Tokens.self, Clients.self]
     )
 

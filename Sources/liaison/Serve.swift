@@ -15,7 +15,11 @@ extension Liaison {
         static let configuration = CommandConfiguration(
             commandName: "serve",
             abstract: "Run the HTTP API.",
-            discussion: "Stops gracefully on SIGTERM or SIGINT: requests in flight finish first. See /openapi.json.")
+            discussion: """
+                Stops gracefully on SIGTERM or SIGINT: requests in flight finish first. SIGHUP is ignored \
+                (a terminal closing, or a reload sent by habit, does not stop the service; settings change on a restart). \
+                See /openapi.json.
+                """)
 
         @Option(help: "Address to listen on.") var host = "127.0.0.1"
         @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the port is printed).") var port = 8080
@@ -45,6 +49,8 @@ extension Liaison {
         }
 
         func run() async throws {
+            // A hang-up (a closed terminal, `kill -HUP` by habit) must not stop the service.
+            signal(SIGHUP, SIG_IGN)
             let level = Logger.Level(rawValue: logLevel) ?? .info
             // Every logger of the process at the level asked for, the workers' too.
             func logger(_ label: String) -> Logger {

@@ -21,6 +21,16 @@ import Testing
         #expect(try sandbox.files().isEmpty, "no database for a completion script")
     }
 
+    /// `--version` names the release and the schema each store is made to (what an operator
+    /// compares before an upgrade), and touches no database.
+    @Test func versionNamesTheReleaseAndTheSchemas() async throws {
+        let r = try await sandbox.run(["--version"])
+        try #require(r.status == 0, "\(r)")
+        #expect(r.stdout.range(of: #"^liaison [0-9]+\.[0-9]+\.[0-9]+ \(schema: SpatiaLite v[0-9]+ [^;]+; PostgreSQL v[0-9]+ [^)]+\)\n$"#, options: .regularExpression) != nil,
+                "\(r.stdout)")
+        #expect(try sandbox.files().isEmpty, "no database for --version")
+    }
+
     /// The manual is what swift-argument-parser's generate-manual plugin writes
     /// (`swift package generate-manual`) from `liaison --experimental-dump-help`: the same
     /// definitions, so the exit codes and the batch flags must be in that dump.

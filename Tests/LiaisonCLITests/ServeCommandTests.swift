@@ -20,6 +20,12 @@ import LiaisonTestSupport
         let stations = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["stations"] as? [[String: Any]]
         #expect(stations?.first?["id"] as? String == "330106-0001")
 
+        // A hang-up does not stop it.
+        kill(server.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        let (_, afterHangUp) = try await URLSession.shared.data(from: try #require(URL(string: server.base + "/readyz")))
+        #expect(server.process.isRunning && (afterHangUp as? HTTPURLResponse)?.statusCode == 200, "SIGHUP must not stop the server")
+
         #expect(try await server.stop() == 0, "the server should stop on SIGTERM with status 0")
 
         // The access log: one JSON object per line on stderr, with the request's fields.

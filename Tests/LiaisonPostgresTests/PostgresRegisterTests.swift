@@ -37,6 +37,12 @@ import Testing
         let url = try ScratchPostgres.newDatabase("migrations")
         try PostgresStore(url: url, logger: quiet).close()
         try PostgresStore(url: url, logger: quiet).close()
+        // What `liaison --version` names is the last of them: vN is the Nth, once (1/0 fails otherwise).
+        let number = try #require(Int(postgresSchemaVersion.dropFirst().prefix { $0.isNumber }))
+        try ScratchPostgres.execute("""
+            SELECT 1 / ((SELECT count(*) FROM liaison_migrations) = \(number)
+                        AND (SELECT count(*) FROM liaison_migrations WHERE name = '\(postgresSchemaVersion)') = 1)::int
+            """, in: url)
         try ScratchPostgres.execute("INSERT INTO liaison_migrations (name) VALUES ('v99 from the future')", in: url)
         let error = #expect(throws: StoreError.self) { try PostgresStore(url: url, logger: self.quiet) }
         #expect(error?.message.contains("v99 from the future") == true)

@@ -9,6 +9,11 @@ import LiaisonTestSupport
 /// way): a store made by v5 with complaints in it must come out with every row, its point
 /// geometry registered again, the new states allowed and the events still append-only.
 @Suite struct MigrationTests {
+    /// What `liaison --version` says is the migrator's last migration.
+    @Test func theSchemaVersionIsTheLastMigration() {
+        #expect(Migrations.migrator.migrations.last == sqliteSchemaVersion)
+    }
+
     @Test func aVersion5StoreKeepsEveryComplaintThroughTheRebuild() throws {
         let folder = try ScratchFolder()
         let path = folder.path("v5.sqlite")
