@@ -41,6 +41,17 @@ public final class LiaisonDatabase: Sendable {
         if (try? pool.close()) != nil { caches.freeAll() }
     }
 
+    /// Folds the WAL back into the main file and truncates it (a clean stop: the `.sqlite` file
+    /// alone is then complete). Returns whether the WAL is empty now; another process writing
+    /// the same file may keep it from being folded back whole, and that is no error.
+    @discardableResult
+    public func checkpointAndTruncate() -> Bool {
+        (try? pool.writeWithoutTransaction { db -> Bool in
+            let result = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            return result.map { ($0[0] as Int) == 0 && ($0[1] as Int) <= 0 } ?? false
+        }) ?? false
+    }
+
     /// How many 1 ms polls a connection makes for a lock another process holds: about 10 s.
     static let busyPolls = 10_000
 

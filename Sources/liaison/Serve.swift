@@ -97,6 +97,11 @@ extension Liaison {
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            // Stopped cleanly: the WAL folded back into the file, so the file alone is complete.
+            if let file = services.store as? LiaisonDatabase {
+                let emptied = file.checkpointAndTruncate()
+                logger("liaison.store").info("stopped", metadata: ["wal.truncated": "\(emptied)"])
+            }
         }
     }
 }
