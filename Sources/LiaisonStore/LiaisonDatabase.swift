@@ -27,8 +27,21 @@ public final class LiaisonDatabase: Sendable {
         caches = SpatiaLiteCaches()
         pool = try DatabasePool(path: path, configuration: Self.configuration(caches))
         try Self.syncEveryCommit(pool)
+        try Self.refuseNewerSchema(pool, path: path)
         try Migrations.migrator.migrate(pool)
         logger.debug("opened database", metadata: ["db.path": "\(path)"])
+    }
+
+    /// A database a newer release migrated has tables and rules this binary does not know:
+    /// writing to it could break them. Refused, naming both versions.
+    static func refuseNewerSchema(_ pool: DatabasePool, path: String) throws {
+        let migrator = Migrations.migrator
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let known = Set(migrator.migrations)
+        if let unknown = applied.filter({ !known.contains($0) }).sorted().last {
+            throw StoreError(message: "\(path) has migration \"\(unknown)\", which this liaison (schema \(sqliteSchemaVersion)) does not know: "
+                             + "a newer release made it; run that release, or restore a backup made before it")
+        }
     }
 
     deinit {

@@ -14,6 +14,26 @@ import LiaisonTestSupport
         #expect(Migrations.migrator.migrations.last == sqliteSchemaVersion)
     }
 
+    /// A file a newer release migrated is refused, naming its migration and this build's schema;
+    /// nothing is written to it.
+    @Test func aNewerSchemaIsRefused() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path("newer.sqlite")
+        do {
+            let database = try TemplateDatabase.open(at: path)
+            try database.pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99 from a later release')") }
+        }
+        func schema() throws -> [String] {
+            let queue = try DatabaseQueue(path: path)
+            defer { try? queue.close() }
+            return try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations UNION ALL SELECT sql FROM sqlite_master WHERE sql IS NOT NULL") }
+        }
+        let before = try schema()
+        let error = #expect(throws: StoreError.self) { try LiaisonDatabase(path: path) }
+        #expect(error?.message.contains("v99 from a later release") == true && error?.message.contains(sqliteSchemaVersion) == true, "\(String(describing: error))")
+        #expect(try schema() == before, "no migration ran")
+    }
+
     @Test func aVersion5StoreKeepsEveryComplaintThroughTheRebuild() throws {
         let folder = try ScratchFolder()
         let path = folder.path("v5.sqlite")
