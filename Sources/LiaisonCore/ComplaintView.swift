@@ -396,13 +396,15 @@ public struct ComplaintSummary: Sendable, Encodable {
         public let due_by: String
     }
 
-    public init(_ c: Complaint, seesPhone: Bool) {
+    /// - Parameter utc: times in UTC (`…Z`, for machines) instead of Asia/Shanghai's `+08:00`.
+    public init(_ c: Complaint, seesPhone: Bool, utc: Bool = false) {
+        let time: (Date) -> String = { utc ? Timestamp.string($0) : Timestamp.shanghai($0) }
         provisional_deadlines = c.deadlines.provisional.names
-        next_deadline = c.runningDeadlines.first.map { NextDeadline(kind: $0.kind.rawValue, due_by: Timestamp.shanghai($0.dueBy)) }
+        next_deadline = c.runningDeadlines.first.map { NextDeadline(kind: $0.kind.rawValue, due_by: time($0.dueBy)) }
         urgent = c.urgent != nil && c.urgent?.metAt == nil
         enterprise_code = c.directTrain?.enterpriseCode
-        review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(Timestamp.shanghai) : nil }
-        return_visit_queued_at = c.returnVisit.flatMap { $0.doneAt == nil ? Timestamp.shanghai($0.queuedAt) : nil }
+        review_due_by = c.review.flatMap { $0.isOpen ? $0.dueBy.map(time) : nil }
+        return_visit_queued_at = c.returnVisit.flatMap { $0.doneAt == nil ? time($0.queuedAt) : nil }
         county_confidence = c.countyConfidence.rawValue
         repeat_of = c.repeatOf
         number = c.number
@@ -412,8 +414,8 @@ public struct ComplaintSummary: Sendable, Encodable {
         station_id = c.stationID
         county_code = c.countyCode
         consumer_phone = seesPhone ? c.intake.consumerPhone : MobileNumber.masked(c.intake.consumerPhone)
-        submitted_at = Timestamp.shanghai(c.submittedAt)
-        updated_at = Timestamp.shanghai(c.updatedAt)
+        submitted_at = time(c.submittedAt)
+        updated_at = time(c.updatedAt)
     }
 }
 

@@ -251,24 +251,24 @@ struct ComplaintsController {
         let csv = format == "csv"
         var clock = ComplaintQueueCSV.Clock.shanghai, bom = false
         if let tz = query.string("tz") {
-            if !csv {
-                query.add(InvalidParameter(name: "tz", reason: "applies to the CSV export only (format=csv): JSON times are always UTC"))
-            } else if tz == "utc" || tz == "asia_shanghai" {
+            if tz == "utc" || tz == "asia_shanghai" {
                 clock = tz == "utc" ? .utc : .shanghai
             } else {
                 query.add(InvalidParameter(name: "tz", reason: "\"\(tz)\" is not allowed: expected asia_shanghai (the default) or utc"))
             }
         }
+        // A byte order mark is for the CSV file only; JSON never starts with one (RFC 8259), so
+        // the flag is checked but changes nothing there.
         if let bomText = query.string("bom") {
-            if !csv {
-                query.add(InvalidParameter(name: "bom", reason: "applies to the CSV export only (format=csv)"))
-            } else if ["1", "true", "0", "false"].contains(bomText) {
+            if ["1", "true", "0", "false"].contains(bomText) {
                 bom = bomText == "1" || bomText == "true"
             } else {
                 query.add(InvalidParameter(name: "bom", reason: "\"\(bomText)\" is not allowed: expected 1 or 0 (true or false)"))
             }
         }
-        let limit = csv ? query.limit(default: ComplaintQueueCSV.maxRows, max: ComplaintQueueCSV.maxRows) : query.limit(default: 50, max: 200)
+        // One range for both forms (the document's); a JSON page holds at most 200, `next` goes on.
+        let askedLimit = query.limit(default: csv ? ComplaintQueueCSV.maxRows : 50, max: ComplaintQueueCSV.maxRows)
+        let limit = csv ? askedLimit : min(askedLimit, 200)
         var after: ListCursor?
         if let afterText = query.string("after"), let sort {
             do { after = try ListCursor.parse(afterText, sort: sort, descending: descending) } catch { error.parameters.forEach { query.add($0) } }
@@ -305,7 +305,7 @@ struct ComplaintsController {
             return JSONResponse.make((bom ? CSV.byteOrderMark : []) + Array(text.utf8), status: .ok, headers: headers, contentType: "text/csv; charset=utf-8")
         }
         let page = try await blocking { try desk.list(asked) }
-        let summaries = page.complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0)) }
+        let summaries = page.complaints.map { ComplaintSummary($0, seesPhone: desk.seesPhone(staff, of: $0), utc: clock == .utc) }
         return try JSONResponse.encoding(ListResponse(county: scope, status: statusTexts.isEmpty ? nil : statusTexts.joined(separator: ","), overdue: overdue,
                                                       near_border: nearBorder, urgent: urgentOnly, q: qText, sort: listQuery.sort.rawValue,
                                                       order: descending ? "desc" : "asc", complaints: summaries, next: page.next), for: request)

@@ -206,9 +206,13 @@ public enum ListSort: String, Sendable, Hashable, CaseIterable {
     public static let allowedNames = allCases.map(\.rawValue).joined(separator: ", ")
 }
 
-/// Where the next page of the staff list starts: opaque to clients. For `sort=submitted` it is
-/// the last complaint's number (as it always was); for `sort=deadline`, the last row's sort key
-/// and number with the sort and order they belong to, in base64url.
+/// Where the next page of the staff list starts: a position in the sort, valid with either
+/// order. For `sort=submitted` it is the last complaint's number (as it always was); for
+/// `sort=deadline`, the last row's sort key (its running deadline as 17 digits,
+/// `YYYYMMDDHHMMSSmmm` UTC, or a stand-in) and number: `20261130081729762~ZJ-20261129-000001`.
+/// Every string of that form is a position, so no well-formed cursor is refused: a number
+/// given with `sort=deadline` is the position of a complaint with no running deadline, and a
+/// deadline cursor given with `sort=submitted` continues after its number.
 public struct ListCursor: Sendable, Hashable {
     public let sort: ListSort
     public let descending: Bool
@@ -234,32 +238,33 @@ public struct ListCursor: Sendable, Hashable {
 
     public var text: String {
         guard sort == .deadline, let key else { return number }
-        return Data("deadline|\(descending ? "desc" : "asc")|\(key)|\(number)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return String(key.filter(\.isNumber)) + "~" + number
     }
 
-    /// A cursor a page of this sort and order gave out.
+    /// A cursor as a page gave it out (or any position of that form).
     ///
-    /// - Throws: ``InvalidInput`` naming `after` when it is not one.
+    /// - Throws: ``InvalidInput`` naming `after` when it is not of that form.
     public static func parse(_ text: String, sort: ListSort, descending: Bool) throws(InvalidInput) -> ListCursor {
-        let expected = "the previous page's `next` of a list with the same sort and order"
-        switch sort {
-        case .submitted:
-            guard ComplaintNumber.isWellFormed(text) else {
-                throw InvalidInput(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN (\(expected))")
-            }
-            return ListCursor(sort: sort, descending: descending, key: nil, number: text)
-        case .deadline:
-            var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-            let parts = text.count <= 200 ? Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self).split(separator: "|").map(String.init) } : nil
-            guard let parts, parts.count == 4, parts[0] == "deadline", parts[1] == (descending ? "desc" : "asc"),
-                  parts[2].wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z/) != nil,
-                  ComplaintNumber.isWellFormed(parts[3]) else {
-                throw InvalidInput(name: "after", reason: "not a cursor of sort=deadline&order=\(descending ? "desc" : "asc"): expected \(expected)")
-            }
-            return ListCursor(sort: sort, descending: descending, key: parts[2], number: parts[3])
+        // The OpenAPI document's pattern for `after`: ^([0-9]{17}~)?ZJ-[0-9]{8}-[0-9]{6}$
+        let parts = text.split(separator: "~", maxSplits: 1, omittingEmptySubsequences: false)
+        let digits = parts.count == 2 ? String(parts[0]) : nil, number = String(parts.last ?? "")
+        guard ComplaintNumber.isWellFormed(number), digits.map({ $0.utf8.count == 17 && $0.utf8.allSatisfy { (48...57).contains($0) } }) ?? true else {
+            throw InvalidInput(name: "after", reason: "expected a complaint number ZJ-YYYYMMDD-NNNNNN, or for sort=deadline KEY~NUMBER "
+                               + "(17 digits, ~, a number): the previous page's `next`")
         }
+        guard sort == .deadline else { return ListCursor(sort: sort, descending: descending, key: nil, number: number) }
+        guard let digits else {
+            return ListCursor(sort: sort, descending: descending, key: descending ? noDeadlineFirst : noDeadlineLast, number: number)
+        }
+        // Back to the stored form: YYYY-MM-DDTHH:MM:SS.mmmZ.
+        var key = ""
+        for (i, digit) in digits.enumerated() {
+            let separator: String? = switch i { case 4, 6: "-"; case 8: "T"; case 10, 12: ":"; case 14: "."; default: nil }
+            if let separator { key += separator }
+            key.append(digit)
+        }
+        key += "Z"
+        return ListCursor(sort: sort, descending: descending, key: key, number: number)
     }
 }
 

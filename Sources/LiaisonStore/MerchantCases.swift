@@ -254,7 +254,7 @@ public struct MerchantHotspots: Sendable {
                                location: .shown(Coordinate(latitude: row["lat"], longitude: row["lng"]), in: .wgs84),
                                county_code: county, county_name: counties.county(code: county)?.name ?? "",
                                complaints: row["complaints"], consumers: row["consumers"], repeats: row["repeats"],
-                               categories: byCase[id] ?? [:], first_at: Timestamp.shanghai(stored: row["first_at"]), last_at: Timestamp.shanghai(stored: row["last_at"]))
+                               categories: byCase[id] ?? [:], first_at: row["first_at"], last_at: row["last_at"])
             }
             return (hotspots, rows.count > limit)
         }

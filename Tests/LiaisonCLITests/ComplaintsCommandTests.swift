@@ -149,7 +149,7 @@ var complaintJSON: [String: Any] { ComplaintBody.object(["description": "结账�
 
         let bad = try await sandbox.run(["complaints", "list", "--sort", "nearest"] + db)
         #expect(bad.status == 64 && bad.stderr.contains("--sort") && bad.stderr.contains("submitted, deadline"), "\(bad)")
-        let badCursor = try await sandbox.run(["complaints", "list", "--sort", "deadline", "--order", "desc", "--after", after] + db)
+        let badCursor = try await sandbox.run(["complaints", "list", "--sort", "deadline", "--after", "2026~" + after] + db)
         #expect(badCursor.status == 64 && badCursor.stderr.contains("--after"), "\(badCursor)")
     }
 }

@@ -64,13 +64,13 @@ import Testing
             let byDeadline = try await walk("sort=deadline")
             #expect(byDeadline == Array(filed.dropFirst()) + [filed[0]], "\(byDeadline)")
             #expect(try await walk("sort=deadline&order=desc") == byDeadline.reversed())
-            // A cursor of the deadline order is opaque and refused by another order.
+            // A cursor of the deadline order is the last row's key and number; a malformed one is a 400.
             let first = try await client.execute(uri: "/v1/complaints?limit=2&sort=deadline", method: .get, headers: admin)
             let cursor = try #require(try first.json()["next"] as? String)
-            #expect(!cursor.hasPrefix("ZJ-"))
-            let mixed = try await client.execute(uri: "/v1/complaints?sort=deadline&order=desc&after=\(cursor)", method: .get, headers: admin)
-            #expect(mixed.status == .badRequest, "\(mixed.text)")
-            #expect(try mixed.invalidParameterNames() == ["after"])
+            #expect(cursor.wholeMatch(of: /[0-9]{17}~ZJ-[0-9]{8}-[0-9]{6}/) != nil, "\(cursor)")
+            let bad = try await client.execute(uri: "/v1/complaints?sort=deadline&after=\(cursor.dropFirst())", method: .get, headers: admin)
+            #expect(bad.status == .badRequest, "\(bad.text)")
+            #expect(try bad.invalidParameterNames() == ["after"])
         }
     }
 
@@ -83,9 +83,9 @@ import Testing
         Bad(query: "sort=nearest", name: "sort", allowed: "submitted, deadline"), Bad(query: "order=up", name: "order", allowed: "asc or desc"),
         Bad(query: "format=xlsx", name: "format", allowed: "json or csv"),
         Bad(query: "q=" + String(repeating: "%E5%AD%97", count: 101), name: "q", allowed: "1 to 100"), Bad(query: "q=%20", name: "q", allowed: "1 to 100"),
-        Bad(query: "tz=utc", name: "tz", allowed: "CSV export only"), Bad(query: "format=csv&bom=yes", name: "bom", allowed: "1 or 0"),
+        Bad(query: "tz=pst", name: "tz", allowed: "utc"), Bad(query: "format=csv&bom=yes", name: "bom", allowed: "1 or 0"),
         Bad(query: "format=csv&tz=pst", name: "tz", allowed: "utc"), Bad(query: "status=assigned&status=lost", name: "status", allowed: "lost"),
-        Bad(query: "sort=deadline&after=ZJ-20261129-000001", name: "after", allowed: "sort=deadline"),
+        Bad(query: "sort=deadline&after=2026~ZJ-20261129-000001", name: "after", allowed: "KEY~NUMBER"),
         Bad(query: "after=bogus", name: "after", allowed: "ZJ-YYYYMMDD-NNNNNN"),
     ])
     func badParametersAreNamedWithWhatIsAllowed(bad: Bad) async throws {
@@ -94,6 +94,27 @@ import Testing
             #expect(r.status == .badRequest && r.headers[.contentType] == "application/problem+json", "\(r.text)")
             #expect(try r.invalidParameterNames() == [bad.name], "\(r.text)")
             #expect(r.text.contains(bad.allowed), "\(r.text)")
+        }
+    }
+
+    /// The JSON list shows times as people read them (`+08:00`); `tz=utc` gives machines UTC;
+    /// `bom` is for CSV files and leaves JSON as it is.
+    @Test func theJSONListsTimesAreShanghaiOrUTCOnRequest() async throws {
+        let admin = WritableRegister.headers(register.admin)
+        try await register.app().test(.live) { client in
+            _ = try await file(client)
+            func firstSubmitted(_ query: String) async throws -> (String?, UInt8?) {
+                let r = try await client.execute(uri: "/v1/complaints" + query, method: .get, headers: admin)
+                #expect(r.status == .ok, "\(query): \(r.text)")
+                let first = (try r.json()["complaints"] as? [[String: Any]])?.first
+                return (first?["submitted_at"] as? String, Array(Data(buffer: r.body)).first)
+            }
+            let (local, _) = try await firstSubmitted("")
+            let (utc, _) = try await firstSubmitted("?tz=utc")
+            let (withBOM, firstByte) = try await firstSubmitted("?bom=1")
+            #expect(local?.hasSuffix("+08:00") == true && utc?.hasSuffix("Z") == true, "\(String(describing: local)) \(String(describing: utc))")
+            #expect(local.flatMap(Timestamp.parse) == utc.flatMap(Timestamp.parse), "the same instant")
+            #expect(withBOM == local && firstByte == UInt8(ascii: "{"), "no byte order mark in JSON")
         }
     }
 
