@@ -31,7 +31,8 @@ A step whose prerequisite failed is skipped (and counts as failed). The steps:
    decline          a second 西湖区 complaint (filed over HTTP), opened at #/complaints/<number>:
                     button[data-action=decline] (不予受理), submitted without a reason: #action-error
                     (the API's 400 naming reason); then #action-reason chosen: data-status=declined,
-                    the admin token reads decline.reason back, and the timeline's last entry says 不予受理
+                    the admin token reads decline.reason back, the timeline's last entry says 不予受理
+                    and ul.deadlines shows no clock still running
    other-county     #/complaints/<拱墅区's number>: #problem (role=alert) with the refusal
    coordinates      window.liaisonCoords against this file's own GCJ-02/BD-09 (written from
                     Sources/Geodesy/ChinaOffset.swift) at 54 points: forward within 1e-9°, inverses
@@ -996,6 +997,8 @@ class Run:
         check("不予受理" in shown, f"#complaint-status is {shown!r}")
         last = b.find("#timeline li")
         check(last and "不予受理" in last[-1].text, f"the timeline's last entry is {last[-1].text if last else None!r}")
+        clocks = b.visible_text("ul.deadlines")
+        check(clocks and "剩余" not in clocks and "已超时" not in clocks, f"a declined complaint's clocks still run on the page: {clocks!r}")
         b.screenshot("complaint-declined")
         return f"{number}: 400 without a reason ({error[:60]!r}), then declined for handled_elsewhere; #complaint-status {shown!r}"
 

@@ -194,10 +194,13 @@ export function runningDeadlines(complaint, now = Date.now()) {
   const running = [];
   const add = (kind, due) => { if (due) running.push({ kind, due, ...timeLeft(due, now) }); };
   if (c.review && !c.review.finding) add('review', c.review.due_by);
-  if (c.status === 'closed' || c.status === 'withdrawn') return running;
+  if (c.status === 'closed' || c.status === 'withdrawn' || c.status === 'declined') return running;
   if (c.urgent && !c.urgent.met_at) add('urgent', c.urgent.due_by);
   if (!did('assign', 'reassign', 'claim')) add('dispatch', d.dispatch_by);
-  if (!did('accept', 'refuse', 'schedule', 'start_mediation', 'resolve', 'fail')) add('first_response', d.respond_by);
+  // Each station's own response clock: from its assignment, stopped by its first answer.
+  const starts = events.map((e, i) => (['assign', 'reassign', 'claim', 'reopen'].includes(e.action) && e.to === 'assigned' ? i : -1)).filter((i) => i >= 0);
+  const since = starts.length ? events.slice(starts[starts.length - 1] + 1) : events;
+  if (!since.some((e) => ['accept', 'refuse', 'decline', 'schedule', 'start_mediation', 'resolve', 'fail'].includes(e.action))) add('first_response', d.respond_by);
   if (!did('accept')) add('acceptance', d.acceptance_by);
   else if (!did('resolve', 'fail')) add('mediation', d.mediation_by);
   return running.sort((a, b) => new Date(a.due) - new Date(b.due));
