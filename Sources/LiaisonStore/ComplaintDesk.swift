@@ -122,7 +122,7 @@ public final class ComplaintDesk: Sendable {
     /// Writes the complaint, appends its new events and, in the same transaction, the texts they send.
     func save(_ complaint: Complaint, events: [ComplaintEvent], inserting: Bool, snapshot: StationSnapshot, at: Date, in db: any SQLSession) throws {
         if inserting { try ComplaintRecord.insert(complaint, in: db) } else { try ComplaintRecord.update(complaint, in: db) }
-        let stored = try ComplaintRecord.append(events, number: complaint.number, in: db)
+        let stored = try ComplaintRecord.append(events, number: complaint.number, isNew: inserting, in: db)
         let clock = self.clock
         try ComplaintAssignments.record(stored, number: complaint.number,
                                         responseDeadline: { try? clock.counted(clock.rules.firstResponse, from: $0).deadline }, in: db)

@@ -249,9 +249,10 @@ extension ComplaintRecord {
     /// Appends events in order and returns them with their ids (`seq`) and their places in
     /// the complaint's history (`ordinal`, after the last stored one; the complaint's row is
     /// locked by the transaction, and a unique index backs it).
-    static func append(_ events: [ComplaintEvent], number: String, in db: any SQLSession) throws -> [ComplaintEvent] {
+    /// A new complaint (`isNew`) has none stored yet, so nothing is read.
+    static func append(_ events: [ComplaintEvent], number: String, isNew: Bool, in db: any SQLSession) throws -> [ComplaintEvent] {
         guard !events.isEmpty else { return [] }
-        var ordinal = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(ordinal), 0) FROM complaint_events WHERE number = ?", arguments: [number]) ?? 0
+        var ordinal = isNew ? 0 : try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(ordinal), 0) FROM complaint_events WHERE number = ?", arguments: [number]) ?? 0
         return try events.map { event in
             ordinal += 1
             var stored = event

@@ -155,21 +155,8 @@ public struct ComplaintStats: Sendable {
     /// only counters per group and the resolution times.
     public func compute(filter: Filter, now: Date) throws -> Report {
         let snapshot = finder.snapshot
-        var clauses: [String] = []
-        var arguments: [String] = []
-        // Stored timestamps are on the millisecond grid, so comparing them as text with the
-        // bound rounded up to a millisecond is exact for both `>=` and `<`.
-        if let from = filter.from { clauses.append("submitted_at >= ?"); arguments.append(Self.millisecondCeiling(from)) }
-        if let to = filter.to { clauses.append("submitted_at < ?"); arguments.append(Self.millisecondCeiling(to)) }
-        if let county = filter.countyCode { clauses.append("holding_county = ?"); arguments.append(county) }
-        if let city = filter.cityCode {
-            let codes = snapshot.counties.counties.filter { $0.cityCode == city }.map(\.adcode)
-            clauses.append("holding_county IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
-            arguments += codes
-        }
-        if let station = filter.stationID { clauses.append("station_id = ?"); arguments.append(station) }
-        let sql = "SELECT \(ComplaintRecord.columns) FROM complaints" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
-        let bound = arguments
+        let (whereClause, bound) = Self.whereClause(filter, snapshot: snapshot, submitted: "submitted_at", county: "holding_county", station: "station_id")
+        let sql = "SELECT \(ComplaintRecord.columns) FROM complaints" + whereClause
         let assignments = Self.assignmentQuery(filter, snapshot: snapshot)
         let (totals, byCity, byCounty, byStation, byEnterprise) = try database.reading { db in
             var totals = Tally()
@@ -236,22 +223,31 @@ public struct ComplaintStats: Sendable {
     /// The assignments a report counts: of the complaints submitted in the period, those of the
     /// filter's stations (its county's, its city's, or the one station).
     static func assignmentQuery(_ filter: Filter, snapshot: StationSnapshot) -> (sql: String, arguments: [String]) {
-        var clauses: [String] = []
-        var arguments: [String] = []
-        if let from = filter.from { clauses.append("c.submitted_at >= ?"); arguments.append(millisecondCeiling(from)) }
-        if let to = filter.to { clauses.append("c.submitted_at < ?"); arguments.append(millisecondCeiling(to)) }
-        if let county = filter.countyCode { clauses.append("a.county_code = ?"); arguments.append(county) }
-        if let city = filter.cityCode {
-            let codes = snapshot.counties.counties.filter { $0.cityCode == city }.map(\.adcode)
-            clauses.append("a.county_code IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
-            arguments += codes
-        }
-        if let station = filter.stationID { clauses.append("a.station_id = ?"); arguments.append(station) }
+        let (whereClause, arguments) = whereClause(filter, snapshot: snapshot, submitted: "c.submitted_at", county: "a.county_code", station: "a.station_id")
         let sql = """
             SELECT a.station_id, a.county_code, a.respond_by, a.responded_at, a.response, a.ended_at
             FROM complaint_assignments a JOIN complaints c ON c.number = a.number
-            """ + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            """ + whereClause
         return (sql, arguments)
+    }
+
+    /// The filter as ` WHERE …` (empty when it selects everything) over the named columns: the
+    /// submission time, the county and the station the rows count for.
+    static func whereClause(_ filter: Filter, snapshot: StationSnapshot, submitted: String, county: String, station: String) -> (String, [String]) {
+        var clauses: [String] = []
+        var arguments: [String] = []
+        // Stored timestamps are on the millisecond grid, so comparing them as text with the
+        // bound rounded up to a millisecond is exact for both `>=` and `<`.
+        if let from = filter.from { clauses.append("\(submitted) >= ?"); arguments.append(millisecondCeiling(from)) }
+        if let to = filter.to { clauses.append("\(submitted) < ?"); arguments.append(millisecondCeiling(to)) }
+        if let code = filter.countyCode { clauses.append("\(county) = ?"); arguments.append(code) }
+        if let city = filter.cityCode {
+            let codes = snapshot.counties.counties.filter { $0.cityCode == city }.map(\.adcode)
+            clauses.append("\(county) IN (\(codes.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += codes
+        }
+        if let id = filter.stationID { clauses.append("\(station) = ?"); arguments.append(id) }
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 
     /// The stored form of the first millisecond at or after `date`. Rounded to whole

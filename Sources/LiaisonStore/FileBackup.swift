@@ -14,7 +14,7 @@ import GRDB
 /// ```
 public enum FileBackup {
     /// What a database file holds, as checked after a backup or a restore.
-    public struct Summary: Sendable, Equatable {
+    public struct Summary: Sendable {
         public let path: String
         public let bytes: Int64
         /// `PRAGMA integrity_check`'s answer: "ok" for a sound file.
@@ -25,11 +25,6 @@ public enum FileBackup {
         public let lastComplaint: String?
         /// The last migration applied (`liaison --version` names the one this build makes).
         public let schema: String?
-
-        public static func == (a: Summary, b: Summary) -> Bool {
-            a.path == b.path && a.bytes == b.bytes && a.integrity == b.integrity && a.lastComplaint == b.lastComplaint && a.schema == b.schema
-                && a.rows.map(\.table) == b.rows.map(\.table) && a.rows.map(\.count) == b.rows.map(\.count)
-        }
     }
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -63,13 +58,15 @@ public enum FileBackup {
             try from.close()
             try to.close()
             let summary = try check(partial)
+            guard summary.integrity == "ok" else { throw Failure(description: "the copy of \(source) fails its integrity check: \(summary.integrity)") }
             try flush(partial)
             guard rename(partial, destination) == 0 else {
                 throw Failure(description: "cannot move \(partial) to \(destination): \(String(cString: strerror(errno)))")
             }
             try flush(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
-            _ = summary
-            return try check(destination)
+            // The file checked, under its own name (the rename moved the same bytes).
+            return Summary(path: destination, bytes: summary.bytes, integrity: summary.integrity, rows: summary.rows,
+                           lastComplaint: summary.lastComplaint, schema: summary.schema)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
