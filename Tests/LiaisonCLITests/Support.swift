@@ -268,8 +268,7 @@ final class ServerProcess {
     /// failure says why.
     func stop() async throws -> Int32 {
         kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        let status = process.isRunning ? -1 : process.terminationStatus
+        let status = (try? await ChildExit.wait(for: process, timeout: .seconds(30))) ?? -1
         if status != 0 {
             let log = String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self)
             print("liaison serve \(status == -1 ? "still running 30 s after SIGTERM" : "exited with \(status) (reason \(process.terminationReason.rawValue))"); its stderr ends:\n\(log.suffix(4000))")
