@@ -97,9 +97,7 @@ public struct ComplaintIntake: Sendable, Hashable {
     ///   and what is allowed. Structural problems (unknown or missing fields, wrong types) are
     ///   reported before the values are checked.
     public static func validate(_ body: Data) throws(InvalidInput) -> ComplaintIntake {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"location\", \"consumer\", \"merchant\", \"category\", \"description\", \"preferred_mode\"}")
-        }
+        let object = try JSONBody.object(body, expected: "{\"location\", \"consumer\", \"merchant\", \"category\", \"description\", \"preferred_mode\"}")
         var problems = StationDraft.unknownFields(object, allowed: fields, prefix: "")
         problems += FreeText.problems(in: object)
         for name in required where object[name] == nil || object[name] is NSNull {

@@ -4,12 +4,15 @@ public enum MobileNumber {
     ///
     /// Accepts an optional `+86` or `0086` prefix and spaces or dashes between digits; the
     /// rule is `1[3-9]` followed by nine digits, kept permissive because prefixes keep growing.
+    /// Full-width forms, which Chinese keyboards type (`１３８`, `＋８６`, the ideographic space
+    /// U+3000, `－`), are read as their ASCII twins through Unicode compatibility mapping (NFKC).
     ///
     /// ```swift
     /// MobileNumber.normalized("+86 138-0013-8000") // "13800138000"
+    /// MobileNumber.normalized("＋８６　１３８００１３８０００") // "13800138000"
     /// ```
     public static func normalized(_ text: String) -> String? {
-        var digits = text.filter { $0 != " " && $0 != "-" }
+        var digits = text.precomposedStringWithCompatibilityMapping.filter { $0 != " " && $0 != "-" }
         if digits.hasPrefix("+86") { digits.removeFirst(3) } else if digits.hasPrefix("0086") { digits.removeFirst(4) }
         let bytes = Array(digits.utf8)
         guard bytes.count == 11, bytes.allSatisfy({ (48...57).contains($0) }),

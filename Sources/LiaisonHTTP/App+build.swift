@@ -95,4 +95,4 @@ public func routeTable(services: LiaisonServices, settings: ServerSettings) -> R
 }
 
 /// Reported in `liaison_build_info`.
-public let liaisonVersion = "0.3.1"
+public let liaisonVersion = "0.4.0"

@@ -15,6 +15,7 @@ struct ComplaintsController {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
     static let trackingToken = HTTPField.Name("X-Tracking-Token")!
+    static let keyRequired = "is required: a key unique to this complaint (1 to 128 printable ASCII characters without spaces, e.g. a UUID), sent again unchanged when the same filing is retried"
 
     var endpoints: [Endpoint] {
         [
@@ -36,8 +37,11 @@ struct ComplaintsController {
     }
 
     @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Required since 0.4: without a key, a retry after a lost answer files a second complaint.
+        guard let key = request.headers[Self.idempotencyKey] else {
+            throw Problem.invalid(InvalidInput(name: "Idempotency-Key", reason: Self.keyRequired))
+        }
         let body = try await collectBody(request, settings: settings)
-        let key = request.headers[Self.idempotencyKey]
         let desk = self.desk
         let client = context.caller?.name ?? "~"
         let submitted = try await blocking { try ComplaintFiling.submit(body, idempotencyKey: key, client: client, to: desk) }
