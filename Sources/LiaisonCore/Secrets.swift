@@ -91,6 +91,14 @@ public struct TrackingKey: Sendable {
         "trk_" + Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: key))
     }
 
+    /// What the store keeps of a consumer's id: an HMAC under this key of the client's name and
+    /// the id, lower-case hex. The id (an openid) is never stored, and one client's consumer
+    /// cannot be looked up under another client's name.
+    public func consumerKey(client: String, consumerID: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data("consumer\u{0}\(client)\u{0}\(consumerID)".utf8), using: key)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
     /// What the store keeps of a token: its SHA-256, lower-case hex.
     public static func digest(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()

@@ -10,12 +10,21 @@ public enum ComplaintFiling {
     /// - Throws: ``InvalidInput`` (the key or the body), and what
     ///   ``ConsumerComplaintStore/file(_:replay:respond:)`` throws.
     /// - Parameter client: whose Idempotency-Key it is (the client key's name; `~` anonymous, `~cli` the CLI).
-    public static func submit(_ body: Data, idempotencyKey: String?, client: String = "~", to store: any ConsumerComplaintStore) throws -> ComplaintDesk.Submitted {
+    /// - Parameter consumerID: the consumer's id from `X-Consumer-Id`, if sent: the intake's
+    ///   when the body has no `consumer.id`, and it must be the same when it has one.
+    public static func submit(_ body: Data, idempotencyKey: String?, client: String = "~", consumerID: String? = nil,
+                              to store: any ConsumerComplaintStore) throws -> ComplaintDesk.Submitted {
         let key = try idempotencyKey.map(checkedKey)
-        let intake = try ComplaintIntake.validate(body)
+        var intake = try ComplaintIntake.validate(body)
+        if let consumerID {
+            if let given = intake.consumerID, given != consumerID {
+                throw InvalidInput(name: "consumer.id", reason: "differs from the X-Consumer-Id header: expected the same consumer in both, or only one of them")
+            }
+            intake.consumerID = consumerID
+        }
         let replay = key.map { ComplaintDesk.Replay(key: $0, fingerprint: ComplaintIntake.fingerprint(body), scope: client) }
         let presenter = store.settings.presenter
-        return try store.file(intake, replay: replay) { filed in
+        return try store.file(intake, replay: replay, client: client) { filed in
             try presenter.json(filed.complaint, events: filed.events, audience: .consumer, snapshot: filed.snapshot, trackingToken: filed.trackingToken,
                                sameMerchantOpen: filed.sameMerchantOpen)
         }

@@ -7,7 +7,7 @@ import PostgresNIO
 /// recorded in `liaison_migrations` (the SQLite store keeps its own list: the two
 /// schemas say the same things with each database's own means).
 /// The PostgreSQL schema this build makes and reads: its last migration (`liaison --version`).
-public let postgresSchemaVersion = "v7 complaint search"
+public let postgresSchemaVersion = "v8 consumer ids"
 
 enum PostgresMigrations {
     static let all: [(name: String, sql: [String])] = [
@@ -177,6 +177,16 @@ enum PostgresMigrations {
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             "CREATE INDEX complaints_search_description ON complaints USING gin (lower(description) gin_trgm_ops)",
             "CREATE INDEX complaints_search_merchant ON complaints USING gin (lower(merchant_name) gin_trgm_ops)",
+        ]),
+        ("v8 consumer ids", [
+            // As the SQLite store's v12: a client's consumer's complaints, the id as a keyed hash.
+            """
+            CREATE TABLE consumer_complaints (
+                number       text PRIMARY KEY REFERENCES complaints(number),
+                consumer_key text NOT NULL CHECK (length(consumer_key) = 64)
+            )
+            """,
+            "CREATE INDEX consumer_complaints_by_consumer ON consumer_complaints(consumer_key, number)",
         ]),
     ]
 

@@ -52,9 +52,11 @@ extension ComplaintDesk {
     /// answer is kept (opaque bytes) under the key, and a retry with the same key and
     /// fingerprint gets those bytes back without filing again.
     ///
+    /// - Parameter client: the filing client's name (`~` anonymous, `~cli` the CLI): the scope of
+    ///   the intake's consumer id, so each client lists only its own consumers' complaints.
     /// - Throws: ``OutsideServiceArea``, ``RateLimited``, ``IdempotencyConflict`` (the key
     ///   came with another body before).
-    public func file(_ intake: ComplaintIntake, replay: Replay?, respond: (Filed) throws -> Data) throws -> Submitted {
+    public func file(_ intake: ComplaintIntake, replay: Replay?, client: String = "~", respond: (Filed) throws -> Data) throws -> Submitted {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writing { db in
             // On PostgreSQL two retries with one key may arrive at once: they take turns on the
@@ -74,7 +76,7 @@ extension ComplaintDesk {
                 let token = settings.trackingKey.token(for: number)
                 return Submitted(body: Self.replacing(Self.tokenMarker, with: Data(token.utf8), in: row["response"]), number: number, replayed: true)
             }
-            let filed = try file(intake, client: nil, in: db)
+            let filed = try file(intake, client: nil, consumerScope: client, in: db)
             let token = settings.trackingKey.token(for: filed.complaint.number)
             let response = try respond(Filed(complaint: filed.complaint, trackingToken: token,
                                              events: try ComplaintRecord.events(db, number: filed.complaint.number),
@@ -96,14 +98,15 @@ extension ComplaintDesk {
     public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writing { db in
-            let filed = try file(intake, client: client, in: db)
+            let filed = try file(intake, client: client, consumerScope: client, in: db)
             return (filed.complaint, try ComplaintRecord.events(db, number: filed.complaint.number))
         }
     }
 
     /// Inside the intake transaction: numbers, places, links and assigns a complaint, and stores
-    /// it with its first events and texts.
-    func file(_ intake: ComplaintIntake, client: String?, in db: any SQLSession)
+    /// it with its first events and texts, and under its consumer's keyed id when it has one.
+    /// `client` is an Open311 client's name; `consumerScope` the name the consumer id is kept under.
+    func file(_ intake: ComplaintIntake, client: String?, consumerScope: String, in db: any SQLSession)
         throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
         // The stations as committed now: another process may have changed the register.
         let snapshot = try current(in: db)
@@ -143,6 +146,10 @@ extension ComplaintDesk {
             try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
         }
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
+        if let id = intake.consumerID {
+            try db.execute(sql: "INSERT INTO consumer_complaints (number, consumer_key) VALUES (?, ?)",
+                           arguments: [complaint.number, settings.trackingKey.consumerKey(client: consumerScope, consumerID: id)])
+        }
         return (complaint, snapshot, sameMerchantOpen)
     }
 

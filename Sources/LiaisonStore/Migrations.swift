@@ -3,7 +3,7 @@ import LiaisonCore
 
 /// The schema this build makes and reads: its last migration (`liaison --version` says it; a
 /// test keeps it equal to the migrator's last).
-public let sqliteSchemaVersion = "v11 complaint search"
+public let sqliteSchemaVersion = "v12 consumer ids"
 
 /// The schema, as named migrations. Never edit one that has shipped; add a new one.
 enum Migrations {
@@ -622,6 +622,19 @@ enum Migrations {
                 CREATE TRIGGER complaint_search_delete AFTER DELETE ON complaints BEGIN
                     DELETE FROM complaint_search WHERE number = old.number;
                 END;
+                """)
+        }
+
+        migrator.registerMigration("v12 consumer ids") { db in
+            // Which complaints a client's consumer filed (`consumer.id`, e.g. an openid), so the
+            // client can list them: the id only as a keyed hash (``TrackingKey/consumerKey``).
+            // Numbers sort as they were given (ZJ-day-counter), so newest first is number order.
+            try db.execute(sql: """
+                CREATE TABLE consumer_complaints (
+                    number       TEXT PRIMARY KEY REFERENCES complaints(number),
+                    consumer_key TEXT NOT NULL CHECK (length(consumer_key) = 64)
+                );
+                CREATE INDEX consumer_complaints_by_consumer ON consumer_complaints(consumer_key, number);
                 """)
         }
 

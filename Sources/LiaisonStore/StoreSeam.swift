@@ -35,7 +35,9 @@ public protocol ConsumerComplaintStore: Sendable {
     var settings: ComplaintDesk.Settings { get }
     /// Files a complaint and stores `respond`'s answer; the same replay key and fingerprint
     /// answer the same bytes again.
-    func file(_ intake: ComplaintIntake, replay: ComplaintDesk.Replay?, respond: (ComplaintDesk.Filed) throws -> Data) throws -> ComplaintDesk.Submitted
+    func file(_ intake: ComplaintIntake, replay: ComplaintDesk.Replay?, client: String, respond: (ComplaintDesk.Filed) throws -> Data) throws -> ComplaintDesk.Submitted
+    /// A client's consumer's complaints, newest first (by number), older than `after`.
+    func consumerComplaints(client: String, consumerID: String, after: String?, limit: Int) throws -> [Complaint]
     /// Files a complaint for an API client (Open311).
     func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent])
     func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])?

@@ -36,7 +36,8 @@ import Testing
         "+85213800138000",  // Hong Kong prefix
         "1380013800a",
         "138.0013.8000",
-        "١٣٨٠٠١٣٨٠٠٠",      // Arabic-Indic digits: not a compatibility form of 0-9
+        "١٣٨٠٠١٣٨٠٠٠",      // Arabic-Indic digits
+        "①③⑧⓪⓪①③⑧⓪⓪⓪",    // circled digits: NFKC would make them digits, but no keyboard types them for a phone
         "１３８００１３８０００１", // full-width, but 12 digits
         "+86 +86 13800138000",
     ])
