@@ -9,6 +9,8 @@ struct ServiceController {
     let health: any StoreHealth
     let outbox: any OutboxStore
     let metrics: HTTPMetrics
+    /// Free disk below this is not ready (`--min-free-disk-mb`).
+    let minFreeDiskBytes: Int64
 
     var endpoints: [Endpoint] {
         [.get("/healthz", healthz), .get("/readyz", readyz), .get("/metrics", exposition), .get("/openapi.json", openAPI)]
@@ -25,17 +27,28 @@ struct ServiceController {
         JSONResponse.make(Array(try JSONOutput.encode(Status(status: "ok", stations: nil, detail: nil))), for: request, cacheable: false)
     }
 
-    /// The index is loaded and the database answers.
+    /// The index is loaded, the database answers and can take writes, and its disk has room:
+    /// else 503 with `Retry-After`, so a balancer sends intake elsewhere until it recovers.
     @Sendable func readyz(_ request: Request, context: AppRequestContext) async throws -> Response {
         let stations = finder.snapshot.activeCount
         var problem: String?
         if stations == 0 { problem = "the station index is empty" }
         // Off the event loop: a database that does not answer makes the ping wait (at most 5 s).
-        let health = self.health
-        do { try await blocking { try health.ping() } } catch { problem = "the database does not answer: \(error)" }
+        let health = self.health, minFree = minFreeDiskBytes
+        do {
+            try await blocking { try health.ping() }
+            try await blocking { try health.checkWritable(minFreeBytes: minFree) }
+        } catch let refusal as StoreNotWritable {
+            problem = "the database cannot take writes: \(refusal)"
+        } catch {
+            problem = "the database does not answer: \(error)"
+        }
         let body = Array(try JSONOutput.encode(Status(status: problem == nil ? "ready" : "not ready", stations: stations, detail: problem)))
         var response = JSONResponse.make(body, for: request, cacheable: false)
-        if problem != nil { response.status = .serviceUnavailable }
+        if problem != nil {
+            response.status = .serviceUnavailable
+            response.headers[.retryAfter] = "30"
+        }
         return response
     }
 

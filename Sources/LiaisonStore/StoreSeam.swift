@@ -162,6 +162,14 @@ public protocol EnterpriseStore: Sendable {
 /// Whether the store answers (for `/readyz`).
 public protocol StoreHealth: Sendable {
     func ping() throws
+    /// Whether the store can take writes now, with at least `minFreeBytes` free on its disk:
+    /// throws ``StoreNotWritable`` saying why not. (PostgreSQL's disk is its server's: it
+    /// answers for itself, as SQLSTATE 53100.)
+    func checkWritable(minFreeBytes: Int64) throws
+}
+
+extension StoreHealth {
+    public func checkWritable(minFreeBytes: Int64) throws {}
 }
 
 extension StationRegistry: StationRegisterStore {}
