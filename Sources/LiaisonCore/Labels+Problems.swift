@@ -44,6 +44,7 @@ extension Labels {
         (#"^"(.*)" is not a unified social credit code: expected (.+)$"#, { "“\($0[0])”不是有效的统一社会信用代码；" + expected($0[1]) }),
         (#"^(.+) is out of range: expected (.+)$"#, { "\($0[0]) 超出范围；" + expected($0[1]) }),
         (#"^(.+) is not allowed: expected (.+)$"#, { "\($0[0]) 不在允许范围内；" + expected($0[1]) }),
+        (#"^contains U\+([0-9A-F]+) at character (\d+): expected (.+)$"#, { "第 \($0[1]) 个字符为 U+\($0[0])，不允许；" + expected($0[2]) }),
         (#"^is null: (.+)$"#, { "不能为 null；" + $0[0] }),
         (#"^is (-?[0-9][0-9.]*): expected (.+)$"#, { "\($0[0]) 不在允许范围内；" + expected($0[1]) }),
         (#"^not a JSON object: expected (.+)$"#, { "不是 JSON 对象；" + expected($0[0]) }),

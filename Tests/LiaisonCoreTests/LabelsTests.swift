@@ -71,6 +71,7 @@ import Testing
         (#""x" is not a finite number: expected a latitude"#, "“x”不是有效数字；应为 a latitude"),
         ("is 0: expected 1 to 500", "0 不在允许范围内；应为 1 to 500"),
         ("is null: leave the field out instead", "不能为 null；leave the field out instead"),
+        ("contains U+001A at character 1: expected text without control characters", "第 1 个字符为 U+001A，不允许；应为 text without control characters"),
         ("something no shape knows", "something no shape knows"),
     ])
     func reasonsInChinese(english: String, chinese: String) {

@@ -62,6 +62,13 @@ import Testing
         #expect(action["x-enterprise-labels"] as? [String: [String: String]] == catalogue["enterprise_action"])
         let event = try #require(schemas["ComplaintEvent"]?["properties"] as? [String: [String: Any]])
         #expect(event["actor"]?["x-enum-labels"] as? [String: [String: String]] == catalogue["actor"])
+        // The problems whose title the document fixes allow the English and the Chinese one.
+        for (name, schema) in schemas where name.hasSuffix("Problem") && name != "Problem" {
+            let properties = try #require(((schema["allOf"] as? [[String: Any]])?.last)?["properties"] as? [String: [String: Any]])
+            let slug = try #require((properties["type"]?["const"] as? String)?.split(separator: "/").last.map(String.init))
+            let label = try #require(Labels.problems[slug], "\(name)")
+            #expect(properties["title"]?["enum"] as? [String] == [label.en, label.zh], "\(name)")
+        }
         let problem = try #require(schemas["Problem"]?["properties"] as? [String: [String: Any]])
         #expect(problem["type"]?["x-labels"] as? [String: [String: String]] == catalogue["problem"])
     }
