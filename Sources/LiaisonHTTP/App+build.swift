@@ -84,6 +84,7 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings, limits: limits).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
         + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics, minFreeDiskBytes: settings.minFreeDiskBytes).endpoints
+        + LabelsController().endpoints
         + OGCController(finder: s.finder, publicURL: settings.publicURL).endpoints
         + ConsoleController(auth: StaffAuthenticator(authenticator: s.tokens, publicURL: settings.publicURL), finder: s.finder, settings: settings,
                             assets: ConsoleAssets(leafletDirectory: settings.console.leafletDirectory)).endpoints

@@ -42,8 +42,8 @@ public enum ComplaintFiling {
 extension ConsumerComplaintStore {
     /// The JSON of a complaint for an audience, against the register as it is now unless given.
     func render(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot? = nil,
-                links: ComplaintLinks? = nil) throws -> Data {
+                links: ComplaintLinks? = nil, language: Language = .english) throws -> Data {
         try settings.presenter.json(complaint, events: events, audience: audience, snapshot: snapshot ?? finder.snapshot,
-                                    links: links)
+                                    links: links, language: language)
     }
 }

@@ -69,7 +69,10 @@ struct ComplaintsController {
         }
         let token = try trackingToken(request)
         guard let (complaint, events) = try await blocking({ try desk.track(number, token: token ?? "") }) else { throw notFound(number) }
-        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer), status: .ok, headers: JSONResponse.noStore)
+        let language = Language(request)
+        var headers = JSONResponse.noStore
+        headers.append(contentsOf: language.headers)
+        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer, language: language), status: .ok, headers: headers)
     }
 
     @Sendable func staffAction(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -203,7 +206,8 @@ struct ComplaintsController {
         do { command = try parse(body) } catch { throw Problem.invalid(error) }
         let desk = self.desk
         guard let (complaint, events) = try await blocking({ try desk.act(on: number, command, token: token ?? "") }) else { throw notFound(number) }
-        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer), status: .ok)
+        let language = Language(request)
+        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer, language: language), status: .ok, headers: language.headers)
     }
 
     struct QueueResponse: Encodable {
