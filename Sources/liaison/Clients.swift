@@ -65,13 +65,16 @@ extension Liaison {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "list", abstract: "List client keys (names and dates; never the keys).")
+            static let configuration = CommandConfiguration(commandName: "list",
+                                                            abstract: "List client keys (names, dates and callback URLs; never the keys).")
             @OptionGroup var store: StoreOptions
 
             func run() throws {
-                let rows = try store.tokens().list().filter { $0.role == .client }
-                    .map { [$0.name, $0.createdAt, $0.revokedAt.map { "revoked \($0)" } ?? "active"] }
-                print(Table.render(["NAME", "CREATED", "STATUS"], rows))
+                let (tokens, callbacks) = try store.clientStores()
+                let rows = try tokens.list().filter { $0.role == .client }.map {
+                    [$0.name, $0.createdAt, $0.revokedAt.map { "revoked \($0)" } ?? "active", try callbacks.callbackURL(client: $0.name) ?? "-"]
+                }
+                print(Table.render(["NAME", "CREATED", "STATUS", "CALLBACK"], rows))
             }
         }
 
@@ -139,9 +142,18 @@ extension StoreOptions {
     /// over one opening of the store.
     func callbackRegistration() throws -> (callbacks: any CallbackStore, tokens: any TokenStore, key: TrackingKey) {
         let database = try store(connections: 2)
-        let tokens: any TokenStore = if let postgres = database as? PostgresStore { PostgresTokens(store: postgres) }
-                                     else { TokenAuthenticator(database: database as! LiaisonDatabase) }   // store() opens one of the two
-        return (CallbackOutbox(database: database), tokens, try serverKey(adoptedBy: database))
+        return (CallbackOutbox(database: database), tokens(of: database), try serverKey(adoptedBy: database))
+    }
+
+    /// The tokens and the callback URLs over one opening of the store (no server key needed).
+    func clientStores() throws -> (tokens: any TokenStore, callbacks: any CallbackStore) {
+        let database = try store(connections: 2)
+        return (tokens(of: database), CallbackOutbox(database: database))
+    }
+
+    private func tokens(of database: any RegisterStore) -> any TokenStore {
+        if let postgres = database as? PostgresStore { return PostgresTokens(store: postgres) }
+        return TokenAuthenticator(database: database as! LiaisonDatabase)   // store() opens one of the two kinds
     }
 
     /// The server key (`--tracking-key`) checked against the one `database` recorded: a wrong

@@ -55,6 +55,8 @@ import LiaisonTestSupport
 
         let reset = try await sandbox.run(["clients", "set-callback", "mp-cb", "--url", "http://127.0.0.1:9/hook", "--db", db])
         #expect(reset.status == 0 && reset.stdoutLines == [secret], "the same name and server key give the same secret: \(reset)")
+        let listed = try await sandbox.run(["clients", "list", "--db", db])
+        #expect(listed.stdoutLines.contains { $0.hasPrefix("mp-cb") && $0.hasSuffix("http://127.0.0.1:9/hook") } && !listed.stdout.contains(secret), "\(listed)")
         for arguments in [["mp-cb"], ["mp-cb", "--url", "https://a.example.com", "--clear"], ["mp-cb", "--url", "mailto:x@example.com"]] {
             let usage = try await sandbox.run(["clients", "set-callback"] + arguments + ["--db", db])
             #expect(usage.status == 64, "\(usage)")
