@@ -83,6 +83,7 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + CoverageController(finder: s.finder).endpoints
         + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings, limits: limits).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
+        + ClientsController(callbacks: s.callbacks, tokens: s.tokens, key: s.complaints.settings.trackingKey, settings: settings).endpoints
         + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics, minFreeDiskBytes: settings.minFreeDiskBytes).endpoints
         + LabelsController().endpoints
         + OGCController(finder: s.finder, publicURL: settings.publicURL).endpoints

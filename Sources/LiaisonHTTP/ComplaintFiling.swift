@@ -24,7 +24,9 @@ public enum ComplaintFiling {
         }
         let replay = key.map { ComplaintDesk.Replay(key: $0, fingerprint: ComplaintIntake.fingerprint(body), scope: client) }
         let presenter = store.settings.presenter
-        return try store.file(intake, replay: replay, client: client) { filed in
+        // The client key's name files it (its callbacks get the events); `~…` scopes are no client.
+        let filer = client.hasPrefix("~") ? nil : client
+        return try store.file(intake, client: filer, replay: replay) { filed in
             try presenter.json(filed.complaint, events: filed.events, audience: .consumer, snapshot: filed.snapshot, trackingToken: filed.trackingToken,
                                sameMerchantOpen: filed.sameMerchantOpen)
         }

@@ -25,7 +25,8 @@ public enum StoreCopy {
     /// each with its key; counties and stations carry geometry and are copied by their own SQL.
     public static let plainTables: [(name: String, key: String)] = [
         ("station_history", "seq"), ("enterprises", "credit_code"), ("merchant_cases", "id"), ("complaints", "number"),
-        ("complaint_events", "seq"), ("complaint_assignments", "number, ordinal"), ("consumer_complaints", "number"), ("idempotency_keys", "key"), ("sms_outbox", "id"), ("tokens", "name"),
+        ("complaint_events", "seq"), ("complaint_assignments", "number, ordinal"), ("consumer_complaints", "number"), ("idempotency_keys", "key"), ("sms_outbox", "id"), ("callback_outbox", "id"),
+        ("tokens", "name"), ("client_callbacks", "client"),
         ("station_ratings", "seq"), ("calendar_notices", "year"), ("job_runs", "name"), ("server_keys", "name"),
     ]
 

@@ -50,13 +50,14 @@ extension ComplaintDesk {
     /// Files a complaint: numbers it, assigns it and stores it with its first events and texts.
     /// `respond` renders its first answer inside the same transaction; with `replay`, the
     /// answer is kept (opaque bytes) under the key, and a retry with the same key and
-    /// fingerprint gets those bytes back without filing again.
+    /// fingerprint gets those bytes back without filing again. `client` is the client key's
+    /// name that filed it (nil: anonymous or the CLI): its status callbacks get the events.
     ///
     /// - Parameter client: the filing client's name (`~` anonymous, `~cli` the CLI): the scope of
     ///   the intake's consumer id, so each client lists only its own consumers' complaints.
     /// - Throws: ``OutsideServiceArea``, ``RateLimited``, ``IdempotencyConflict`` (the key
     ///   came with another body before).
-    public func file(_ intake: ComplaintIntake, replay: Replay?, client: String = "~", respond: (Filed) throws -> Data) throws -> Submitted {
+    public func file(_ intake: ComplaintIntake, client: String?, replay: Replay?, respond: (Filed) throws -> Data) throws -> Submitted {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writing { db in
             // On PostgreSQL two retries with one key may arrive at once: they take turns on the
@@ -76,7 +77,7 @@ extension ComplaintDesk {
                 let token = settings.trackingKey.token(for: number)
                 return Submitted(body: Self.replacing(Self.tokenMarker, with: Data(token.utf8), in: row["response"]), number: number, replayed: true)
             }
-            let filed = try file(intake, client: nil, consumerScope: client, in: db)
+            let filed = try file(intake, client: client, actor: "consumer", in: db)
             let token = settings.trackingKey.token(for: filed.complaint.number)
             let response = try respond(Filed(complaint: filed.complaint, trackingToken: token,
                                              events: try ComplaintRecord.events(db, number: filed.complaint.number),
@@ -98,15 +99,14 @@ extension ComplaintDesk {
     public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writing { db in
-            let filed = try file(intake, client: client, consumerScope: client, in: db)
+            let filed = try file(intake, client: client, actor: "open311:\(client)", in: db)
             return (filed.complaint, try ComplaintRecord.events(db, number: filed.complaint.number))
         }
     }
 
     /// Inside the intake transaction: numbers, places, links and assigns a complaint, and stores
-    /// it with its first events and texts, and under its consumer's keyed id when it has one.
-    /// `client` is an Open311 client's name; `consumerScope` the name the consumer id is kept under.
-    func file(_ intake: ComplaintIntake, client: String?, consumerScope: String, in db: any SQLSession)
+    /// it with its first events and texts.
+    func file(_ intake: ComplaintIntake, client: String?, actor: String, in db: any SQLSession)
         throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
         // The stations as committed now: another process may have changed the register.
         let snapshot = try current(in: db)
@@ -137,7 +137,7 @@ extension ComplaintDesk {
         }
         // An urgent complaint goes to a station at once, never first to the enterprise.
         let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
-        var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
+        var events = [ComplaintEvent(at: at, actor: actor, action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
         if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
             // With the enterprise; no station yet, and no station clocks until it leaves.
@@ -148,7 +148,7 @@ extension ComplaintDesk {
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
         if let id = intake.consumerID {
             try db.execute(sql: "INSERT INTO consumer_complaints (number, consumer_key) VALUES (?, ?)",
-                           arguments: [complaint.number, settings.trackingKey.consumerKey(client: consumerScope, consumerID: id)])
+                           arguments: [complaint.number, settings.trackingKey.consumerKey(client: client ?? "~", consumerID: id)])
         }
         return (complaint, snapshot, sameMerchantOpen)
     }

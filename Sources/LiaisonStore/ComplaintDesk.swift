@@ -136,6 +136,11 @@ public final class ComplaintDesk: Sendable {
         let messages = SMSTemplates.messages(for: stored, complaint: complaint, station: { snapshot.station(id: $0) },
                                              court: { courts.court(id: $0) }, enterprisePhone: enterprisePhone, consumerLink: settings.consumerLink)
         try SMSOutbox.enqueue(messages, at: at, in: db)
+        // The filing client's status callbacks, in the same transaction: each event is POSTed at least once.
+        let presenter = settings.presenter
+        try CallbackOutbox.enqueue(stored, complaint: complaint, at: at, in: db) {
+            try presenter.json(complaint, events: try ComplaintRecord.events(db, number: complaint.number), audience: .consumer, snapshot: snapshot)
+        }
     }
 
     /// What staff see of a complaint's relations (its repeat link, the consumer's other

@@ -86,6 +86,8 @@ extension Liaison {
             // re-read when another process changes it.
             var workers: [any Service] = [
                 SMSDeliveryWorker(outbox: services.outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
+                // Status callbacks: the same claims, retries and failure marking as texts.
+                CallbackDeliveryWorker(callbacks: services.callbacks, key: services.complaints.settings.trackingKey, policy: sms.policy, logger: logger("liaison.callbacks")),
                 ComplaintWatch(desk: services.serviceLevels, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
                 RegisterWatch(register: services.registry, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
             ]
