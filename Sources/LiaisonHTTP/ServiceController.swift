@@ -53,8 +53,12 @@ struct ServiceController {
     }
 
     @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let outbox = self.outbox
+        let outbox = self.outbox, health = self.health
         metrics.outbox(try await blocking { try outbox.waitingAndFailed() })
+        let oldest = try await blocking { try outbox.oldestPending() }
+        let storage = health.storageBytes()
+        metrics.scraped(HTTPMetrics.Scrape(oldestPendingText: oldest, databaseBytes: storage?.database, walBytes: storage?.wal,
+                                           freeDiskBytes: storage?.freeDisk))
         // The register as this process queries it now, not as it was at start-up.
         metrics.indexed(stations: finder.snapshot.activeCount)
         return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)

@@ -277,6 +277,14 @@ extension LiaisonDatabase {
         _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    public func storageBytes() -> (database: Int64, wal: Int64, freeDisk: Int64)? {
+        func size(_ file: String) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? 0 }
+        let folder = (path as NSString).deletingLastPathComponent
+        var fs = statvfs()
+        let free = statvfs(folder.isEmpty ? "." : folder, &fs) == 0 ? Int64(fs.f_bavail) * Int64(fs.f_frsize) : 0
+        return (size(path), size(path + "-wal"), free)
+    }
+
     /// The file and its folder (where the `-wal` and `-shm` live) may be written, and the
     /// folder's file system has `minFreeBytes` free for unprivileged users: cheap checks, no
     /// write and no lock, so a probe never waits behind intake. (A read-only mount fails

@@ -140,6 +140,13 @@ public final class SMSOutbox: Sendable {
         }
     }
 
+    /// When the oldest waiting text was queued, over the pending set's own index.
+    public func oldestPending() throws -> Date? {
+        try database.reading { db in
+            try String.fetchOne(db, sql: "SELECT min(created_at) FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'pending'")
+        }.flatMap(Timestamp.parse)
+    }
+
     public func markSent(_ id: String, at: Date) throws {
         try database.writing { db in
             try db.execute(sql: """

@@ -93,6 +93,8 @@ public protocol OutboxStore: Sendable {
     func messages(number: String) throws -> [SMSOutbox.Entry]
     func counts() throws -> [String: Int]
     func waitingAndFailed() throws -> [String: Int]
+    /// When the oldest text still waiting was queued; nil when none waits.
+    func oldestPending() throws -> Date?
 }
 
 /// Status callbacks: clients' callback URLs and the deliveries waiting to be POSTed, claimed
@@ -181,10 +183,14 @@ public protocol StoreHealth: Sendable {
     /// throws ``StoreNotWritable`` saying why not. (PostgreSQL's disk is its server's: it
     /// answers for itself, as SQLSTATE 53100.)
     func checkWritable(minFreeBytes: Int64) throws
+    /// The file's size, its WAL's and the free space of its disk, for `/metrics`; nil for a
+    /// store without a file here (PostgreSQL).
+    func storageBytes() -> (database: Int64, wal: Int64, freeDisk: Int64)?
 }
 
 extension StoreHealth {
     public func checkWritable(minFreeBytes: Int64) throws {}
+    public func storageBytes() -> (database: Int64, wal: Int64, freeDisk: Int64)? { nil }
 }
 
 extension StationRegistry: StationRegisterStore {}

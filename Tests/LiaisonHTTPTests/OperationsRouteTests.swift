@@ -9,9 +9,10 @@ import LiaisonHTTP
 import LiaisonTestSupport
 import Testing
 
-/// Readiness that tells the truth, and a store that cannot write answering 503 with
+/// What operators rely on: readiness that tells the truth, metrics promtool accepts, and a
+/// store that cannot write answering 503 with
 /// `Retry-After` (never 500), nothing written, and recovering by itself.
-@Suite struct StorageRefusalTests {
+@Suite struct OperationsRouteTests {
     let register: WritableRegister
 
     init() throws { register = try WritableRegister() }
@@ -29,6 +30,39 @@ import Testing
         try await register.app().test(.router) { client in
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok, "\(ready.text)")
+        }
+    }
+
+    /// `/metrics` passes `promtool check metrics` (every metric with HELP and TYPE, names and
+    /// units as Prometheus lints them) and carries the store's, the outbox's and the process's gauges.
+    @Test func metricsPassPromtoolAndCarryTheOperatorsGauges() async throws {
+        let text = try await register.app().test(.router) { client -> String in
+            _ = try await client.execute(uri: "/v1/stations/nearest?lat=30.259&lng=120.13", method: .get)
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
+            #expect(filed.status == .created)
+            let r = try await client.execute(uri: "/metrics", method: .get)
+            #expect(r.status == .ok)
+            return r.text
+        }
+        let folder = try ScratchFolder("metrics")
+        let file = folder.url.appendingPathComponent("metrics.txt")
+        try Data(text.utf8).write(to: file)
+        let checked = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["promtool", "check", "metrics"], in: folder.url, stdin: file)
+        #expect(checked.status == 0 && checked.stdout.isEmpty && checked.stderr.isEmpty, "\(checked)\n\(text)")
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        let names = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        let helped = Set(text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { String($0.split(separator: " ")[2]) })
+        #expect(names == helped, "every metric has HELP: \(names.subtracting(helped))")
+        #expect((values["process_resident_memory_bytes"] ?? 0) > 1_000_000 && (values["process_open_fds"] ?? 0) > 3, "\(values)")
+        #expect(values["liaison_sms_outbox_messages{status=\"pending\"}"] ?? 0 >= 1, "the filing's texts wait: \(values)")
+        #expect(values["liaison_sms_outbox_oldest_pending_seconds"] != nil)
+        if !WritableRegister.onPostgres {
+            #expect((values["liaison_database_bytes"] ?? 0) > 1_000_000 && (values["liaison_database_disk_free_bytes"] ?? 0) > 0, "\(values)")
+            #expect(values["liaison_database_wal_bytes"] != nil)
         }
     }
 
