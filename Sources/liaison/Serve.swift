@@ -57,6 +57,7 @@ extension Liaison {
             // A hang-up (a closed terminal, `kill -HUP` by habit) must not stop the service.
             signal(SIGHUP, SIG_IGN)
             let level = Logger.Level(rawValue: logLevel) ?? .info
+            JSONLineLogHandler.processLevel.withLock { $0 = level }
             // Every logger of the process at the level asked for, the workers' too.
             func logger(_ label: String) -> Logger {
                 var logger = Logger(label: label)
