@@ -444,7 +444,10 @@ enum PostgresMigrations {
 
     /// Applies the migrations this database lacks. Two processes starting at once take turns
     /// (an advisory lock), so each migration runs once.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    /// A database with none applied is new: it is made whole. One a former release made, with
+    /// migrations missing, is upgraded only with `upgrading` (`liaison upgrade`, `serve
+    /// --migrate`), else refused naming both schemas.
+    static func migrate(_ client: PostgresClient, upgrading: Bool, location: String, logger: Logger) async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7305106)", logger: logger)
             try await connection.query("""
@@ -459,7 +462,12 @@ enum PostgresMigrations {
                 throw StoreError(message: "the database has migration \"\(unknown)\", which this liaison does not know: "
                                  + "a newer release made it; run that release, or restore a backup made before it")
             }
-            for migration in all where !applied.contains(migration.name) {
+            let pending = all.filter { !applied.contains($0.name) }
+            if !applied.isEmpty, !pending.isEmpty, !upgrading {
+                let current = all.last { applied.contains($0.name) }?.name ?? "none"
+                throw SchemaBehind(location: location, current: current, wanted: postgresSchemaVersion)
+            }
+            for migration in pending {
                 for statement in migration.sql {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }

@@ -34,8 +34,10 @@ public final class PostgresStore: Sendable {
     /// by default; operators' commands, behind no proxy, give it longer (StoreOptions).
     public let statementSeconds: Double
 
+    /// - Parameter upgrading: apply the migrations a database a former release made lacks
+    ///   (`liaison upgrade`, `serve --migrate`); without it such a database is refused (``SchemaBehind``).
     public init(url: String, maximumConnections: Int = 8, openSeconds: Double = 30, statementSeconds: Double = 8,
-                logger: Logger = Logger(label: "liaison.store")) throws {
+                upgrading: Bool = false, logger: Logger = Logger(label: "liaison.store")) throws {
         self.statementSeconds = statementSeconds
         let parsed = try PostgresURL(url)
         var configuration = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
@@ -48,7 +50,8 @@ public final class PostgresStore: Sendable {
         self.location = parsed.redacted
         running = Mutex(Task(executorPreference: StoreExecutor.shared) { await client.run() })
         do {
-            try wait(seconds: openSeconds) { try await PostgresMigrations.migrate(self.client, logger: logger) }
+            let location = parsed.redacted
+            try wait(seconds: openSeconds) { try await PostgresMigrations.migrate(self.client, upgrading: upgrading, location: location, logger: logger) }
         } catch {
             close()
             throw error

@@ -18,8 +18,10 @@ public final class LiaisonDatabase: Sendable {
     private let caches: SpatiaLiteCaches
     public let path: String
 
-    /// Opens an existing database (running any new migrations), or throws if it does not exist.
-    public init(path: String, logger: Logger = Logger(label: "liaison.store")) throws {
+    /// Opens an existing database, or throws if it does not exist. A database a former release
+    /// made is migrated only with `upgrading` (`liaison upgrade`, `serve --migrate`); without it,
+    /// ``SchemaBehind`` names both schemas.
+    public init(path: String, upgrading: Bool = false, logger: Logger = Logger(label: "liaison.store")) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(message: "no database at \(path)")
         }
@@ -28,8 +30,18 @@ public final class LiaisonDatabase: Sendable {
         pool = try DatabasePool(path: path, configuration: Self.configuration(caches))
         try Self.syncEveryCommit(pool)
         try Self.refuseNewerSchema(pool, path: path)
+        if !upgrading, let behind = try Self.schemaBehind(pool, path: path) { throw behind }
         try Migrations.migrator.migrate(pool)
         logger.debug("opened database", metadata: ["db.path": "\(path)"])
+    }
+
+    /// The schema `pool`'s database is at, when it lacks migrations this binary has.
+    public static func schemaBehind(_ pool: DatabasePool, path: String) throws -> SchemaBehind? {
+        let migrator = Migrations.migrator
+        let applied = Set(try pool.read { db in try migrator.appliedIdentifiers(db) })
+        guard applied.count < migrator.migrations.count else { return nil }
+        let current = migrator.migrations.last { applied.contains($0) } ?? "none"
+        return SchemaBehind(location: path, current: current, wanted: sqliteSchemaVersion)
     }
 
     /// A database a newer release migrated has tables and rules this binary does not know:

@@ -114,6 +114,26 @@ public struct StoreNotWritable: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A database a former release made, with migrations this release would apply: only `liaison
+/// upgrade` (which backs the file up first) or `serve --migrate` apply them, so no command
+/// changes a database's schema behind the operator's back.
+public struct SchemaBehind: Error, Sendable, CustomStringConvertible {
+    public let location: String
+    public let current: String
+    public let wanted: String
+
+    public init(location: String, current: String, wanted: String) {
+        self.location = location
+        self.current = current
+        self.wanted = wanted
+    }
+
+    public var description: String {
+        "\(location) is at schema \(current), older than this liaison's \(wanted): run `liaison upgrade --db \(location)` "
+            + "(it backs a file up first), or `liaison serve --migrate`"
+    }
+}
+
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }

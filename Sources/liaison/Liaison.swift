@@ -30,7 +30,7 @@ struct Liaison: AsyncParsableCommand {
             --generate-completion-script bash|zsh|fish.
             """,
         version: "liaison \(liaisonVersion) (schema: SpatiaLite \(sqliteSchemaVersion); PostgreSQL \(postgresSchemaVersion))",
-        subcommands: [Nearest.self, Where.self, CoverageCommand.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Backup.self, Restore.self, Migrate.self, Serve.self, Notify.self, Tokens.self, Clients.self]
+        subcommands: [Nearest.self, Where.self, CoverageCommand.self, Stations.self, Complaints.self, Enterprises.self, Calendar.self, Stats.self, Merchants.self, Ratings.self, Import.self, Export.self, Backup.self, Restore.self, Upgrade.self, Migrate.self, Serve.self, Notify.self, Tokens.self, Clients.self]
     )
 
     /// Logs go to stderr as JSON lines so that stdout carries only results (JSON stays parseable).

@@ -24,6 +24,8 @@ extension Liaison {
         @Option(help: "Address to listen on.") var host = "127.0.0.1"
         @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the port is printed).") var port = 8080
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+        @Flag(help: "Apply this release's migrations first to a database a former release made (a SpatiaLite file is backed up first, as `liaison upgrade` does); without it such a database is refused.")
+        var migrate = false
         @Option(name: .customLong("min-free-disk-mb"), help: "/readyz answers 503 when the database's disk has less free than this (MiB; 0 to 1000000).")
         var minFreeDiskMB: Int64 = 64
         @Option(name: .customLong("overdue-interval"), help: "How often waiting complaints are dispatched and deadlines checked (seconds).")
@@ -71,7 +73,11 @@ extension Liaison {
             if store.isPostgres { NIOSingletons.blockingPoolThreadCountSuggestion = max(16, 4 * System.coreCount) }
             let store = self.store, settings = try dispatch.settings(store)
             // Blocking work, off the event loop (which runs this task): the store waits on it.
+            let migrate = self.migrate
             let (services, examined, moved) = try await NIOThreadPool.singleton.runIfActive {
+                if migrate, store.isPostgres || FileManager.default.fileExists(atPath: store.databasePath) {
+                    printError(try Liaison.Upgrade.upgrade(store))
+                }
                 let services = try store.services(complaints: settings, connections: 8, statementSeconds: 8)
                 // Deadlines set by an older calendar (provisional, or missing before the law layer) are
                 // counted again with the calendar of this start: geodata/ and the imported notices.

@@ -34,11 +34,11 @@ struct StoreOptions: ParsableArguments {
     /// Opens the SpatiaLite file, creating it from geodata on first use (only then is geodata
     /// needed): counties and stations, or with `--empty` the counties only. For the commands
     /// that work on the file itself (counties import, `migrate` from it).
-    func open() throws -> LiaisonDatabase {
+    func open(upgrading: Bool = false) throws -> LiaisonDatabase {
         if isPostgres {
             throw lateUsageError("--db: this command works on a SpatiaLite file only: give a file path, not a PostgreSQL URL")
         }
-        if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath) }
+        if FileManager.default.fileExists(atPath: databasePath) { return try LiaisonDatabase(path: databasePath, upgrading: upgrading) }
         let geodata = try geodataDirectory()
         return try LiaisonDatabase.openOrCreate(path: databasePath, geodata: geodata, contents: empty ? .countiesOnly : .countiesAndStations)
     }
@@ -47,9 +47,10 @@ struct StoreOptions: ParsableArguments {
     /// the register from geodata when it is empty.
     /// A command's statements may take up to a minute (a busy database, a lock held by a
     /// server); `serve` bounds them at 8 s, inside its proxy's timeout.
-    func postgres(connections: Int = 4, statementSeconds: Double = 60) throws -> PostgresStore {
+    func postgres(connections: Int = 4, statementSeconds: Double = 60, upgrading: Bool = false) throws -> PostgresStore {
         let store = try storeCall(flags: ["db": "--db"]) {
-            try PostgresStore(url: databasePath, maximumConnections: connections, statementSeconds: statementSeconds, logger: Logger(label: "liaison.store"))
+            try PostgresStore(url: databasePath, maximumConnections: connections, statementSeconds: statementSeconds, upgrading: upgrading,
+                              logger: Logger(label: "liaison.store"))
         }
         if try store.isEmpty() { try store.createIfEmpty(from: try geodataDirectory(), contents: empty ? .countiesOnly : .countiesAndStations) }
         return store

@@ -182,10 +182,11 @@ func hasAtMostDecimals(_ literal: String, _ digits: Int) -> Bool {
 
     @Test func optionalFiltersAppearOnlyWhenGiven() throws {
         let plain = try #require(try respond(try query()).object["query"] as? [String: Any])
-        // The point's county and how sure it is are always there (the point is in Zhejiang).
-        #expect(Set(plain.keys) == ["border_counties", "county_confidence", "input", "limit", "point_county_code", "wgs84"])
+        // The point's county, how sure it is and that it is inside are always there (the point is
+        // in Zhejiang: no distance to the province).
+        #expect(Set(plain.keys) == ["border_counties", "county_confidence", "input", "inside_zhejiang", "limit", "point_county_code", "wgs84"])
         let filtered = try #require(try respond(try query(mode: "video", county: "330106", radiusKilometers: 30)).object["query"] as? [String: Any])
-        #expect(Set(filtered.keys) == ["border_counties", "county", "county_confidence", "input", "limit", "mode", "point_county_code", "radius_km", "wgs84"])
+        #expect(Set(filtered.keys) == ["border_counties", "county", "county_confidence", "input", "inside_zhejiang", "limit", "mode", "point_county_code", "radius_km", "wgs84"])
         #expect(filtered["mode"] as? String == "video")
         #expect(filtered["county"] as? String == "330106")
         #expect(double(filtered["radius_km"]) == 30)

@@ -61,7 +61,7 @@ import LiaisonTestSupport
             try queue.close()
         }
 
-        let database = try LiaisonDatabase(path: path)   // runs v6
+        let database = try LiaisonDatabase(path: path, upgrading: true)   // runs v6
         try database.pool.read { db in
             let row = try #require(try Row.fetchOne(db, sql: """
                 SELECT number, status, dispatch_by, merchant_code, border_counties, ST_X(geom) AS x, ST_Y(geom) AS y, enterprise_code
@@ -129,7 +129,7 @@ import LiaisonTestSupport
             try queue.close()
         }
 
-        let database = try LiaisonDatabase(path: path)   // runs v10
+        let database = try LiaisonDatabase(path: path, upgrading: true)   // runs v10
         try database.pool.read { db in
             let ordinals = try Row.fetchAll(db, sql: "SELECT number, ordinal FROM complaint_events ORDER BY seq").map { "\($0["number"] as String).\($0["ordinal"] as Int)" }
             #expect(ordinals == ["ZJ-20261130-000001.1", "ZJ-20261130-000001.2", "ZJ-20261130-000002.1", "ZJ-20261130-000002.2",

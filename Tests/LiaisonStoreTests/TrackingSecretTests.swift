@@ -90,7 +90,7 @@ import LiaisonTestSupport
             }
             try queue.close()
         }
-        let database = try LiaisonDatabase(path: path)   // runs v8
+        let database = try LiaisonDatabase(path: path, upgrading: true)   // runs v8
         let (digest, keys) = try database.pool.read { db in
             (try String.fetchOne(db, sql: "SELECT tracking_digest FROM complaints"), try Int.fetchOne(db, sql: "SELECT count(*) FROM idempotency_keys"))
         }
