@@ -7,7 +7,8 @@ import LiaisonStore
 /// `/v1/assignment-preview`: which station a complaint filed at a point now would go to, and
 /// why, without filing it. The answer is intake's own decision (``ComplaintDesk/previewAssignment(at:mode:)``
 /// calls what intake's dispatch calls), so the two cannot drift; a complaint filed a moment
-/// later may still differ when a station fills up or the register changes in between.
+/// later may still differ when a station fills up or the register changes in between. A point
+/// outside the service area is answered (200, `outcome: refused`), not refused: the question is valid.
 struct AssignmentPreviewController {
     let complaints: any ConsumerComplaintStore
 
@@ -20,9 +21,9 @@ struct AssignmentPreviewController {
             let input: NearestResponse.Point
             let wgs84: NearestResponse.Point
             let mode: MediationMode
-            /// The county that would serve the complaint.
-            let county_code: String
-            let county_name: String
+            /// The county that would serve the complaint; absent outside the service area.
+            let county_code: String?
+            let county_name: String?
         }
 
         struct StationRef: Encodable {
@@ -48,6 +49,9 @@ struct AssignmentPreviewController {
         }
 
         let query: Query
+        /// `assigned` (to ``station``), `waiting` (no station has room: staff dispatch it later) or
+        /// `refused` (outside the service area: intake would answer 422).
+        let outcome: String
         /// Absent when no station would take it now: it would wait for staff to dispatch.
         let station: StationRef?
         /// The mode it would be mediated in (offline when no video station has room).
@@ -79,9 +83,19 @@ struct AssignmentPreviewController {
         }
         try q.check()
         guard let query, let mode = query.mode else { throw Problem.invalid(InvalidInput(name: "mode", reason: "is required")) }
-        let preview = try complaints.previewAssignment(at: query.wgs84, mode: mode)
-        let snapshot = preview.snapshot
         let system = query.coordinateSystem
+        let input = NearestResponse.Point(lat: query.point.latitude, lng: query.point.longitude, coordsys: system)
+        let wgs84 = NearestResponse.Point(lat: rounded(query.wgs84.latitude, 9), lng: rounded(query.wgs84.longitude, 9), coordsys: nil)
+        let preview: AssignmentPreview
+        do {
+            preview = try complaints.previewAssignment(at: query.wgs84, mode: mode)
+        } catch let outside as OutsideServiceArea {
+            // A question about a point outside is answered, not refused: intake would refuse it.
+            let body = Body(query: .init(input: input, wgs84: wgs84, mode: mode, county_code: nil, county_name: nil), outcome: "refused",
+                            station: nil, mode: nil, reason: outside.description, passed_over: [], register_version: complaints.finder.snapshot.version)
+            return JSONResponse.make(Array(try JSONOutput.encode(body)), for: request)
+        }
+        let snapshot = preview.snapshot
         func ref(_ station: Station, _ distanceMeters: Double) -> Body.StationRef {
             Body.StationRef(id: station.id, name: station.name, county_code: station.countyCode,
                                 county_name: snapshot.counties.place(of: station).countyName, address: station.address.line,
@@ -90,9 +104,8 @@ struct AssignmentPreviewController {
         }
         let chosen = preview.decision.assignment
         let body = Body(
-            query: .init(input: NearestResponse.Point(lat: query.point.latitude, lng: query.point.longitude, coordsys: system),
-                         wgs84: NearestResponse.Point(lat: rounded(query.wgs84.latitude, 9), lng: rounded(query.wgs84.longitude, 9), coordsys: nil),
-                         mode: mode, county_code: preview.county.adcode, county_name: preview.county.name),
+            query: .init(input: input, wgs84: wgs84, mode: mode, county_code: preview.county.adcode, county_name: preview.county.name),
+            outcome: chosen == nil ? "waiting" : "assigned",
             station: chosen.map { ref($0.station, $0.distanceMeters) }, mode: chosen?.mode,
             reason: chosen?.reason ?? preview.waitingReason ?? "",
             passed_over: preview.decision.passedOver.map { Body.Passed(station: ref($0.station, $0.distanceMeters), reason: $0.reason.rawValue, detail: $0.detail) },

@@ -22,9 +22,6 @@ struct StationsController {
     @Sendable func nearest(_ request: Request, context: AppRequestContext) throws -> Response {
         var q = QueryReader(request, allowed: ["lat", "lng", "limit", "coordsys", "mode", "county", "radius_km", "include"])
         let include = Include.read(&q, allowed: [.rating, .hours, .assignment])
-        if include.contains(.assignment), q.string("mode") == nil {
-            q.add(InvalidParameter(name: "mode", reason: "is required with include=assignment: the preferred_mode the complaint would be filed with, one of \(MediationMode.allowedNames)"))
-        }
         let lat = q.double("lat", required: true, allowed: "a number of degrees from -90 to 90")
         let lng = q.double("lng", required: true, allowed: "a number of degrees from -180 to 180")
         let limit = q.integer("limit", allowed: "an integer from 1 to \(NearestQuery.maxLimit)")
@@ -48,8 +45,9 @@ struct StationsController {
             let (instant, calendar) = (now(), complaints.clock.calendar)
             for i in response.stations.indices { response.stations[i].addHours(of: results[i].station, at: instant, calendar: calendar) }
         }
-        if include.contains(.assignment), let mode = query.mode {
-            let choice = try intakeChoice(at: query.wgs84, mode: mode)
+        if include.contains(.assignment) {
+            // Without `mode`, for offline mediation: the mode every complaint can end in.
+            let choice = try intakeChoice(at: query.wgs84, mode: query.mode ?? .offline)
             response.assignment = choice
             for i in response.stations.indices { response.stations[i].intake_choice = response.stations[i].id == choice.station_id }
         }

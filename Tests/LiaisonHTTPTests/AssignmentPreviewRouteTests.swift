@@ -58,6 +58,7 @@ import Testing
                 let assigned = (filed.body["station"] as? [String: Any])?["id"] as? String
                 #expect(previewed != nil && previewed == assigned, "\(p): preview \(previewed ?? "none"), intake \(assigned ?? "none")")
                 #expect(preview["mode"] as? String == filed.body["mode"] as? String, "\(p)")
+                #expect(preview["outcome"] as? String == "assigned")
                 #expect(preview["reason"] as? String == filed.body["assignment_reason"] as? String, "\(p)")
             }
         }
@@ -176,6 +177,11 @@ import Testing
                 #expect(items.allSatisfy { $0["intake_choice"] is Bool })
                 #expect(items.filter { $0["intake_choice"] as? Bool == true }.map { $0["id"] as? String } == (items.contains { $0["id"] as? String == expected } ? [expected] : []))
             }
+            // Without a mode: the choice for offline mediation.
+            let offline = try await Self.preview(client, lat: 30.259, lng: 120.13, mode: "offline")
+            let modeless = try await client.execute(uri: "/v1/stations/nearest?lat=30.259&lng=120.13&include=assignment", method: .get) { try $0.json() }
+            #expect((modeless["assignment"] as? [String: Any])?["mode"] as? String == "offline")
+            #expect((modeless["assignment"] as? [String: Any])?["station_id"] as? String == (offline["station"] as? [String: Any])?["id"] as? String)
             // Without the parameter, no trace of it.
             let plain = try await client.execute(uri: "/v1/stations/nearest?lat=30.259&lng=120.13&mode=video", method: .get) { try $0.json() }
             #expect(plain["assignment"] == nil)
@@ -187,7 +193,6 @@ import Testing
         ("/v1/assignment-preview?lat=30.259&lng=120.13", ["mode"]),
         ("/v1/assignment-preview?lat=91&lng=120.13&mode=walk&coordsys=x", ["lat", "coordsys", "mode"]),
         ("/v1/assignment-preview?lat=30.259&lng=120.13&mode=video&limit=3", ["limit"]),
-        ("/v1/stations/nearest?lat=30.259&lng=120.13&include=assignment", ["mode"]),
         ("/v1/stations/nearest?lat=30.259&lng=120.13&include=hours,stars", ["include"]),
         ("/v1/stations?include=assignment", ["include"]),
     ])
@@ -201,13 +206,12 @@ import Testing
         }
     }
 
-    @Test func outsideZhejiangIsRefusedByThePreviewAndReportedByNearest() async throws {
+    @Test func outsideZhejiangIsAnsweredAsRefused() async throws {
         try await register.app().test(.router) { client in
-            try await client.execute(uri: "/v1/assignment-preview?lat=31.23&lng=121.47&mode=offline", method: .get) { response in
-                #expect(response.status == .unprocessableContent)
-                let named = try response.invalidParameterNames()
-                #expect(named == ["location"])
-            }
+            let preview = try await Self.preview(client, lat: 31.23, lng: 121.47, mode: "offline")
+            #expect(preview["outcome"] as? String == "refused")
+            #expect(preview["station"] == nil)
+            #expect((preview["reason"] as? String)?.contains("outside Zhejiang") == true)
             let nearest = try await client.execute(uri: "/v1/stations/nearest?lat=31.23&lng=121.47&mode=offline&include=assignment", method: .get) { try $0.json() }
             let assignment = try #require(nearest["assignment"] as? [String: Any])
             #expect(assignment["station_id"] == nil)
