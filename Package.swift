@@ -141,6 +141,8 @@ let package = Package(
             name: "LiaisonHTTPTests",
             dependencies: [
                 "LiaisonHTTP", "LiaisonCore", "LiaisonStore", "LiaisonPostgres", "LiaisonTestSupport",
+                // Status callbacks end to end: the delivery worker, and a receiver that checks signatures on its own.
+                "LiaisonWorkers", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

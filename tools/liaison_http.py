@@ -17,6 +17,8 @@ import signal
 import subprocess
 import threading
 import urllib.error
+import urllib.parse
+import uuid
 import urllib.request
 
 
@@ -115,8 +117,14 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def request(method, url, json_body=None, body=None, headers=None, timeout=30.0):
-    """(status, {lower-case header: value}, body bytes). OSError when no HTTP answer came back."""
+    """(status, {lower-case header: value}, body bytes). OSError when no HTTP answer came back.
+
+    A filing (POST .../v1/complaints) carries an Idempotency-Key, which the server requires
+    since 0.4: the caller's, or else a fresh UUID, as a client that does not retry would send."""
     h = dict(headers or {})
+    if (method == "POST" and urllib.parse.urlsplit(url).path == "/v1/complaints"
+            and not any(k.lower() == "idempotency-key" for k in h)):
+        h["Idempotency-Key"] = str(uuid.uuid4())
     if json_body is not None:
         body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
     if body is not None:

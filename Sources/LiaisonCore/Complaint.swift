@@ -38,7 +38,8 @@ public struct Complaint: Sendable, Hashable {
     /// The same consumer's last complaint about the same merchant within
     /// ``Merchant/repeatWithinDays`` days, when this one repeats it.
     public var repeatOf: String?
-    /// The Open311 client (its key's name) that filed the complaint; nil for the mini-program intake.
+    /// The client key's name that filed the complaint (Open311, or `POST /v1/complaints` with
+    /// `X-Client-Key`): its status callbacks get the events. Nil for anonymous intake and the CLI.
     public var client: String?
     /// The direct train: the enrolled enterprise the complaint went to first, and what came of it.
     public var directTrain: DirectTrain?

@@ -40,9 +40,7 @@ public struct StaffCommand: Sendable, Hashable {
 
     /// - Throws: ``InvalidInput`` naming each bad field.
     public static func validate(_ body: Data) throws(InvalidInput) -> StaffCommand {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
-        }
+        let object = try JSONBody.object(body, expected: "{\"action\": one of \(ComplaintAction.staffActionNames), \"note\": ...}")
         var problems = StationDraft.unknownFields(object, allowed: ["action", "note", "station_id", "starts_at", "court_id", "reached", "satisfied", "reason"], prefix: "")
         problems += FreeText.problems(in: object)
         problems += nullFields(object)
@@ -160,9 +158,7 @@ public enum ConsumerCommand: Sendable, Hashable {
 
     /// The body of `POST /v1/complaints/{number}/feedback`: `{"satisfaction": 1...5, "comment": "..."}`.
     public static func feedback(_ body: Data) throws(InvalidInput) -> ConsumerCommand {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"satisfaction\": 1 to 5, \"comment\": \"...\"}")
-        }
+        let object = try JSONBody.object(body, expected: "{\"satisfaction\": 1 to 5, \"comment\": \"...\"}")
         var problems = StationDraft.unknownFields(object, allowed: ["satisfaction", "comment"], prefix: "")
         problems += FreeText.problems(in: object)
         problems += nullFields(object)
@@ -181,9 +177,7 @@ public enum ConsumerCommand: Sendable, Hashable {
     /// The body of `POST /v1/complaints/{number}/withdraw`: empty, or `{"reason": "..."}`.
     public static func withdraw(_ body: Data) throws(InvalidInput) -> ConsumerCommand {
         guard !body.allSatisfy({ [0x20, 0x0A, 0x0D, 0x09].contains($0) }) else { return .withdraw(reason: nil) }
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected nothing or {\"reason\": \"...\"}")
-        }
+        let object = try JSONBody.object(body, expected: "nothing or {\"reason\": \"...\"}")
         var problems = StationDraft.unknownFields(object, allowed: ["reason"], prefix: "")
         problems += FreeText.problems(in: object)
         problems += nullFields(object)
@@ -220,9 +214,7 @@ public enum EnterpriseCommand: Sendable, Hashable {
     /// - Throws: ``InvalidInput`` naming the field.
     public static func validate(_ body: Data, action: ComplaintAction) throws(InvalidInput) -> EnterpriseCommand {
         let field = action == .settle ? "agreement" : "reason"
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"\(field)\": \"...\"}")
-        }
+        let object = try JSONBody.object(body, expected: "{\"\(field)\": \"...\"}")
         var problems = StationDraft.unknownFields(object, allowed: [field], prefix: "")
         problems += FreeText.problems(in: object)
         problems += nullFields(object)

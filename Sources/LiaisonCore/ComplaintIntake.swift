@@ -43,6 +43,9 @@ public struct ComplaintIntake: Sendable, Hashable {
     public var consumerName: String
     /// 11-digit mainland mobile.
     public var consumerPhone: String
+    /// Who the consumer is to the filing client (`consumer.id`, e.g. the mini-program's openid):
+    /// opaque, stored only as a keyed hash, so the client can list the consumer's complaints.
+    public var consumerID: String?
     public var merchantName: String
     public var merchantAddress: String?
     /// The merchant's unified social credit code, when the consumer knows it (on the receipt or licence).
@@ -87,7 +90,7 @@ public struct ComplaintIntake: Sendable, Hashable {
 
     private struct Body: Decodable {
         struct Location: Decodable { let lat: Double; let lng: Double; let coordsys: String? }
-        struct Consumer: Decodable { let name: String; let phone: String }
+        struct Consumer: Decodable { let name: String; let phone: String; let id: String? }
         struct Merchant: Decodable { let name: String; let address: String?; let code: String?; let id: String? }
         let location: Location
         let consumer: Consumer
@@ -106,9 +109,7 @@ public struct ComplaintIntake: Sendable, Hashable {
     ///   and what is allowed. Structural problems (unknown or missing fields, wrong types) are
     ///   reported before the values are checked.
     public static func validate(_ body: Data) throws(InvalidInput) -> ComplaintIntake {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"location\", \"consumer\", \"merchant\", \"category\", \"description\", \"preferred_mode\"}")
-        }
+        let object = try JSONBody.object(body, expected: "{\"location\", \"consumer\", \"merchant\", \"category\", \"description\", \"preferred_mode\"}")
         var problems = StationDraft.unknownFields(object, allowed: fields, prefix: "")
         problems += FreeText.problems(in: object)
         for name in required where object[name] == nil || object[name] is NSNull {
@@ -121,7 +122,7 @@ public struct ComplaintIntake: Sendable, Hashable {
         for name in ["preferred_station_id", "preferred_station_fallback"] where object[name] is NSNull {
             problems.append(InvalidParameter(name: name, reason: "is null: leave it out, or give \(name == "preferred_station_id" ? "a station id ADCODE-NNNN" : "true or false")"))
         }
-        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone"])), ("merchant", Set(["name", "address", "code", "id"]))] {
+        for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone", "id"])), ("merchant", Set(["name", "address", "code", "id"]))] {
             if let inner = object[name] as? [String: Any] {
                 problems += StationDraft.unknownFields(inner, allowed: allowed, prefix: name + ".")
                 for (key, value) in inner.sorted(by: { $0.key < $1.key }) where value is NSNull && allowed.contains(key) {
@@ -154,6 +155,9 @@ public struct ComplaintIntake: Sendable, Hashable {
         let phone = MobileNumber.normalized(draft.consumer.phone)
         if phone == nil {
             problems.append(InvalidParameter(name: "consumer.phone", reason: "\"\(draft.consumer.phone)\" is not a mobile number: expected \(MobileNumber.allowed)"))
+        }
+        if let id = draft.consumer.id, !Self.isConsumerID(id) {
+            problems.append(InvalidParameter(name: "consumer.id", reason: "expected \(Self.consumerIDAllowed)"))
         }
         let merchantName = draft.merchant.name.cleaned
         if !Self.fits(draft.merchant.name, trimmed: merchantName, max: 100) {
@@ -203,10 +207,18 @@ public struct ComplaintIntake: Sendable, Hashable {
                                      merchantAddress: merchantAddress?.isEmpty == true ? nil : merchantAddress, merchantCode: draft.merchant.code,
                                      category: category, description: description, preferredMode: mode, amountFen: amountFen)
         intake.merchantID = draft.merchant.id
+        intake.consumerID = draft.consumer.id
         intake.preferredStationID = draft.preferred_station_id
         intake.preferredStationFallback = draft.preferred_station_fallback ?? false
         return intake
     }
+
+    /// A consumer id as clients send it, in `consumer.id` or `X-Consumer-Id`.
+    public static func isConsumerID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    public static let consumerIDAllowed = "1 to 128 printable ASCII characters without spaces: the consumer's id to the client, e.g. the mini-program's openid or a hash of it"
 
     /// Lengths count Unicode code points of the text as sent (as JSON Schema's maxLength does);
     /// the text with its surrounding spaces trimmed must not be empty.

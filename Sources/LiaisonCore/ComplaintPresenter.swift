@@ -16,9 +16,10 @@ public struct ComplaintPresenter: Sendable {
     }
 
     public func json(_ complaint: Complaint, events: [ComplaintEvent], audience: ComplaintView.Audience, snapshot: StationSnapshot,
-                     trackingToken: String? = nil, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil) throws -> Data {
+                     trackingToken: String? = nil, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil,
+                     language: Language = .english) throws -> Data {
         try JSONOutput.encode(ComplaintView(complaint, events: events, snapshot: snapshot, audience: audience, videoBaseURL: videoBaseURL,
                                             trackingToken: trackingToken, links: links, sameMerchantOpen: sameMerchantOpen, courts: courts,
-                                            videoSigner: videoSigner))
+                                            videoSigner: videoSigner, language: language))
     }
 }

@@ -5,6 +5,12 @@ import Geodesy
 ///
 /// The consumer's phone is masked (`138****8000`) for everyone but the staff of the assigned
 /// station's county; the mediator's video link is shown to staff only.
+///
+/// Consumers and enterprises never see what staff wrote for each other or the service wrote
+/// for staff: an event's note only when their own party wrote it, actors as roles
+/// (``publicActor(_:)``), the assignment reason only when the assignment policy wrote it, and an
+/// urgent mark's reason only when it is the intake rule's. Staff see everything. Times are
+/// Asia/Shanghai (`+08:00`) for every audience.
 public struct ComplaintView: Sendable, Encodable {
     public enum Audience: Sendable, Hashable {
         case consumer
@@ -146,11 +152,16 @@ public struct ComplaintView: Sendable, Encodable {
         let to: String
         let station_id: String?
         let note: String?
+        /// Consumers asking in Chinese: the action and the actor's role, in Chinese.
+        let action_label: String?
+        let actor_label: String?
     }
 
     let number: String
     let tracking_token: String?
     let status: String
+    /// Consumers asking in Chinese: the status in Chinese.
+    let status_label: String?
     let category: String
     let category_label: String
     let description: String
@@ -196,19 +207,25 @@ public struct ComplaintView: Sendable, Encodable {
     /// What a consumer whose mediation failed is told.
     public static let failedNextSteps = "调解未能达成协议。您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 继续投诉，也可以依法申请人民法院调解、申请仲裁或提起诉讼。"
 
+    /// What consumers and enterprises see as the reason of an urgent mark staff made (their note is internal).
+    public static let staffUrgentReason = "由站点工作人员列为紧急件"
+
     /// What a consumer whose complaint was not accepted is told, after the reason.
     public static let declinedNextSteps = "如有异议，您可以拨打 12315 或登录全国 12315 平台 (www.12315.cn) 咨询，也可以依法申请仲裁或向人民法院提起诉讼。"
 
     /// - Parameters:
     ///   - trackingToken: given only in the intake response (the one place the token is shown).
     ///   - videoBaseURL: where video rooms live (for example a self-hosted Jitsi).
+    ///   - language: Chinese adds `status_label` and the events' `action_label` and `actor_label` to a consumer's view.
     public init(_ complaint: Complaint, events: [ComplaintEvent], snapshot: StationSnapshot, audience: Audience,
                 videoBaseURL: String, trackingToken: String? = nil, links: ComplaintLinks? = nil, sameMerchantOpen: [ConsumerComplaintRef]? = nil,
-                courts: CourtRegister = .empty, videoSigner: VideoSigner? = nil) {
+                courts: CourtRegister = .empty, videoSigner: VideoSigner? = nil, language: Language = .english) {
         let c = complaint
+        let labelled = audience == .consumer && language == .chinese
         number = c.number
         tracking_token = trackingToken
         status = c.status.rawValue
+        status_label = labelled ? Labels.status(c.status).zh : nil
         category = c.intake.category.rawValue
         category_label = c.intake.category.label
         description = c.intake.description
@@ -234,7 +251,15 @@ public struct ComplaintView: Sendable, Encodable {
                        county_code: s.countyCode, county_name: snapshot.counties.place(of: s).countyName, hours: s.hours,
                        location: Location(shown: s.location, in: c.intake.coordinateSystem))
         }
-        assignment_reason = c.assignmentReason
+        let party: ComplaintParty = switch audience {
+        case .consumer: .consumer
+        case .staff: .staff
+        case .enterprise: .enterprise
+        }
+        // Staff's reassignments, claims, reopenings and retirements write their token's name and
+        // note into the reason; the policy's own reason (system `assign`) names only places.
+        let lastAssignment = events.last { [.assign, .reassign, .claim, .reopen].contains($0.action) }
+        assignment_reason = party == .staff || (lastAssignment?.action == .assign && lastAssignment?.actor == "system") ? c.assignmentReason : nil
         submitted_at = Timestamp.shanghai(c.submittedAt)
         updated_at = Timestamp.shanghai(c.updatedAt)
         deadlines = DeadlinesView(dispatch_by: c.deadlines.dispatchBy.map(Timestamp.shanghai), respond_by: c.deadlines.respondBy.map(Timestamp.shanghai),
@@ -258,17 +283,13 @@ public struct ComplaintView: Sendable, Encodable {
         feedback = c.feedback.map { FeedbackView(satisfaction: $0.satisfaction, comment: $0.comment, at: Timestamp.shanghai($0.at)) }
         next_steps = c.status == .failed || (c.status == .closed && events.contains { $0.action == .fail }) ? Self.failedNextSteps
             : c.decline.map { "不予受理：\($0.reason.label)。" + Self.declinedNextSteps }
-        let party: ComplaintParty = switch audience {
-        case .consumer: .consumer
-        case .staff: .staff
-        case .enterprise: .enterprise
-        }
         direct_train = c.directTrain.map { t in
             DirectTrainView(enterprise: EnterpriseRef(credit_code: t.enterpriseCode, name: t.enterpriseName), settle_by: Timestamp.shanghai(t.settleBy),
                             settlement: t.settlement, offered_at: t.offeredAt.map(Timestamp.shanghai), reply_by: t.replyBy.map(Timestamp.shanghai),
                             outcome: t.outcome?.rawValue, ended_at: t.endedAt.map(Timestamp.shanghai))
         }
-        urgent = c.urgent.map { UrgentView(reason: $0.reason, marked_at: Timestamp.shanghai($0.markedAt), due_by: Timestamp.shanghai($0.dueBy), met_at: $0.metAt.map(Timestamp.shanghai)) }
+        let staffMarkedUrgent = party != .staff && events.contains { $0.action == .mark_urgent }
+        urgent = c.urgent.map { UrgentView(reason: staffMarkedUrgent ? Self.staffUrgentReason : $0.reason, marked_at: Timestamp.shanghai($0.markedAt), due_by: Timestamp.shanghai($0.dueBy), met_at: $0.metAt.map(Timestamp.shanghai)) }
         review = c.review.map { ReviewView(trigger: $0.trigger.rawValue, opened_at: Timestamp.shanghai($0.openedAt), due_by: $0.dueBy.map(Timestamp.shanghai),
                                            finding: $0.finding?.rawValue, found_at: $0.foundAt.map(Timestamp.shanghai)) }
         return_visit = party == .staff ? c.returnVisit.map {
@@ -281,8 +302,13 @@ public struct ComplaintView: Sendable, Encodable {
         let directTrainActions: Set<ComplaintAction> = [.submit, .refer, .settle, .decline, .timeout, .recall, .accept_settlement, .reject_settlement, .lapse, .withdraw]
         let shownEvents = party == .enterprise ? events.filter { directTrainActions.contains($0.action) && ($0.action != .decline || $0.from?.isWithEnterprise == true) } : events
         self.events = shownEvents.map {
-            EventView(id: $0.seq, seq: $0.ordinal, at: Timestamp.shanghai($0.at), actor: party == .staff ? $0.actor : Self.publicActor($0), action: $0.action.rawValue, from: $0.from?.rawValue,
-                      to: $0.to.rawValue, station_id: $0.stationID, note: $0.note)
+            let role = Self.publicActor($0)
+            // Only staff see notes their colleagues and the service wrote (internal: configuration
+            // paths, token names, working notes); the others see the notes their own party wrote.
+            let note = party == .staff || $0.action.party(from: $0.from) == party ? $0.note : nil
+            return EventView(id: $0.seq, seq: $0.ordinal, at: Timestamp.shanghai($0.at), actor: party == .staff ? $0.actor : role.rawValue,
+                             action: $0.action.rawValue, from: $0.from?.rawValue, to: $0.to.rawValue, station_id: $0.stationID, note: note,
+                             action_label: labelled ? Labels.event($0.action, from: $0.from).zh : nil, actor_label: labelled ? role.label.zh : nil)
         }
     }
 }
@@ -290,10 +316,10 @@ public struct ComplaintView: Sendable, Encodable {
 extension ComplaintView {
     /// Who did something, as consumers and enterprises are shown it: `consumer`, `system`,
     /// `enterprise` or `station_staff`, never a token's or key's name.
-    static func publicActor(_ event: ComplaintEvent) -> String {
-        if event.actor == "consumer" || event.actor.hasPrefix("open311:") { return "consumer" }
-        if event.actor == "system" { return "system" }
-        return event.action.party(from: event.from) == .enterprise ? "enterprise" : "station_staff"
+    static func publicActor(_ event: ComplaintEvent) -> Labels.Actor {
+        if event.actor == "consumer" || event.actor.hasPrefix("open311:") { return .consumer }
+        if event.actor == "system" { return .system }
+        return event.action.party(from: event.from) == .enterprise ? .enterprise : .station_staff
     }
 
     /// What `party` may do now: the state machine's actions, less those whose precondition the

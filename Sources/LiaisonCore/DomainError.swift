@@ -24,6 +24,13 @@ public enum Refusal: Sendable, Hashable {
 /// An error the caller can act on: its description says what happened and what is allowed.
 public protocol DomainError: Error, Sendable, CustomStringConvertible {
     var refusal: Refusal { get }
+    /// The description in Chinese, for callers that ask for it (`Accept-Language: zh-CN`);
+    /// nil when only the English one exists (the problem then repeats it after a Chinese title).
+    var chineseDescription: String? { get }
+}
+
+extension DomainError {
+    public var chineseDescription: String? { nil }
 }
 
 extension InvalidInput: DomainError {

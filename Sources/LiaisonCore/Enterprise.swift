@@ -54,9 +54,7 @@ public struct Enterprise: Sendable, Hashable {
     /// ```
     /// - Throws: ``InvalidInput`` naming every bad field.
     public static func validate(_ body: Data, at now: Date) throws(InvalidInput) -> Enterprise {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected {\"credit_code\", \"name\", \"merchant_id\", \"contact\": {\"name\", \"phone\"}}")
-        }
+        let object = try JSONBody.object(body, expected: "{\"credit_code\", \"name\", \"merchant_id\", \"contact\": {\"name\", \"phone\"}}")
         var problems = StationDraft.unknownFields(object, allowed: ["credit_code", "name", "merchant_id", "contact"], prefix: "")
         problems += FreeText.problems(in: object)
         problems += nullFields(object)

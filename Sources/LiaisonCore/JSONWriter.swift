@@ -99,8 +99,14 @@ extension NearestResponse {
             w.string(confidence.rawValue)
             w.raw(",")
         }
+        if let outside = query.distance_to_zhejiang_m {
+            w.raw("\"distance_to_zhejiang_m\":")
+            w.number(outside)
+            w.raw(",")
+        }
         w.raw("\"input\":")
         w.point(query.input)
+        w.raw(query.inside_zhejiang ? ",\"inside_zhejiang\":true" : ",\"inside_zhejiang\":false")
         w.raw(",\"limit\":")
         w.number(query.limit)
         if let mode = query.mode {

@@ -38,6 +38,12 @@ public struct NearestResponse: Sendable, Hashable, Codable {
         public let county_confidence: CountyConfidence?
         /// The other counties the point may be in, nearest first; empty when `inside`.
         public let border_counties: [BorderCounty]?
+        /// Whether a county polygon of Zhejiang holds the point. Outside, the stations are
+        /// still the nearest ones, but no station serves the point and intake refuses it
+        /// (beyond the polygons' 500 m accuracy).
+        public let inside_zhejiang: Bool
+        /// Outside: geodesic metres from the point to the nearest county's boundary, to 0.01 m.
+        public let distance_to_zhejiang_m: Double?
     }
 
     public struct Item: Sendable, Hashable, Codable {
@@ -108,11 +114,15 @@ public struct NearestResponse: Sendable, Hashable, Codable {
     public init(query q: NearestQuery, results: [NearestStation], counties: CountyLocator, ratings: [String: StationRating]? = nil) {
         let home = counties.containing(q.wgs84)
         let check = home.map { counties.borderCheck(q.wgs84, placedIn: $0) }
+        // Only a point outside pays for the distance to every county's boundary.
+        var outsideBy: Double?
+        if home == nil, case .outside(_, let distance)? = counties.locate(q.wgs84) { outsideBy = rounded(distance, 2) }
         query = Query(
             input: Point(lat: q.point.latitude, lng: q.point.longitude, coordsys: q.coordinateSystem),
             wgs84: Point(lat: rounded(q.wgs84.latitude, 9), lng: rounded(q.wgs84.longitude, 9), coordsys: nil),
             limit: q.limit, mode: q.mode, county: q.countyCode, radius_km: q.radiusKilometers,
-            point_county_code: home?.adcode, county_confidence: check?.confidence, border_counties: check?.candidates.map(BorderCounty.init))
+            point_county_code: home?.adcode, county_confidence: check?.confidence, border_counties: check?.candidates.map(BorderCounty.init),
+            inside_zhejiang: home != nil, distance_to_zhejiang_m: outsideBy)
         stations = Self.items(results, in: q.coordinateSystem, counties: counties, ratings: ratings)
     }
 

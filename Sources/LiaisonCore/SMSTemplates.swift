@@ -56,8 +56,11 @@ public enum SMSTemplates {
     ///   - station: looks a station up by id (the snapshot's).
     ///   - court: looks a court up by id (for a hand-off).
     ///   - enterprisePhone: the complaints contact of the complaint's direct-train enterprise.
+    ///   - consumerLink: the mini-program page of a complaint, `{number}` standing for its
+    ///     number: the consumer's texts end with it when it fits in ``maxCharacters``.
     public static func messages(for events: [ComplaintEvent], complaint: Complaint, station: (String) -> Station?,
-                                court: (String) -> Court? = { _ in nil }, enterprisePhone: String? = nil) -> [SMSMessage] {
+                                court: (String) -> Court? = { _ in nil }, enterprisePhone: String? = nil,
+                                consumerLink: String? = nil) -> [SMSMessage] {
         var messages: [SMSMessage] = []
         for (i, event) in events.enumerated() {
             let later = events[(i + 1)...]
@@ -68,7 +71,8 @@ public enum SMSTemplates {
             if event.action == .submit, later.contains(where: { $0.action == .refer }) { continue }
             let assigned = event.stationID.flatMap(station)
             let handedOn = events[..<i].contains { handingOn.contains($0.action) && $0.action != .submit }
-            if let text = consumerText(event, complaint: complaint, station: assigned, afterRefusal: handedOn, court: court) {
+            if let text = consumerText(event, complaint: complaint, station: assigned, afterRefusal: handedOn, court: court)
+                .map({ linked($0, consumerLink, number: complaint.number) }) {
                 messages.append(SMSMessage(id: "\(complaint.number)-\(event.seq)-c", number: complaint.number, eventSeq: event.seq, recipient: .consumer,
                                            phone: complaint.intake.consumerPhone, template: "consumer.\(event.action.rawValue)", text: text))
             }
@@ -87,6 +91,15 @@ public enum SMSTemplates {
             }
         }
         return messages
+    }
+
+    /// `text` ending with the complaint's page (`查看详情：URL`) when there is one and it fits in
+    /// ``maxCharacters``; else `text` as it is (a third SMS segment costs more than the link is worth,
+    /// and the consumer can open the mini-program and find the complaint by its number).
+    static func linked(_ text: String, _ template: String?, number: String) -> String {
+        guard let template else { return text }
+        let withLink = text + "查看详情：" + template.replacingOccurrences(of: "{number}", with: number)
+        return withLink.count <= maxCharacters ? withLink : text
     }
 
     static func consumerText(_ event: ComplaintEvent, complaint c: Complaint, station: Station?, afterRefusal: Bool,

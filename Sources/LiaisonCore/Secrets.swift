@@ -91,6 +91,23 @@ public struct TrackingKey: Sendable {
         "trk_" + Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: key))
     }
 
+    /// What the store keeps of a consumer's id: an HMAC under this key of the client's name and
+    /// the id, lower-case hex. The id (an openid) is never stored, and one client's consumer
+    /// cannot be looked up under another client's name.
+    public func consumerKey(client: String, consumerID: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data("consumer\u{0}\(client)\u{0}\(consumerID)".utf8), using: key)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The secret status callbacks to client `client` are signed with: `cbs_` and the
+    /// HMAC-SHA-256 of `liaison callback secret:NAME` under this key (base64url). Derived, never
+    /// stored, so the database alone cannot forge a callback; the label keeps it apart from
+    /// tracking tokens (whose input is a complaint number). The same name under the same key
+    /// gives the same secret: a new secret means a new client name.
+    public func callbackSecret(client: String) -> String {
+        "cbs_" + Base64URL.encode(HMAC<SHA256>.authenticationCode(for: Data("liaison callback secret:\(client)".utf8), using: key))
+    }
+
     /// What the store keeps of a token: its SHA-256, lower-case hex.
     public static func digest(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()

@@ -49,9 +49,7 @@ public enum StationDraft {
 
     /// Parses a JSON object body into a dictionary, or says why it is not one.
     public static func object(from body: Data) throws(InvalidInput) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw InvalidInput(name: "body", reason: "not a JSON object: expected a JSON object with the station's fields")
-        }
+        let object = try JSONBody.object(body, expected: "a JSON object with the station's fields")
         return object
     }
 

@@ -84,7 +84,9 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + CoverageController(finder: s.finder).endpoints
         + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings, limits: limits).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
-        + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics).endpoints
+        + ClientsController(callbacks: s.callbacks, tokens: s.tokens, key: s.complaints.settings.trackingKey, settings: settings).endpoints
+        + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics, minFreeDiskBytes: settings.minFreeDiskBytes).endpoints
+        + LabelsController().endpoints
         + OGCController(finder: s.finder, publicURL: settings.publicURL, calendar: { s.complaints.clock.calendar }).endpoints
         + ConsoleController(auth: StaffAuthenticator(authenticator: s.tokens, publicURL: settings.publicURL), finder: s.finder, settings: settings,
                             assets: ConsoleAssets(leafletDirectory: settings.console.leafletDirectory)).endpoints
@@ -96,4 +98,4 @@ public func routeTable(services: LiaisonServices, settings: ServerSettings) -> R
 }
 
 /// Reported in `liaison_build_info`.
-public let liaisonVersion = "0.3.1"
+public let liaisonVersion = "0.4.0"

@@ -19,6 +19,9 @@ enum Access: Sendable, Hashable, CaseIterable {
     case staffIfBearer
     /// A client key (`X-Client-Key`) and its quota: complaint intake (``ClientIntakeMiddleware``).
     case client
+    /// A client key (`X-Client-Key`), always, without the intake quota: a client's own reads
+    /// (its consumers' complaints), which anonymous intake never opens.
+    case clientKey
 }
 
 /// Authenticates the bearer token an endpoint's ``Access`` asks for and hands the caller to the
@@ -43,6 +46,12 @@ struct BearerAuthentication: RouterMiddleware {
             if request.headers[.authorization] != nil || ConsoleSession.id(in: request) != nil { context.caller = try await auth.staff(request) }
         case .client:
             break   // ClientIntakeMiddleware
+        case .clientKey:
+            guard let key = request.headers[Limits.clientKeyHeader] else {
+                throw Problem(status: .unauthorized, kind: "unauthorized", title: "Unauthorized",
+                              detail: "this endpoint needs an X-Client-Key header: a client key from `liaison clients create`")
+            }
+            context.caller = try await auth.client(key)
         }
         return try await next(request, context)
     }

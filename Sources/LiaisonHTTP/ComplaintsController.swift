@@ -15,10 +15,12 @@ struct ComplaintsController {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
     static let trackingToken = HTTPField.Name("X-Tracking-Token")!
+    static let keyRequired = "is required: a key unique to this complaint (1 to 128 printable ASCII characters without spaces, e.g. a UUID), sent again unchanged when the same filing is retried"
 
     var endpoints: [Endpoint] {
         [
             Endpoint(method: .post, path: "/v1/complaints", access: .client, handler: submit),
+            .get("/v1/consumers/{consumer_id}/complaints", access: .clientKey, consumerComplaints),
             .get("/v1/complaints/{number}", access: .staffIfBearer, show),
             Endpoint(method: .post, path: "/v1/complaints/{number}/events", access: .staff, handler: staffAction),
             Endpoint(method: .post, path: "/v1/complaints/{number}/feedback", handler: feedback),
@@ -36,11 +38,15 @@ struct ComplaintsController {
     }
 
     @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Required since 0.4: without a key, a retry after a lost answer files a second complaint.
+        guard let key = request.headers[Self.idempotencyKey] else {
+            throw Problem.invalid(InvalidInput(name: "Idempotency-Key", reason: Self.keyRequired))
+        }
         let body = try await collectBody(request, settings: settings)
-        let key = request.headers[Self.idempotencyKey]
         let desk = self.desk
         let client = context.caller?.name ?? "~"
-        let submitted = try await blocking { try ComplaintFiling.submit(body, idempotencyKey: key, client: client, to: desk) }
+        let consumer = request.headers[Limits.consumerIDHeader]   // checked by ClientIntakeMiddleware
+        let submitted = try await blocking { try ComplaintFiling.submit(body, idempotencyKey: key, client: client, consumerID: consumer, to: desk) }
         var headers = HTTPFields()
         headers[.location] = "/v1/complaints/\(submitted.number)"
         if submitted.replayed { headers[Self.replayed] = "true" }
@@ -63,7 +69,10 @@ struct ComplaintsController {
         }
         let token = try trackingToken(request)
         guard let (complaint, events) = try await blocking({ try desk.track(number, token: token ?? "") }) else { throw notFound(number) }
-        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer), status: .ok, headers: JSONResponse.noStore)
+        let language = Language(request)
+        var headers = JSONResponse.noStore
+        headers.append(contentsOf: language.headers)
+        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer, language: language), status: .ok, headers: headers)
     }
 
     @Sendable func staffAction(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -100,6 +109,60 @@ struct ComplaintsController {
 
     @Sendable func rejectSettlement(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await consumerAction(request, context: context) { body throws(InvalidInput) in try ConsumerCommand.rejectSettlement(body) }
+    }
+
+    /// A consumer's complaints as their client lists them, each with its tracking token.
+    struct ConsumerComplaints: Encodable {
+        struct Item: Encodable {
+            struct Station: Encodable { let id: String; let name: String }
+            let number: String
+            let status: String
+            let mode: String
+            let category: String
+            let merchant_name: String
+            /// The station it is with now; absent while none is (waiting, with the enterprise, declined).
+            let station: Station?
+            let submitted_at: String
+            let updated_at: String
+            /// The complaint's tracking token: what `GET /v1/complaints/{number}` and the
+            /// consumer's actions take. Derived again each time, never stored.
+            let tracking_token: String
+            let href: String
+        }
+        let complaints: [Item]
+        /// The `after` of the next page; absent on the last.
+        let next: String?
+    }
+
+    /// A client's consumer's complaints, newest first: how a mini-program shows "my complaints",
+    /// and how a consumer who lost a tracking token gets it back. Only complaints this client
+    /// filed with this `consumer.id` (or `X-Consumer-Id`) are listed.
+    @Sendable func consumerComplaints(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = try context.authenticated()
+        // The id as the client sent it in `consumer.id`: a path segment carries `/`, `%`… percent-encoded.
+        let raw = context.parameters.get("consumer_id") ?? ""
+        let consumerID = raw.removingPercentEncoding ?? raw
+        var query = QueryReader(request, allowed: ["after", "limit"])
+        if !ComplaintIntake.isConsumerID(consumerID) {
+            query.add(InvalidParameter(name: "consumer_id", reason: "expected \(ComplaintIntake.consumerIDAllowed)"))
+        }
+        let limit = query.limit(default: 20, max: 100)
+        let after = query.complaintCursor()
+        try query.check()
+        let desk = self.desk
+        let found = try await blocking { try desk.consumerComplaints(client: client.name, consumerID: consumerID, after: after, limit: limit + 1) }
+        let page = Array(found.prefix(limit))
+        let names = desk.finder.snapshot
+        let items = page.map { c in
+            ConsumerComplaints.Item(
+                number: c.number, status: c.status.rawValue, mode: c.mode.rawValue, category: c.intake.category.rawValue,
+                merchant_name: c.intake.merchantName,
+                station: c.stationID.map { ConsumerComplaints.Item.Station(id: $0, name: names.station(id: $0)?.name ?? $0) },
+                submitted_at: Timestamp.shanghai(c.submittedAt), updated_at: Timestamp.shanghai(c.updatedAt),
+                tracking_token: desk.settings.trackingKey.token(for: c.number), href: "/v1/complaints/\(c.number)")
+        }
+        return try JSONResponse.encoding(ConsumerComplaints(complaints: items, next: found.count > limit ? page.last?.number : nil),
+                                         status: .ok, headers: JSONResponse.noStore)
     }
 
     struct QueueListResponse: Encodable {
@@ -143,7 +206,8 @@ struct ComplaintsController {
         do { command = try parse(body) } catch { throw Problem.invalid(error) }
         let desk = self.desk
         guard let (complaint, events) = try await blocking({ try desk.act(on: number, command, token: token ?? "") }) else { throw notFound(number) }
-        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer), status: .ok)
+        let language = Language(request)
+        return JSONResponse.make(try desk.render(complaint, events: events, audience: .consumer, language: language), status: .ok, headers: language.headers)
     }
 
     struct QueueResponse: Encodable {

@@ -96,6 +96,14 @@ struct EdgeMiddleware: RouterMiddleware {
             return problem
         case let error as any DomainError:
             return Problem(error)
+        case let error where StoreNotWritable.classify(error) != nil:
+            // Not a bug and not the client's: the operator must free space or remount; nothing was written.
+            let refusal = StoreNotWritable.classify(error)!
+            logger.error("store refuses writes", metadata: ["error": "\(refusal)", "http.path": "\(request.uri.path)"])
+            var headers = HTTPFields()
+            headers[.retryAfter] = "60"
+            return Problem(status: .serviceUnavailable, kind: "storage-unavailable", title: "Service unavailable",
+                           detail: "the database cannot take writes just now (\(refusal)): nothing was done; try again later", headers: headers)
         case let error as StoreUnavailable:
             // Not a bug and not the client's: the database is down or restarting. Retry shortly.
             logger.warning("store unavailable", metadata: ["error": "\(error)", "http.path": "\(request.uri.path)"])

@@ -3,7 +3,11 @@ import HTTPTypes
 import Hummingbird
 import LiaisonCore
 
-/// An error answered as `application/problem+json` (RFC 9457).
+/// An error answered as `application/problem+json` (RFC 9457), in English unless the caller
+/// prefers Chinese (`Accept-Language: zh-CN`): then the title is the type's Chinese title
+/// (``Labels/problems``) and the detail the error's Chinese description, or for the errors
+/// that have none, the Chinese title followed by the English detail. Every problem says its
+/// `Content-Language` and `Vary: Accept-Language`.
 ///
 /// ```json
 /// {"type":"https://liaison.example/problems/invalid-parameters","title":"Invalid parameters","status":400,
@@ -15,6 +19,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var kind: String
     public var title: String
     public var detail: String
+    /// The detail in Chinese, when the error has one (``DomainError/chineseDescription``).
+    public var chineseDetail: String?
     public var invalidParameters: [InvalidParameter] = []
     public var headers: HTTPFields = [:]
     /// For a rejected import: every bad feature with its own problems.
@@ -50,6 +56,11 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     /// The one mapping of domain errors to problems.
     public init(_ error: any DomainError) {
+        self.init(refusing: error)
+        chineseDetail = error.chineseDescription
+    }
+
+    private init(refusing error: any DomainError) {
         let detail = error.description
         switch error.refusal {
         case .invalidInput:
@@ -87,12 +98,29 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let features: [FeatureProblem]?
     }
 
+    /// The title, detail and parameters in `language`. In Chinese each parameter's reason is
+    /// translated where its shape is known (``Labels/chinese(reason:)``); the values, lists and
+    /// examples inside it, and the features of a rejected import, stay English.
+    func text(in language: Language) -> (title: String, detail: String, parameters: [InvalidParameter]) {
+        guard language == .chinese else { return (title, detail, invalidParameters) }
+        let title = Labels.problemTitle(kind: kind, status: Int(status.code))
+        let detail = chineseDetail ?? (invalidParameters.isEmpty ? "\(title)：\(self.detail)" : Labels.chineseDetail(invalidParameters))
+        // A parameter whose reason is the whole detail (outside-service-area) takes the Chinese detail.
+        let parameters = invalidParameters.map {
+            InvalidParameter(name: $0.name, reason: $0.reason == self.detail ? detail : Labels.chinese(reason: $0.reason))
+        }
+        return (title, detail, parameters)
+    }
+
     public func response(from request: Request, context: some RequestContext) -> Response {
         let requestID = (context as? AppRequestContext)?.requestID
-        let body = Body(type: Self.typeBase + kind, title: title, status: Int(status.code), detail: detail,
+        let language = Language(request)
+        let text = text(in: language)
+        let body = Body(type: Self.typeBase + kind, title: text.title, status: Int(status.code), detail: text.detail,
                         instance: request.uri.path, request_id: requestID,
-                        invalid_params: invalidParameters.isEmpty ? nil : invalidParameters, features: features)
+                        invalid_params: text.parameters.isEmpty ? nil : text.parameters, features: features)
         var headers = headers
+        headers.append(contentsOf: language.headers)
         headers[.contentType] = "application/problem+json"
         // Encoding these few strings and numbers cannot fail; the fallback is for form's sake.
         let bytes = (try? JSONOutput.encode(body)) ?? Data("{\"status\":\(status.code)}".utf8)

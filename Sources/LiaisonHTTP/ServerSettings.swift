@@ -43,6 +43,9 @@ public struct ServerSettings: Sendable {
     public var console = ConsoleSettings()
     /// Proxies (by IP address) whose `X-Forwarded-For` names the client for per-address limits.
     public var trustedProxies: Set<String> = ["127.0.0.1", "::1"]
+    /// `/readyz` is 503 when the database's disk has less free (`--min-free-disk-mb`): room
+    /// for the WAL to grow and a checkpoint to run before writes start failing.
+    public var minFreeDiskBytes: Int64 = 64 * 1_048_576
 
     public init(host: String = "127.0.0.1", port: Int = 8080, idleTimeoutSeconds: Int64 = 30, maxConnections: Int = 4096,
                 maxURIBytes: Int = 8192, maxHeaderBytes: Int = 16384, maxBodyBytes: Int = ServerSettings.defaultMaxBodyBytes,

@@ -9,6 +9,8 @@ struct ServiceController {
     let health: any StoreHealth
     let outbox: any OutboxStore
     let metrics: HTTPMetrics
+    /// Free disk below this is not ready (`--min-free-disk-mb`).
+    let minFreeDiskBytes: Int64
 
     var endpoints: [Endpoint] {
         [.get("/healthz", healthz), .get("/readyz", readyz), .get("/metrics", exposition), .get("/openapi.json", openAPI)]
@@ -25,23 +27,38 @@ struct ServiceController {
         JSONResponse.make(Array(try JSONOutput.encode(Status(status: "ok", stations: nil, detail: nil))), for: request, cacheable: false)
     }
 
-    /// The index is loaded and the database answers.
+    /// The index is loaded, the database answers and can take writes, and its disk has room:
+    /// else 503 with `Retry-After`, so a balancer sends intake elsewhere until it recovers.
     @Sendable func readyz(_ request: Request, context: AppRequestContext) async throws -> Response {
         let stations = finder.snapshot.activeCount
         var problem: String?
         if stations == 0 { problem = "the station index is empty" }
         // Off the event loop: a database that does not answer makes the ping wait (at most 5 s).
-        let health = self.health
-        do { try await blocking { try health.ping() } } catch { problem = "the database does not answer: \(error)" }
+        let health = self.health, minFree = minFreeDiskBytes
+        do {
+            try await blocking { try health.ping() }
+            try await blocking { try health.checkWritable(minFreeBytes: minFree) }
+        } catch let refusal as StoreNotWritable {
+            problem = "the database cannot take writes: \(refusal)"
+        } catch {
+            problem = "the database does not answer: \(error)"
+        }
         let body = Array(try JSONOutput.encode(Status(status: problem == nil ? "ready" : "not ready", stations: stations, detail: problem)))
         var response = JSONResponse.make(body, for: request, cacheable: false)
-        if problem != nil { response.status = .serviceUnavailable }
+        if problem != nil {
+            response.status = .serviceUnavailable
+            response.headers[.retryAfter] = "30"
+        }
         return response
     }
 
     @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let outbox = self.outbox
+        let outbox = self.outbox, health = self.health
         metrics.outbox(try await blocking { try outbox.waitingAndFailed() })
+        let oldest = try await blocking { try outbox.oldestPending() }
+        let storage = health.storageBytes()
+        metrics.scraped(HTTPMetrics.Scrape(oldestPendingText: oldest, databaseBytes: storage?.database, walBytes: storage?.wal,
+                                           freeDiskBytes: storage?.freeDisk))
         // The register as this process queries it now, not as it was at start-up.
         metrics.indexed(stations: finder.snapshot.activeCount)
         return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)

@@ -7,7 +7,7 @@ import PostgresNIO
 /// recorded in `liaison_migrations` (the SQLite store keeps its own list: the two
 /// schemas say the same things with each database's own means).
 /// The PostgreSQL schema this build makes and reads: its last migration (`liaison --version`).
-public let postgresSchemaVersion = "v7 complaint search"
+public let postgresSchemaVersion = "v9 consumer ids"
 
 enum PostgresMigrations {
     static let all: [(name: String, sql: [String])] = [
@@ -177,6 +177,47 @@ enum PostgresMigrations {
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             "CREATE INDEX complaints_search_description ON complaints USING gin (lower(description) gin_trgm_ops)",
             "CREATE INDEX complaints_search_merchant ON complaints USING gin (lower(merchant_name) gin_trgm_ops)",
+        ]),
+        ("v8 client callbacks", [
+            // Status callbacks, as the SQLite store keeps them ("v12 client callbacks"): a
+            // client's URL (the signing secret is derived, never stored) and one delivery per event.
+            """
+            CREATE TABLE client_callbacks (
+                client     text PRIMARY KEY,
+                url        text NOT NULL,
+                updated_at liaison_time NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE callback_outbox (
+                id               text PRIMARY KEY,
+                number           text NOT NULL REFERENCES complaints(number),
+                event_seq        bigint NOT NULL REFERENCES complaint_events(seq),
+                client           text NOT NULL,
+                body             text NOT NULL,
+                status           text NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                attempts         bigint NOT NULL DEFAULT 0,
+                next_attempt_at  liaison_time NOT NULL,
+                last_error       text,
+                created_at       liaison_time NOT NULL,
+                sent_at          liaison_time,
+                claimed_by       text,
+                claim_expires_at liaison_time
+            )
+            """,
+            "CREATE INDEX callback_outbox_due ON callback_outbox(next_attempt_at) WHERE status = 'pending'",
+            "CREATE INDEX callback_outbox_by_number ON callback_outbox(number)",
+            "CREATE INDEX callback_outbox_by_client ON callback_outbox(client) WHERE status = 'pending'",
+        ]),
+        ("v9 consumer ids", [
+            // As the SQLite store's v13: a client's consumer's complaints, the id as a keyed hash.
+            """
+            CREATE TABLE consumer_complaints (
+                number       text PRIMARY KEY REFERENCES complaints(number),
+                consumer_key text NOT NULL CHECK (length(consumer_key) = 64)
+            )
+            """,
+            "CREATE INDEX consumer_complaints_by_consumer ON consumer_complaints(consumer_key, number)",
         ]),
     ]
 

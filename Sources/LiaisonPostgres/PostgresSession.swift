@@ -164,6 +164,10 @@ public struct PostgresError: Error, CustomStringConvertible {
         if state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
             return StoreUnavailable("the database is unavailable: \(refused.message) (SQLSTATE \(state))")
         }
+        // disk_full, read_only_sql_transaction (a standby, or default_transaction_read_only).
+        if ["53100", "25006"].contains(state) {
+            return StoreNotWritable("the database refuses writes: \(refused.message) (SQLSTATE \(state))")
+        }
         return refused
     }
 }

@@ -68,6 +68,19 @@ extension ComplaintDesk {
         constantTimeEquals(Array(a.utf8), Array(b.utf8))
     }
 
+    /// The complaints `client`'s consumer `consumerID` filed, newest first: `limit` of them, after
+    /// (older than) the number `after` when given. Each is sent with its tracking token (derived,
+    /// never stored), so a consumer who lost one can still follow the complaint.
+    public func consumerComplaints(client: String, consumerID: String, after: String?, limit: Int) throws -> [Complaint] {
+        let key = settings.trackingKey.consumerKey(client: client, consumerID: consumerID)
+        return try database.reading { db in
+            try ComplaintRecord.fetchAll(db, sql: """
+                SELECT \(ComplaintRecord.columns("c")) FROM consumer_complaints k JOIN complaints c ON c.number = k.number
+                WHERE k.consumer_key = ? AND k.number < ? ORDER BY k.number DESC LIMIT \(limit)
+                """, arguments: [key, after ?? "~"]).map { try $0.complaint() }
+        }
+    }
+
     /// The complaints an Open311 client filed: by number, or by category and submission period;
     /// newest first.
     public func clientComplaints(client: String, numbers: [String]?, category: ComplaintCategory?, from: Date?, to: Date?,

@@ -51,11 +51,14 @@ extension ComplaintDesk {
     /// Files a complaint: numbers it, assigns it and stores it with its first events and texts.
     /// `respond` renders its first answer inside the same transaction; with `replay`, the
     /// answer is kept (opaque bytes) under the key, and a retry with the same key and
-    /// fingerprint gets those bytes back without filing again.
+    /// fingerprint gets those bytes back without filing again. `client` is the client key's
+    /// name that filed it (nil: anonymous or the CLI): its status callbacks get the events.
     ///
+    /// - Parameter client: the filing client's name (`~` anonymous, `~cli` the CLI): the scope of
+    ///   the intake's consumer id, so each client lists only its own consumers' complaints.
     /// - Throws: ``OutsideServiceArea``, ``RateLimited``, ``IdempotencyConflict`` (the key
     ///   came with another body before).
-    public func file(_ intake: ComplaintIntake, replay: Replay?, respond: (Filed) throws -> Data) throws -> Submitted {
+    public func file(_ intake: ComplaintIntake, client: String?, replay: Replay?, respond: (Filed) throws -> Data) throws -> Submitted {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writing { db in
             // On PostgreSQL two retries with one key may arrive at once: they take turns on the
@@ -75,7 +78,7 @@ extension ComplaintDesk {
                 let token = settings.trackingKey.token(for: number)
                 return Submitted(body: Self.replacing(Self.tokenMarker, with: Data(token.utf8), in: row["response"]), number: number, replayed: true)
             }
-            let filed = try file(intake, client: nil, in: db)
+            let filed = try file(intake, client: client, actor: "consumer", in: db)
             let token = settings.trackingKey.token(for: filed.complaint.number)
             let response = try respond(Filed(complaint: filed.complaint, trackingToken: token,
                                              events: try ComplaintRecord.events(db, number: filed.complaint.number),
@@ -97,14 +100,14 @@ extension ComplaintDesk {
     public func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent]) {
         _ = try finder.snapshot.counties.servingCounty(of: intake.location)
         return try database.writing { db in
-            let filed = try file(intake, client: client, in: db)
+            let filed = try file(intake, client: client, actor: "open311:\(client)", in: db)
             return (filed.complaint, try ComplaintRecord.events(db, number: filed.complaint.number))
         }
     }
 
     /// Inside the intake transaction: numbers, places, links and assigns a complaint, and stores
     /// it with its first events and texts.
-    func file(_ intake: ComplaintIntake, client: String?, in db: any SQLSession)
+    func file(_ intake: ComplaintIntake, client: String?, actor: String, in db: any SQLSession)
         throws -> (complaint: Complaint, snapshot: StationSnapshot, sameMerchantOpen: [ConsumerComplaintRef]) {
         // The stations as committed now: another process may have changed the register.
         let snapshot = try current(in: db)
@@ -135,7 +138,7 @@ extension ComplaintDesk {
         }
         // An urgent complaint goes to a station at once, never first to the enterprise.
         let enterprise = complaint.urgent == nil ? try EnterpriseRecord.enrolled(code: intake.merchantCode, merchantID: intake.merchantID, in: db) : nil
-        var events = [ComplaintEvent(at: at, actor: client.map { "open311:\($0)" } ?? "consumer", action: .submit, from: nil, to: .submitted, stationID: nil,
+        var events = [ComplaintEvent(at: at, actor: actor, action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
         if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
             // With the enterprise; no station yet, and no station clocks until it leaves. A chosen
@@ -149,6 +152,10 @@ extension ComplaintDesk {
                          fallback: intake.preferredStationFallback, snapshot: snapshot, at: at, events: &events, in: db)
         }
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
+        if let id = intake.consumerID {
+            try db.execute(sql: "INSERT INTO consumer_complaints (number, consumer_key) VALUES (?, ?)",
+                           arguments: [complaint.number, settings.trackingKey.consumerKey(client: client ?? "~", consumerID: id)])
+        }
         return (complaint, snapshot, sameMerchantOpen)
     }
 
@@ -301,5 +308,12 @@ public struct PreferredStationIneligible: DomainError {
     public var description: String {
         "preferred_station_id \(passedOver.station.id) cannot take this complaint (\(passedOver.reason.rawValue)): \(passedOver.detail); "
             + "choose another station, leave preferred_station_id out, or send preferred_station_fallback: true to let the rule choose"
+    }
+
+    public var chineseDescription: String? {
+        let why: [PassedOver.Reason: String] = [.otherCounty: "不在本区县", .modeNotOffered: "不提供所选调解方式", .atCapacity: "受理已满",
+                                                .retired: "已撤销", .refused: "曾退回该投诉", .outOfReach: "距离超出受理范围"]
+        return "所选联络站 \(passedOver.station.id) 无法受理该投诉（\(why[passedOver.reason] ?? passedOver.reason.rawValue)）："
+            + "请改选其他联络站、不指定联络站，或发送 preferred_station_fallback: true 由系统分派"
     }
 }

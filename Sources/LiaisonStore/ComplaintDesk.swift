@@ -28,6 +28,9 @@ public final class ComplaintDesk: Sendable {
         public var trackingKey: TrackingKey
         /// Signs video join links per role (`--video-jwt-secret-file`); nil: bare room links.
         public var videoSigner: VideoSigner?
+        /// The mini-program page of a complaint, `{number}` standing for its number
+        /// (`--consumer-link`): the consumer's texts end with it when it fits.
+        public var consumerLink: String?
 
         public static let defaultVideoBaseURL = "https://meet.liaison.zj"
 
@@ -131,8 +134,13 @@ public final class ComplaintDesk: Sendable {
         } : nil
         let courts = settings.courts
         let messages = SMSTemplates.messages(for: stored, complaint: complaint, station: { snapshot.station(id: $0) },
-                                             court: { courts.court(id: $0) }, enterprisePhone: enterprisePhone)
+                                             court: { courts.court(id: $0) }, enterprisePhone: enterprisePhone, consumerLink: settings.consumerLink)
         try SMSOutbox.enqueue(messages, at: at, in: db)
+        // The filing client's status callbacks, in the same transaction: each event is POSTed at least once.
+        let presenter = settings.presenter
+        try CallbackOutbox.enqueue(stored, complaint: complaint, at: at, in: db) {
+            try presenter.json(complaint, events: try ComplaintRecord.events(db, number: complaint.number), audience: .consumer, snapshot: snapshot)
+        }
     }
 
     /// What staff see of a complaint's relations (its repeat link, the consumer's other

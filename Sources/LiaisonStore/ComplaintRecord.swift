@@ -13,6 +13,10 @@ struct ComplaintRecord: LiaisonRecord {
     static var databaseSelection: [any SQLSelectable] { Columns.allCases.filter { $0 != .geom } }
     /// The same selection for statements written in SQL (e.g. with `INDEXED BY`).
     static let columns = Columns.allCases.filter { $0 != .geom }.map(\.rawValue).joined(separator: ", ")
+    /// The same columns of the table as it is named (aliased) in a join.
+    static func columns(_ table: String) -> String {
+        Columns.allCases.filter { $0 != .geom }.map { "\(table).\($0.rawValue)" }.joined(separator: ", ")
+    }
 
     var number: String
     var trackingDigest: String

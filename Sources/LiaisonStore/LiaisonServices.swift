@@ -18,6 +18,8 @@ public struct LiaisonServices: Sendable {
     public let complaints: any StaffComplaintStore
     public let serviceLevels: any ServiceLevelStore
     public let outbox: any OutboxStore
+    /// Clients' callback URLs and the status callbacks waiting to be POSTed.
+    public let callbacks: any CallbackStore
     public let tokens: any TokenStore
     public let reports: any ReportStore
     public let enterprises: any EnterpriseStore
@@ -49,6 +51,7 @@ public struct LiaisonServices: Sendable {
         self.complaints = desk
         serviceLevels = desk
         outbox = SMSOutbox(database: store)
+        callbacks = CallbackOutbox(database: store)
         self.tokens = tokens
         reports = ComplaintReports(database: store, finder: finder, formula: complaints.serviceClock.rules.ratings)
         enterprises = EnterpriseRegister(desk: desk)

@@ -3,7 +3,7 @@ import LiaisonCore
 
 /// The schema this build makes and reads: its last migration (`liaison --version` says it; a
 /// test keeps it equal to the migrator's last).
-public let sqliteSchemaVersion = "v11 complaint search"
+public let sqliteSchemaVersion = "v13 consumer ids"
 
 /// The schema, as named migrations. Never edit one that has shipped; add a new one.
 enum Migrations {
@@ -622,6 +622,50 @@ enum Migrations {
                 CREATE TRIGGER complaint_search_delete AFTER DELETE ON complaints BEGIN
                     DELETE FROM complaint_search WHERE number = old.number;
                 END;
+                """)
+        }
+
+        migrator.registerMigration("v12 client callbacks") { db in
+            // Status callbacks: a client's URL (the signing secret is derived from the server
+            // key, never stored) and one delivery per event of a complaint it filed, written in
+            // the event's transaction and claimed, retried and failed as texts are.
+            try db.execute(sql: """
+                CREATE TABLE client_callbacks (
+                    client     TEXT PRIMARY KEY NOT NULL,
+                    url        TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE TABLE callback_outbox (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    number           TEXT NOT NULL REFERENCES complaints(number),
+                    event_seq        INTEGER NOT NULL REFERENCES complaint_events(seq),
+                    client           TEXT NOT NULL,
+                    body             TEXT NOT NULL,
+                    status           TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  TEXT NOT NULL,
+                    last_error       TEXT,
+                    created_at       TEXT NOT NULL,
+                    sent_at          TEXT,
+                    claimed_by       TEXT,
+                    claim_expires_at TEXT
+                );
+                CREATE INDEX callback_outbox_due ON callback_outbox(next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX callback_outbox_by_number ON callback_outbox(number);
+                CREATE INDEX callback_outbox_by_client ON callback_outbox(client) WHERE status = 'pending';
+                """)
+        }
+
+        migrator.registerMigration("v13 consumer ids") { db in
+            // Which complaints a client's consumer filed (`consumer.id`, e.g. an openid), so the
+            // client can list them: the id only as a keyed hash (``TrackingKey/consumerKey``).
+            // Numbers sort as they were given (ZJ-day-counter), so newest first is number order.
+            try db.execute(sql: """
+                CREATE TABLE consumer_complaints (
+                    number       TEXT PRIMARY KEY REFERENCES complaints(number),
+                    consumer_key TEXT NOT NULL CHECK (length(consumer_key) = 64)
+                );
+                CREATE INDEX consumer_complaints_by_consumer ON consumer_complaints(consumer_key, number);
                 """)
         }
 

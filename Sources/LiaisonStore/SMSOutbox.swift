@@ -111,6 +111,42 @@ public final class SMSOutbox: Sendable {
         }
     }
 
+    /// Puts the texts that failed for good back in the queue, due `at`, with their attempts
+    /// counted from zero (`liaison notify --retry-failed`, once the gateway is fixed); only those
+    /// queued at or after `since` when given. Returns how many; in batches, each its own
+    /// transaction, so a large backlog never holds the write lock long.
+    public func requeueFailed(since: Date?, at: Date) throws -> Int {
+        try Self.requeueFailed(table: "sms_outbox", since: since, at: at, in: database)
+    }
+
+    /// The same for any outbox table of this shape (texts, status callbacks).
+    public static func requeueFailed(table: String, since: Date?, at: Date, in database: any SQLStore) throws -> Int {
+        var total = 0
+        while true {
+            let moved = try database.writing { db -> Int in
+                let ids = try String.fetchAll(db, sql: """
+                    SELECT id FROM \(table) WHERE status = 'failed' AND created_at >= ? ORDER BY id LIMIT 500
+                    """, arguments: [since.map(Timestamp.string) ?? ""])
+                for id in ids {
+                    try db.execute(sql: """
+                        UPDATE \(table) SET status = 'pending', attempts = 0, next_attempt_at = ?,
+                            last_error = 'requeued after: ' || substr(coalesce(last_error, ''), 1, 400) WHERE id = ? AND status = 'failed'
+                        """, arguments: [Timestamp.string(at), id])
+                }
+                return ids.count
+            }
+            total += moved
+            if moved < 500 { return total }
+        }
+    }
+
+    /// When the oldest waiting text was queued, over the pending set's own index.
+    public func oldestPending() throws -> Date? {
+        try database.reading { db in
+            try String.fetchOne(db, sql: "SELECT min(created_at) FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'pending'")
+        }.flatMap(Timestamp.parse)
+    }
+
     public func markSent(_ id: String, at: Date) throws {
         try database.writing { db in
             try db.execute(sql: """

@@ -91,6 +91,29 @@ public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The store answers but cannot take writes: its disk is full or its file read-only. Not the
+/// client's fault and not a bug: the operator must free space (or remount), and a retry after
+/// that succeeds. HTTP answers 503 with `Retry-After`.
+public struct StoreNotWritable: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+
+    /// `error` as a refusal to write, when it is one: SQLite's SQLITE_FULL (disk or
+    /// `max_page_count` full) and SQLITE_READONLY.
+    public static func classify(_ error: any Error) -> StoreNotWritable? {
+        if let refusal = error as? StoreNotWritable { return refusal }
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL: return StoreNotWritable("the database's disk is full: \(error.message ?? "SQLITE_FULL")")
+        case .SQLITE_READONLY: return StoreNotWritable("the database is read-only: \(error.message ?? "SQLITE_READONLY")")
+        default: return nil
+        }
+    }
+}
+
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }

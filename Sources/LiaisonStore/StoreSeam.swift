@@ -34,9 +34,12 @@ public protocol StationRegisterStore: Sendable {
 public protocol ConsumerComplaintStore: Sendable {
     var finder: StationFinder { get }
     var settings: ComplaintDesk.Settings { get }
-    /// Files a complaint and stores `respond`'s answer; the same replay key and fingerprint
-    /// answer the same bytes again.
-    func file(_ intake: ComplaintIntake, replay: ComplaintDesk.Replay?, respond: (ComplaintDesk.Filed) throws -> Data) throws -> ComplaintDesk.Submitted
+    /// Files a complaint for `client` (a client key's name; nil: anonymous or the CLI) and
+    /// stores `respond`'s answer; the same replay key and fingerprint answer the same bytes again.
+    func file(_ intake: ComplaintIntake, client: String?, replay: ComplaintDesk.Replay?,
+              respond: (ComplaintDesk.Filed) throws -> Data) throws -> ComplaintDesk.Submitted
+    /// A client's consumer's complaints, newest first (by number), older than `after`.
+    func consumerComplaints(client: String, consumerID: String, after: String?, limit: Int) throws -> [Complaint]
     /// Files a complaint for an API client (Open311).
     func submit(_ intake: ComplaintIntake, client: String) throws -> (Complaint, [ComplaintEvent])
     func track(_ number: String, token: String) throws -> (Complaint, [ComplaintEvent])?
@@ -96,6 +99,22 @@ public protocol OutboxStore: Sendable {
     func messages(number: String) throws -> [SMSOutbox.Entry]
     func counts() throws -> [String: Int]
     func waitingAndFailed() throws -> [String: Int]
+    /// When the oldest text still waiting was queued; nil when none waits.
+    func oldestPending() throws -> Date?
+}
+
+/// Status callbacks: clients' callback URLs and the deliveries waiting to be POSTed, claimed
+/// by one sender at a time as texts are (``CallbackOutbox``, in the SQL both stores speak).
+public protocol CallbackStore: Sendable {
+    func setCallback(client: String, url: String, at: Date) throws
+    func clearCallback(client: String, at: Date) throws -> Bool
+    func callbackURL(client: String) throws -> String?
+    func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [CallbackOutbox.Delivery]
+    func release(sender: String, ids: [String]?) throws
+    func markSent(_ id: String, at: Date) throws
+    func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws
+    func deliveries(number: String) throws -> [CallbackOutbox.Delivery]
+    func counts() throws -> [String: Int]
 }
 
 /// API tokens and keys: made once, kept as digests, checked in constant time.
@@ -166,14 +185,35 @@ public protocol EnterpriseStore: Sendable {
 /// Whether the store answers (for `/readyz`).
 public protocol StoreHealth: Sendable {
     func ping() throws
+    /// Whether the store can take writes now, with at least `minFreeBytes` free on its disk:
+    /// throws ``StoreNotWritable`` saying why not. (PostgreSQL's disk is its server's: it
+    /// answers for itself, as SQLSTATE 53100.)
+    func checkWritable(minFreeBytes: Int64) throws
+    /// The file's size, its WAL's and the free space of its disk, for `/metrics`; nil for a
+    /// store without a file here (PostgreSQL).
+    func storageBytes() -> (database: Int64, wal: Int64, freeDisk: Int64)?
+}
+
+extension StoreHealth {
+    public func checkWritable(minFreeBytes: Int64) throws {}
+    public func storageBytes() -> (database: Int64, wal: Int64, freeDisk: Int64)? { nil }
 }
 
 extension StationRegistry: StationRegisterStore {}
 extension ComplaintDesk: StaffComplaintStore, ServiceLevelStore {}
 extension SMSOutbox: OutboxStore {}
+extension CallbackOutbox: CallbackStore {}
 extension TokenAuthenticator: TokenStore {}
 extension EnterpriseRegister: EnterpriseStore {}
 extension LiaisonDatabase: StoreHealth {}
+
+extension ConsumerComplaintStore {
+    /// Files a complaint for no client (anonymous intake, the CLI).
+    public func file(_ intake: ComplaintIntake, replay: ComplaintDesk.Replay?,
+                     respond: (ComplaintDesk.Filed) throws -> Data) throws -> ComplaintDesk.Submitted {
+        try file(intake, client: nil, replay: replay, respond: respond)
+    }
+}
 
 extension StaffComplaintStore {
     public func complaints(stationID: String, status: ComplaintStatus?, by staff: StaffToken) throws -> [Complaint] {

@@ -18,6 +18,9 @@ struct DispatchOptions: ParsableArguments {
     @Option(name: .customLong("video-app-id"), help: "The Jitsi app_id the links are signed as (the JWT's iss).")
     var videoAppID = "liaison"
 
+    @Option(name: .customLong("consumer-link"), help: ArgumentHelp("The mini-program page of a complaint, {number} standing for its number (an https URL, e.g. a short link): consumers' texts end with it when it fits in two SMS segments.", valueName: "url"))
+    var consumerLink: String?
+
     func validate() throws {
         guard reachKilometers.isFinite, reachKilometers >= 0, reachKilometers <= 1000 else {
             throw ValidationError("--reach-km: \(reachKilometers) is out of range: expected 0 to 1000")
@@ -25,12 +28,20 @@ struct DispatchOptions: ParsableArguments {
         guard let url = URL(string: videoBaseURL), let host = url.host, url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host)) else {
             throw ValidationError("--video-base-url: \"\(videoBaseURL)\" is not allowed: expected an https URL with a host (http only on loopback, for tests)")
         }
+        if let consumerLink {
+            let filled = consumerLink.replacingOccurrences(of: "{number}", with: "ZJ-20261205-000001")
+            guard consumerLink.contains("{number}"), let url = URL(string: filled), url.scheme == "https", url.host != nil,
+                  filled.count <= 60, filled.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw ValidationError("--consumer-link: \"\(consumerLink)\" is not allowed: expected an https URL with {number} in it, at most 60 characters with a number, e.g. https://s.zj.cn/c/{number}")
+            }
+        }
     }
 
     func settings(_ store: StoreOptions) throws -> ComplaintDesk.Settings {
         let geodata = try store.geodataDirectory()
         var settings = ComplaintDesk.Settings(serviceClock: try geodata.serviceClock(), policy: AssignmentPolicy(reachMeters: reachKilometers * 1000),
                                               videoBaseURL: videoBaseURL, courts: try geodata.courts())
+        settings.consumerLink = consumerLink
         if let videoSecretFile {
             do {
                 settings.videoSigner = try VideoSigner.file(videoSecretFile, appID: videoAppID)

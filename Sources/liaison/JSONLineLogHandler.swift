@@ -15,10 +15,15 @@ import Synchronization
 struct JSONLineLogHandler: LogHandler {
     let label: String
     var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
+    var logLevel: Logger.Level
+
+    /// The level every logger of the process starts at, whoever makes it (the store's and the
+    /// workers' as well as the server's): `serve --log-level` sets it before anything logs.
+    static let processLevel = Mutex<Logger.Level>(.info)
 
     init(label: String) {
         self.label = label
+        logLevel = Self.processLevel.withLock { $0 }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -55,7 +55,8 @@ extension Liaison {
                 throw error
             }
             if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            for table in tables { print("\(table.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(table.rows).leftPadded(8))  sha256 \(table.digest)") }
+            let width = tables.map(\.name.count).max() ?? 0   // names are ASCII: characters are columns
+            for table in tables { print("\(table.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(String(table.rows).leftPadded(8))  sha256 \(table.digest)") }
             print("copied and verified: \(tables.count) tables, \(tables.map(\.rows).reduce(0, +)) rows")
             try handOverTrackingKey()
         }

@@ -58,6 +58,9 @@ extension Liaison {
             case .json: print(String(decoding: response.json(), as: UTF8.self))
             case .table: print(Table.nearest(response))
             }
+            if let outside = response.query.distance_to_zhejiang_m {
+                printError(String(format: "note: the point is outside Zhejiang, %.2f km from its nearest county; no station serves it", outside / 1000))
+            }
         }
 
         /// The query against the register's counties: an unknown county is a usage error.

@@ -24,6 +24,8 @@ extension Liaison {
         @Option(help: "Address to listen on.") var host = "127.0.0.1"
         @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the port is printed).") var port = 8080
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+        @Option(name: .customLong("min-free-disk-mb"), help: "/readyz answers 503 when the database's disk has less free than this (MiB; 0 to 1000000).")
+        var minFreeDiskMB: Int64 = 64
         @Option(name: .customLong("overdue-interval"), help: "How often waiting complaints are dispatched and deadlines checked (seconds).")
         var overdueIntervalSeconds = 60.0
         @Option(name: .customLong("register-poll"), help: "How often the register is checked for changes made by other processes (seconds; default 0.2 on a file, 2 on PostgreSQL, which also announces changes: LISTEN).")
@@ -36,6 +38,9 @@ extension Liaison {
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
+            guard (0...1_000_000).contains(minFreeDiskMB) else {
+                throw ValidationError("--min-free-disk-mb: \(minFreeDiskMB) is out of range: expected 0 to 1000000")
+            }
             guard overdueIntervalSeconds.isFinite, overdueIntervalSeconds >= 0.1 else {
                 throw ValidationError("--overdue-interval: \(overdueIntervalSeconds) is out of range: expected at least 0.1 seconds")
             }
@@ -52,6 +57,7 @@ extension Liaison {
             // A hang-up (a closed terminal, `kill -HUP` by habit) must not stop the service.
             signal(SIGHUP, SIG_IGN)
             let level = Logger.Level(rawValue: logLevel) ?? .info
+            JSONLineLogHandler.processLevel.withLock { $0 = level }
             // Every logger of the process at the level asked for, the workers' too.
             func logger(_ label: String) -> Logger {
                 var logger = Logger(label: label)
@@ -81,6 +87,8 @@ extension Liaison {
             // re-read when another process changes it.
             var workers: [any Service] = [
                 SMSDeliveryWorker(outbox: services.outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
+                // Status callbacks: the same claims, retries and failure marking as texts.
+                CallbackDeliveryWorker(callbacks: services.callbacks, key: services.complaints.settings.trackingKey, policy: sms.policy, logger: logger("liaison.callbacks")),
                 ComplaintWatch(desk: services.serviceLevels, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),
                 RegisterWatch(register: services.registry, intervalSeconds: registerPollSeconds, logger: logger("liaison.register")),
             ]
@@ -88,6 +96,7 @@ extension Liaison {
                 workers.append(RegisterNotices(store: postgres, register: services.registry, logger: logger("liaison.register")))
             }
             var server = ServerSettings(host: host, port: port)
+            server.minFreeDiskBytes = minFreeDiskMB * 1_048_576
             limits.apply(to: &server)
             console.apply(to: &server)
             if server.anonymousIntake { logger("liaison.http").warning("anonymous intake is on: anyone can file complaints and send texts (development only)") }

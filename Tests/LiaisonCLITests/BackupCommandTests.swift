@@ -43,6 +43,7 @@ import Testing
                 var request = URLRequest(url: URL(string: base + "/v1/complaints")!)
                 request.httpMethod = "POST"
                 request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.setValue("backup-\(i)", forHTTPHeaderField: "Idempotency-Key")
                 request.httpBody = ComplaintBody.json(phone: String(format: "1380013%04d", i))
                 let (body, response) = try await URLSession.shared.data(for: request)
                 let number = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["number"] as? String

@@ -62,6 +62,38 @@ var complaintJSON: [String: Any] { ComplaintBody.object(["description": "结账�
         #expect(shown.stdout.contains("sent") && !shown.stdout.contains("pending"), "\(shown.stdout)")
     }
 
+    /// Texts given up for good (here: one attempt against a closed port) go back in the queue
+    /// with `notify --retry-failed` and out with the next pass; `--since` after them requeues none.
+    @Test func failedTextsAreRequeuedAndSent() async throws {
+        let db = ["--db", sandbox.path("retry.sqlite")]
+        let filed = try await sandbox.run(["complaints", "submit", "--lat", "30.259", "--lng", "120.13", "--name", "张三", "--phone", "13800138000",
+                                           "--merchant", "某某超市", "--category", "price", "--description", "多收费", "--mode", "offline"] + db)
+        try #require(filed.status == 0, "\(filed)")
+        let failing = try await sandbox.run(["notify", "--once", "--sms-gateway", "webhook", "--sms-webhook", "http://127.0.0.1:9/sms",
+                                             "--sms-max-attempts", "1"] + db)
+        // The texts' line: "sent 0, retrying 0, failed N; outbox: pending 0, sent 0, failed N".
+        let texts = String(failing.stdout.split(separator: "\n").first ?? "")
+        #expect(failing.status == 0 && texts.contains("pending 0") && !texts.contains("failed 0"), "\(failing)")
+        let words = texts.split(separator: " ")
+        let failed = try #require(words.firstIndex(of: "failed").map { Int(words[$0 + 1].dropLast()) ?? 0 })
+        #expect(failed >= 2, "\(failing.stdout)")
+
+        let tomorrow = try await sandbox.run(["notify", "--retry-failed", "--since", "2099-01-01"] + db)
+        #expect(tomorrow.status == 0 && tomorrow.stdout.hasPrefix("requeued 0 failed texts"), "\(tomorrow)")
+        let requeued = try await sandbox.run(["notify", "--retry-failed", "--once", "--sms-log", sandbox.path("retry.log")] + db)
+        #expect(requeued.status == 0 && requeued.stdout.hasPrefix("requeued \(failed) failed texts"), "\(requeued)")
+        let sentLine = requeued.stdout.split(separator: "\n").dropFirst().first ?? ""
+        #expect(sentLine.hasPrefix("sent \(failed),") && sentLine.hasSuffix("failed 0"), "\(requeued.stdout)")
+        let lines = try String(contentsOfFile: sandbox.path("retry.log"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == failed)
+
+        for (arguments, mention) in [(["notify"], "--once or --retry-failed"), (["notify", "--once", "--since", "2026-12-01"], "only with --retry-failed"),
+                                     (["notify", "--retry-failed", "--since", "yesterday"], "--since")] {
+            let refused = try await sandbox.run(arguments + db)
+            #expect(refused.status == 64 && refused.stderr.contains(mention), "\(refused)")
+        }
+    }
+
     /// `complaints show` carries what staff need to work a complaint, in Shanghai time.
     @Test func showPrintsEveryFieldStaffNeedInShanghaiTime() async throws {
         let db = ["--db", sandbox.path("show.sqlite")]

@@ -10,6 +10,21 @@ import LiaisonTestSupport
     let sandbox: Sandbox
     init() throws { sandbox = try Sandbox() }
 
+    /// `--log-level` is the level of every logger in the process, the store's too: at debug
+    /// the store's "opened database" shows; at warning not even its info lines do.
+    @Test func oneLogLevelForEveryLogger() async throws {
+        func levels(_ level: String, _ db: String) async throws -> [[String: String]] {
+            let server = try await ServerProcess(["--db", sandbox.path(db)], sandbox: sandbox, logLevel: level)
+            #expect(try await server.stop() == 0)
+            return String(decoding: try Data(contentsOf: server.stderrURL), as: UTF8.self).split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        }
+        let debug = try await levels("debug", "debug.sqlite")
+        #expect(debug.contains { $0["label"] == "liaison.store" && $0["msg"] == "opened database" && $0["level"] == "debug" }, "\(debug)")
+        let warning = try await levels("warning", "warning.sqlite")
+        #expect(!warning.contains { ["trace", "debug", "info", "notice"].contains($0["level"] ?? "") }, "\(warning)")
+    }
+
     @Test func servesLogsEachRequestAsJSONAndStopsOnSIGTERM() async throws {
         let server = try await ServerProcess(["--db", sandbox.path("x.sqlite")], sandbox: sandbox, logLevel: nil)
         let url = try #require(URL(string: server.base + "/v1/stations/nearest?lat=30.259&lng=120.13&limit=1"))

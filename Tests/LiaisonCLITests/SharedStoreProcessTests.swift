@@ -143,6 +143,8 @@ extension ServerProcess {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
         }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        // A filing carries an Idempotency-Key (required): a fresh one unless the test gives its own.
+        if method == "POST" && path == "/v1/complaints" { request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (body, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse

@@ -258,6 +258,7 @@ final class ServerProcess {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if path == "/v1/complaints" { request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key") }
         request.httpBody = try JSONSerialization.data(withJSONObject: json)
         let (body, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])

@@ -52,6 +52,9 @@ import LiaisonTestSupport
         Case(arguments: ["export", "--format", "xml"], mentions: ["--format", "xml", "geojson", "csv"]),
         Case(arguments: ["export", "--format", "geojson", "--bom"], mentions: ["--bom", "--format csv"]),
         Case(arguments: ["export", "--format", "csv", "--out", "/no/such/dir/x.csv"], mentions: ["--out", "/no/such/dir"]),
+        Case(arguments: ["serve", "--consumer-link", "https://s.zj.cn/c/"], mentions: ["--consumer-link", "{number}"]),
+        Case(arguments: ["serve", "--consumer-link", "http://s.zj.cn/c/{number}"], mentions: ["--consumer-link", "https"]),
+        Case(arguments: ["serve", "--consumer-link", "https://s.zj.cn/" + String(repeating: "x", count: 40) + "/{number}"], mentions: ["--consumer-link", "at most 60"]),
     ]
 
     @Test(arguments: nearestCases)

@@ -231,3 +231,30 @@ func rejectedNames(_ body: Data) -> [String]? {
         #expect(error?.distanceMeters == .infinity)
     }
 }
+
+/// A body the service cannot read is refused with the reason: not UTF-8, not JSON, not an object.
+@Suite struct JSONBodyTests {
+    @Test(arguments: [
+        (Data([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D]), "is not UTF-8 text"),
+        (Data(#"{"description":"x\ud800y"}"#.utf8), "is not valid JSON"),
+        (Data(#"{"description":"#.utf8), "is not valid JSON"),
+        (Data("[1, 2]".utf8), "not a JSON object"),
+        (Data("\"text\"".utf8), "not a JSON object"),
+    ])
+    func unreadableBodiesSayWhy(_ body: Data, _ reason: String) {
+        #expect(throws: InvalidInput.self) { try ComplaintIntake.validate(body) }
+        do {
+            _ = try JSONBody.object(body, expected: "{…}")
+            Issue.record("accepted \(body)")
+        } catch {
+            #expect(error.parameters.map(\.name) == ["body"])
+            #expect(error.parameters.first?.reason.hasPrefix(reason) == true, "\(error.parameters)")
+            #expect(error.parameters.first?.reason.hasSuffix("expected {…}") == true)
+        }
+    }
+
+    @Test func anObjectIsRead() throws {
+        let object = try JSONBody.object(Data(#"{"note":"好 😀"}"#.utf8), expected: "{…}")
+        #expect(object["note"] as? String == "好 😀")
+    }
+}

@@ -13,6 +13,11 @@ import Testing
         (" 19900000012 ", "19900000012"),
         ("19912345678", "19912345678"),
         ("13000000000", "13000000000"),
+        // Full-width forms, as Chinese keyboards type them: digits, plus, ideographic space, dash.
+        ("１３８００１３８０００", "13800138000"),
+        ("＋８６　１３８－００１３－８０００", "13800138000"),
+        ("００８６１３８００１３８０００", "13800138000"),
+        ("138　0013　8000", "13800138000"),
     ])
     func acceptedFormsNormaliseToElevenDigits(_ input: String, _ expected: String) {
         #expect(MobileNumber.normalized(input) == expected)
@@ -31,7 +36,9 @@ import Testing
         "+85213800138000",  // Hong Kong prefix
         "1380013800a",
         "138.0013.8000",
-        "１３８００１３８０００", // full-width digits
+        "١٣٨٠٠١٣٨٠٠٠",      // Arabic-Indic digits
+        "①③⑧⓪⓪①③⑧⓪⓪⓪",    // circled digits: NFKC would make them digits, but no keyboard types them for a phone
+        "１３８００１３８０００１", // full-width, but 12 digits
         "+86 +86 13800138000",
     ])
     func rejectedForms(_ input: String) {

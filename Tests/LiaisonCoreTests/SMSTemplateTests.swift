@@ -51,6 +51,34 @@ import Testing
         #expect(messages.contains { $0.recipient == .staff } == toStation.contains(action), "\(action.rawValue)")
     }
 
+    /// With `--consumer-link`, a consumer's text ends with the complaint's page when it fits in two
+    /// segments, and is sent without it when it would not; staff texts never carry it.
+    @Test func theConsumersPageIsLinkedWhenItFits() {
+        let link = "https://s.zj.cn/c/{number}"
+        let complaint = Self.worstCase(status: .assigned)
+        var linked = 0
+        for action in ComplaintAction.allCases {
+            let event = ComplaintEvent(seq: 7, at: Self.at, actor: "system", action: action, from: .submitted, to: .assigned,
+                                       stationID: "330106-0001", note: nil)
+            let plain = SMSTemplates.messages(for: [event], complaint: complaint, station: { _ in Self.station },
+                                              court: { _ in Self.court }, enterprisePhone: "13900001111")
+            let withLink = SMSTemplates.messages(for: [event], complaint: complaint, station: { _ in Self.station },
+                                                 court: { _ in Self.court }, enterprisePhone: "13900001111", consumerLink: link)
+            #expect(plain.map(\.id) == withLink.map(\.id))
+            for (a, b) in zip(plain, withLink) {
+                let tail = "查看详情：https://s.zj.cn/c/\(complaint.number)"
+                #expect(b.text.count <= SMSTemplates.maxCharacters, "\(b.template): \(b.text)")
+                if b.recipient == .consumer, a.text.count + tail.count <= SMSTemplates.maxCharacters {
+                    #expect(b.text == a.text + tail, "\(b.template)")
+                    linked += 1
+                } else {
+                    #expect(b.text == a.text, "\(b.template): only a consumer's text that fits gets the link")
+                }
+            }
+        }
+        #expect(linked > 10, "most consumer texts have room for the link: \(linked)")
+    }
+
     /// 受理 is the formal acceptance decision (SAMR Order No. 20), which a station takes later:
     /// the texts of filing say received and registered; the text of `accept` says 受理.
     @Test func filingIsToldAsRegisteredAndOnlyAcceptanceAsAccepted() {

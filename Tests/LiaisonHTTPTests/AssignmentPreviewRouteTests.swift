@@ -20,6 +20,13 @@ import Testing
 
     static let json: HTTPFields = [.contentType: "application/json"]
 
+    /// A new complaint's headers: each filing its own Idempotency-Key.
+    static func filing() -> HTTPFields {
+        var headers = json
+        headers[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
+        return headers
+    }
+
     /// Points across Zhejiang (WGS-84 unless said), with the mode a complaint there prefers.
     static let points: [(lat: Double, lng: Double, coordsys: String, mode: String)] = [
         (30.259, 120.13, "wgs84", "offline"),       // West Lake, Hangzhou
@@ -42,7 +49,7 @@ import Testing
     static func file(_ client: some TestClientProtocol, lat: Double, lng: Double, coordsys: String = "wgs84", mode: String, phone: String,
                      _ changes: [String: Any] = [:]) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
         let body = ComplaintBody.json(phone: phone, mode: mode, ["location": ["lat": lat, "lng": lng, "coordsys": coordsys]].merging(changes) { $1 })
-        return try await client.execute(uri: "/v1/complaints", method: .post, headers: json, body: ByteBuffer(bytes: body)) {
+        return try await client.execute(uri: "/v1/complaints", method: .post, headers: filing(), body: ByteBuffer(bytes: body)) {
             ($0.status, try $0.json())
         }
     }

@@ -27,7 +27,7 @@ import Testing
             let changes: [String: Any] = i == 4
                 ? ["description": "Apple 手机维修后屏幕失灵", "merchant": ["name": "果然数码"], "consumer": ["name": "李四", "phone": "13912345678"]]
                 : ["description": "第\(i)件：买到过期食品"]
-            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON(changes))
+            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON(changes))
             #expect(r.status == .created, "\(r.text)")
             filed.append(try #require(try r.json()["number"] as? String))
         }

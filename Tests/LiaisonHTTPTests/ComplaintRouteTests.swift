@@ -18,6 +18,15 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
     return ByteBuffer(bytes: ComplaintBody.json(phone: "+86 138 0013 8000", base.merging(changes) { $1 }))
 }
 
+/// The headers of a filing as a mini-program backend sends them: JSON, and an `Idempotency-Key`
+/// of its own (required since 0.4), here a fresh one each call unless given.
+func intakeHeaders(key: String = UUID().uuidString, _ extra: HTTPFields = [:]) -> HTTPFields {
+    var headers: HTTPFields = [.contentType: "application/json"]
+    headers[HTTPField.Name("Idempotency-Key")!] = key
+    headers.append(contentsOf: extra)
+    return headers
+}
+
 /// The complaint API over a real server on loopback, on a register of its own.
 @Suite struct ComplaintRouteTests {
     let register: WritableRegister
@@ -32,7 +41,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
 
     @Test func submitTrackActFeedback() async throws {
         try await register.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             #expect(created.status == .created)
             let body = try created.json()
             let number = try #require(body["number"] as? String)
@@ -92,7 +101,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
     /// shows the decision, the reason and where else to go; events count 1, 2, 3 within the complaint.
     @Test func staffDeclineWithAReason() async throws {
         try await register.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let body = try created.json()
             let number = try #require(body["number"] as? String), token = try #require(body["tracking_token"] as? String)
             let staff = WritableRegister.headers(register.admin)
@@ -124,7 +133,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
     /// A wrong or missing token is answered exactly like a number that does not exist.
     @Test func numbersCannotBeProbed() async throws {
         try await register.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let number = try #require(try created.json()["number"] as? String)
             let unknown = String(number.dropLast()) + (number.hasSuffix("9") ? "8" : "9")
             var answers: [(HTTPResponse.Status, String)] = []
@@ -160,6 +169,67 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
         }
     }
 
+    /// Since 0.4 a filing without an `Idempotency-Key` is refused, naming the header, and
+    /// nothing is filed: without one, a retry after a lost answer files the complaint twice.
+    @Test func aFilingWithoutAnIdempotencyKeyIsRefused() async throws {
+        try await register.app().test(.live) { client in
+            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            #expect(r.status == .badRequest, "\(r.text)")
+            #expect(r.headers[.contentType] == "application/problem+json")
+            #expect(try r.invalidParameterNames() == ["Idempotency-Key"])
+            #expect(r.text.contains("is required"), "\(r.text)")
+        }
+        let desk = ComplaintDesk(database: register.database, finder: register.finder, settings: Fixture.complaints)
+        #expect(try desk.complaints(countyCode: nil, status: nil).isEmpty)
+    }
+
+    /// What a consumer types is stored as answered: every string below goes in, the 201 echoes
+    /// it in NFC (the one normalisation, documented), the staff view reads the same, and the
+    /// database file, read by the `sqlite3` program rather than by this code, holds exactly
+    /// those UTF-8 bytes. Full-width digits and spaces in the phone are read as ASCII.
+    @Test func textIsKeptAsAnsweredToTheByte() async throws {
+        let cases: [(sent: String, stored: String)] = [
+            ("e\u{301}clair 한\u{1100}\u{1161}", "\u{E9}clair 한가"),            // decomposed → NFC
+            ("😀 👨‍👩‍👧 🇨🇳 👍🏽 𠀀 𰀀", "😀 👨‍👩‍👧 🇨🇳 👍🏽 𠀀 𰀀"),                   // astral, ZWJ, flags, CJK ext. B and G
+            ("a\u{FEFF}b\u{200B}c\u{A0}d\u{FFFD}e\u{FFFF}f\u{10FFFF}", "a\u{FEFF}b\u{200B}c\u{A0}d\u{FFFD}e\u{FFFF}f\u{10FFFF}"),
+            ("第一行\n第二行\r\n第三行\t制表", "第一行\n第二行\r\n第三行\t制表"),
+            ("\\ \" '</b>'; DROP TABLE c;--", "\\ \" '</b>'; DROP TABLE c;--"),   // fits a name's 32 characters
+            ("ＡＢＣ１２３　全角 ︎☺︎", "ＡＢＣ１２３　全角 ︎☺︎"),
+        ]
+        let filed = try await register.app().test(.live) { client -> [(number: String, stored: String)] in
+            var filed: [(number: String, stored: String)] = []
+            for (i, item) in cases.enumerated() {
+                let phone = "１３９　００１３－０００" + String(UnicodeScalar(0xFF10 + UInt32(i))!)   // full-width, as typed on a Chinese keyboard
+                let body = complaintJSON(["description": "开头" + item.sent + "结尾", "merchant": ["name": "店" + item.sent],
+                                          "consumer": ["name": "名" + item.sent, "phone": phone]])
+                let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: body)
+                #expect(r.status == .created, "case \(i): \(r.text)")
+                let json = try r.json()
+                let number = try #require(json["number"] as? String)
+                #expect(json["description"] as? String == "开头" + item.stored + "结尾", "case \(i)")
+                #expect((json["merchant"] as? [String: Any])?["name"] as? String == "店" + item.stored, "case \(i)")
+                #expect((json["consumer"] as? [String: Any])?["phone"] as? String == "139****000\(i)", "case \(i): full-width phone")
+                let staff = try await client.execute(uri: "/v1/complaints/\(number)", method: .get, headers: WritableRegister.headers(register.admin))
+                let view = try staff.json()
+                #expect(view["description"] as? String == "开头" + item.stored + "结尾", "case \(i), staff view")
+                #expect((view["consumer"] as? [String: Any])?["name"] as? String == "名" + item.stored, "case \(i), staff view")
+                filed.append((number, item.stored))
+            }
+            return filed
+        }
+        guard !WritableRegister.onPostgres else { return }   // the file check is of the SpatiaLite file
+        let db = register.folder.appendingPathComponent("liaison.sqlite").path
+        for (number, stored) in filed {
+            let out = try await ChildProcess.tool("sqlite3", [db, "SELECT hex(description), hex(merchant_name), hex(consumer_name), consumer_phone FROM complaints WHERE number = '\(number)'"],
+                                                  in: register.folder)
+            #expect(out.status == 0, "\(out)")
+            let hex = { (text: String) in Data(text.utf8).map { String(format: "%02X", $0) }.joined() }
+            let expected = [hex("开头" + stored + "结尾"), hex("店" + stored), hex("名" + stored)].joined(separator: "|")
+            let row = out.stdout.trimmingCharacters(in: .newlines)
+            #expect(row.hasPrefix(expected + "|139001300"), "\(number): the file holds \(row)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"location":{"lat":95,"lng":120.13}}"#, "location.lat"),
         (#"{"location":{"lat":30.259,"lng":120.13,"coordsys":"mars"}}"#, "location.coordsys"),
@@ -174,7 +244,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
         let changes = try #require(try JSONSerialization.jsonObject(with: Data(change.utf8)) as? [String: Any])
         let body = complaintJSON(changes)
         try await register.app().test(.live) { client in
-            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: body)
+            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: body)
             #expect(r.status == .badRequest, "\(r.text)")
             #expect(try r.invalidParameterNames() == [field])
         }
@@ -184,7 +254,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
 
     @Test func outsideZhejiangIs422() async throws {
         try await register.app().test(.live) { client in
-            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+            let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(),
                                              body: complaintJSON(["location": ["lat": 31.2304, "lng": 121.4737]]))
             #expect(r.status == .unprocessableContent)
             #expect((try r.json()["type"] as? String)?.hasSuffix("/outside-service-area") == true)
@@ -195,7 +265,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
     @Test func phonesAreMaskedExceptForTheAssignedStationsStaff() async throws {
         let otherCounty = try register.tokens.create(name: "ningbo-1", role: .county("330203"))
         try await register.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let body = try created.json()
             let number = try #require(body["number"] as? String)
             let county = try #require((body["station"] as? [String: Any])?["county_code"] as? String)
@@ -213,7 +283,7 @@ func complaintJSON(_ changes: [String: Any] = [:]) -> ByteBuffer {
     /// The outbox by state, for alerting on texts that could not be delivered.
     @Test func metricsCountTheOutbox() async throws {
         try await register.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let stationID = try #require((try created.json()["station"] as? [String: Any])?["id"] as? String)
             let staff = try #require(register.finder.snapshot.station(id: stationID)?.staff.count)
             // No delivery worker runs in this app: the consumer's text and one per staff member wait.

@@ -77,13 +77,13 @@ import Testing
             let key = try #require(try enrolled.json()["key"] as? String)
             let enterprise = WritableRegister.headers(key)
 
-            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(),
                                                  body: complaintJSON(["merchant": ["name": "某某超市", "id": "zjfx-100234"]]))
             let body = try filed.json()
             #expect(body["status"] as? String == "with_enterprise")
             let number = try #require(body["number"] as? String)
             let token = try #require(body["tracking_token"] as? String)
-            let other = try #require(try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+            let other = try #require(try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(),
                                                               body: complaintJSON(["consumer": ["name": "李四", "phone": "13900139000"]])).json()["number"] as? String)
 
             // The key is not a staff token, and a staff token is not an enterprise key.
@@ -127,7 +127,7 @@ import Testing
     @Test func aFailedMediationGetsACaseFileAsJSONAndPDF() async throws {
         try await register.app().test(.live) { client in
             let admin = WritableRegister.headers(register.admin)
-            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let number = try #require(try filed.json()["number"] as? String)
             for body in [#"{"action":"accept"}"#, #"{"action":"start_mediation"}"#, #"{"action":"fail","note":"商家拒绝退货"}"#, #"{"action":"hand_off"}"#] {
                 let response = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: admin, body: ByteBuffer(string: body))
@@ -156,7 +156,7 @@ import Testing
     @Test func reviewsAndReturnVisitsArePagedQueues() async throws {
         try await register.app().test(.live) { client in
             let admin = WritableRegister.headers(register.admin)
-            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let number = try #require(try filed.json()["number"] as? String)
             let token = try #require(try filed.json()["tracking_token"] as? String)
             for action in ["accept", "start_mediation", "resolve"] {

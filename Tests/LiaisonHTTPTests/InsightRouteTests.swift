@@ -18,7 +18,7 @@ import Testing
     @Test func hotspotsAuthenticateBeforeCheckingParameters() async throws {
         try await register.app().test(.live) { client in
             for _ in 0..<2 {
-                let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+                let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
                 #expect(created.status == .created)
             }
             // An anonymous caller learns nothing from the parameters: 401 whatever they are.

@@ -22,7 +22,7 @@ import Testing
     static let consumerID = HTTPField.Name("X-Consumer-Id")!
 
     func intake(_ key: String?, phone: String, consumer: String? = nil) -> (HTTPFields, ByteBuffer) {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers = intakeHeaders()
         if let key { headers[Self.clientKey] = key }
         if let consumer { headers[Self.consumerID] = consumer }
         return (headers, complaintJSON(["consumer": ["name": "张三", "phone": phone]]))
@@ -37,11 +37,11 @@ import Testing
         _ = try register.services.tokens.revoke(name: "mp-old")
         try await register.app(settings: settings).test(.router) { http in
             // No key: 401 whatever the body (a body that is not even JSON: it is never parsed).
-            let anonymous = try await http.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+            let anonymous = try await http.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(),
                                                    body: ByteBuffer(repeating: 0x7B, count: 1500))
             #expect(anonymous.status == .unauthorized && anonymous.text.contains("X-Client-Key"), "\(anonymous.text)")
             // A body declared larger than allowed is refused by its length, before a byte of it is read.
-            let oversized = try await http.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+            let oversized = try await http.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(),
                                                    body: ByteBuffer(repeating: 0x20, count: 100_000))
             #expect(oversized.status == .contentTooLarge, "\(oversized.text)")
             for (key, status) in [(revoked, HTTPResponse.Status.unauthorized), ("not-a-key", .unauthorized), (register.admin, .forbidden)] {

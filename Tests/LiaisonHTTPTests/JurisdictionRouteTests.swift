@@ -32,7 +32,7 @@ import Testing
         let (xihu, admin) = (WritableRegister.headers(register.xihu), WritableRegister.headers(register.admin))
         let target = try gongshuStation
         try await register.app().test(.live) { client in
-            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             #expect(filed.status == .created, "\(filed.text)")
             let number = try #require(try filed.json()["number"] as? String)
             let tracking = try #require(try filed.json()["tracking_token"] as? String)
@@ -84,7 +84,7 @@ import Testing
     @Test func aStationThatRefusedNeverGetsTheComplaintBack() async throws {
         let xihu = WritableRegister.headers(register.xihu)
         try await register.app().test(.live) { client in
-            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             let number = try #require(try filed.json()["number"] as? String)
             let first = try #require((try filed.json()["station"] as? [String: Any])?["id"] as? String)
             let refused = try await client.execute(uri: "/v1/complaints/\(number)/events", method: .post, headers: xihu,
@@ -120,7 +120,7 @@ import Testing
         try await register.app().test(.live) { client in
             var filed: [String] = [], stations: [String: String] = [:]
             for i in 0..<7 {
-                let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"],
+                let r = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(),
                                                  body: complaintJSON(["description": "第\(i)件", "consumer": ["name": "张三", "phone": "1390013900\(i)"]]))
                 let number = try #require(try r.json()["number"] as? String)
                 filed.append(number)

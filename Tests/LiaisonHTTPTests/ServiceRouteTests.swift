@@ -245,7 +245,7 @@ import Testing
             let port = try #require(client.port)
             let fd = try #require(Self.connectLoopback(port: port))
             defer { close(fd) }
-            let head = "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            let head = "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: drip-1\r\nContent-Length: 1000\r\n\r\n"
             _ = head.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
             // Drip one byte every 200 ms for up to 6 s: six times the deadline, never idle for 30 s.
             let clock = ContinuousClock(), start = clock.now

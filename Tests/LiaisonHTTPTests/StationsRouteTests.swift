@@ -26,6 +26,32 @@ import Testing
         }
     }
 
+    /// A point outside Zhejiang (Shanghai, the Gulf of Guinea at 0,0) is answered with the same
+    /// nearest stations, and says it is outside and how far: the same distance `GET
+    /// /v1/regions/lookup` gives to its nearest county. A point inside says so, with no distance.
+    @Test func nearestSaysWhenThePointIsOutsideZhejiang() async throws {
+        try await Fixture.app().test(.router) { client in
+            for (lat, lng) in [(31.2304, 121.4737), (0.0, 0.0), (30.259, 120.13)] {
+                let nearest = try await client.execute(uri: "/v1/stations/nearest?lat=\(lat)&lng=\(lng)&limit=3", method: .get)
+                let lookup = try await client.execute(uri: "/v1/regions/lookup?lat=\(lat)&lng=\(lng)", method: .get)
+                #expect(nearest.status == .ok && lookup.status == .ok)
+                let query = try #require(try nearest.json()["query"] as? [String: Any])
+                let region = try lookup.json()
+                let inside = try #require(query["inside_zhejiang"] as? Bool)
+                #expect(inside == (region["inside_zhejiang"] as? Bool), "\(lat),\(lng)")
+                #expect(inside == (lat == 30.259))
+                let distance = query["distance_to_zhejiang_m"] as? Double
+                #expect(distance == ((region["nearest"] as? [String: Any])?["distance_m"] as? Double), "\(lat),\(lng): \(query)")
+                #expect(inside ? distance == nil : (distance ?? 0) > 1000)
+                // The stations are the register's nearest, whether or not the point is inside.
+                let ids = (try nearest.json()["stations"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+                let brute = Fixture.snapshot.stations.filter { $0.status == .active }.map { ($0.id, Geodesic.wgs84.distanceMeters(from: Coordinate(latitude: lat, longitude: lng), to: $0.location)) }
+                    .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
+                #expect(ids == Array(brute), "\(lat),\(lng)")
+            }
+        }
+    }
+
     /// Every bad parameter is a 400 problem+json naming it.
     @Test(arguments: [
         ("lng=120", ["lat"]),

@@ -16,7 +16,7 @@ import Testing
 
     @Test func countyTokensAreConfinedToTheirCounty() async throws {
         try await register.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: complaintJSON())
+            let created = try await client.execute(uri: "/v1/complaints", method: .post, headers: intakeHeaders(), body: complaintJSON())
             #expect(created.status == .created)
 
             let xihu = WritableRegister.headers(register.xihu), admin = WritableRegister.headers(register.admin)
