@@ -57,6 +57,12 @@ public struct ComplaintIntake: Sendable, Hashable {
     public var preferredMode: MediationMode
     /// Amount in dispute in fen (0.01 yuan).
     public var amountFen: Int?
+    /// The station the consumer chose (`preferred_station_id`), honoured when it can take the
+    /// complaint (see ``AssignmentPolicy/decide(point:county:preferred:in:excluding:preferredStationID:openComplaints:explain:)``).
+    public var preferredStationID: String?
+    /// Whether a chosen station that cannot take the complaint is replaced by the rule's choice
+    /// (the reason recorded) rather than refused (`preferred_station_fallback`).
+    public var preferredStationFallback = false
 
     public init(location: Coordinate, givenLocation: Coordinate? = nil, coordinateSystem: CoordinateSystem = .wgs84,
                 consumerName: String, consumerPhone: String, merchantName: String, merchantAddress: String? = nil, merchantCode: String? = nil,
@@ -78,7 +84,8 @@ public struct ComplaintIntake: Sendable, Hashable {
     public static let maxDescriptionCharacters = 2000
     public static let maxAmountYuan = 100_000_000.0
 
-    static let fields: Set<String> = ["location", "consumer", "merchant", "category", "description", "preferred_mode", "amount_yuan"]
+    static let fields: Set<String> = ["location", "consumer", "merchant", "category", "description", "preferred_mode", "amount_yuan",
+                                      "preferred_station_id", "preferred_station_fallback"]
     static let required = ["location", "consumer", "merchant", "category", "description", "preferred_mode"]
 
     private struct Body: Decodable {
@@ -92,6 +99,8 @@ public struct ComplaintIntake: Sendable, Hashable {
         let description: String
         let preferred_mode: String
         let amount_yuan: Double?
+        let preferred_station_id: String?
+        let preferred_station_fallback: Bool?
     }
 
     /// Parses and validates a JSON body.
@@ -109,6 +118,9 @@ public struct ComplaintIntake: Sendable, Hashable {
         // An optional field is left out, not null: null is not in any of their types.
         if object["amount_yuan"] is NSNull {
             problems.append(InvalidParameter(name: "amount_yuan", reason: "is null: leave it out, or give yuan from 0.01"))
+        }
+        for name in ["preferred_station_id", "preferred_station_fallback"] where object[name] is NSNull {
+            problems.append(InvalidParameter(name: name, reason: "is null: leave it out, or give \(name == "preferred_station_id" ? "a station id ADCODE-NNNN" : "true or false")"))
         }
         for (name, allowed) in [("location", Set(["lat", "lng", "coordsys"])), ("consumer", Set(["name", "phone", "id"])), ("merchant", Set(["name", "address", "code", "id"]))] {
             if let inner = object[name] as? [String: Any] {
@@ -182,6 +194,12 @@ public struct ComplaintIntake: Sendable, Hashable {
                 amountFen = Int(fen)
             }
         }
+        if let id = draft.preferred_station_id, !StationFeature.isStationID(id) {
+            problems.append(InvalidParameter(name: "preferred_station_id", reason: "\"\(id)\" is not a station id: expected ADCODE-NNNN, e.g. 330106-0004"))
+        }
+        if draft.preferred_station_fallback != nil, draft.preferred_station_id == nil {
+            problems.append(InvalidParameter(name: "preferred_station_fallback", reason: "given without preferred_station_id: choose a station, or leave both out"))
+        }
         guard problems.isEmpty, let system, let phone, let category, let mode else { throw InvalidInput(problems) }
         let given = Coordinate(latitude: draft.location.lat, longitude: draft.location.lng)
         var intake = ComplaintIntake(location: system.toWGS84(given), givenLocation: given, coordinateSystem: system,
@@ -190,6 +208,8 @@ public struct ComplaintIntake: Sendable, Hashable {
                                      category: category, description: description, preferredMode: mode, amountFen: amountFen)
         intake.merchantID = draft.merchant.id
         intake.consumerID = draft.consumer.id
+        intake.preferredStationID = draft.preferred_station_id
+        intake.preferredStationFallback = draft.preferred_station_fallback ?? false
         return intake
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Geodesy
 
 /// A complaint as JSON, for the consumer tracking it or for staff.
 ///
@@ -49,6 +50,8 @@ public struct ComplaintView: Sendable, Encodable {
         let county_code: String
         let county_name: String
         let hours: WeeklyHours
+        /// In the coordinate system the complaint's location was given in (as ``ComplaintView/location``), to 1e-7 degrees.
+        let location: Location
     }
 
     public struct AppointmentView: Sendable, Encodable {
@@ -245,7 +248,8 @@ public struct ComplaintView: Sendable, Encodable {
         let station = audience == .enterprise ? nil : c.stationID.flatMap { snapshot.station(id: $0) }
         self.station = station.map { s in
             StationRef(id: s.id, name: s.name, distance_m: c.distanceMeters.map { rounded($0, 2) }, phone: s.phone, address: s.address.line,
-                       county_code: s.countyCode, county_name: snapshot.counties.place(of: s).countyName, hours: s.hours)
+                       county_code: s.countyCode, county_name: snapshot.counties.place(of: s).countyName, hours: s.hours,
+                       location: Location(shown: s.location, in: c.intake.coordinateSystem))
         }
         let party: ComplaintParty = switch audience {
         case .consumer: .consumer
@@ -513,5 +517,13 @@ public enum Timestamp {
         }
         let seconds = date.daysSince1970 * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+}
+
+extension ComplaintView.Location {
+    /// A WGS-84 location as shown to a caller in `system` (see ``NearestResponse/Point/shown(_:in:)``).
+    init(shown wgs84: Coordinate, in system: CoordinateSystem) {
+        let point = NearestResponse.Point.shown(wgs84, in: system)
+        self.init(lat: point.lat, lng: point.lng, coordsys: system.rawValue)
     }
 }

@@ -16,6 +16,9 @@ public enum Refusal: Sendable, Hashable {
     case preconditionFailed
     /// Too many requests from one source for now: 429 with `Retry-After`; CLI exit 1.
     case rateLimited(retryAfterSeconds: Int)
+    /// A well-formed field whose value the data as it stands cannot honour (a chosen station
+    /// that cannot take the complaint): 422 naming `field`, with this problem type and title; CLI exit 1.
+    case unprocessable(field: String, type: String, title: String)
 }
 
 /// An error the caller can act on: its description says what happened and what is allowed.

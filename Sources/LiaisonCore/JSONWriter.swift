@@ -72,8 +72,8 @@ struct JSONWriter {
 extension NearestResponse {
     /// The response as JSON, the same bytes as `JSONOutput.encode(self)` in a fraction of the time.
     public func json() -> [UInt8] {
-        // Ratings (include=rating) are nested objects: the encoder writes those answers.
-        if stations.contains(where: { $0.rating != nil }) { return Array((try? JSONOutput.encode(self)) ?? Data()) }
+        // What an include adds (ratings, hours, the intake choice) has nested objects: the encoder writes those answers.
+        if hasInclusions { return Array((try? JSONOutput.encode(self)) ?? Data()) }
         var w = JSONWriter(capacity: 256 + stations.count * 512)
         w.raw("{\"query\":{")
         if let border = query.border_counties {

@@ -163,6 +163,7 @@ public enum Labels {
         "conflict": Label("Conflict", "冲突"),
         "idempotency-key-reused": Label("Idempotency-Key reused", "幂等键已用于另一请求"),
         "unfulfillable": Label("Cannot be done now", "目前无法办理"),
+        "preferred-station-ineligible": Label("The chosen station cannot take this complaint", "所选联络站无法受理该投诉"),
         "station-holds-complaints": Label("The station holds complaints that cannot move", "该联络站仍有无法转出的投诉"),
     ]
 

@@ -65,10 +65,50 @@ public struct NearestResponse: Sendable, Hashable, Codable {
         public let location: Point
         /// The station's star rating, with `include=rating` (absent otherwise, and for a station never rated).
         public let rating: StationRating?
+        /// With `include=hours`: the weekly hours, whether the station is open now and when it
+        /// next opens (see ``OpeningStatus``; `next_open` absent when it opens on none of the next 31 days).
+        public var hours: WeeklyHours? = nil
+        public var open_now: Bool? = nil
+        public var next_open: String? = nil
+        /// With `include=assignment`: whether this is the station a complaint filed at the point
+        /// now would go to (``NearestResponse/assignment``).
+        public var intake_choice: Bool? = nil
+
+        /// Adds what `include=hours` asks for, as of `instant`.
+        public mutating func addHours(of station: Station, at instant: Date, calendar: WorkingCalendar) {
+            let status = station.hours.opening(at: instant, calendar: calendar)
+            hours = station.hours
+            open_now = status.openNow
+            next_open = status.nextOpen.map(Timestamp.shanghai)
+        }
+    }
+
+    /// Where intake would send a complaint filed at the point now (`include=assignment`).
+    public struct IntakeChoice: Sendable, Hashable, Codable {
+        /// Absent when no station would take it now (or the point is outside the service area).
+        public let station_id: String?
+        public let distance_m: Double?
+        public let mode: MediationMode?
+        /// Why, in the words the complaint's assignment reason would use.
+        public let reason: String
+
+        public init(station_id: String?, distance_m: Double?, mode: MediationMode?, reason: String) {
+            self.station_id = station_id
+            self.distance_m = distance_m
+            self.mode = mode
+            self.reason = reason
+        }
     }
 
     public let query: Query
-    public let stations: [Item]
+    public var stations: [Item]
+    /// With `include=assignment` only.
+    public var assignment: IntakeChoice? = nil
+
+    /// Whether the answer holds anything an `include` added (the fast writer does not write those).
+    var hasInclusions: Bool {
+        assignment != nil || stations.contains { $0.rating != nil || $0.open_now != nil || $0.intake_choice != nil }
+    }
 
     /// - Parameter ratings: the stations' ratings, to include them (`include=rating`); nil leaves them out.
     public init(query q: NearestQuery, results: [NearestStation], counties: CountyLocator, ratings: [String: StationRating]? = nil) {

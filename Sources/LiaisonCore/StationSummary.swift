@@ -1,3 +1,4 @@
+import Foundation
 import Geodesy
 
 /// A station as a map marker: enough to draw it and show its card.
@@ -12,6 +13,10 @@ public struct StationSummary: Sendable, Hashable, Codable {
     public let modes: [MediationMode]
     public let phone: String
     public let location: NearestResponse.Point
+    /// With `include=hours` (see ``NearestResponse/Item``).
+    public var hours: WeeklyHours? = nil
+    public var open_now: Bool? = nil
+    public var next_open: String? = nil
 
     public init(_ s: Station, counties: CountyLocator, coordinateSystem: CoordinateSystem) {
         let place = counties.place(of: s)
@@ -25,5 +30,13 @@ public struct StationSummary: Sendable, Hashable, Codable {
         modes = s.modes
         phone = s.phone
         location = .shown(s.location, in: coordinateSystem)
+    }
+
+    /// Adds what `include=hours` asks for, as of `instant`.
+    public mutating func addHours(of station: Station, at instant: Date, calendar: WorkingCalendar) {
+        let status = station.hours.opening(at: instant, calendar: calendar)
+        hours = station.hours
+        open_now = status.openNow
+        next_open = status.nextOpen.map(Timestamp.shanghai)
     }
 }

@@ -73,9 +73,10 @@ public func buildRouter(settings: ServerSettings, services: LiaisonServices, met
 }
 
 func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSettings, limits: Limits) -> [Endpoint] {
-    StationsController(finder: s.finder).endpoints
+    StationsController(finder: s.finder, complaints: s.complaints).endpoints
         + RegistryController(registry: s.registry, finder: s.finder, settings: settings).endpoints
         + ComplaintsController(desk: s.complaints, outbox: s.outbox, settings: settings).endpoints
+        + AssignmentPreviewController(complaints: s.complaints).endpoints
         + StatsController(reports: s.reports).endpoints
         + MerchantsController(reports: s.reports).endpoints
         + RatingsController(reports: s.reports).endpoints
@@ -86,7 +87,7 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + ClientsController(callbacks: s.callbacks, tokens: s.tokens, key: s.complaints.settings.trackingKey, settings: settings).endpoints
         + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics, minFreeDiskBytes: settings.minFreeDiskBytes).endpoints
         + LabelsController().endpoints
-        + OGCController(finder: s.finder, publicURL: settings.publicURL).endpoints
+        + OGCController(finder: s.finder, publicURL: settings.publicURL, calendar: { s.complaints.clock.calendar }).endpoints
         + ConsoleController(auth: StaffAuthenticator(authenticator: s.tokens, publicURL: settings.publicURL), finder: s.finder, settings: settings,
                             assets: ConsoleAssets(leafletDirectory: settings.console.leafletDirectory)).endpoints
 }

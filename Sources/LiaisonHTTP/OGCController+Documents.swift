@@ -69,6 +69,9 @@ extension OGCController {
         let staff: [StationDetail.Staff]
         /// 1 to 5 stars; null when not yet rated or never computed.
         let rating_stars: Int?
+        /// With `include=hours` on items (see ``NearestResponse/Item``); left out otherwise.
+        var open_now: Bool? = nil
+        var next_open: String? = nil
 
         init(_ d: StationDetail) {
             (name, status, county_code, county_name, city_code, city_name) = (d.name, d.status, d.county_code, d.county_name, d.city_code, d.city_name)
@@ -94,10 +97,12 @@ extension OGCController {
             try c.encode(capacity, forKey: .capacity)
             try c.encode(staff, forKey: .staff)
             try c.encode(rating_stars, forKey: .rating_stars)
+            try c.encodeIfPresent(open_now, forKey: .open_now)
+            try c.encodeIfPresent(next_open, forKey: .next_open)
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, status, county_code, county_name, city_code, city_name, address, address_line, phone, hours, modes, capacity, staff, rating_stars
+            case name, status, county_code, county_name, city_code, city_name, address, address_line, phone, hours, modes, capacity, staff, rating_stars, open_now, next_open
         }
     }
 
@@ -108,11 +113,14 @@ extension OGCController {
         let properties: StationProperties
         let links: [Link]?
 
-        init(_ station: Station, snapshot: StationSnapshot, links: [Link]? = nil) {
+        init(_ station: Station, snapshot: StationSnapshot, links: [Link]? = nil, opening: OpeningStatus? = nil) {
             type = "Feature"
             id = station.id
             geometry = PointGeometry(type: "Point", coordinates: [station.location.longitude, station.location.latitude])
-            properties = StationProperties(StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id]))
+            var properties = StationProperties(StationDetail(station, counties: snapshot.counties, rating: snapshot.ratings[station.id]))
+            properties.open_now = opening?.openNow
+            properties.next_open = opening?.nextOpen.map(Timestamp.shanghai)
+            self.properties = properties
             self.links = links
         }
     }

@@ -24,6 +24,9 @@ struct OGCController {
     /// not believed at all. Otherwise links follow `Host`, and every answer says `Vary: Host,
     /// X-Forwarded-Proto`, so a shared cache never serves one host's links to another.
     var publicURL: String? = nil
+    /// The working calendar for `include=hours` on station items (the deadlines' calendar).
+    let calendar: @Sendable () -> WorkingCalendar
+    var now: @Sendable () -> Date = { Date() }
 
     enum Collection: String, CaseIterable {
         case stations, counties
@@ -112,8 +115,12 @@ struct OGCController {
 
     /// `GET /ogc/collections/{collection}/items?bbox&datetime&limit&cursor&f`: one page of features.
     func items(_ collection: Collection, _ request: Request, _ context: AppRequestContext) throws -> Response {
-        var q = QueryReader(request, allowed: ["f", "bbox", "datetime", "limit", "cursor"])
+        var q = QueryReader(request, allowed: ["f", "bbox", "datetime", "limit", "cursor", "include"])
         Self.readFormat(&q)
+        let include = collection == .stations ? Include.read(&q, allowed: [.hours]) : []
+        if collection == .counties, q.string("include") != nil {
+            q.add(InvalidParameter(name: "include", reason: "is for the stations collection only: leave it out"))
+        }
         let box = Self.readBox(&q)
         let datetime = q.string("datetime")
         if let datetime, !Self.datetimeRegex.matchesWhole(datetime) {
@@ -136,6 +143,7 @@ struct OGCController {
         if let text = q.string("bbox") { selection.append(("bbox", text)) }
         if let datetime { selection.append(("datetime", datetime)) }
         if q.string("limit") != nil { selection.append(("limit", String(limit))) }
+        if let text = q.string("include") { selection.append(("include", text)) }
         let selfQuery = selection + (q.string("cursor").map { [("cursor", $0)] } ?? [])
 
         func respond<Item, Feature: Encodable>(_ page: OGCPage<Item>, id: (Item) -> String, feature: (Item) -> Feature) throws -> Response {
@@ -154,7 +162,10 @@ struct OGCController {
         switch collection {
         case .stations:
             let page = OGCPage(snapshot.activeStations, id: \.id, after: after, limit: limit) { box?.contains($0.location) ?? true }
-            return try respond(page, id: \.id) { StationItem($0, snapshot: snapshot) }
+            let (instant, calendar) = (now(), self.calendar())
+            return try respond(page, id: \.id) {
+                StationItem($0, snapshot: snapshot, opening: include.contains(.hours) ? $0.hours.opening(at: instant, calendar: calendar) : nil)
+            }
         case .counties:
             let page = OGCPage(snapshot.counties.counties, id: \.adcode, after: after, limit: limit) { box?.intersects($0.boundary) ?? true }
             return try respond(page, id: \.adcode) { CountyItem($0) }

@@ -81,6 +81,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             var headers = HTTPFields()
             headers[.retryAfter] = String(seconds)
             self.init(status: .tooManyRequests, kind: "rate-limited", title: "Too many complaints from this phone", detail: detail, headers: headers)
+        case .unprocessable(let field, let type, let title):
+            self.init(status: .unprocessableContent, kind: type, title: title, detail: detail,
+                      invalidParameters: [InvalidParameter(name: field, reason: detail)])
         }
     }
 

@@ -2,10 +2,15 @@ import Geodesy
 import Foundation
 import Hummingbird
 import LiaisonCore
+import LiaisonStore
 
 /// `/v1/stations`: nearest stations, stations in a map view, one station.
 struct StationsController {
     let finder: StationFinder
+    /// For `include=assignment` (intake's decision) and `include=hours` (the working calendar).
+    let complaints: any ConsumerComplaintStore
+    /// The instant `open_now` is answered for.
+    var now: @Sendable () -> Date = { Date() }
 
     var endpoints: [Endpoint] {
         [.get("/v1/stations/nearest", nearest), .get("/v1/stations", list), .get("/v1/stations/{id}", detail)]
@@ -16,10 +21,7 @@ struct StationsController {
     /// `GET /v1/stations/nearest?lat&lng&limit&coordsys&mode&county&radius_km`: the same JSON as `liaison nearest --format json`.
     @Sendable func nearest(_ request: Request, context: AppRequestContext) throws -> Response {
         var q = QueryReader(request, allowed: ["lat", "lng", "limit", "coordsys", "mode", "county", "radius_km", "include"])
-        let include = q.string("include")
-        if let include, include != "rating" {
-            q.add(InvalidParameter(name: "include", reason: "\"\(include)\" is not allowed: expected rating"))
-        }
+        let include = Include.read(&q, allowed: [.rating, .hours, .assignment])
         let lat = q.double("lat", required: true, allowed: "a number of degrees from -90 to 90")
         let lng = q.double("lng", required: true, allowed: "a number of degrees from -180 to 180")
         let limit = q.integer("limit", allowed: "an integer from 1 to \(NearestQuery.maxLimit)")
@@ -36,8 +38,19 @@ struct StationsController {
         }
         try q.check()
         guard let query else { throw Problem.invalid(InvalidInput(name: "lat", reason: "is required")) }
-        let response = NearestResponse(query: query, results: snapshot.nearest(query), counties: snapshot.counties,
-                                       ratings: include == "rating" ? snapshot.ratings : nil)
+        let results = snapshot.nearest(query)
+        var response = NearestResponse(query: query, results: results, counties: snapshot.counties,
+                                       ratings: include.contains(.rating) ? snapshot.ratings : nil)
+        if include.contains(.hours) {
+            let (instant, calendar) = (now(), complaints.clock.calendar)
+            for i in response.stations.indices { response.stations[i].addHours(of: results[i].station, at: instant, calendar: calendar) }
+        }
+        if include.contains(.assignment) {
+            // Without `mode`, for offline mediation: the mode every complaint can end in.
+            let choice = try intakeChoice(at: query.wgs84, mode: query.mode ?? .offline)
+            response.assignment = choice
+            for i in response.stations.indices { response.stations[i].intake_choice = response.stations[i].id == choice.station_id }
+        }
         return JSONResponse.make(response.json(), for: request)
     }
 
@@ -55,7 +68,8 @@ struct StationsController {
     /// `GET /v1/stations?bbox&coordsys&mode&county&status&limit&cursor`: stations in a map view (active unless
     /// `status=retired`), by id, paginated.
     @Sendable func list(_ request: Request, context: AppRequestContext) throws -> Response {
-        var q = QueryReader(request, allowed: ["bbox", "coordsys", "mode", "county", "status", "limit", "cursor"])
+        var q = QueryReader(request, allowed: ["bbox", "coordsys", "mode", "county", "status", "limit", "cursor", "include"])
+        let include = Include.read(&q, allowed: [.hours])
         let snapshot = finder.snapshot
         var box = BoundingBox(minLongitude: -180, minLatitude: -90, maxLongitude: 180, maxLatitude: 90)
         if let text = q.string("bbox") {
@@ -89,9 +103,14 @@ struct StationsController {
         try q.check()
         let system = parsedSystem ?? .wgs84
         let page = snapshot.stations(in: box, system: system, mode: mode ?? nil, countyCode: county, status: status ?? .active, after: after, limit: limit)
+        let (instant, calendar) = (now(), complaints.clock.calendar)
         let body = ListResponse(
             bbox: q.string("bbox") == nil ? nil : box.array, coordsys: system, count: page.stations.count,
-            stations: page.stations.map { StationSummary($0, counties: snapshot.counties, coordinateSystem: system) },
+            stations: page.stations.map { station in
+                var summary = StationSummary(station, counties: snapshot.counties, coordinateSystem: system)
+                if include.contains(.hours) { summary.addHours(of: station, at: instant, calendar: calendar) }
+                return summary
+            },
             next_cursor: page.more ? page.stations.last.map { Cursor.encode($0.id) } : nil)
         return try JSONResponse.encoding(body, for: request)
     }
@@ -109,6 +128,42 @@ struct StationsController {
         guard let station = snapshot.station(id: id) else { throw Problem.notFound("no station with id \(id)") }
         return try JSONResponse.encoding(StationDetail(station, counties: snapshot.counties, coordinateSystem: system ?? .wgs84,
                                                        rating: snapshot.ratings[station.id]), for: request)
+    }
+}
+
+extension StationsController {
+    /// Where intake would send a complaint filed at `point` (WGS-84) in `mode` now; outside the
+    /// service area, no station and the reason intake would refuse it with.
+    func intakeChoice(at point: Coordinate, mode: MediationMode) throws -> NearestResponse.IntakeChoice {
+        let preview: AssignmentPreview
+        do {
+            preview = try complaints.previewAssignment(at: point, mode: mode)
+        } catch let outside as OutsideServiceArea {
+            return .init(station_id: nil, distance_m: nil, mode: nil, reason: outside.description)
+        }
+        guard let chosen = preview.decision.assignment else {
+            return .init(station_id: nil, distance_m: nil, mode: nil, reason: preview.waitingReason ?? "")
+        }
+        return .init(station_id: chosen.station.id, distance_m: rounded(chosen.distanceMeters, 2), mode: chosen.mode, reason: chosen.reason)
+    }
+}
+
+/// The `include` parameter of station answers: a comma-separated list of extras, each named
+/// once (`include=hours,rating`). One parser, one message.
+enum Include: String, CaseIterable {
+    case rating, hours, assignment
+
+    static func read(_ q: inout QueryReader, allowed: [Include]) -> Set<Include> {
+        guard let text = q.string("include") else { return [] }
+        var found: Set<Include> = []
+        for name in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            guard let item = Include(rawValue: name), allowed.contains(item) else {
+                q.add(InvalidParameter(name: "include", reason: "\"\(name)\" is not allowed: expected a comma-separated list of \(allowed.map(\.rawValue).joined(separator: ", "))"))
+                return []
+            }
+            found.insert(item)
+        }
+        return found
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Geodesy
 import GRDB
 import LiaisonCore
 
@@ -140,10 +141,15 @@ extension ComplaintDesk {
         var events = [ComplaintEvent(at: at, actor: actor, action: .submit, from: nil, to: .submitted, stationID: nil,
                                      note: notes.isEmpty ? nil : notes.joined(separator: "; "))]
         if let enterprise, try refer(&complaint, to: enterprise, at: at, events: &events) {
-            // With the enterprise; no station yet, and no station clocks until it leaves.
+            // With the enterprise; no station yet, and no station clocks until it leaves. A chosen
+            // station applies to intake's dispatch only: the event says it was not used.
+            if let chosen = intake.preferredStationID {
+                events[0].note = (events[0].note.map { $0 + "; " } ?? "") + "preferred station \(chosen) not used: the complaint goes to the enterprise first"
+            }
         } else {
             workflow.startStationClocks(&complaint, at: at, events: &events)
-            try dispatch(&complaint, county: county, excluding: [], snapshot: snapshot, at: at, events: &events, in: db)
+            try dispatch(&complaint, county: county, excluding: [], preferredStationID: intake.preferredStationID,
+                         fallback: intake.preferredStationFallback, snapshot: snapshot, at: at, events: &events, in: db)
         }
         try save(complaint, events: events, inserting: true, snapshot: snapshot, at: at, in: db)
         if let id = intake.consumerID {
@@ -221,19 +227,93 @@ extension ComplaintDesk {
     }
 
     /// Runs the assignment policy and records the result; leaves the complaint waiting when no station qualifies.
-    func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, snapshot: StationSnapshot,
-                          at: Date, events: inout [ComplaintEvent], in db: any SQLSession) throws {
-        let assignment = try settings.policy.assign(point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode,
-                                                    in: snapshot, excluding: excluded, openComplaints: ComplaintRecord.openCounter(db))
-        guard let assignment else {
+    ///
+    /// - Parameters:
+    ///   - preferredStationID: the consumer's chosen station, taken when eligible; otherwise
+    ///     refused (``PreferredStationIneligible``) or, with `fallback`, replaced by the rule's
+    ///     choice with the reason recorded.
+    func dispatch(_ complaint: inout Complaint, county: County, excluding excluded: Set<String>, preferredStationID: String? = nil,
+                  fallback: Bool = false, snapshot: StationSnapshot, at: Date, events: inout [ComplaintEvent], in db: any SQLSession) throws {
+        let decision = try decide(at: complaint.intake.location, county: county, mode: complaint.intake.preferredMode, excluding: excluded,
+                                  preferredStationID: preferredStationID, explain: false, snapshot: snapshot, in: db)
+        if let refused = decision.preferredRefused, !fallback { throw PreferredStationIneligible(refused) }
+        let replaced = decision.preferredRefused.map { "preferred station \($0.station.id) cannot take it (\($0.detail)), so the rule's choice instead: " } ?? ""
+        guard let chosen = decision.assignment else {
             complaint.stationID = nil
             complaint.distanceMeters = nil
-            complaint.assignmentReason = "no station offering \(complaint.intake.preferredMode.rawValue) or offline mediation has free capacity"
+            complaint.assignmentReason = replaced + "no station offering \(complaint.intake.preferredMode.rawValue) or offline mediation has free capacity"
                 + (excluded.isEmpty ? "" : " (excluding \(excluded.sorted().joined(separator: ", ")), which refused it)")
                 + "; waiting for staff to dispatch"
             return
         }
-        try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,
-                   reason: assignment.reason, action: .assign, actor: "system", note: assignment.reason, at: at, events: &events)
+        let reason = replaced + chosen.reason
+        try workflow.assign(&complaint, to: chosen.station, distanceMeters: chosen.distanceMeters, mode: chosen.mode,
+                   reason: reason, action: .assign, actor: "system", note: reason, at: at, events: &events)
+    }
+
+    /// The policy's decision for a complaint at `point` (WGS-84) in `county`, against the
+    /// stations' open counts in `db`: the one call intake's dispatch and the preview make.
+    func decide(at point: Coordinate, county: County, mode: MediationMode, excluding excluded: Set<String>, preferredStationID: String?,
+                explain: Bool, snapshot: StationSnapshot, in db: any SQLSession) throws -> AssignmentDecision {
+        do {
+            return try settings.policy.decide(point: point, county: county, preferred: mode, in: snapshot, excluding: excluded,
+                                              preferredStationID: preferredStationID, openComplaints: ComplaintRecord.openCounter(db), explain: explain)
+        } catch let unknown as UnknownStation {
+            throw InvalidInput(name: "preferred_station_id", reason: "no station with id \(unknown.id): choose one from /v1/stations/nearest")
+        }
+    }
+
+    /// Which station a complaint filed at `point` now would go to, and why, without filing it:
+    /// the same decision as intake's dispatch (``decide(at:county:mode:excluding:preferredStationID:explain:snapshot:in:)``)
+    /// in a read transaction, with the stations passed over. A complaint about a merchant in the
+    /// direct train goes to its enterprise first; this answers for the station step.
+    ///
+    /// - Throws: ``OutsideServiceArea``.
+    public func previewAssignment(at point: Coordinate, mode: MediationMode) throws -> AssignmentPreview {
+        _ = try finder.snapshot.counties.servingCounty(of: point)
+        return try database.reading { db in
+            let snapshot = try current(in: db)
+            let (county, _) = try snapshot.counties.servingPlacement(of: point)
+            let decision = try decide(at: point, county: county, mode: mode, excluding: [], preferredStationID: nil, explain: true, snapshot: snapshot, in: db)
+            return AssignmentPreview(county: county, decision: decision, snapshot: snapshot,
+                                     waitingReason: decision.assignment == nil
+                                        ? "no station offering \(mode.rawValue)\(mode == .video ? " or offline" : "") mediation has free capacity; it would wait for staff to dispatch"
+                                        : nil)
+        }
+    }
+}
+
+/// What ``ComplaintDesk/previewAssignment(at:mode:)`` answers.
+public struct AssignmentPreview: Sendable {
+    /// The county that would serve the complaint.
+    public let county: County
+    public let decision: AssignmentDecision
+    /// The register the decision was made against.
+    public let snapshot: StationSnapshot
+    /// Why no station would take it; nil when one would.
+    public let waitingReason: String?
+}
+
+/// The consumer's chosen station cannot take the complaint, and the caller did not allow the
+/// rule's choice instead (`preferred_station_fallback`).
+public struct PreferredStationIneligible: DomainError {
+    public let passedOver: PassedOver
+
+    init(_ passedOver: PassedOver) { self.passedOver = passedOver }
+
+    public var refusal: Refusal {
+        .unprocessable(field: "preferred_station_id", type: "preferred-station-ineligible", title: "The chosen station cannot take this complaint")
+    }
+
+    public var description: String {
+        "preferred_station_id \(passedOver.station.id) cannot take this complaint (\(passedOver.reason.rawValue)): \(passedOver.detail); "
+            + "choose another station, leave preferred_station_id out, or send preferred_station_fallback: true to let the rule choose"
+    }
+
+    public var chineseDescription: String? {
+        let why: [PassedOver.Reason: String] = [.otherCounty: "不在本区县", .modeNotOffered: "不提供所选调解方式", .atCapacity: "受理已满",
+                                                .retired: "已撤销", .refused: "曾退回该投诉", .outOfReach: "距离超出受理范围"]
+        return "所选联络站 \(passedOver.station.id) 无法受理该投诉（\(why[passedOver.reason] ?? passedOver.reason.rawValue)）："
+            + "请改选其他联络站、不指定联络站，或发送 preferred_station_fallback: true 由系统分派"
     }
 }

@@ -1,3 +1,4 @@
+import Geodesy
 import Foundation
 import LiaisonCore
 
@@ -45,6 +46,11 @@ public protocol ConsumerComplaintStore: Sendable {
     func act(on number: String, _ command: ConsumerCommand, token: String) throws -> (Complaint, [ComplaintEvent])?
     func clientComplaints(client: String, numbers: [String]?, category: ComplaintCategory?, from: Date?, to: Date?,
                           limit: Int) throws -> [Complaint]
+    /// Which station a complaint filed at `point` (WGS-84) now would go to, and why: intake's own
+    /// decision in a read transaction.
+    func previewAssignment(at point: Coordinate, mode: MediationMode) throws -> AssignmentPreview
+    /// The deadlines' clock, with the imported notices; its calendar also answers opening hours.
+    var clock: ServiceClock { get }
 }
 
 /// What county and provincial staff do with complaints, and what enterprises in the direct train do.

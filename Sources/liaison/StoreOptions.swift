@@ -169,7 +169,7 @@ func storeCall<T>(flags: [String: String] = [:], _ body: () throws -> T) throws 
             throw lateUsageError(parameters.map { "\(flags[$0.name] ?? $0.name): \($0.reason)" }.joined(separator: "\n"))
         case .outsideServiceArea:
             throw lateUsageError("--lat/--lng: \(error.description)")
-        case .notFound, .forbidden, .conflict, .preconditionFailed, .rateLimited:
+        case .notFound, .forbidden, .conflict, .preconditionFailed, .rateLimited, .unprocessable:
             throw notFound(error.description)
         }
     }
