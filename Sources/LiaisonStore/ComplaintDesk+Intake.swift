@@ -271,8 +271,12 @@ extension ComplaintDesk {
     /// - Throws: ``OutsideServiceArea``.
     public func previewAssignment(at point: Coordinate, mode: MediationMode) throws -> AssignmentPreview {
         _ = try finder.snapshot.counties.servingCounty(of: point)
+        // The register as this process holds it (kept current by the register watch), not
+        // re-read from the database: a preview is advisory and anonymous, and reloading the
+        // register on every call after a change made it slow enough on PostgreSQL under load
+        // to time out (503). Only the open complaints, for capacity, are read.
+        let snapshot = finder.snapshot
         return try database.reading { db in
-            let snapshot = try current(in: db)
             let (county, _) = try snapshot.counties.servingPlacement(of: point)
             let decision = try decide(at: point, county: county, mode: mode, excluding: [], preferredStationID: nil, explain: true, snapshot: snapshot, in: db)
             return AssignmentPreview(county: county, decision: decision, snapshot: snapshot,
