@@ -65,7 +65,7 @@ struct AssignmentPreviewController {
     }
 
     /// `GET /v1/assignment-preview?lat&lng&coordsys&mode`.
-    @Sendable func preview(_ request: Request, context: AppRequestContext) throws -> Response {
+    @Sendable func preview(_ request: Request, context: AppRequestContext) async throws -> Response {
         var q = QueryReader(request, allowed: ["lat", "lng", "coordsys", "mode"])
         let lat = q.double("lat", required: true, allowed: "a number of degrees from -90 to 90")
         let lng = q.double("lng", required: true, allowed: "a number of degrees from -180 to 180")
@@ -88,7 +88,10 @@ struct AssignmentPreviewController {
         let wgs84 = NearestResponse.Point(lat: rounded(query.wgs84.latitude, 9), lng: rounded(query.wgs84.longitude, 9), coordsys: nil)
         let preview: AssignmentPreview
         do {
-            preview = try complaints.previewAssignment(at: query.wgs84, mode: mode)
+            // Off the event loop: the store blocks (on PostgreSQL, waiting on the very event loop
+            // that would carry the answer, which stalled every other call until a 2 s timeout).
+            let complaints = self.complaints, point = query.wgs84
+            preview = try await blocking { try complaints.previewAssignment(at: point, mode: mode) }
         } catch let outside as OutsideServiceArea {
             // A question about a point outside is answered, not refused: intake would refuse it.
             let body = Body(query: .init(input: input, wgs84: wgs84, mode: mode, county_code: nil, county_name: nil), outcome: "refused",

@@ -19,7 +19,7 @@ struct StationsController {
     static let coordsysAllowed = "one of \(CoordinateSystem.allowedNames)"
 
     /// `GET /v1/stations/nearest?lat&lng&limit&coordsys&mode&county&radius_km`: the same JSON as `liaison nearest --format json`.
-    @Sendable func nearest(_ request: Request, context: AppRequestContext) throws -> Response {
+    @Sendable func nearest(_ request: Request, context: AppRequestContext) async throws -> Response {
         var q = QueryReader(request, allowed: ["lat", "lng", "limit", "coordsys", "mode", "county", "radius_km", "include"])
         let include = Include.read(&q, allowed: [.rating, .hours, .assignment])
         let lat = q.double("lat", required: true, allowed: "a number of degrees from -90 to 90")
@@ -47,7 +47,9 @@ struct StationsController {
         }
         if include.contains(.assignment) {
             // Without `mode`, for offline mediation: the mode every complaint can end in.
-            let choice = try intakeChoice(at: query.wgs84, mode: query.mode ?? .offline)
+            // Off the event loop: the store blocks (see AssignmentPreviewController.preview).
+            let point = query.wgs84, mode = query.mode ?? .offline
+            let choice = try await blocking { try self.intakeChoice(at: point, mode: mode) }
             response.assignment = choice
             for i in response.stations.indices { response.stations[i].intake_choice = response.stations[i].id == choice.station_id }
         }
