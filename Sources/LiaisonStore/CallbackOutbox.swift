@@ -133,6 +133,12 @@ public final class CallbackOutbox: Sendable {
         }
     }
 
+    /// Puts the deliveries that failed for good back in the queue (`liaison notify
+    /// --retry-failed`), as ``SMSOutbox/requeueFailed(since:at:)`` does for texts.
+    public func requeueFailed(since: Date?, at: Date) throws -> Int {
+        try SMSOutbox.requeueFailed(table: "callback_outbox", since: since, at: at, in: database)
+    }
+
     /// Records a failed attempt: retry at `retryAt`, or give up (`failed`) when it is nil.
     public func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws {
         try database.writing { db in

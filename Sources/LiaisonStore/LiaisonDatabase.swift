@@ -291,10 +291,23 @@ extension LiaisonDatabase {
 
     public func storageBytes() -> (database: Int64, wal: Int64, freeDisk: Int64)? {
         func size(_ file: String) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? 0 }
-        let folder = (path as NSString).deletingLastPathComponent
-        var fs = statvfs()
-        let free = statvfs(folder.isEmpty ? "." : folder, &fs) == 0 ? Int64(fs.f_bavail) * Int64(fs.f_frsize) : 0
+        let free = (try? freeBytes()) ?? 0
         return (size(path), size(path + "-wal"), free)
+    }
+
+    /// The folder the file, its `-wal` and its `-shm` live in.
+    private var folder: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+
+    /// Free bytes for unprivileged users on the folder's file system.
+    private func freeBytes() throws -> Int64 {
+        var fs = statvfs()
+        guard statvfs(folder, &fs) == 0 else {
+            throw StoreNotWritable("cannot read the free space of \(folder): \(String(cString: strerror(errno)))")
+        }
+        return Int64(fs.f_bavail) * Int64(fs.f_frsize)
     }
 
     /// The file and its folder (where the `-wal` and `-shm` live) may be written, and the
@@ -302,15 +315,10 @@ extension LiaisonDatabase {
     /// write and no lock, so a probe never waits behind intake. (A read-only mount fails
     /// `access(W_OK)` even for root.)
     public func checkWritable(minFreeBytes: Int64) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        for target in [path, folder.isEmpty ? "." : folder] where access(target, W_OK) != 0 {
+        for target in [path, folder] where access(target, W_OK) != 0 {
             throw StoreNotWritable("\(target) is not writable: \(String(cString: strerror(errno)))")
         }
-        var fs = statvfs()
-        guard statvfs(folder.isEmpty ? "." : folder, &fs) == 0 else {
-            throw StoreNotWritable("cannot read the free space of \(folder): \(String(cString: strerror(errno)))")
-        }
-        let free = Int64(fs.f_bavail) * Int64(fs.f_frsize)
+        let free = try freeBytes()
         if free < minFreeBytes {
             throw StoreNotWritable("\(free / 1_048_576) MiB free on the database's disk, below the \(minFreeBytes / 1_048_576) MiB set aside (--min-free-disk-mb)")
         }

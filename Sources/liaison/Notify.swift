@@ -39,7 +39,7 @@ extension Liaison {
             if retryFailed {
                 let at = Date(), from = since.flatMap(Self.instant)
                 let texts = try SMSOutbox(database: database).requeueFailed(since: from, at: at)
-                let calls = try SMSOutbox.requeueFailed(table: "callback_outbox", since: from, at: at, in: database)
+                let calls = try CallbackOutbox(database: database).requeueFailed(since: from, at: at)
                 print("requeued \(texts) failed texts and \(calls) failed callbacks" + (since.map { " queued since \($0)" } ?? ""))
                 guard once else { return }
             }
