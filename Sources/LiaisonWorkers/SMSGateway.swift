@@ -74,8 +74,12 @@ public struct WebhookGateway: SMSGateway {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(url: String, timeoutSeconds: Int64 = 10, client: HTTPClient = WebhookGateway.client) {
+    /// Sent as the `Authorization` header of every message (the provider's credentials).
+    let authorization: String?
+
+    public init(url: String, authorization: String? = nil, timeoutSeconds: Int64 = 10, client: HTTPClient = WebhookGateway.client) {
         self.url = url
+        self.authorization = authorization
         self.timeoutSeconds = timeoutSeconds
         self.client = client
     }
@@ -94,6 +98,7 @@ public struct WebhookGateway: SMSGateway {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.headers.add(name: "Idempotency-Key", value: message.id)
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         let body = try JSONOutput.encode(Body(id: message.id, to: message.phone, recipient: message.recipient.rawValue, template: message.template,
                                               complaint: message.number, text: message.text))
         request.body = .bytes(ByteBuffer(bytes: body))

@@ -5,7 +5,9 @@ import LiaisonStore
 import LiaisonWorkers
 
 /// How complaints are dispatched and where video rooms live (`serve`).
-struct DispatchOptions: ParsableArguments {
+struct DispatchOptions: ParsableArguments, Configurable {
+    static let settingKeys = ["reach-km", "video-base-url", "video-jwt-secret-file", "video-app-id", "consumer-link"]
+
     @Option(name: .customLong("reach-km"), help: "How far a station in the complaint's own county may be before stations elsewhere are considered (km).")
     var reachKilometers = AssignmentPolicy.defaultReachMeters / 1000
 
@@ -56,7 +58,9 @@ struct DispatchOptions: ParsableArguments {
 }
 
 /// Which gateway sends the text messages (`serve`, `notify`).
-struct SMSOptions: ParsableArguments {
+struct SMSOptions: ParsableArguments, Configurable {
+    static let settingKeys = ["sms-gateway", "sms-log", "sms-webhook", "sms-webhook-auth-file", "sms-max-attempts", "sms-retry-seconds"]
+
     enum Gateway: String, ExpressibleByArgument, CaseIterable {
         case log, webhook
     }
@@ -69,6 +73,9 @@ struct SMSOptions: ParsableArguments {
 
     @Option(name: .customLong("sms-webhook"), help: ArgumentHelp("The webhook gateway's URL.", valueName: "url"))
     var webhookURL: String?
+
+    @Option(name: .customLong("sms-webhook-auth-file"), help: ArgumentHelp("A file (mode 0600) holding the webhook's Authorization header value on one line, e.g. Bearer TOKEN, sent with every message: the provider's credentials stay out of the URL and the command line.", valueName: "path"))
+    var webhookAuthFile: String?
 
     @Option(name: .customLong("sms-max-attempts"), help: "Attempts before a message is marked failed.")
     var maxAttempts = SMSDeliveryWorker.Policy().maxAttempts
@@ -95,15 +102,40 @@ struct SMSOptions: ParsableArguments {
             }
             if logPath != nil { throw ValidationError("--sms-log: only used with --sms-gateway log") }
         }
+        if webhookAuthFile != nil, gateway != .webhook {
+            throw ValidationError("--sms-webhook-auth-file: only used with --sms-gateway webhook")
+        }
     }
 
-    func makeGateway(_ store: StoreOptions) -> any SMSGateway {
+    /// The Authorization header value `--sms-webhook-auth-file` holds: one line of visible
+    /// ASCII, in a file others may not read.
+    func webhookAuthorization() throws -> String? {
+        guard let path = webhookAuthFile else { return nil }
+        let attributes: [FileAttributeKey: Any]
+        let data: Data
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw lateUsageError("--sms-webhook-auth-file: cannot read \(path): \((error as NSError).localizedDescription)")
+        }
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw lateUsageError("--sms-webhook-auth-file: \(path) may be read by others (mode \(String(mode, radix: 8))): chmod 600 it")
+        }
+        let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty, value.count <= 4096, value.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }) else {
+            throw lateUsageError("--sms-webhook-auth-file: \(path) must hold one line of visible ASCII (at most 4096 characters): the Authorization header's value, e.g. Bearer TOKEN")
+        }
+        return value
+    }
+
+    func makeGateway(_ store: StoreOptions) throws -> any SMSGateway {
         switch gateway {
         case .log:
             LogGateway(path: logPath ?? (store.isPostgres ? "data/sms.log"
                                          : URL(fileURLWithPath: store.databasePath).deletingLastPathComponent().appendingPathComponent("sms.log").path))
         case .webhook:
-            WebhookGateway(url: webhookURL ?? "")
+            WebhookGateway(url: webhookURL ?? "", authorization: try webhookAuthorization())
         }
     }
 }

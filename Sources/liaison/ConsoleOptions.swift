@@ -5,7 +5,9 @@ import LiaisonHTTP
 
 /// How `liaison serve` serves the staff console (`/console`): its base map, how long a sign-in
 /// lasts, and where Leaflet is (README, Staff console).
-struct ConsoleOptions: ParsableArguments {
+struct ConsoleOptions: ParsableArguments, Configurable {
+    static let settingKeys = ["tile-url", "tile-crs", "tile-attribution", "tile-subdomains", "session-hours", "leaflet-dir"]
+
     @Option(name: .customLong("tile-url"), help: ArgumentHelp("A base-map tile layer for the console, with {z}, {x}, {y} (and optionally {s}): e.g. a 天地图 or 高德 template. Default: none, the counties alone (works without a tile server).", valueName: "url"))
     var tileURL: String?
     @Option(name: .customLong("tile-crs"), help: "The tiles' coordinate system: wgs84 (天地图) or gcj02 (高德, 腾讯). The console converts stations and clicks to it and back.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -39,8 +40,20 @@ struct Liaison: AsyncParsableCommand {
         // and written on one thread, without hopping to the global pool and back.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         LoggingSystem.bootstrap(JSONLineLogHandler.init)
+        // Settings from LIAISON_* variables and the config file, as the flags not given.
+        let environment = ProcessInfo.processInfo.environment
+        var arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try parseAsRoot()
+            let configuration = try Configuration(arguments: arguments, environment: environment)
+            let (completed, applied) = configuration.complete(arguments, environment: environment)
+            arguments = completed
+            Configuration.applied.withLock { $0 = applied }
+        } catch {
+            printError("Error: \(error)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
             if var command = command as? AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -49,6 +62,13 @@ struct Liaison: AsyncParsableCommand {
             JSONLineLogHandler.flush()
         } catch {
             JSONLineLogHandler.flush()
+            // A bad value may have come from the environment or the file: say which settings did.
+            if exitCode(for: error) == .validationFailure, let note = Configuration.note(for: Configuration.applied.withLock { $0 }) {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { printError(message) }
+                printError(note)
+                Foundation.exit(ExitCode.validationFailure.rawValue)
+            }
             exit(withError: error)
         }
     }

@@ -5,7 +5,11 @@ import LiaisonCore
 
 /// What `liaison serve` lets callers do: who may file complaints, how often, and how long a
 /// request may take to arrive (README, Security).
-struct LimitOptions: ParsableArguments {
+struct LimitOptions: ParsableArguments, Configurable {
+    /// Not `anonymous-intake`: a development switch, given on the command line each time.
+    static let settingKeys = ["client-intake-per-minute", "client-intake-burst", "client-quota", "consumer-intake-per-hour", "reads-per-minute",
+                              "trusted-proxy", "public-url", "request-deadline"]
+
     @Flag(name: .customLong("anonymous-intake"), help: "Accept POST /v1/complaints without an X-Client-Key (development only: anyone can then file and send texts).")
     var anonymousIntake = false
     @Option(name: .customLong("client-intake-per-minute"), help: "Complaints each client key may file a minute, on average.")

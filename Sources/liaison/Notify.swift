@@ -35,6 +35,7 @@ extension Liaison {
         }
 
         func run() async throws {
+            let gateway = try sms.makeGateway(store)
             let database = try store.store()
             if retryFailed {
                 let at = Date(), from = since.flatMap(Self.instant)
@@ -44,7 +45,7 @@ extension Liaison {
                 guard once else { return }
             }
             let outbox = SMSOutbox(database: database), callbacks = CallbackOutbox(database: database)
-            let worker = SMSDeliveryWorker(outbox: outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: Logger(label: "liaison.sms"))
+            let worker = SMSDeliveryWorker(outbox: outbox, gateway: gateway, policy: sms.policy, logger: Logger(label: "liaison.sms"))
             let callbackWorker = CallbackDeliveryWorker(callbacks: callbacks, key: try store.serverKey(adoptedBy: database), policy: sms.policy,
                                                         logger: Logger(label: "liaison.callbacks"))
             let report = try await worker.deliverDue()

@@ -11,7 +11,10 @@ import NIOPosix
 import ServiceLifecycle
 
 extension Liaison {
-    struct Serve: AsyncParsableCommand {
+    struct Serve: AsyncParsableCommand, Configurable {
+        /// Not `migrate`: applying migrations is asked for each time.
+        static let settingKeys = ["host", "port", "log-level", "min-free-disk-mb", "overdue-interval", "register-poll"]
+
         static let configuration = CommandConfiguration(
             commandName: "serve",
             abstract: "Run the HTTP API.",
@@ -71,7 +74,12 @@ extension Liaison {
             // database: PostgreSQL, across the network, needs more of them than the file does
             // (the pool is made on first use, below).
             if store.isPostgres { NIOSingletons.blockingPoolThreadCountSuggestion = max(16, 4 * System.coreCount) }
-            let store = self.store, settings = try dispatch.settings(store)
+            let store = self.store, settings = try dispatch.settings(store), gateway = try sms.makeGateway(store)
+            // Which settings came from the environment or the config file (names, never values).
+            let applied = Configuration.applied.withLock { $0 }
+            if !applied.isEmpty {
+                logger("liaison.config").notice("settings not given as flags", metadata: .init(uniqueKeysWithValues: applied.map { ($0.key, .string($0.source)) }))
+            }
             // Blocking work, off the event loop (which runs this task): the store waits on it.
             let migrate = self.migrate
             let (services, examined, moved) = try await NIOThreadPool.singleton.runIfActive {
@@ -92,7 +100,7 @@ extension Liaison {
             // share a store); deadlines are watched by one process at a time; the register is
             // re-read when another process changes it.
             var workers: [any Service] = [
-                SMSDeliveryWorker(outbox: services.outbox, gateway: sms.makeGateway(store), policy: sms.policy, logger: logger("liaison.sms")),
+                SMSDeliveryWorker(outbox: services.outbox, gateway: gateway, policy: sms.policy, logger: logger("liaison.sms")),
                 // Status callbacks: the same claims, retries and failure marking as texts.
                 CallbackDeliveryWorker(callbacks: services.callbacks, key: services.complaints.settings.trackingKey, policy: sms.policy, logger: logger("liaison.callbacks")),
                 ComplaintWatch(desk: services.serviceLevels, intervalSeconds: overdueIntervalSeconds, logger: logger("liaison.sla")),

@@ -6,7 +6,9 @@ import LiaisonStore
 import Logging
 
 /// Where the database and the geodata it starts from are.
-struct StoreOptions: ParsableArguments {
+struct StoreOptions: ParsableArguments, Configurable {
+    static let settingKeys = ["db", "geodata", "tracking-key"]
+
     @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file, or a PostgreSQL database postgres://USER@HOST:PORT/DB (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path|url"))
     var db: String?
 
@@ -16,16 +18,18 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The file with the server key tracking tokens are derived from, created (mode 0600) when missing; every process serving one database needs the same file (default: $LIAISON_TRACKING_KEY, else the database file's path with .tracking-key added, or ./liaison.tracking-key for PostgreSQL).", valueName: "path"))
     var trackingKey: String?
 
+    @Option(name: .long, help: ArgumentHelp("A file of settings, one `name = value` per line (a long option's name: db = /var/lib/liaison/liaison.sqlite); flags win over LIAISON_<NAME> variables, which win over the file (default: $LIAISON_CONFIG, else none).", valueName: "path"))
+    var config: String?
+
     @Flag(name: .long, help: ArgumentHelp("When the database does not exist yet, create it with the counties only: an empty register, e.g. to import an export into. An existing database is opened as it is."))
     var empty = false
 
     var databasePath: String {
-        db ?? ProcessInfo.processInfo.environment["LIAISON_DB"] ?? "data/liaison.sqlite"
+        db ?? "data/liaison.sqlite"
     }
 
     var trackingKeyPath: String {
-        trackingKey ?? ProcessInfo.processInfo.environment["LIAISON_TRACKING_KEY"]
-            ?? (isPostgres ? "liaison.tracking-key" : databasePath + ".tracking-key")
+        trackingKey ?? (isPostgres ? "liaison.tracking-key" : databasePath + ".tracking-key")
     }
 
     /// Whether `--db` names a PostgreSQL database rather than a SpatiaLite file.
@@ -65,7 +69,7 @@ struct StoreOptions: ParsableArguments {
 extension StoreOptions {
     /// `geodata/`: the register a new database starts from, and the complaint service levels and calendar.
     func geodataDirectory() throws -> GeodataDirectory {
-        try GeodataDirectory.locate(geodata ?? ProcessInfo.processInfo.environment["LIAISON_GEODATA"])
+        try GeodataDirectory.locate(geodata)
     }
 
     /// Every part of the service over the database, composed as `liaison serve` composes it

@@ -232,7 +232,8 @@ final class ServerProcess {
 
     /// With `anonymousIntake` (the default here, as in development) complaints are filed
     /// without a client key and without the intake quota getting in the tests' way.
-    init(_ arguments: [String], sandbox: Sandbox, logLevel: String? = "warning", anonymousIntake: Bool = true) async throws {
+    init(_ arguments: [String], sandbox: Sandbox, logLevel: String? = "warning", anonymousIntake: Bool = true,
+         environment: [String: String] = [:]) async throws {
         let id = UUID().uuidString
         let outURL = sandbox.root.appendingPathComponent("serve-\(id).out")
         stderrURL = sandbox.root.appendingPathComponent("serve-\(id).err")
@@ -242,6 +243,7 @@ final class ServerProcess {
         process.arguments = ["serve", "--port", "0"] + (logLevel.map { ["--log-level", $0] } ?? [])
             + (anonymousIntake ? ["--anonymous-intake", "--client-intake-burst", "100000"] : []) + arguments
         process.currentDirectoryURL = sandbox.cwd
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         try process.run()

@@ -37,6 +37,7 @@ final class FlakyProvider: Sendable {
     struct Received: Sendable {
         let idempotencyKey: String?
         let body: [String: String]
+        var authorization: String? = nil
     }
 
     let failures: Int
@@ -57,7 +58,7 @@ final class FlakyProvider: Sendable {
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             if self.delay > .zero { try await Task.sleep(for: self.delay) }
             let attempt = self.received.withLock { all in
-                all.append(Received(idempotencyKey: key, body: body))
+                all.append(Received(idempotencyKey: key, body: body, authorization: request.headers[.authorization]))
                 return all.filter { $0.idempotencyKey == key }.count
             }
             return attempt <= self.failures ? .serviceUnavailable : .accepted
@@ -98,6 +99,24 @@ final class FlakyProvider: Sendable {
             #expect(Set(received.compactMap(\.idempotencyKey)) == Set(pending.map(\.message.id)))
             #expect(received.allSatisfy { $0.body["id"] == $0.idempotencyKey && $0.body["text"]?.hasPrefix(SMSTemplates.signature) == true })
             #expect(Set(received.compactMap { $0.body["to"] }) == Set(pending.map(\.message.phone)))
+        }
+    }
+
+    /// The provider's credentials (`--sms-webhook-auth-file`) go in the Authorization header of
+    /// every message, and only there.
+    @Test func theWebhookGatewaySendsItsCredentialsAsTheAuthorizationHeader() async throws {
+        let box = try Outbox(complaints: 1)
+        let provider = FlakyProvider(failures: 0)
+        let app = Application(router: provider.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let gateway = WebhookGateway(url: "http://127.0.0.1:\(port)/sms", authorization: "Bearer tok-123")
+            let worker = SMSDeliveryWorker(outbox: box.outbox, gateway: gateway, policy: .init(maxAttempts: 2, baseDelaySeconds: 0.01, maxDelaySeconds: 0.02),
+                                           logger: logger)
+            _ = try await worker.deliverDue()
+            let received = provider.received.withLock { $0 }
+            #expect(!received.isEmpty && received.allSatisfy { $0.authorization == "Bearer tok-123" }, "\(received.map(\.authorization))")
+            #expect(received.allSatisfy { !$0.body.values.contains { $0.contains("tok-123") } }, "not in the body")
         }
     }
 
