@@ -85,7 +85,7 @@ func allEndpoints(_ s: LiaisonServices, metrics: HTTPMetrics, settings: ServerSe
         + Open311Controller(desk: s.complaints, authenticator: s.tokens, settings: settings, limits: limits).endpoints
         + EnterprisesController(register: s.enterprises, desk: s.complaints, settings: settings).endpoints
         + ClientsController(callbacks: s.callbacks, tokens: s.tokens, key: s.complaints.settings.trackingKey, settings: settings).endpoints
-        + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, metrics: metrics, minFreeDiskBytes: settings.minFreeDiskBytes).endpoints
+        + ServiceController(finder: s.finder, health: s.health, outbox: s.outbox, serviceLevels: s.serviceLevels, metrics: metrics, minFreeDiskBytes: settings.minFreeDiskBytes).endpoints
         + LabelsController().endpoints
         + OGCController(finder: s.finder, publicURL: settings.publicURL, calendar: { s.complaints.clock.calendar }).endpoints
         + ConsoleController(auth: StaffAuthenticator(authenticator: s.tokens, publicURL: settings.publicURL), finder: s.finder, settings: settings,

@@ -48,6 +48,8 @@ public final class HTTPMetrics: Sendable {
         "liaison_database_bytes": "Size of the SQLite database file (absent on PostgreSQL).",
         "liaison_database_wal_bytes": "Size of the SQLite write-ahead log (absent on PostgreSQL).",
         "liaison_database_disk_free_bytes": "Free bytes on the database's file system for unprivileged users; /readyz fails below --min-free-disk-mb.",
+        "liaison_complaints_open": "Complaints neither closed nor withdrawn.",
+        "liaison_complaints_overdue": "Open complaints the complaint watch has reported overdue on at least one deadline (alert when it rises).",
         "process_resident_memory_bytes": "Resident memory of this process.",
         "process_open_fds": "Open file descriptors of this process.",
     ]
@@ -90,8 +92,11 @@ public final class HTTPMetrics: Sendable {
         public var databaseBytes: Int64?
         public var walBytes: Int64?
         public var freeDiskBytes: Int64?
+        public var complaints: (open: Int, overdue: Int)?
 
-        public init(oldestPendingText: Date? = nil, databaseBytes: Int64? = nil, walBytes: Int64? = nil, freeDiskBytes: Int64? = nil) {
+        public init(oldestPendingText: Date? = nil, databaseBytes: Int64? = nil, walBytes: Int64? = nil, freeDiskBytes: Int64? = nil,
+                    complaints: (open: Int, overdue: Int)? = nil) {
+            self.complaints = complaints
             self.oldestPendingText = oldestPendingText
             self.databaseBytes = databaseBytes
             self.walBytes = walBytes
@@ -105,6 +110,10 @@ public final class HTTPMetrics: Sendable {
         if let bytes = s.databaseBytes { set("liaison_database_bytes", Double(bytes)) }
         if let bytes = s.walBytes { set("liaison_database_wal_bytes", Double(bytes)) }
         if let bytes = s.freeDiskBytes { set("liaison_database_disk_free_bytes", Double(bytes)) }
+        if let complaints = s.complaints {
+            set("liaison_complaints_open", Double(complaints.open))
+            set("liaison_complaints_overdue", Double(complaints.overdue))
+        }
         if let resident = Self.residentMemoryBytes() { set("process_resident_memory_bytes", Double(resident)) }
         if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") { set("process_open_fds", Double(fds.count)) }
     }

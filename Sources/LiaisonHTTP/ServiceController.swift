@@ -8,6 +8,7 @@ struct ServiceController {
     let finder: StationFinder
     let health: any StoreHealth
     let outbox: any OutboxStore
+    let serviceLevels: any ServiceLevelStore
     let metrics: HTTPMetrics
     /// Free disk below this is not ready (`--min-free-disk-mb`).
     let minFreeDiskBytes: Int64
@@ -56,9 +57,11 @@ struct ServiceController {
         let outbox = self.outbox, health = self.health
         metrics.outbox(try await blocking { try outbox.waitingAndFailed() })
         let oldest = try await blocking { try outbox.oldestPending() }
+        let serviceLevels = self.serviceLevels
+        let complaints = try await blocking { try serviceLevels.openComplaintCounts() }
         let storage = health.storageBytes()
         metrics.scraped(HTTPMetrics.Scrape(oldestPendingText: oldest, databaseBytes: storage?.database, walBytes: storage?.wal,
-                                           freeDiskBytes: storage?.freeDisk))
+                                           freeDiskBytes: storage?.freeDisk, complaints: complaints))
         // The register as this process queries it now, not as it was at start-up.
         metrics.indexed(stations: finder.snapshot.activeCount)
         return JSONResponse.make(metrics.exposition(), for: request, contentType: "text/plain; version=0.0.4; charset=utf-8", cacheable: false)

@@ -7,7 +7,7 @@ import PostgresNIO
 /// recorded in `liaison_migrations` (the SQLite store keeps its own list: the two
 /// schemas say the same things with each database's own means).
 /// The PostgreSQL schema this build makes and reads: its last migration (`liaison --version`).
-public let postgresSchemaVersion = "v9 consumer ids"
+public let postgresSchemaVersion = "v10 open complaints gauge"
 
 enum PostgresMigrations {
     static let all: [(name: String, sql: [String])] = [
@@ -218,6 +218,10 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX consumer_complaints_by_consumer ON consumer_complaints(consumer_key, number)",
+        ]),
+        ("v10 open complaints gauge", [
+            // As the SQLite store's v14: `/metrics` counts the open complaints on this index.
+            "CREATE INDEX complaints_open ON complaints(overdue) WHERE status NOT IN ('closed', 'withdrawn')",
         ]),
     ]
 

@@ -63,6 +63,19 @@ extension ComplaintDesk {
         StatementArguments(Array(repeating: stamp, count: 6))
     }
 
+    /// The complaints still open (neither closed nor withdrawn), and how many of them the watch
+    /// has reported overdue on at least one deadline, for `/metrics`: counted on the open set's
+    /// own index (`complaints_open`), so a scrape costs the open complaints, not every one filed.
+    public func openComplaintCounts() throws -> (open: Int, overdue: Int) {
+        try database.reading { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS open, coalesce(sum(CASE WHEN overdue <> 0 THEN 1 ELSE 0 END), 0) AS overdue
+                FROM complaints INDEXED BY complaints_open WHERE status NOT IN ('closed', 'withdrawn')
+                """)
+            return (row?["open"] ?? 0, row?["overdue"] ?? 0)
+        }
+    }
+
     /// Complaints with a deadline passed and its clock still running, in number order.
     public func overdueComplaints(countyCode: String?, at now: Date? = nil, limit: Int = 500) throws -> [Complaint] {
         let at = now ?? self.now()

@@ -83,6 +83,8 @@ public protocol ServiceLevelStore: Sendable {
     func sweepIdempotencyKeys(at now: Date?) throws -> Int
     func sweepDirectTrain(at now: Date?, limit: Int) throws -> (timedOut: Int, lapsed: Int)
     func dispatchWaiting(at now: Date?) throws -> Int
+    /// Open complaints, and those of them reported overdue, for `/metrics`.
+    func openComplaintCounts() throws -> (open: Int, overdue: Int)
     func recomputeDeadlines(reason: String) throws -> (examined: Int, moved: [String])
     /// A year's days off and worked weekend days, each with its source.
     func calendarYear(_ year: Int) throws -> [(day: LocalDate, working: Bool, source: String, name: String?)]

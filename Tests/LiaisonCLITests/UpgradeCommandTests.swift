@@ -20,7 +20,8 @@ import Testing
         try #require(filed.status == 0, "\(filed)")
         let undo = try await ChildProcess.tool("sqlite3", [path, """
             DROP TABLE consumer_complaints; DROP TABLE callback_outbox; DROP TABLE client_callbacks;
-            DELETE FROM grdb_migrations WHERE identifier IN ('v12 client callbacks', 'v13 consumer ids');
+            DROP INDEX complaints_open;
+            DELETE FROM grdb_migrations WHERE identifier IN ('v12 client callbacks', 'v13 consumer ids', 'v14 open complaints gauge');
             """], in: sandbox.root)
         try #require(undo.status == 0, "\(undo)")
         return path
@@ -35,15 +36,15 @@ import Testing
         let path = try await olderDatabase("old.sqlite")
         let refused = try await sandbox.run(["nearest", "--lat", "30.259", "--lng", "120.13", "--db", path])
         #expect(refused.status != 0 && refused.stdout.isEmpty, "\(refused)")
-        #expect(refused.stderr.contains("is at schema v11 complaint search, older than this liaison's v13 consumer ids")
+        #expect(refused.stderr.contains("is at schema v11 complaint search, older than this liaison's v14 open complaints gauge")
                 && refused.stderr.contains("liaison upgrade --db \(path)"), "\(refused.stderr)")
         #expect(try await migrations(path).last == "v11 complaint search", "a refused command changes nothing")
 
         let upgraded = try await sandbox.run(["upgrade", "--db", path, "--backup", sandbox.path("before.sqlite")])
         #expect(upgraded.status == 0, "\(upgraded)")
-        #expect(upgraded.stdout.contains("upgraded \(path) from schema v11 complaint search to v13 consumer ids"), "\(upgraded.stdout)")
+        #expect(upgraded.stdout.contains("upgraded \(path) from schema v11 complaint search to v14 open complaints gauge"), "\(upgraded.stdout)")
         #expect(upgraded.stderr.contains("backed up \(path) (schema v11 complaint search) to \(sandbox.path("before.sqlite"))"), "\(upgraded.stderr)")
-        #expect(try await migrations(path).suffix(2) == ["v12 client callbacks", "v13 consumer ids"])
+        #expect(try await migrations(path).suffix(3) == ["v12 client callbacks", "v13 consumer ids", "v14 open complaints gauge"])
         // The backup is the database as it was: the old schema, the complaint.
         #expect(try await migrations(sandbox.path("before.sqlite")).last == "v11 complaint search")
         let kept = try await ChildProcess.tool("sqlite3", [sandbox.path("before.sqlite"), "SELECT count(*) FROM complaints"], in: sandbox.root)
@@ -52,7 +53,7 @@ import Testing
         let works = try await sandbox.run(["nearest", "--lat", "30.259", "--lng", "120.13", "--db", path])
         #expect(works.status == 0, "\(works)")
         let again = try await sandbox.run(["upgrade", "--db", path])
-        #expect(again.status == 0 && again.stdout.contains("already at schema v13 consumer ids"), "\(again)")
+        #expect(again.status == 0 && again.stdout.contains("already at schema v14 open complaints gauge"), "\(again)")
     }
 
     @Test func serveRefusesAnOlderDatabaseAndMigratesItWhenAsked() async throws {
@@ -65,7 +66,7 @@ import Testing
         let (_, ready) = try await URLSession.shared.data(from: try #require(URL(string: server.base + "/readyz")))
         #expect((ready as? HTTPURLResponse)?.statusCode == 200)
         #expect(try await server.stop() == 0)
-        #expect(try await migrations(path).last == "v13 consumer ids")
+        #expect(try await migrations(path).last == "v14 open complaints gauge")
         let backups = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
             .filter { $0.hasPrefix("served.sqlite.before-v11-") && $0.hasSuffix(".sqlite") }
         #expect(backups.count == 1, "\(backups)")

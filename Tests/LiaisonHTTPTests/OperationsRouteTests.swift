@@ -49,6 +49,12 @@ import Testing
             #expect(r.status == .ok)
             return r.text
         }
+        let overdue = try await register.app().test(.router) { client -> String in
+            // A month on, every deadline of the complaint has passed: the watch's pass reports it.
+            #expect(try register.services.serviceLevels.markOverdue(at: Date().addingTimeInterval(31 * 86400)) == 1)
+            return try await client.execute(uri: "/metrics", method: .get).text
+        }
+        #expect(overdue.contains("\nliaison_complaints_open 1.0\n") && overdue.contains("\nliaison_complaints_overdue 1.0\n"), "\(overdue)")
         let folder = try ScratchFolder("metrics")
         let file = folder.url.appendingPathComponent("metrics.txt")
         try Data(text.utf8).write(to: file)
@@ -65,6 +71,7 @@ import Testing
         #expect((values["process_resident_memory_bytes"] ?? 0) > 1_000_000 && (values["process_open_fds"] ?? 0) > 3, "\(values)")
         #expect(values["liaison_sms_outbox_messages{status=\"pending\"}"] ?? 0 >= 1, "the filing's texts wait: \(values)")
         #expect(values["liaison_sms_outbox_oldest_pending_seconds"] != nil)
+        #expect(values["liaison_complaints_open"] == 1 && values["liaison_complaints_overdue"] == 0, "one complaint, not late yet: \(values)")
         if !WritableRegister.onPostgres {
             #expect((values["liaison_database_bytes"] ?? 0) > 1_000_000 && (values["liaison_database_disk_free_bytes"] ?? 0) > 0, "\(values)")
             #expect(values["liaison_database_wal_bytes"] != nil)
