@@ -206,6 +206,16 @@ public enum StationDraft {
         return result
     }
 
+    /// The fields a merge patch names that no station has, `null` ones included: merged, a
+    /// `null` would drop them unseen and the patch would answer 200 for a field that is not there.
+    public static func unknownPatchFields(_ patch: [String: Any]) -> [InvalidParameter] {
+        var problems = unknownFields(patch, allowed: fields, prefix: "")
+        if let location = patch["location"] as? [String: Any] { problems += unknownFields(location, allowed: locationFields, prefix: "location.") }
+        if let address = patch["address"] as? [String: Any] { problems += unknownFields(address, allowed: addressFields, prefix: "address.") }
+        if let hours = patch["hours"] as? [String: Any] { problems += unknownFields(hours, allowed: days, prefix: "hours.") }
+        return problems
+    }
+
     static func unknownFields(_ object: [String: Any], allowed: Set<String>, prefix: String) -> [InvalidParameter] {
         object.keys.filter { !allowed.contains($0) }.sorted().map {
             InvalidParameter(name: prefix + $0, reason: "unknown field: expected only \(allowed.sorted().joined(separator: ", "))")

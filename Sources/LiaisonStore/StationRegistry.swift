@@ -95,7 +95,11 @@ public final class StationRegistry: Sendable {
     /// Applies a JSON merge patch (RFC 7396) to the station's writable fields as they are in
     /// the database now; `precondition` sees that current row first.
     public func update(id: String, patch: [String: Any], by actor: StaffToken, precondition: Precondition? = nil) throws -> Station {
-        try rewrite(id: id, by: actor, precondition: precondition) { _ in patch }
+        try rewrite(id: id, by: actor, precondition: precondition) { _ in
+            let unknown = StationDraft.unknownPatchFields(patch)
+            guard unknown.isEmpty else { throw InvalidInput(unknown) }
+            return patch
+        }
     }
 
     /// Adds one staff member (`name`, `role`, `mobile`; `allow_duplicate` and `allow_nearby` as

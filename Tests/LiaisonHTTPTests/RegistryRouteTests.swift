@@ -254,6 +254,25 @@ func draft(_ changes: [String: Any] = [:]) -> ByteBuffer {
         }
     }
 
+    /// A patch naming a field no station has is refused, a `null` one too (a merge would drop it
+    /// unseen and answer 200): Schemathesis sent `{"": null}`.
+    @Test(arguments: [#"{"": null}"#, #"{"colour": null}"#, #"{"location": {"altitude": null}}"#, #"{"hours": {"sun": null, "holiday": null}}"#])
+    func aPatchNamingAnUnknownFieldIsRefusedEvenAsNull(_ body: String) async throws {
+        let register = try WritableRegister()
+        let before = try #require(register.finder.snapshot.station(id: "330106-0001"))
+        try await register.app().test(.router) { client in
+            try await client.execute(uri: "/v1/stations/330106-0001", method: .patch, headers: WritableRegister.headers(register.xihu),
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest, "\(body): \(response.status)")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try response.json()
+                let names = (problem["invalid_params"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+                #expect(names.count == 1 && names.allSatisfy { $0.isEmpty || !$0.hasSuffix(".") }, "\(body): \(problem)")
+            }
+        }
+        #expect(register.finder.snapshot.station(id: "330106-0001") == before)
+    }
+
     @Test func tokensAndScopes() async throws {
         let register = try WritableRegister()
         try await register.app().test(.router) { client in
