@@ -20,9 +20,13 @@ extension Labels {
         return reason
     }
 
+    /// Why `POST /v1/complaints` without an `Idempotency-Key` header is refused.
+    public static let idempotencyKeyRequired = "is required: a key unique to this complaint (1 to 128 printable ASCII characters without spaces, e.g. a UUID), sent again unchanged when the same filing is retried"
+
     /// Reasons said in full.
     static let phrases: [(String, String)] = [
         ("is required", "必填"),
+        (idempotencyKeyRequired, "必填：本次投诉独有的键（1 至 128 个不含空格的可打印 ASCII 字符，如 UUID），同一投诉重试时原样再次发送"),
         ("must not be empty", "不能为空"),
         ("given more than once: expected a single value", "重复给出；只能给一次"),
         ("is given twice: give it once", "重复给出；只能给一次"),

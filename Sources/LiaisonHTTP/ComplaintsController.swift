@@ -15,7 +15,6 @@ struct ComplaintsController {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
     static let trackingToken = HTTPField.Name("X-Tracking-Token")!
-    static let keyRequired = "is required: a key unique to this complaint (1 to 128 printable ASCII characters without spaces, e.g. a UUID), sent again unchanged when the same filing is retried"
 
     var endpoints: [Endpoint] {
         [
@@ -40,7 +39,7 @@ struct ComplaintsController {
     @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
         // Required since 0.4: without a key, a retry after a lost answer files a second complaint.
         guard let key = request.headers[Self.idempotencyKey] else {
-            throw Problem.invalid(InvalidInput(name: "Idempotency-Key", reason: Self.keyRequired))
+            throw Problem.invalid(InvalidInput(name: "Idempotency-Key", reason: Labels.idempotencyKeyRequired))
         }
         let body = try await collectBody(request, settings: settings)
         let desk = self.desk

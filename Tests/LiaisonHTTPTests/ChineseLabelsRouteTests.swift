@@ -112,6 +112,20 @@ import Testing
         }
     }
 
+    /// A filing without its `Idempotency-Key` is explained wholly in Chinese, not `必填（a key unique to …）`.
+    @Test func aMissingIdempotencyKeyIsExplainedInChinese() async throws {
+        let register = try WritableRegister()
+        try await register.app().test(.router) { client in
+            var headers = intakeHeaders()
+            headers[HTTPField.Name("Idempotency-Key")!] = nil
+            headers[.acceptLanguage] = "zh-CN"
+            let refused = try await client.execute(uri: "/v1/complaints", method: .post, headers: headers, body: complaintJSON())
+            #expect(refused.status == .badRequest)
+            let detail = try #require(try refused.json()["detail"] as? String)
+            #expect(detail == "字段 Idempotency-Key 无效：必填：本次投诉独有的键（1 至 128 个不含空格的可打印 ASCII 字符，如 UUID），同一投诉重试时原样再次发送", "\(detail)")
+        }
+    }
+
     /// Over HTTP: a staff token's name and a staff note never reach the consumer; in Chinese the
     /// consumer's view names statuses, actions and roles in Chinese; an illegal action is explained in Chinese.
     @Test func theConsumerViewOverHTTP() async throws {
