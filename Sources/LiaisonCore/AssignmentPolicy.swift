@@ -78,10 +78,13 @@ public struct AssignmentPolicy: Sendable {
     ///   - openComplaints: the number of open complaints a station holds now (the store
     ///     answers this inside the transaction that takes the capacity).
     /// - Returns: nil when no station offering any acceptable mode has free capacity.
+    ///   - movingFrom: the station the complaint is being moved away from (a reassignment, a
+    ///     retirement): passed over like an excluded one, and named as such in the reason, not
+    ///     as one that refused it.
     public func assign(point: Coordinate, county: County, preferred: MediationMode, in snapshot: StationSnapshot,
-                       excluding excluded: Set<String> = [], openComplaints: (Station) throws -> Int) throws -> Assignment? {
-        try decide(point: point, county: county, preferred: preferred, in: snapshot, excluding: excluded,
-                   openComplaints: openComplaints).assignment
+                       excluding excluded: Set<String> = [], movingFrom: String? = nil, openComplaints: (Station) throws -> Int) throws -> Assignment? {
+        try choose(point: point, county: county, preferred: preferred, in: snapshot, excluding: excluded, movingFrom: movingFrom,
+                   openComplaints: openComplaints)
     }
 
     /// The rule's whole decision: what ``assign(point:county:preferred:in:excluding:openComplaints:)``
@@ -145,7 +148,8 @@ public struct AssignmentPolicy: Sendable {
 
     /// The rule itself (steps 1 to 4 above).
     private func choose(point: Coordinate, county: County, preferred: MediationMode, in snapshot: StationSnapshot,
-                        excluding excluded: Set<String>, openComplaints: (Station) throws -> Int) throws -> Assignment? {
+                        excluding refused: Set<String>, movingFrom: String? = nil, openComplaints: (Station) throws -> Int) throws -> Assignment? {
+        let excluded = refused.union(movingFrom.map { [$0] } ?? [])
         let modes: [MediationMode] = preferred == .video ? [.video, .offline] : [preferred]
         for mode in modes {
             // The index holds only active stations offering `mode`, within reach where asked; the
@@ -171,8 +175,12 @@ public struct AssignmentPolicy: Sendable {
             if mode != preferred {
                 reason = "no station offering \(preferred.rawValue) mediation has free capacity, so offline mediation instead: " + reason
             }
-            if !excluded.isEmpty {
-                reason += " (excluding \(excluded.sorted().joined(separator: ", ")), which refused it)"
+            if let movingFrom {
+                reason += " (moving it from \(movingFrom))"
+            }
+            let refusers = refused.subtracting(movingFrom.map { [$0] } ?? [])
+            if !refusers.isEmpty {
+                reason += " (excluding \(refusers.sorted().joined(separator: ", ")), which refused it)"
             }
             guard let found else { continue }
             return Assignment(station: found.station, distanceMeters: found.distanceMeters, mode: mode, reason: reason)

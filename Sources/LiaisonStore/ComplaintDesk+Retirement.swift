@@ -50,13 +50,12 @@ extension ComplaintDesk: RetirementHandOver {
         var unplaced: [(number: String, reason: String)] = []
         var moved: [String] = []
         for var complaint in held {
-            var excluded = try refusers(of: complaint.number, in: db)
-            // The policy walks active stations only: named here only while the register still
-            // shows it active (the reason would otherwise say it refused the complaint).
-            if snapshot.station(id: station.id)?.status == .active { excluded.insert(station.id) }
+            // The policy walks active stations only: the retiring one is named only while the
+            // register still shows it active.
+            let movingFrom = snapshot.station(id: station.id)?.status == .active ? station.id : nil
             guard let county = snapshot.counties.county(code: complaint.countyCode), let assignment = try settings.policy.assign(
                 point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
-                excluding: excluded, openComplaints: ComplaintRecord.openCounter(db)) else {
+                excluding: try refusers(of: complaint.number, in: db), movingFrom: movingFrom, openComplaints: ComplaintRecord.openCounter(db)) else {
                 unplaced.append((complaint.number, "no other station offering \(complaint.mode.rawValue) mediation has free capacity: reassign it first"))
                 continue
             }

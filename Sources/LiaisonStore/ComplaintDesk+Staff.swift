@@ -54,12 +54,10 @@ extension ComplaintDesk {
                     try workflow.assign(&complaint, to: target, distanceMeters: distance, mode: complaint.mode,
                                reason: "reassigned by \(staff.name): \(note ?? "")", action: .reassign, actor: staff.name, note: note, at: at, events: &events)
                 } else {
-                    var excluded = try refusers(of: number, in: db)
-                    if let current = complaint.stationID { excluded.insert(current) }
                     let county = snapshot.counties.county(code: complaint.countyCode)
                     guard let county, let assignment = try settings.policy.assign(
                         point: complaint.intake.location, county: county, preferred: complaint.intake.preferredMode, in: snapshot,
-                        excluding: excluded, openComplaints: ComplaintRecord.openCounter(db)) else {
+                        excluding: try refusers(of: number, in: db), movingFrom: complaint.stationID, openComplaints: ComplaintRecord.openCounter(db)) else {
                         throw Unfulfillable(description: "no other station with free capacity qualifies for complaint \(number); name one with station_id")
                     }
                     try workflow.assign(&complaint, to: assignment.station, distanceMeters: assignment.distanceMeters, mode: assignment.mode,

@@ -114,6 +114,23 @@ import LiaisonTestSupport
         #expect(b.reason.hasSuffix(" (excluding 330106-0001, 330106-0002, which refused it)"), "\(b.reason)")
     }
 
+    /// A station the complaint is moved away from (a staff reassignment, a retirement) is passed
+    /// over like a refusing one, but the reason says it is being moved, not that it refused.
+    @Test func theStationAComplaintMovesFromIsSkippedAndNamedAsSuch() throws {
+        let current = Self.station("330106-0001", at: Self.north(1))
+        let refusing = Self.station("330106-0002", at: Self.north(2))
+        let next = Self.station("330106-0003", at: Self.north(4))
+        let snapshot = Self.snapshot([current, refusing, next])
+        let moved = try #require(try AssignmentPolicy().assign(point: westLake, county: Self.xihu, preferred: .offline, in: snapshot,
+                                                              movingFrom: "330106-0001", openComplaints: { _ in 0 }))
+        #expect(moved.station.id == "330106-0002")
+        #expect(moved.reason.hasSuffix(" (moving it from 330106-0001)") && !moved.reason.contains("refused"), "\(moved.reason)")
+        let both = try #require(try AssignmentPolicy().assign(point: westLake, county: Self.xihu, preferred: .offline, in: snapshot,
+                                                             excluding: ["330106-0002"], movingFrom: "330106-0001", openComplaints: { _ in 0 }))
+        #expect(both.station.id == "330106-0003")
+        #expect(both.reason.hasSuffix(" (moving it from 330106-0001) (excluding 330106-0002, which refused it)"), "\(both.reason)")
+    }
+
     @Test func videoWithNoFreeVideoStationFallsBackToOffline() throws {
         let offline = Self.station("330106-0001", at: Self.north(3))
         let fullVideo = Self.station("330106-0002", at: Self.north(2), modes: [.offline, .video], capacity: 1)
