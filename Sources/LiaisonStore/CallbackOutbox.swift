@@ -12,9 +12,12 @@ import LiaisonCore
 /// every retry of an event carries the same bytes and the same `id`.
 public final class CallbackOutbox: Sendable {
     let database: any SQLStore
+    /// The claims, outcomes and re-queueing it shares with the text outbox.
+    let table: OutboxTable
 
     public init(database: any SQLStore) {
         self.database = database
+        table = OutboxTable(name: "callback_outbox", database: database)
     }
 
     /// One event's delivery with its state; `url` is the client's callback URL now (nil once cleared).
@@ -88,18 +91,10 @@ public final class CallbackOutbox: Sendable {
     // MARK: - Delivery (the worker)
 
     /// Claims up to `limit` due deliveries for `sender` until `until`, oldest first, with their
-    /// clients' URLs as of now (see ``SMSOutbox/claimDue(at:sender:until:limit:)``).
+    /// clients' URLs as of now (``OutboxTable/claimDue(_:at:sender:until:limit:in:)``).
     public func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [Delivery] {
-        let at = Timestamp.string(now)
-        return try database.writing { db in
-            let records = try CallbackRecord.fetchAll(db, sql: """
-                UPDATE callback_outbox SET claimed_by = ?, claim_expires_at = ?
-                WHERE id IN (
-                    SELECT id FROM callback_outbox INDEXED BY callback_outbox_due
-                    WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
-                    ORDER BY next_attempt_at, id LIMIT ?\(db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""))
-                RETURNING *
-                """, arguments: [sender, Timestamp.string(until), at, at, limit])
+        try database.writing { db in
+            let records = try table.claimDue(CallbackRecord.self, at: now, sender: sender, until: until, limit: limit, in: db)
             var urls: [String: String] = [:]
             for client in Set(records.map(\.client)) {
                 urls[client] = try String.fetchOne(db, sql: "SELECT url FROM client_callbacks WHERE client = ?", arguments: [client])
@@ -111,43 +106,21 @@ public final class CallbackOutbox: Sendable {
 
     /// Gives back `sender`'s claims on `ids` (all of them when nil) that it did not get to.
     public func release(sender: String, ids: [String]?) throws {
-        try database.writing { db in
-            guard let ids else {
-                try db.execute(sql: "UPDATE callback_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ? AND status = 'pending'",
-                               arguments: [sender])
-                return
-            }
-            for id in ids {
-                try db.execute(sql: "UPDATE callback_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-                               arguments: [id, sender])
-            }
-        }
+        try table.release(sender: sender, ids: ids)
     }
 
     public func markSent(_ id: String, at: Date) throws {
-        try database.writing { db in
-            try db.execute(sql: """
-                UPDATE callback_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_by = NULL, claim_expires_at = NULL
-                WHERE id = ? AND status = 'pending'
-                """, arguments: [Timestamp.string(at), id])
-        }
+        try table.markSent(id, at: at)
     }
 
-    /// Puts the deliveries that failed for good back in the queue (`liaison notify
-    /// --retry-failed`), as ``SMSOutbox/requeueFailed(since:at:)`` does for texts.
+    /// Puts the deliveries that failed for good back in the queue (`liaison notify --retry-failed`).
     public func requeueFailed(since: Date?, at: Date) throws -> Int {
-        try SMSOutbox.requeueFailed(table: "callback_outbox", since: since, at: at, in: database)
+        try table.requeueFailed(since: since, at: at)
     }
 
     /// Records a failed attempt: retry at `retryAt`, or give up (`failed`) when it is nil.
     public func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws {
-        try database.writing { db in
-            try db.execute(sql: """
-                UPDATE callback_outbox SET attempts = attempts + 1, last_error = ?, status = ?,
-                    next_attempt_at = coalesce(?, next_attempt_at), claimed_by = NULL, claim_expires_at = NULL
-                WHERE id = ? AND status = 'pending'
-                """, arguments: [String(error.prefix(500)), retryAt == nil ? "failed" : "pending", retryAt.map(Timestamp.string), id])
-        }
+        try table.markAttemptFailed(id, error: error, retryAt: retryAt)
     }
 
     /// Every delivery of a complaint, in event order.
@@ -160,11 +133,7 @@ public final class CallbackOutbox: Sendable {
 
     /// How many deliveries are in each state.
     public func counts() throws -> [String: Int] {
-        try database.reading { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM callback_outbox GROUP BY status").map {
-                ($0["status"] as String, $0["n"] as Int)
-            })
-        }
+        try table.counts()
     }
 }
 

@@ -6,9 +6,12 @@ import LiaisonCore
 /// delivery worker at least once.
 public final class SMSOutbox: Sendable {
     let database: any SQLStore
+    /// The claims, outcomes and re-queueing it shares with the callback outbox.
+    let table: OutboxTable
 
     public init(database: any SQLStore) {
         self.database = database
+        table = OutboxTable(name: "sms_outbox", database: database)
     }
 
     /// A message with its delivery state.
@@ -41,38 +44,17 @@ public final class SMSOutbox: Sendable {
     }
 
     /// Claims up to `limit` due messages for `sender` until `until`, oldest first, in one short
-    /// write transaction: no other sender gets them while the claim holds. A claim that
-    /// expired (its sender died mid-send) is taken again, so every message is still sent at
-    /// least once; the stable id lets a gateway drop a repeat.
+    /// write transaction (``OutboxTable/claimDue(_:at:sender:until:limit:in:)``).
     public func claimDue(at now: Date, sender: String, until: Date, limit: Int) throws -> [Entry] {
-        let at = Timestamp.string(now)
-        return try database.writing { db in
-            try OutboxRecord.fetchAll(db, sql: """
-                UPDATE sms_outbox SET claimed_by = ?, claim_expires_at = ?
-                WHERE id IN (
-                    SELECT id FROM sms_outbox INDEXED BY sms_outbox_due
-                    WHERE status = 'pending' AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)
-                    ORDER BY next_attempt_at, id LIMIT ?\(db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""))
-                RETURNING *
-                """, arguments: [sender, Timestamp.string(until), at, at, limit]).map(\.entry)
+        try database.writing { db in
+            try table.claimDue(OutboxRecord.self, at: now, sender: sender, until: until, limit: limit, in: db).map(\.entry)
         }
         .sorted { ($0.nextAttemptAt, $0.message.id) < ($1.nextAttemptAt, $1.message.id) }
     }
 
-    /// Gives back `sender`'s claims on the messages `ids` (all of its claims when nil) that
-    /// it did not get to (e.g. when stopping), so another sender need not wait for them to expire.
+    /// Gives back `sender`'s claims on the messages `ids` (all of its claims when nil) that it did not get to.
     public func release(sender: String, ids: [String]? = nil) throws {
-        try database.writing { db in
-            guard let ids else {
-                try db.execute(sql: "UPDATE sms_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = ? AND status = 'pending'",
-                               arguments: [sender])
-                return
-            }
-            for id in ids {
-                try db.execute(sql: "UPDATE sms_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-                               arguments: [id, sender])
-            }
-        }
+        try table.release(sender: sender, ids: ids)
     }
 
     /// Every message of a complaint, in the order they were written.
@@ -92,11 +74,7 @@ public final class SMSOutbox: Sendable {
 
     /// How many messages are in each state (every row: for the CLI and tests, not per scrape).
     public func counts() throws -> [String: Int] {
-        try database.reading { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM sms_outbox GROUP BY status").map {
-                ($0["status"] as String, $0["n"] as Int)
-            })
-        }
+        try table.counts()
     }
 
     /// How many messages wait (`pending`) and how many gave up (`failed`), for `/metrics`: each
@@ -111,33 +89,9 @@ public final class SMSOutbox: Sendable {
         }
     }
 
-    /// Puts the texts that failed for good back in the queue, due `at`, with their attempts
-    /// counted from zero (`liaison notify --retry-failed`, once the gateway is fixed); only those
-    /// queued at or after `since` when given. Returns how many; in batches, each its own
-    /// transaction, so a large backlog never holds the write lock long.
+    /// Puts the texts that failed for good back in the queue (``OutboxTable/requeueFailed(since:at:)``).
     public func requeueFailed(since: Date?, at: Date) throws -> Int {
-        try Self.requeueFailed(table: "sms_outbox", since: since, at: at, in: database)
-    }
-
-    /// The same for any outbox table of this shape (texts, status callbacks).
-    public static func requeueFailed(table: String, since: Date?, at: Date, in database: any SQLStore) throws -> Int {
-        var total = 0
-        while true {
-            let moved = try database.writing { db -> Int in
-                let ids = try String.fetchAll(db, sql: """
-                    SELECT id FROM \(table) WHERE status = 'failed' AND created_at >= ? ORDER BY id LIMIT 500
-                    """, arguments: [since.map(Timestamp.string) ?? ""])
-                for id in ids {
-                    try db.execute(sql: """
-                        UPDATE \(table) SET status = 'pending', attempts = 0, next_attempt_at = ?,
-                            last_error = 'requeued after: ' || substr(coalesce(last_error, ''), 1, 400) WHERE id = ? AND status = 'failed'
-                        """, arguments: [Timestamp.string(at), id])
-                }
-                return ids.count
-            }
-            total += moved
-            if moved < 500 { return total }
-        }
+        try table.requeueFailed(since: since, at: at)
     }
 
     /// When the oldest waiting text was queued, over the pending set's own index.
@@ -148,26 +102,13 @@ public final class SMSOutbox: Sendable {
     }
 
     public func markSent(_ id: String, at: Date) throws {
-        try database.writing { db in
-            try db.execute(sql: """
-                UPDATE sms_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_by = NULL, claim_expires_at = NULL
-                WHERE id = ? AND status = 'pending'
-                """,
-                           arguments: [Timestamp.string(at), id])
-        }
+        try table.markSent(id, at: at)
     }
 
     /// Records a failed attempt: retry at `retryAt`, or give up (`failed`) when it is nil.
     public func markAttemptFailed(_ id: String, error: String, retryAt: Date?) throws {
-        try database.writing { db in
-            try db.execute(sql: """
-                UPDATE sms_outbox SET attempts = attempts + 1, last_error = ?, status = ?,
-                    next_attempt_at = coalesce(?, next_attempt_at), claimed_by = NULL, claim_expires_at = NULL
-                WHERE id = ? AND status = 'pending'
-                """, arguments: [String(error.prefix(500)), retryAt == nil ? "failed" : "pending", retryAt.map(Timestamp.string), id])
-        }
+        try table.markAttemptFailed(id, error: error, retryAt: retryAt)
     }
-
 }
 
 /// One row of the `sms_outbox` table.
