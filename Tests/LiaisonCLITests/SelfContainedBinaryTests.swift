@@ -43,7 +43,7 @@ import Testing
     }
 
     /// Every GET of the OpenAPI document, its path parameters and required query parameters
-    /// filled from the document's examples (else a value that names nothing, which must be a 4xx).
+    /// filled from the document's examples (else a value that names nothing: an answer, but no server error).
     static func documentedGETs(_ document: [String: Any]) throws -> [String] {
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         func resolve(_ object: [String: Any]) -> [String: Any] {
