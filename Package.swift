@@ -33,6 +33,9 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
+        // openapi.json and the console's files of LiaisonHTTP, compiled in by C's #embed: the binary
+        // runs with no resource bundle beside it (README, "Running in production").
+        .target(name: "CServedFiles"),
         .target(name: "Geodesy", dependencies: ["CGeodesic"]),
         .target(name: "StationIndex", dependencies: ["Geodesy"]),
         .target(
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "LiaisonHTTP",
             dependencies: [
-                "Geodesy", "LiaisonCore", "LiaisonStore", "LiaisonCaseFile",
+                "CServedFiles", "Geodesy", "LiaisonCore", "LiaisonStore", "LiaisonCaseFile",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -85,7 +88,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("openapi.json"), .copy("Console")]
+            // Served from CServedFiles, which embeds them; not resources, so no bundle is looked up at run time.
+            exclude: ["openapi.json", "Console"]
         ),
         .executableTarget(
             name: "liaison",

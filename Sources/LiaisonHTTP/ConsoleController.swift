@@ -1,3 +1,4 @@
+internal import CServedFiles
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -190,14 +191,7 @@ public struct ConsoleAssets: Sendable {
     /// Reads the console's files and Leaflet's from `leafletDirectory`; a missing Leaflet
     /// leaves the console's map blank and says why on its 404s (`tools/setup` installs it).
     public init(leafletDirectory: String) {
-        var app: [String: [UInt8]] = [:]
-        if let folder = Bundle.module.url(forResource: "Console", withExtension: nil),
-           let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) {
-            for name in names where Self.contentType(of: name) != nil {
-                app[name] = (try? Data(contentsOf: folder.appendingPathComponent(name))).map(Array.init)
-            }
-        }
-        self.app = app
+        app = Self.embedded
         var leaflet: [String: [UInt8]] = [:]
         for name in Self.vendorFiles {
             leaflet[name] = (try? Data(contentsOf: URL(fileURLWithPath: leafletDirectory).appendingPathComponent(name))).map(Array.init)
@@ -207,6 +201,16 @@ public struct ConsoleAssets: Sendable {
         vendorMissing = missing.isEmpty ? nil
             : "\(missing.joined(separator: ", ")) not found in \(leafletDirectory): install libjs-leaflet and libjs-leaflet.markercluster (tools/setup) or give --leaflet-dir"
     }
+
+    /// The files of `Console/`, compiled into the binary (CServedFiles), by name.
+    static let embedded: [String: [UInt8]] = {
+        var files: [String: [UInt8]] = [:]
+        for index in 0..<liaison_console_file_count() {
+            let file = liaison_console_file(index).pointee
+            files[String(cString: file.name)] = file.contents
+        }
+        return files
+    }()
 
     func vendor(_ name: String) -> [UInt8]? { leaflet[name] }
 

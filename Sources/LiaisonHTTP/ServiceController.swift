@@ -1,3 +1,4 @@
+internal import CServedFiles
 import Foundation
 import Hummingbird
 import LiaisonCore
@@ -73,11 +74,13 @@ struct ServiceController {
     }
 }
 
-/// `Sources/LiaisonHTTP/openapi.json`, read once.
+/// `Sources/LiaisonHTTP/openapi.json`, compiled into the binary (CServedFiles), so the binary
+/// serves it with no resource bundle beside it.
 public enum OpenAPIDocument {
-    public static let bytes: [UInt8] = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-              let data = try? Data(contentsOf: url) else { return Array("{}".utf8) }
-        return Array(data)
-    }()
+    public static let bytes: [UInt8] = liaison_openapi_document.contents
+}
+
+extension liaison_served_file {
+    /// A copy of the file's bytes.
+    var contents: [UInt8] { Array(UnsafeBufferPointer(start: bytes, count: count)) }
 }

@@ -16,26 +16,50 @@ public struct GeodataDirectory: Sendable {
         self.url = url
     }
 
-    /// Finds `geodata/`: the given path, else `./geodata`, else a `geodata/` beside one of
-    /// the executable's parent folders (so `.build/debug/liaison` finds the repo's copy).
+    /// The system-wide install path, the last place looked in (README, "Running in production").
+    public static let systemPath = "/usr/share/liaison/geodata"
+
+    /// Finds `geodata/`: the given path (`--geodata`, `LIAISON_GEODATA`), else the first folder
+    /// with a `stations.geojson` of ``candidates(executable:)``.
     public static func locate(_ explicit: String?) throws -> GeodataDirectory {
-        let fm = FileManager.default
-        func usable(_ url: URL) -> Bool { fm.fileExists(atPath: url.appendingPathComponent(stationsFile).path) }
+        func usable(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.appendingPathComponent(stationsFile).path) }
         if let explicit {
             let url = URL(fileURLWithPath: explicit)
             guard usable(url) else { throw StoreError(message: "no \(stationsFile) in geodata directory \(explicit)") }
             return GeodataDirectory(url: url)
         }
+        let candidates = candidates(executable: executableURL)
+        guard let found = candidates.first(where: usable) else {
+            let places = candidates.map { $0.relativePath == "geodata" ? "./geodata" : $0.path }
+            throw StoreError(message: "cannot find geodata/ (looked for \(stationsFile) in \(places.joined(separator: ", "))): "
+                + "pass --geodata DIR or set LIAISON_GEODATA")
+        }
+        return GeodataDirectory(url: found)
+    }
+
+    /// Where `geodata/` is looked for, in order: `./geodata`; a `geodata/` beside the executable's
+    /// folder or any folder above it (so `.build/debug/liaison` finds the repo's copy); then the
+    /// install paths: `../share/liaison/geodata` from the executable's folder, and ``systemPath``.
+    public static func candidates(executable: URL) -> [URL] {
         var candidates = [URL(fileURLWithPath: "geodata")]
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        let bin = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+        var folder = bin
         while folder.path != "/" {
             candidates.append(folder.appendingPathComponent("geodata"))
             folder.deleteLastPathComponent()
         }
-        guard let found = candidates.first(where: usable) else {
-            throw StoreError(message: "cannot find geodata/ (looked in ./geodata and beside the executable): pass --geodata DIR or set LIAISON_GEODATA")
+        candidates.append(bin.deletingLastPathComponent().appendingPathComponent("share/liaison/geodata"))
+        candidates.append(URL(fileURLWithPath: systemPath))
+        return candidates
+    }
+
+    /// The running executable, symlinks resolved: the kernel's answer on Linux (a `liaison` run
+    /// from `PATH` has no folder in its `argv[0]`), else `argv[0]`.
+    static var executableURL: URL {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path)
         }
-        return GeodataDirectory(url: found)
+        return URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
     }
 
     public func counties() throws -> [County] {

@@ -12,7 +12,7 @@ struct StoreOptions: ParsableArguments, Configurable {
     @Option(name: .long, help: ArgumentHelp("The SpatiaLite database file, or a PostgreSQL database postgres://USER@HOST:PORT/DB (default: $LIAISON_DB, else data/liaison.sqlite).", valueName: "path|url"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Folder with the GeoJSON a new database is made from (default: $LIAISON_GEODATA, else ./geodata or the repo's).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Folder with the GeoJSON a new database is made from (default: $LIAISON_GEODATA, else ./geodata, the repo's, ../share/liaison/geodata from the executable's folder, or /usr/share/liaison/geodata).", valueName: "dir"))
     var geodata: String?
 
     @Option(name: .long, help: ArgumentHelp("The file with the server key tracking tokens are derived from, created (mode 0600) when missing; every process serving one database needs the same file (default: $LIAISON_TRACKING_KEY, else the database file's path with .tracking-key added, or ./liaison.tracking-key for PostgreSQL).", valueName: "path"))

@@ -22,7 +22,7 @@ import LiaisonTestSupport
     /// it shows which source `min-free-disk-mb` came from.
     func readiness(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int, log: [[String: String]]) {
         let server = try await ServerProcess(["--db", sandbox.path("x.sqlite")] + arguments, sandbox: sandbox, logLevel: "notice",
-                                             environment: environment)
+                                             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         let (_, response) = try await URLSession.shared.data(from: try #require(URL(string: server.base + "/readyz")))
         #expect(try await server.stop() == 0)
         let log = String(decoding: try Data(contentsOf: server.stderrURL), as: UTF8.self).split(separator: "\n")

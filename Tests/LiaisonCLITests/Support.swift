@@ -231,19 +231,20 @@ final class ServerProcess {
     let stderrURL: URL
 
     /// With `anonymousIntake` (the default here, as in development) complaints are filed
-    /// without a client key and without the intake quota getting in the tests' way.
+    /// without a client key and without the intake quota getting in the tests' way. The built
+    /// `liaison` with the test's environment unless `executable` or `environment` are given.
     init(_ arguments: [String], sandbox: Sandbox, logLevel: String? = "warning", anonymousIntake: Bool = true,
-         environment: [String: String] = [:]) async throws {
+         executable: URL? = nil, environment: [String: String]? = nil) async throws {
         let id = UUID().uuidString
         let outURL = sandbox.root.appendingPathComponent("serve-\(id).out")
         stderrURL = sandbox.root.appendingPathComponent("serve-\(id).err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = try LiaisonExecutable.require()
+        process.executableURL = try executable ?? LiaisonExecutable.require()
+        if let environment { process.environment = environment }
         process.arguments = ["serve", "--port", "0"] + (logLevel.map { ["--log-level", $0] } ?? [])
             + (anonymousIntake ? ["--anonymous-intake", "--client-intake-burst", "100000"] : []) + arguments
         process.currentDirectoryURL = sandbox.cwd
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         try process.run()
