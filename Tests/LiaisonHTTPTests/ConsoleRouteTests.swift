@@ -5,6 +5,7 @@ import HummingbirdTesting
 import LiaisonCore
 import LiaisonHTTP
 import LiaisonStore
+import LiaisonTestSupport
 import Testing
 
 /// The staff console's sign-in and files: a staff token exchanged for a strict cookie that
@@ -171,6 +172,25 @@ import Testing
             // A cookie that is not a session id is not looked up, and does not sign in.
             try await client.execute(uri: "/v1/complaints", method: .get, headers: Self.headers(cookie: "liaison_session=lss_short")) { response in
                 #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    /// Every file of `Sources/LiaisonHTTP/Console` is compiled in (CServedFiles lists them one by
+    /// one: `#embed` cannot read a folder) and served as it is in the repo: a file added to the
+    /// folder but not to `served_files.c` fails here, not only in the slow self-contained test.
+    @Test func everyConsoleFileOfTheRepoIsServedByteForByte() async throws {
+        let folder = Repository.root.appendingPathComponent("Sources/LiaisonHTTP/Console")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names.count >= 10 && names.contains("index.html"))
+        try await register.app().test(.router) { client in
+            for name in names {
+                let uri = name == "index.html" ? "/console" : "/console/app/\(name)"
+                let expected = try Data(contentsOf: folder.appendingPathComponent(name))
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    #expect(Data(buffer: response.body) == expected, "\(uri) differs from the repo's \(name)")
+                }
             }
         }
     }
