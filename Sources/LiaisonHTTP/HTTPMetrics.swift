@@ -24,24 +24,30 @@ public final class HTTPMetrics: Sendable {
     public init(version: String) {
         let r = PrometheusCollectorRegistry()
         registry = r
-        r.makeGauge(name: "liaison_build_info", labels: [("version", version)], help: "The running release: always 1, its version as a label.").set(Double(1))
-        indexStations = r.makeGauge(name: "liaison_index_stations", help: "Active stations in this process's spatial index.")
+        r.makeGauge(descriptor: Self.named("liaison_build_info", "The running release: always 1, its version as a label."), labels: [("version", version)]).set(Double(1))
+        indexStations = r.makeGauge(descriptor: Self.named("liaison_index_stations", "Active stations in this process's spatial index."))
         outbox = Dictionary(uniqueKeysWithValues: ["pending", "failed"].map {
-            ($0, r.makeGauge(name: "liaison_sms_outbox_messages", labels: [("status", $0)],
-                             help: "Text messages in the outbox by status: pending (waiting or being retried) and failed (given up; alert on it)."))
+            ($0, r.makeGauge(descriptor: Self.named("liaison_sms_outbox_messages",
+                                                    "Text messages in the outbox by status: pending (waiting or being retried) and failed (given up; alert on it)."),
+                             labels: [("status", $0)]))
         })
-        oldestPending = r.makeGauge(name: "liaison_sms_outbox_oldest_pending_seconds",
-                                    help: "Age of the oldest text still waiting to be sent (0 when none waits).")
+        oldestPending = r.makeGauge(descriptor: Self.named("liaison_sms_outbox_oldest_pending_seconds",
+                                                           "Age of the oldest text still waiting to be sent (0 when none waits)."))
     }
 
     private func set(_ name: String, _ value: Double) {
         let gauge = lazyGauges.withLock { cache -> Gauge in
             if let g = cache[name] { return g }
-            let g = registry.makeGauge(name: name, help: Self.help[name] ?? name)
+            let g = registry.makeGauge(descriptor: Self.named(name, Self.help[name] ?? name))
             cache[name] = g
             return g
         }
         gauge.set(value)
+    }
+
+    /// A metric's whole name (the descriptor's other parts left empty, so nothing is joined to it) and its `# HELP`.
+    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     static let help = [
@@ -59,8 +65,8 @@ public final class HTTPMetrics: Sendable {
         let key = "\(method) \(route) \(status)"
         let counter = requests.withLock { cache -> Counter in
             if let c = cache[key] { return c }
-            let c = registry.makeCounter(name: "http_requests_total", labels: [("method", method), ("route", route), ("status", String(status))],
-                                         help: "HTTP requests answered, by method, route template and status.")
+            let c = registry.makeCounter(descriptor: Self.named("http_requests_total", "HTTP requests answered, by method, route template and status."),
+                                         labels: [("method", method), ("route", route), ("status", String(status))])
             cache[key] = c
             return c
         }
@@ -68,8 +74,8 @@ public final class HTTPMetrics: Sendable {
         let timerKey = "\(method) \(route)"
         let histogram = durations.withLock { cache -> DurationHistogram in
             if let h = cache[timerKey] { return h }
-            let h = registry.makeDurationHistogram(name: "http_request_duration_seconds", labels: [("method", method), ("route", route)],
-                                                   buckets: Self.buckets, help: "Time to answer an HTTP request, by method and route template.")
+            let h = registry.makeDurationHistogram(descriptor: Self.named("http_request_duration_seconds", "Time to answer an HTTP request, by method and route template."),
+                                                   labels: [("method", method), ("route", route)], buckets: Self.buckets)
             cache[timerKey] = h
             return h
         }
