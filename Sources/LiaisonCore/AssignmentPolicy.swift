@@ -77,10 +77,10 @@ public struct AssignmentPolicy: Sendable {
     /// - Parameters:
     ///   - openComplaints: the number of open complaints a station holds now (the store
     ///     answers this inside the transaction that takes the capacity).
-    /// - Returns: nil when no station offering any acceptable mode has free capacity.
     ///   - movingFrom: the station the complaint is being moved away from (a reassignment, a
     ///     retirement): passed over like an excluded one, and named as such in the reason, not
     ///     as one that refused it.
+    /// - Returns: nil when no station offering any acceptable mode has free capacity.
     public func assign(point: Coordinate, county: County, preferred: MediationMode, in snapshot: StationSnapshot,
                        excluding excluded: Set<String> = [], movingFrom: String? = nil, openComplaints: (Station) throws -> Int) throws -> Assignment? {
         try choose(point: point, county: county, preferred: preferred, in: snapshot, excluding: excluded, movingFrom: movingFrom,

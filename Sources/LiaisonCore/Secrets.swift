@@ -75,11 +75,7 @@ public struct TrackingKey: Sendable {
                 throw KeyFileError(path: path, problem: "could not be created: \(String(cString: strerror(errno)))")
             }
         }
-        let attributes = try manager.attributesOfItem(atPath: path)
-        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw KeyFileError(path: path, problem: "may be read by others (mode \(String(mode, radix: 8))): chmod 600 it")
-        }
-        let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try privateText(at: path)
         guard let bytes = Base64URL.decode(text), bytes.count == 32 else {
             throw KeyFileError(path: path, problem: "does not hold a key (32 bytes in base64url on one line)")
         }
@@ -117,6 +113,17 @@ public struct TrackingKey: Sendable {
     public var fingerprint: String {
         HMAC<SHA256>.authenticationCode(for: Data("liaison tracking key fingerprint".utf8), using: key)
             .prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The text of a secret's file (the tracking key, the video secret, the SMS webhook's
+    /// credentials), trailing white space removed. A file others may read is refused
+    /// (``KeyFileError``); a file that cannot be read throws as reading does.
+    public static func privateText(at path: String) throws -> String {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw KeyFileError(path: path, problem: "may be read by others (mode \(String(mode, radix: 8))): chmod 600 it")
+        }
+        return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     public struct KeyFileError: Error, CustomStringConvertible {

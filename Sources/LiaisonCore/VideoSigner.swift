@@ -20,11 +20,7 @@ public struct VideoSigner: Sendable {
     /// The secret in the file at `path` (the whole file, trailing white space removed; at least
     /// 32 bytes); a file others may read is refused.
     public static func file(_ path: String, appID: String) throws -> VideoSigner {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw TrackingKey.KeyFileError(path: path, problem: "may be read by others (mode \(String(mode, radix: 8))): chmod 600 it")
-        }
-        let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try TrackingKey.privateText(at: path)
         guard text.utf8.count >= 32 else { throw TrackingKey.KeyFileError(path: path, problem: "holds a secret shorter than 32 bytes") }
         return VideoSigner(secret: Data(text.utf8), appID: appID)
     }

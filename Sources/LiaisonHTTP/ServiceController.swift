@@ -55,11 +55,12 @@ struct ServiceController {
     }
 
     @Sendable func exposition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let outbox = self.outbox, health = self.health
-        metrics.outbox(try await blocking { try outbox.waitingAndFailed() })
-        let oldest = try await blocking { try outbox.oldestPending() }
-        let serviceLevels = self.serviceLevels
-        let complaints = try await blocking { try serviceLevels.openComplaintCounts() }
+        let outbox = self.outbox, health = self.health, serviceLevels = self.serviceLevels
+        // The store's counts in one trip off the event loop.
+        let (texts, oldest, complaints) = try await blocking {
+            (try outbox.waitingAndFailed(), try outbox.oldestPending(), try serviceLevels.openComplaintCounts())
+        }
+        metrics.outbox(texts)
         let storage = health.storageBytes()
         metrics.scraped(HTTPMetrics.Scrape(oldestPendingText: oldest, databaseBytes: storage?.database, walBytes: storage?.wal,
                                            freeDiskBytes: storage?.freeDisk, complaints: complaints))

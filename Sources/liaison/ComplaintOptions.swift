@@ -111,18 +111,14 @@ struct SMSOptions: ParsableArguments, Configurable {
     /// ASCII, in a file others may not read.
     func webhookAuthorization() throws -> String? {
         guard let path = webhookAuthFile else { return nil }
-        let attributes: [FileAttributeKey: Any]
-        let data: Data
+        let value: String
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            value = try TrackingKey.privateText(at: path)
+        } catch let error as TrackingKey.KeyFileError {
+            throw lateUsageError("--sms-webhook-auth-file: \(path) \(error.problem)")
         } catch {
             throw lateUsageError("--sms-webhook-auth-file: cannot read \(path): \((error as NSError).localizedDescription)")
         }
-        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw lateUsageError("--sms-webhook-auth-file: \(path) may be read by others (mode \(String(mode, radix: 8))): chmod 600 it")
-        }
-        let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !value.isEmpty, value.count <= 4096, value.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }) else {
             throw lateUsageError("--sms-webhook-auth-file: \(path) must hold one line of visible ASCII (at most 4096 characters): the Authorization header's value, e.g. Bearer TOKEN")
         }
